@@ -321,4 +321,32 @@ pub(crate) mod tests {
         );
         assert_eq!(ChequePayee::None.payee_name("Ajmer"), None);
     }
+    #[test]
+    fn the_sample_catalogue_parses_and_validates() {
+        let c = Catalogue::from_toml(include_str!("../../../data/catalogue.sample.toml"))
+            .expect("data/catalogue.sample.toml");
+        assert!(c.sample, "the sample file must say it is sample data");
+        for code in ["JVVNL-BILL", "AVVNL-BILL", "JDVVNL-BILL"] {
+            let s = c.service(code).expect(code);
+            assert_eq!(
+                s.check_consumer_no("2101 2345 6789").unwrap(),
+                "210123456789"
+            );
+            let d = c.department(&s.department).unwrap();
+            assert_eq!(d.cheque_payee.payee_name("Jaipur").unwrap(), "AO (CCC)");
+        }
+        let water = c.department("PHED").unwrap();
+        assert_eq!(
+            water.cheque_payee.payee_name("Ajmer").unwrap(),
+            "District e-Governance Society, Ajmer"
+        );
+        let recharge = c.service("MOBILE-RECHARGE").unwrap();
+        assert!(
+            !recharge.offline_allowed,
+            "real-time services are online only"
+        );
+        assert!(c.services.iter().all(|s| s.charge <= s.state_rate));
+        assert!(c.search("बिजली").count() >= 3);
+        assert!(c.search("postpaid").count() >= 3);
+    }
 }

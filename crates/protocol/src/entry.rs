@@ -95,7 +95,10 @@ where
     let mut prev = start_prev;
     let mut expected_seq: Option<u64> = None;
     for (e, prev_hash, hash) in entries {
-        if expected_seq.is_some_and(|s| s != e.seq) || prev_hash != prev || chain_hash(&prev, e) != hash {
+        if expected_seq.is_some_and(|s| s != e.seq)
+            || prev_hash != prev
+            || chain_hash(&prev, e) != hash
+        {
             return Err(e.seq);
         }
         expected_seq = Some(e.seq + 1);
@@ -154,7 +157,10 @@ mod tests {
             receipt_id: Uuid::from_u128(7),
             kiosk_code: "K1001".into(),
             operator: "op1".into(),
-            contact: domain::Contact { mobile: Some(Mobile::parse("9876543210").unwrap()), email: None },
+            contact: domain::Contact {
+                mobile: Some(Mobile::parse("9876543210").unwrap()),
+                email: None,
+            },
             mode: PaymentMode::Cheque(ChequeDetails {
                 number: "123456".into(),
                 date: chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
@@ -216,9 +222,15 @@ mod tests {
         let mut p = payment();
         p.total = Paise::new(150001);
         bad[2].0.payload = p.encode();
-        assert_eq!(verify_chain(GENESIS_HASH, bad.iter().map(|(e, p, h)| (e, *p, *h))), Err(3));
+        assert_eq!(
+            verify_chain(GENESIS_HASH, bad.iter().map(|(e, p, h)| (e, *p, *h))),
+            Err(3)
+        );
         // A gap.
         let gap: Vec<_> = rows.iter().filter(|r| r.0.seq != 2).collect();
-        assert_eq!(verify_chain(GENESIS_HASH, gap.iter().map(|(e, p, h)| (e, *p, *h))), Err(3));
+        assert_eq!(
+            verify_chain(GENESIS_HASH, gap.iter().map(|(e, p, h)| (e, *p, *h))),
+            Err(3)
+        );
     }
 }

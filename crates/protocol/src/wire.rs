@@ -1,0 +1,471 @@
+//! Sync API v1 wire types: push batches, per-entry outcomes, pull deltas,
+//! errors with stable codes, the body encoding and the request signature.
+//! See the crate docs for the measurements behind the encoding.
+
+use crate::entry::{EntryKind, Hash32};
+use domain::{Catalogue, Paise};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The sync protocol version this build speaks. The first field of every
+/// sync body; a server refuses versions it does not know with
+/// [`codes::UNSUPPORTED_VERSION`].
+pub const PROTOCOL_VERSION: u16 = 1;
+/// Most entries one push may carry.
+pub const MAX_BATCH_ENTRIES: usize = 500;
+/// Most bytes a (compressed) sync request body may have.
+pub const MAX_BODY_BYTES: usize = 512 * 1024;
+/// Most bytes a sync body may expand to (guards against compression bombs).
+pub const MAX_DECODED_BYTES: usize = 4 * 1024 * 1024;
+/// Most bytes one entry's payload may have.
+pub const MAX_PAYLOAD_BYTES: usize = 16 * 1024;
+
+/// Header naming the device that signed the request (UUID, hyphenated).
+pub const HEADER_DEVICE: &str = "x-device";
+/// Header carrying the ed25519 signature, base64url without padding (86 chars).
+pub const HEADER_SIGNATURE: &str = "x-sig";
+/// Content type of sync bodies: zstd-compressed postcard.
+pub const SYNC_CONTENT_TYPE: &str = "application/x-kiosk-sync";
+
+/// One outbox entry as it travels: `device_id` comes from the signed
+/// header and `seq` from the batch's `first_seq` + position, so neither is
+/// repeated per record; the chain hash is recomputed by the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireEntry {
+    pub format: u16,
+    pub id: Uuid,
+    pub kind: EntryKind,
+    pub device_time_ms: i64,
+    pub payload: Vec<u8>,
+}
+
+impl WireEntry {
+    pub fn from_entry(e: &crate::Entry) -> Self {
+        WireEntry {
+            format: e.format,
+            id: e.id,
+            kind: e.kind,
+            device_time_ms: e.device_time_ms,
+            payload: e.payload.clone(),
+        }
+    }
+    pub fn into_entry(self, device_id: Uuid, seq: u64) -> crate::Entry {
+        crate::Entry {
+            format: self.format,
+            device_id,
+            seq,
+            id: self.id,
+            kind: self.kind,
+            device_time_ms: self.device_time_ms,
+            payload: self.payload,
+        }
+    }
+}
+
+/// `POST /v1/sync/push`: a contiguous run of a device's outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub version: u16,
+    /// Seq of `entries[0]`; the rest follow contiguously.
+    pub first_seq: u64,
+    /// The kiosk's chain hash after the last entry of the batch. The server
+    /// recomputes the chain from its own stored hash and compares.
+    pub last_hash: Hash32,
+    pub entries: Vec<WireEntry>,
+}
+
+/// What the centre decided about one entry. Recorded once and returned
+/// unchanged on every replay, forever.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Outcome {
+    /// Applied: server transaction id and the final receipt number
+    /// (payments and cancellations; other kinds get a txn id and an empty
+    /// receipt number).
+    Accepted {
+        txn_id: i64,
+        receipt_no: String,
+        /// Non-blocking notices, e.g. [`codes::DUPLICATE_WARNING`].
+        warnings: Vec<String>,
+    },
+    /// Refused; no money moved. The queue moves on past it.
+    Rejected { code: String, reason: String },
+    /// Recorded; the department confirms later (a later pull carries the change).
+    Pending { txn_id: i64 },
+}
+
+impl Outcome {
+    pub fn status(&self) -> &'static str {
+        match self {
+            Outcome::Accepted { .. } => "accepted",
+            Outcome::Rejected { .. } => "rejected",
+            Outcome::Pending { .. } => "pending",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryOutcome {
+    pub seq: u64,
+    pub outcome: Outcome,
+}
+
+/// Answer to a push: one outcome per entry of the request, in order
+/// (replayed entries carry their recorded outcome).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResponse {
+    pub version: u16,
+    /// The device's highest applied seq after this push.
+    pub high_water: u64,
+    pub outcomes: Vec<EntryOutcome>,
+}
+
+/// Where a device's pull left off. Start with `Cursor::default()`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    /// Catalogue version the device holds (0: none).
+    pub catalogue_version: u32,
+    /// Last ledger line id the device has seen.
+    pub ledger_after: i64,
+    /// Last entry seq whose outcome the device has seen.
+    pub outcomes_after: u64,
+    /// Last notice id the device has seen.
+    pub notices_after: i64,
+}
+
+/// `POST /v1/sync/pull`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullRequest {
+    pub version: u16,
+    pub cursor: Cursor,
+    /// Most ledger lines / outcomes / notices to return in one answer.
+    pub limit: u32,
+}
+
+/// How far a kiosk may go without the centre: the kiosk refuses offline
+/// payments beyond these; the centre rejects (`ledger.exposure_exceeded`)
+/// a debit that takes the wallet below `-max_pending_amount`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exposure {
+    pub max_pending_amount: Paise,
+    pub max_pending_count: u32,
+    pub max_age_secs: u32,
+}
+
+/// One line of the kiosk's wallet or commission account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LedgerLine {
+    pub id: i64,
+    pub txn_id: i64,
+    /// `wallet` or `commission`.
+    pub account: String,
+    /// `payment`, `cancellation`, `refill`, ...
+    pub kind: String,
+    /// Positive: credit to the kiosk's account; negative: debit.
+    pub amount: Paise,
+    pub memo: String,
+    pub at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    pub id: i64,
+    pub text_en: String,
+    pub text_hi: String,
+    pub at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullResponse {
+    pub version: u16,
+    pub cursor: Cursor,
+    pub server_time_ms: i64,
+    /// The kiosk's wallet balance as of this answer (all lines, not just these).
+    pub wallet_balance: Paise,
+    pub commission_balance: Paise,
+    pub exposure: Exposure,
+    /// Present when newer than the cursor's version. Services carry
+    /// `offline_allowed` and `bill_fetch_required`.
+    pub catalogue: Option<Catalogue>,
+    pub ledger: Vec<LedgerLine>,
+    pub outcomes: Vec<EntryOutcome>,
+    pub notices: Vec<Notice>,
+    /// More lines wait: pull again with the new cursor.
+    pub more: bool,
+}
+
+/// The JSON error body of every non-2xx answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    pub code: String,
+    pub message: String,
+    /// With `sync.gap` and `sync.chain_mismatch`: the seq the server expects next.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_seq: Option<u64>,
+}
+
+/// Stable error codes (dotted lowercase; never change once released).
+pub mod codes {
+    pub const UNSUPPORTED_VERSION: &str = "protocol.unsupported_version";
+    pub const MALFORMED: &str = "protocol.malformed";
+    pub const TOO_LARGE: &str = "protocol.too_large";
+    pub const BATCH_EMPTY: &str = "sync.batch_empty";
+    pub const BATCH_TOO_LARGE: &str = "sync.batch_too_large";
+    pub const GAP: &str = "sync.gap";
+    pub const CHAIN_MISMATCH: &str = "sync.chain_mismatch";
+    pub const AUTH_MISSING: &str = "auth.missing";
+    pub const AUTH_BAD_TOKEN: &str = "auth.bad_token";
+    pub const AUTH_TOKEN_EXPIRED: &str = "auth.token_expired";
+    pub const AUTH_BAD_SIGNATURE: &str = "auth.bad_signature";
+    pub const AUTH_UNKNOWN_DEVICE: &str = "auth.unknown_device";
+    pub const AUTH_DEVICE_DEREGISTERED: &str = "auth.device_deregistered";
+    pub const AUTH_FORBIDDEN: &str = "auth.forbidden";
+    pub const AUTH_WRONG_KIOSK: &str = "auth.wrong_kiosk";
+    pub const AUTH_BAD_CREDENTIALS: &str = "auth.bad_credentials";
+    pub const AUTH_LOCKED: &str = "auth.locked";
+    pub const AUTH_INACTIVE: &str = "auth.inactive";
+    pub const AUTH_PASSWORD_CHANGE_REQUIRED: &str = "auth.password_change_required";
+    pub const DEVICE_BOUND_ELSEWHERE: &str = "device.bound_elsewhere";
+    pub const DEVICE_BAD_KEY: &str = "device.bad_key";
+    pub const NOT_FOUND: &str = "not_found";
+    pub const INVALID: &str = "request.invalid";
+    pub const RATE_LIMITED: &str = "request.rate_limited";
+    pub const INTERNAL: &str = "internal";
+    // Entry rejections (inside outcomes, not HTTP errors).
+    pub const ENTRY_MALFORMED: &str = "entry.malformed";
+    pub const ENTRY_UNSUPPORTED_FORMAT: &str = "entry.unsupported_format";
+    pub const ENTRY_UNSUPPORTED_KIND: &str = "entry.unsupported_kind";
+    pub const ENTRY_WRONG_KIOSK: &str = "entry.wrong_kiosk";
+    pub const SERVICE_UNKNOWN: &str = "service.unknown";
+    pub const SERVICE_INACTIVE: &str = "service.inactive";
+    pub const CHARGE_ABOVE_STATE_RATE: &str = "charge.above_state_rate";
+    pub const AMOUNT_INVALID: &str = "amount.invalid";
+    pub const TOTALS_MISMATCH: &str = "payment.totals_mismatch";
+    pub const BILL_ALREADY_PAID: &str = "bill.already_paid";
+    pub const BILL_UNKNOWN: &str = "bill.unknown";
+    pub const BILL_AMOUNT_MISMATCH: &str = "bill.amount_mismatch";
+    pub const EXPOSURE_EXCEEDED: &str = "ledger.exposure_exceeded";
+    pub const CHEQUE_INVALID: &str = "cheque.invalid";
+    pub const RECEIPT_UNKNOWN: &str = "receipt.unknown";
+    pub const RECEIPT_ALREADY_CANCELLED: &str = "receipt.already_cancelled";
+    pub const DUPLICATE_ENTRY_ID: &str = "entry.duplicate_id";
+    pub const DUPLICATE_WARNING: &str = "payment.duplicate_warning";
+    pub const TEXT_INVALID: &str = "text.invalid";
+}
+
+/// Why a sync body could not be read.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum WireError {
+    #[error("body larger than {0} bytes")]
+    TooLarge(usize),
+    #[error("protocol version {0} is not supported (this side speaks {PROTOCOL_VERSION})")]
+    UnsupportedVersion(u16),
+    #[error("malformed body: {0}")]
+    Malformed(String),
+}
+
+impl domain::ErrorCode for WireError {
+    fn code(&self) -> &'static str {
+        match self {
+            WireError::TooLarge(_) => codes::TOO_LARGE,
+            WireError::UnsupportedVersion(_) => codes::UNSUPPORTED_VERSION,
+            WireError::Malformed(_) => codes::MALFORMED,
+        }
+    }
+}
+
+/// zstd level for sync bodies: level 3 is within a few bytes of level 19
+/// on batches this size and costs microseconds.
+const ZSTD_LEVEL: i32 = 3;
+
+/// Encodes a sync body: postcard, then zstd. Every sync message starts
+/// with its `version: u16` so a reader can refuse unknown versions before
+/// decoding the rest.
+pub fn encode_body<T: Serialize>(msg: &T) -> Vec<u8> {
+    let raw = postcard::to_stdvec(msg).expect("postcard encoding cannot fail");
+    zstd::bulk::compress(&raw, ZSTD_LEVEL).expect("zstd compression of a buffer cannot fail")
+}
+
+/// Decodes a sync body, refusing oversize input, compression bombs,
+/// unknown versions and trailing bytes.
+pub fn decode_body<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, WireError> {
+    if body.len() > MAX_BODY_BYTES {
+        return Err(WireError::TooLarge(MAX_BODY_BYTES));
+    }
+    let raw = zstd::bulk::decompress(body, MAX_DECODED_BYTES)
+        .map_err(|e| WireError::Malformed(format!("zstd: {e}")))?;
+    let (version, _) = postcard::take_from_bytes::<u16>(&raw)
+        .map_err(|e| WireError::Malformed(format!("version: {e}")))?;
+    if version != PROTOCOL_VERSION {
+        return Err(WireError::UnsupportedVersion(version));
+    }
+    let (msg, rest) =
+        postcard::take_from_bytes::<T>(&raw).map_err(|e| WireError::Malformed(e.to_string()))?;
+    if !rest.is_empty() {
+        return Err(WireError::Malformed(format!(
+            "{} trailing bytes",
+            rest.len()
+        )));
+    }
+    Ok(msg)
+}
+
+/// The bytes a device signs for one request:
+/// `"KSIG1" 0x00 ‖ device_id (16 bytes) ‖ METHOD 0x00 ‖ path 0x00 ‖ body`.
+/// Binding method and path stops a signed pull being replayed as a push;
+/// binding the device id stops one device's body passing as another's.
+pub fn signing_message(device_id: Uuid, method: &str, path: &str, body: &[u8]) -> Vec<u8> {
+    let mut m = Vec::with_capacity(32 + method.len() + path.len() + body.len());
+    m.extend_from_slice(b"KSIG1\0");
+    m.extend_from_slice(device_id.as_bytes());
+    m.extend_from_slice(method.as_bytes());
+    m.push(0);
+    m.extend_from_slice(path.as_bytes());
+    m.push(0);
+    m.extend_from_slice(body);
+    m
+}
+
+/// Signs a request; returns the value of the [`HEADER_SIGNATURE`] header.
+pub fn sign_request(
+    key: &ed25519_dalek::SigningKey,
+    device_id: Uuid,
+    method: &str,
+    path: &str,
+    body: &[u8],
+) -> String {
+    use base64::Engine;
+    use ed25519_dalek::Signer;
+    let sig = key.sign(&signing_message(device_id, method, path, body));
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sig.to_bytes())
+}
+
+/// Verifies a [`HEADER_SIGNATURE`] value against the device's public key.
+pub fn verify_request(
+    public_key: &[u8; 32],
+    device_id: Uuid,
+    method: &str,
+    path: &str,
+    body: &[u8],
+    signature_b64: &str,
+) -> bool {
+    use base64::Engine;
+    let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(public_key) else {
+        return false;
+    };
+    let Ok(raw) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(signature_b64) else {
+        return false;
+    };
+    let Ok(bytes) = <[u8; 64]>::try_from(raw.as_slice()) else {
+        return false;
+    };
+    let sig = ed25519_dalek::Signature::from_bytes(&bytes);
+    key.verify_strict(&signing_message(device_id, method, path, body), &sig)
+        .is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_round_trip_and_refusals() {
+        let req = PushRequest {
+            version: PROTOCOL_VERSION,
+            first_seq: 7,
+            last_hash: [3; 32],
+            entries: vec![WireEntry {
+                format: 1,
+                id: Uuid::from_u128(9),
+                kind: EntryKind::Payment,
+                device_time_ms: 5,
+                payload: vec![1, 2, 3],
+            }],
+        };
+        let b = encode_body(&req);
+        assert_eq!(decode_body::<PushRequest>(&b).unwrap(), req);
+        let mut future = req.clone();
+        future.version = 2;
+        assert_eq!(
+            decode_body::<PushRequest>(&encode_body(&future)),
+            Err(WireError::UnsupportedVersion(2))
+        );
+        assert!(matches!(
+            decode_body::<PushRequest>(b"not zstd"),
+            Err(WireError::Malformed(_))
+        ));
+        let mut raw = postcard::to_stdvec(&req).unwrap();
+        raw.push(0);
+        let trailing = zstd::bulk::compress(&raw, 3).unwrap();
+        assert!(matches!(
+            decode_body::<PushRequest>(&trailing),
+            Err(WireError::Malformed(_))
+        ));
+        // A bomb: 8 MiB of zeros compresses to a few hundred bytes.
+        let bomb = zstd::bulk::compress(&vec![0u8; 8 << 20], 3).unwrap();
+        assert!(bomb.len() < MAX_BODY_BYTES);
+        assert!(matches!(
+            decode_body::<PushRequest>(&bomb),
+            Err(WireError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn signatures_bind_device_method_path_and_body() {
+        let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+        let pk = key.verifying_key().to_bytes();
+        let dev = Uuid::from_u128(1);
+        let s = sign_request(&key, dev, "POST", "/v1/sync/push", b"body");
+        assert_eq!(s.len(), 86);
+        assert!(verify_request(
+            &pk,
+            dev,
+            "POST",
+            "/v1/sync/push",
+            b"body",
+            &s
+        ));
+        assert!(!verify_request(
+            &pk,
+            dev,
+            "POST",
+            "/v1/sync/push",
+            b"bodY",
+            &s
+        ));
+        assert!(!verify_request(
+            &pk,
+            dev,
+            "POST",
+            "/v1/sync/pull",
+            b"body",
+            &s
+        ));
+        assert!(!verify_request(
+            &pk,
+            Uuid::from_u128(2),
+            "POST",
+            "/v1/sync/push",
+            b"body",
+            &s
+        ));
+        assert!(!verify_request(
+            &pk,
+            dev,
+            "POST",
+            "/v1/sync/push",
+            b"body",
+            "garbage"
+        ));
+        let other = ed25519_dalek::SigningKey::from_bytes(&[8; 32])
+            .verifying_key()
+            .to_bytes();
+        assert!(!verify_request(
+            &other,
+            dev,
+            "POST",
+            "/v1/sync/push",
+            b"body",
+            &s
+        ));
+    }
+}

@@ -13,3 +13,11 @@ pub mod raster;
 
 pub use error::{PrintError, Result};
 pub use profile::{Language, Profile};
+pub mod encode;
+pub mod pdf;
+pub mod receipt;
+pub mod stream;
+pub mod virtual_printer;
+
+pub use doc::Document;
+pub use receipt::{Lang, ReceiptLine, ReceiptView};

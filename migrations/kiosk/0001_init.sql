@@ -65,6 +65,8 @@ CREATE TABLE receipts (
                         CHECK (status IN ('provisional', 'final', 'cancelled')),
     final_receipt_no    TEXT,
     server_txn_id       TEXT,
+    -- The centre rejected the payment: money not taken, left out of totals.
+    rejected            INTEGER NOT NULL DEFAULT 0 CHECK (rejected IN (0, 1)),
     -- Set when the centre rejected the payment or its cancellation: the
     -- holder must reconcile it (DOMAIN.md "Reconcile").
     reconcile           INTEGER NOT NULL DEFAULT 0 CHECK (reconcile IN (0, 1)),

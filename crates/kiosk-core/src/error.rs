@@ -1,0 +1,144 @@
+use domain::{DomainError, ErrorCode, Paise};
+use kiosk_store::StoreError;
+
+/// Everything the counter can refuse, each with a stable code.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+
+    #[error("this database has no kiosk yet; run init first")]
+    NotInitialised,
+    #[error("this database already belongs to kiosk {0}")]
+    AlreadyInitialised(String),
+    #[error("district is required")]
+    DistrictRequired,
+    #[error("kiosk name is required")]
+    KioskNameRequired,
+
+    #[error("no catalogue yet; import one (or sync)")]
+    NoCatalogue,
+    #[error("catalogue version {got} is older than the one in use ({have})")]
+    CatalogueOlder { have: u32, got: u32 },
+    #[error("no service {0:?} in the catalogue")]
+    ServiceUnknown(String),
+    #[error("service {0} is not offered at present")]
+    ServiceInactive(String),
+    #[error("service {0} is real-time and can only be taken online")]
+    ServiceOnlineOnly(String),
+
+    #[error("operator login {0:?} is not valid (3-32 of a-z, 0-9, '.', '_', '-')")]
+    OperatorLoginInvalid(String),
+    #[error("operator role {0:?} is not valid (holder or operator)")]
+    OperatorRoleInvalid(String),
+    #[error("no operator {0:?} at this kiosk")]
+    OperatorUnknown(String),
+    #[error("operator {0:?} is deactivated")]
+    OperatorInactive(String),
+    #[error("operator {0:?} already exists")]
+    OperatorExists(String),
+
+    #[error("choose how the citizen pays (wallet or cheque)")]
+    PaymentModeRequired,
+    #[error("a cheque pays one department's bills; this cart has several")]
+    ChequeMixedDepartments,
+    #[error("department {0} does not accept cheques")]
+    ChequeRefusedByDepartment(String),
+    #[error("{} bill(s) repeat a payment of the last 30 days; confirm to go on", .0.len())]
+    DuplicateUnconfirmed(Vec<crate::DuplicateHit>),
+
+    #[error("no wallet figures from the centre yet; sync before taking payments")]
+    ExposureNoSnapshot,
+    #[error(
+        "offline limit: {pending} pending + {amount} would exceed the {max} the centre allows; sync first"
+    )]
+    ExposureAmountExceeded {
+        pending: Paise,
+        amount: Paise,
+        max: Paise,
+    },
+    #[error("offline limit: {pending} payments already wait for sync (at most {max}); sync first")]
+    ExposureCountExceeded { pending: i64, max: i64 },
+    #[error(
+        "offline limit: the oldest unsynced payment is {age_secs} s old (at most {max_secs} s); sync first"
+    )]
+    ExposureAgeExceeded { age_secs: i64, max_secs: i64 },
+    #[error("wallet: {available} available, {amount} needed")]
+    ExposureBalanceInsufficient { available: Paise, amount: Paise },
+
+    #[error("no receipt {0:?}")]
+    ReceiptNotFound(String),
+    #[error("receipt {0} is already cancelled")]
+    ReceiptAlreadyCancelled(String),
+    #[error("receipt {0} was rejected by the centre; reconcile it instead")]
+    ReceiptRejected(String),
+    #[error("a reason is required to cancel a receipt")]
+    CancelReasonRequired,
+
+    #[error("no outbox entry with seq {0}")]
+    OutboxNotFound(u64),
+    #[error("outbox entry {seq} already has outcome {have}; refusing {got}")]
+    OutcomeConflict { seq: u64, have: String, got: String },
+    #[error("outbox chain broken at seq {0}")]
+    ChainBroken(u64),
+    #[error("outbox entry {0} cannot be decoded")]
+    EntryUndecodable(u64),
+
+    #[error("invalid query: {0}")]
+    QueryInvalid(&'static str),
+    #[error("invalid wallet figures: {0}")]
+    WalletInvalid(&'static str),
+}
+
+impl ErrorCode for CoreError {
+    fn code(&self) -> &'static str {
+        use CoreError::*;
+        match self {
+            Domain(e) => e.code(),
+            Store(e) => e.code(),
+            NotInitialised => "kiosk.not_initialised",
+            AlreadyInitialised(_) => "kiosk.already_initialised",
+            DistrictRequired => "kiosk.district_required",
+            KioskNameRequired => "kiosk.name_required",
+            NoCatalogue => "catalogue.missing",
+            CatalogueOlder { .. } => "catalogue.older",
+            ServiceUnknown(_) => "service.unknown",
+            ServiceInactive(_) => "service.inactive",
+            ServiceOnlineOnly(_) => "service.online_only",
+            OperatorLoginInvalid(_) => "operator.login_invalid",
+            OperatorRoleInvalid(_) => "operator.role_invalid",
+            OperatorUnknown(_) => "operator.unknown",
+            OperatorInactive(_) => "operator.inactive",
+            OperatorExists(_) => "operator.exists",
+            PaymentModeRequired => "payment.mode_required",
+            ChequeMixedDepartments => "cheque.mixed_departments",
+            ChequeRefusedByDepartment(_) => "cheque.refused_by_department",
+            DuplicateUnconfirmed(_) => "payment.duplicate_unconfirmed",
+            ExposureNoSnapshot => "exposure.no_snapshot",
+            ExposureAmountExceeded { .. } => "exposure.amount_exceeded",
+            ExposureCountExceeded { .. } => "exposure.count_exceeded",
+            ExposureAgeExceeded { .. } => "exposure.age_exceeded",
+            ExposureBalanceInsufficient { .. } => "exposure.balance_insufficient",
+            ReceiptNotFound(_) => "receipt.not_found",
+            ReceiptAlreadyCancelled(_) => "receipt.already_cancelled",
+            ReceiptRejected(_) => "receipt.rejected",
+            CancelReasonRequired => "cancel.reason_required",
+            OutboxNotFound(_) => "outbox.not_found",
+            OutcomeConflict { .. } => "outbox.outcome_conflict",
+            ChainBroken(_) => "outbox.chain_broken",
+            EntryUndecodable(_) => "outbox.entry_undecodable",
+            QueryInvalid(_) => "query.invalid",
+            WalletInvalid(_) => "wallet.invalid",
+        }
+    }
+}
+
+impl From<kiosk_store::rusqlite::Error> for CoreError {
+    fn from(e: kiosk_store::rusqlite::Error) -> Self {
+        CoreError::Store(StoreError::from(e))
+    }
+}
+
+pub type Result<T, E = CoreError> = std::result::Result<T, E>;

@@ -1,0 +1,481 @@
+//! Receipt search and totals.
+
+use crate::{CoreError, Kiosk, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::Paise;
+use kiosk_store::rusqlite::{self, OptionalExtension, types::Value};
+use kiosk_store::{parse_ts, ts};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReceiptStatus {
+    Provisional,
+    Final,
+    Cancelled,
+}
+
+impl ReceiptStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReceiptStatus::Provisional => "provisional",
+            ReceiptStatus::Final => "final",
+            ReceiptStatus::Cancelled => "cancelled",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "provisional" => ReceiptStatus::Provisional,
+            "final" => ReceiptStatus::Final,
+            "cancelled" => ReceiptStatus::Cancelled,
+            _ => return None,
+        })
+    }
+}
+
+/// Filters for the receipt list; all optional, newest first, paged.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReceiptQuery {
+    /// `[from, to)`
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    /// Local or final receipt number.
+    pub receipt_no: Option<String>,
+    pub consumer_no: Option<String>,
+    pub service: Option<String>,
+    pub status: Option<ReceiptStatus>,
+    /// Only receipts the holder must reconcile.
+    pub reconcile_only: bool,
+    /// 0-based.
+    pub page: u32,
+    /// 1..=200; 0 means the default of 50.
+    pub page_size: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReceiptSummary {
+    pub id: String,
+    pub receipt_no: String,
+    pub final_receipt_no: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub operator: String,
+    pub mode: String,
+    pub line_count: i64,
+    pub total: Paise,
+    pub commission: Paise,
+    pub status: String,
+    pub rejected: bool,
+    pub reconcile: bool,
+    /// Service codes of the lines, comma-separated.
+    pub services: String,
+    /// Consumer numbers of the lines, comma-separated.
+    pub consumers: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReceiptPage {
+    pub page: u32,
+    pub page_size: u32,
+    pub has_more: bool,
+    pub receipts: Vec<ReceiptSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReceiptLineRow {
+    pub line_no: i64,
+    pub service_code: String,
+    pub department: String,
+    pub consumer_no: String,
+    pub consumer_name: Option<String>,
+    pub bill_ref: Option<String>,
+    pub bill_amount: Paise,
+    pub charge: Paise,
+    pub commission: Paise,
+}
+
+/// Everything a printed receipt needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReceiptDetail {
+    pub summary: ReceiptSummary,
+    pub bills: Paise,
+    pub charges: Paise,
+    pub mobile: Option<String>,
+    pub email: Option<String>,
+    pub cheque_no: Option<String>,
+    pub cheque_date: Option<String>,
+    pub cheque_bank: Option<String>,
+    pub cheque_payee: Option<String>,
+    pub duplicate_confirmed: bool,
+    pub server_txn_id: Option<String>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub cancel_reason: Option<String>,
+    pub reconcile_code: Option<String>,
+    pub reconcile_reason: Option<String>,
+    pub lines: Vec<ReceiptLineRow>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ServiceTotals {
+    pub service_code: String,
+    pub receipts: i64,
+    pub lines: i64,
+    pub bills: Paise,
+    pub charges: Paise,
+    pub total: Paise,
+    pub commission: Paise,
+}
+
+/// Money taken in `[from, to)`: cancelled and rejected receipts are left
+/// out (and counted apart).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub receipts: i64,
+    pub lines: i64,
+    pub bills: Paise,
+    pub charges: Paise,
+    pub total: Paise,
+    pub commission: Paise,
+    /// Cash at the counter (wallet mode) vs cheques taken.
+    pub wallet_total: Paise,
+    pub cheque_total: Paise,
+    pub cancelled: i64,
+    pub rejected: i64,
+    pub by_service: Vec<ServiceTotals>,
+}
+
+const SUMMARY_COLS: &str = "r.id, r.receipt_no, r.final_receipt_no, r.created_at, r.operator, r.mode,
+    r.line_count, r.total_paise, r.commission_paise, r.status, r.rejected, r.reconcile,
+    (SELECT group_concat(service_code, ',') FROM (SELECT service_code FROM receipt_lines WHERE receipt_id = r.id ORDER BY line_no)),
+    (SELECT group_concat(consumer_no, ',') FROM (SELECT consumer_no FROM receipt_lines WHERE receipt_id = r.id ORDER BY line_no))";
+
+fn summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<(ReceiptSummary, String)> {
+    let at: String = r.get(3)?;
+    Ok((
+        ReceiptSummary {
+            id: r.get(0)?,
+            receipt_no: r.get(1)?,
+            final_receipt_no: r.get(2)?,
+            created_at: DateTime::<Utc>::MIN_UTC,
+            operator: r.get(4)?,
+            mode: r.get(5)?,
+            line_count: r.get(6)?,
+            total: Paise::new(r.get(7)?),
+            commission: Paise::new(r.get(8)?),
+            status: r.get(9)?,
+            rejected: r.get(10)?,
+            reconcile: r.get(11)?,
+            services: r.get::<_, Option<String>>(12)?.unwrap_or_default(),
+            consumers: r.get::<_, Option<String>>(13)?.unwrap_or_default(),
+        },
+        at,
+    ))
+}
+
+fn with_time((mut s, at): (ReceiptSummary, String)) -> Result<ReceiptSummary> {
+    s.created_at = parse_ts(&at)?;
+    Ok(s)
+}
+
+impl Kiosk {
+    /// Receipts matching `q`, newest first.
+    pub fn search_receipts(&self, q: &ReceiptQuery) -> Result<ReceiptPage> {
+        let page_size = match q.page_size {
+            0 => 50,
+            n @ 1..=200 => n,
+            _ => return Err(CoreError::QueryInvalid("page size must be 1-200")),
+        };
+        if let (Some(f), Some(t)) = (q.from, q.to)
+            && f >= t
+        {
+            return Err(CoreError::QueryInvalid("from must be before to"));
+        }
+        let mut sql = format!("SELECT {SUMMARY_COLS} FROM receipts r WHERE 1 = 1");
+        let mut args: Vec<Value> = Vec::new();
+        let mut arg = |sql: &mut String, clause: &str, v: Value| {
+            args.push(v);
+            sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
+        };
+        if let Some(f) = q.from {
+            arg(&mut sql, " AND r.created_at >= ?", Value::Text(ts(f)));
+        }
+        if let Some(t) = q.to {
+            arg(&mut sql, " AND r.created_at < ?", Value::Text(ts(t)));
+        }
+        if let Some(n) = q
+            .receipt_no
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            arg(
+                &mut sql,
+                " AND (r.receipt_no = ? OR r.final_receipt_no = ?)",
+                Value::Text(n.to_uppercase()),
+            );
+        }
+        if let Some(c) = q
+            .consumer_no
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            let c: String = c.chars().filter(|c| !c.is_whitespace()).collect();
+            arg(
+                &mut sql,
+                " AND r.id IN (SELECT receipt_id FROM receipt_lines WHERE consumer_no = ?)",
+                Value::Text(c.to_uppercase()),
+            );
+        }
+        if let Some(s) = q
+            .service
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            arg(
+                &mut sql,
+                " AND EXISTS (SELECT 1 FROM receipt_lines l WHERE l.receipt_id = r.id AND l.service_code = ?)",
+                Value::Text(s.to_string()),
+            );
+        }
+        if let Some(st) = q.status {
+            arg(
+                &mut sql,
+                " AND r.status = ?",
+                Value::Text(st.as_str().into()),
+            );
+        }
+        if q.reconcile_only {
+            sql.push_str(" AND r.reconcile = 1");
+        }
+        let offset = u64::from(q.page) * u64::from(page_size);
+        sql.push_str(&format!(
+            " ORDER BY r.created_at DESC, r.device_seq DESC LIMIT {} OFFSET {offset}",
+            page_size + 1
+        ));
+        let mut stmt = self.store.conn().prepare_cached(&sql)?;
+        let mut rows = stmt
+            .query_map(rusqlite::params_from_iter(args.iter()), summary)?
+            .map(|r| r.map_err(CoreError::from).and_then(with_time))
+            .collect::<Result<Vec<_>>>()?;
+        let has_more = rows.len() > page_size as usize;
+        rows.truncate(page_size as usize);
+        Ok(ReceiptPage {
+            page: q.page,
+            page_size,
+            has_more,
+            receipts: rows,
+        })
+    }
+
+    /// One receipt with its lines, by local or final receipt number or id.
+    pub fn receipt(&self, key: &str) -> Result<ReceiptDetail> {
+        let key = key.trim();
+        let c = self.store.conn();
+        let sql = format!(
+            "SELECT {SUMMARY_COLS}, r.bills_paise, r.charges_paise, r.mobile, r.email, r.cheque_no,
+                    r.cheque_date, r.cheque_bank, r.cheque_payee, r.duplicate_confirmed, r.server_txn_id,
+                    r.cancelled_at, r.cancel_reason, r.reconcile_code, r.reconcile_reason
+               FROM receipts r
+              WHERE r.receipt_no = ?1 OR r.id = ?1 OR r.final_receipt_no = ?1"
+        );
+        type Extra = (
+            i64,
+            i64,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            bool,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        let row: Option<((ReceiptSummary, String), Extra)> = c
+            .query_row(&sql, [key.to_uppercase()], |r| {
+                Ok((
+                    summary(r)?,
+                    (
+                        r.get(14)?,
+                        r.get(15)?,
+                        r.get(16)?,
+                        r.get(17)?,
+                        r.get(18)?,
+                        r.get(19)?,
+                        r.get(20)?,
+                        r.get(21)?,
+                        r.get(22)?,
+                        r.get(23)?,
+                        r.get(24)?,
+                        r.get(25)?,
+                        r.get(26)?,
+                        r.get(27)?,
+                    ),
+                ))
+            })
+            .optional()?;
+        let row = match row {
+            Some(r) => Some(r),
+            // Ids are lowercase: try the key as given too.
+            None => c
+                .query_row(&sql, [key], |r| {
+                    Ok((
+                        summary(r)?,
+                        (
+                            r.get(14)?,
+                            r.get(15)?,
+                            r.get(16)?,
+                            r.get(17)?,
+                            r.get(18)?,
+                            r.get(19)?,
+                            r.get(20)?,
+                            r.get(21)?,
+                            r.get(22)?,
+                            r.get(23)?,
+                            r.get(24)?,
+                            r.get(25)?,
+                            r.get(26)?,
+                            r.get(27)?,
+                        ),
+                    ))
+                })
+                .optional()?,
+        };
+        let Some((s, x)) = row else {
+            return Err(CoreError::ReceiptNotFound(key.chars().take(40).collect()));
+        };
+        let summary = with_time(s)?;
+        let mut stmt = c.prepare_cached(
+            "SELECT line_no, service_code, department, consumer_no, consumer_name, bill_ref,
+                    bill_paise, charge_paise, commission_paise
+               FROM receipt_lines WHERE receipt_id = ?1 ORDER BY line_no",
+        )?;
+        let lines = stmt
+            .query_map([&summary.id], |r| {
+                Ok(ReceiptLineRow {
+                    line_no: r.get(0)?,
+                    service_code: r.get(1)?,
+                    department: r.get(2)?,
+                    consumer_no: r.get(3)?,
+                    consumer_name: r.get(4)?,
+                    bill_ref: r.get(5)?,
+                    bill_amount: Paise::new(r.get(6)?),
+                    charge: Paise::new(r.get(7)?),
+                    commission: Paise::new(r.get(8)?),
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ReceiptDetail {
+            summary,
+            bills: Paise::new(x.0),
+            charges: Paise::new(x.1),
+            mobile: x.2,
+            email: x.3,
+            cheque_no: x.4,
+            cheque_date: x.5,
+            cheque_bank: x.6,
+            cheque_payee: x.7,
+            duplicate_confirmed: x.8,
+            server_txn_id: x.9,
+            cancelled_at: x.10.as_deref().map(parse_ts).transpose()?,
+            cancel_reason: x.11,
+            reconcile_code: x.12,
+            reconcile_reason: x.13,
+            lines,
+        })
+    }
+
+    /// Totals of one IST calendar day.
+    pub fn totals_for_day(&self, day: NaiveDate) -> Result<Totals> {
+        let (from, to) = domain::clock::ist_day_bounds(day);
+        self.totals(from, to)
+    }
+
+    /// Totals over `[from, to)`, overall and per service.
+    pub fn totals(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Totals> {
+        if from >= to {
+            return Err(CoreError::QueryInvalid("from must be before to"));
+        }
+        let c = self.store.conn();
+        let (f, t) = (ts(from), ts(to));
+        let (
+            receipts,
+            lines,
+            bills,
+            charges,
+            total,
+            commission,
+            wallet,
+            cheque,
+            cancelled,
+            rejected,
+        ): (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) = c.query_row(
+            "SELECT COALESCE(SUM(ok), 0), COALESCE(SUM(ok * line_count), 0),
+                    COALESCE(SUM(ok * bills_paise), 0), COALESCE(SUM(ok * charges_paise), 0),
+                    COALESCE(SUM(ok * total_paise), 0), COALESCE(SUM(ok * commission_paise), 0),
+                    COALESCE(SUM(ok * (mode = 'wallet') * total_paise), 0),
+                    COALESCE(SUM(ok * (mode = 'cheque') * total_paise), 0),
+                    COALESCE(SUM(status = 'cancelled'), 0),
+                    COALESCE(SUM(rejected = 1 AND status <> 'cancelled'), 0)
+               FROM (SELECT *, (status <> 'cancelled' AND rejected = 0) AS ok
+                       FROM receipts WHERE created_at >= ?1 AND created_at < ?2)",
+            [&f, &t],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                    r.get(8)?,
+                    r.get(9)?,
+                ))
+            },
+        )?;
+        let mut stmt = c.prepare_cached(
+            "SELECT l.service_code, COUNT(DISTINCT r.id), COUNT(*), SUM(l.bill_paise),
+                    SUM(l.charge_paise), SUM(l.bill_paise + l.charge_paise), SUM(l.commission_paise)
+               FROM receipts r JOIN receipt_lines l ON l.receipt_id = r.id
+              WHERE r.created_at >= ?1 AND r.created_at < ?2
+                AND r.status <> 'cancelled' AND r.rejected = 0
+              GROUP BY l.service_code ORDER BY l.service_code",
+        )?;
+        let by_service = stmt
+            .query_map([&f, &t], |r| {
+                Ok(ServiceTotals {
+                    service_code: r.get(0)?,
+                    receipts: r.get(1)?,
+                    lines: r.get(2)?,
+                    bills: Paise::new(r.get(3)?),
+                    charges: Paise::new(r.get(4)?),
+                    total: Paise::new(r.get(5)?),
+                    commission: Paise::new(r.get(6)?),
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Totals {
+            from,
+            to,
+            receipts,
+            lines,
+            bills: Paise::new(bills),
+            charges: Paise::new(charges),
+            total: Paise::new(total),
+            commission: Paise::new(commission),
+            wallet_total: Paise::new(wallet),
+            cheque_total: Paise::new(cheque),
+            cancelled,
+            rejected,
+            by_service,
+        })
+    }
+}

@@ -1,0 +1,229 @@
+//! Retry timing: capped exponential backoff with full jitter, and batch
+//! sizing from the measured link. Both are pure: the RNG is injected.
+
+use std::time::Duration;
+
+/// A source of random bits, injected so simulations replay exactly.
+pub trait JitterRng: Send {
+    fn next_u64(&mut self) -> u64;
+    /// Uniform in `[0, 1)`.
+    fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// SplitMix64: tiny, seedable, plenty for jitter.
+#[derive(Debug, Clone)]
+pub struct SplitMix(pub u64);
+
+impl SplitMix {
+    /// Seeded from the OS, for production.
+    pub fn from_os() -> Self {
+        let mut b = [0u8; 8];
+        let _ = getrandom::fill(&mut b);
+        SplitMix(u64::from_le_bytes(b))
+    }
+}
+
+impl JitterRng for SplitMix {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+/// Capped exponential backoff with full jitter: the n-th retry waits a
+/// uniform time in `[0, min(cap, base·2ⁿ)]`, so many kiosks recovering
+/// from one outage do not hit the centre in step.
+#[derive(Debug, Clone)]
+pub struct Backoff {
+    pub base: Duration,
+    pub cap: Duration,
+    attempt: u32,
+}
+
+impl Backoff {
+    pub fn new(base: Duration, cap: Duration) -> Self {
+        Backoff {
+            base,
+            cap,
+            attempt: 0,
+        }
+    }
+
+    /// The ceiling of the next delay (before jitter).
+    pub fn ceiling(&self) -> Duration {
+        let factor = 1u64.checked_shl(self.attempt.min(30)).unwrap_or(u64::MAX);
+        self.base
+            .saturating_mul(factor.min(u32::MAX as u64) as u32)
+            .min(self.cap)
+    }
+
+    /// The delay before the next retry; counts the failure.
+    pub fn next_delay(&mut self, rng: &mut dyn JitterRng) -> Duration {
+        let d = self.ceiling().mul_f64(rng.unit());
+        self.attempt = self.attempt.saturating_add(1);
+        d
+    }
+
+    pub fn attempts(&self) -> u32 {
+        self.attempt
+    }
+
+    /// After a success (or a healed link) retries start small again.
+    pub fn reset(&mut self) {
+        self.attempt = 0;
+    }
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff::new(Duration::from_millis(500), Duration::from_secs(60))
+    }
+}
+
+/// Sizes push batches so each request finishes in about `target` on the
+/// link as measured (bytes per second through whole requests, round trip
+/// included), between `min` and `max` entries.
+#[derive(Debug, Clone)]
+pub struct BatchSizer {
+    pub target: Duration,
+    pub min: usize,
+    pub max: usize,
+    /// Smoothed bytes/second of whole requests; `None` before the first.
+    rate: Option<f64>,
+    /// Smoothed compressed bytes per entry.
+    per_entry: f64,
+}
+
+impl BatchSizer {
+    pub fn new(target: Duration, min: usize, max: usize) -> Self {
+        // A postcard+zstd bill payment is ~60 bytes at batch 50 (see protocol).
+        BatchSizer {
+            target,
+            min,
+            max,
+            rate: None,
+            per_entry: 80.0,
+        }
+    }
+
+    /// Entries for the next push.
+    pub fn next_size(&self) -> usize {
+        match self.rate {
+            // First request on an unknown link: a size that takes a few
+            // seconds even at 20 kbps.
+            None => 50usize.clamp(self.min, self.max),
+            Some(rate) => {
+                let n = (rate * self.target.as_secs_f64() / self.per_entry.max(1.0)) as usize;
+                n.clamp(self.min, self.max)
+            }
+        }
+    }
+
+    /// Records a completed push: request and answer bytes, entries, elapsed.
+    pub fn observe(&mut self, bytes: usize, entries: usize, elapsed: Duration) {
+        if entries == 0 || elapsed.is_zero() {
+            return;
+        }
+        let rate = bytes as f64 / elapsed.as_secs_f64();
+        // Quick to slow down, slower to speed up.
+        self.rate = Some(match self.rate {
+            None => rate,
+            Some(old) if rate < old => 0.5 * old + 0.5 * rate,
+            Some(old) => 0.7 * old + 0.3 * rate,
+        });
+        let per = bytes as f64 / entries as f64;
+        self.per_entry = 0.7 * self.per_entry + 0.3 * per;
+    }
+
+    /// A push cut by the link: the link is worse than we thought.
+    pub fn observe_failure(&mut self) {
+        if let Some(r) = self.rate.as_mut() {
+            *r *= 0.7;
+        }
+    }
+
+    pub fn rate(&self) -> Option<f64> {
+        self.rate
+    }
+}
+
+impl Default for BatchSizer {
+    fn default() -> Self {
+        BatchSizer::new(
+            Duration::from_secs(6),
+            10,
+            protocol::wire::MAX_BATCH_ENTRIES,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_to_the_cap_with_full_jitter_and_resets() {
+        let mut b = Backoff::new(Duration::from_millis(100), Duration::from_secs(2));
+        let mut rng = SplitMix(1);
+        let mut ceilings = Vec::new();
+        for _ in 0..8 {
+            let c = b.ceiling();
+            let d = b.next_delay(&mut rng);
+            assert!(d <= c, "{d:?} above ceiling {c:?}");
+            ceilings.push(c.as_millis());
+        }
+        assert_eq!(ceilings, [100, 200, 400, 800, 1600, 2000, 2000, 2000]);
+        b.reset();
+        assert_eq!(b.ceiling(), Duration::from_millis(100));
+        // Full jitter: delays spread over the whole range, not near the cap.
+        let mut b = Backoff::new(Duration::from_secs(1), Duration::from_secs(1));
+        let ds: Vec<f64> = (0..1000)
+            .map(|_| b.next_delay(&mut rng).as_secs_f64())
+            .collect();
+        let mean = ds.iter().sum::<f64>() / ds.len() as f64;
+        assert!((0.4..0.6).contains(&mean), "mean {mean}");
+        assert!(ds.iter().any(|d| *d < 0.05) && ds.iter().any(|d| *d > 0.95));
+        // Huge attempt counts do not overflow.
+        for _ in 0..100 {
+            b.next_delay(&mut rng);
+        }
+        assert!(b.ceiling() <= Duration::from_secs(1));
+    }
+
+    #[test]
+    fn same_seed_same_delays() {
+        let run = |seed| {
+            let mut b = Backoff::default();
+            let mut r = SplitMix(seed);
+            (0..10).map(|_| b.next_delay(&mut r)).collect::<Vec<_>>()
+        };
+        assert_eq!(run(7), run(7));
+        assert_ne!(run(7), run(8));
+    }
+
+    #[test]
+    fn batch_size_follows_the_measured_link() {
+        let mut s = BatchSizer::new(Duration::from_secs(5), 10, 500);
+        assert_eq!(s.next_size(), 50);
+        // 20 kbps = 2,500 B/s, 60 B per entry: ~200 entries in 5 s.
+        for _ in 0..20 {
+            s.observe(6_000, 100, Duration::from_millis(2400));
+        }
+        let n = s.next_size();
+        assert!((180..=230).contains(&n), "{n}");
+        // A fast link hits the cap; a dreadful one the floor.
+        let mut fast = BatchSizer::new(Duration::from_secs(5), 10, 500);
+        fast.observe(1_000_000, 100, Duration::from_millis(100));
+        assert_eq!(fast.next_size(), 500);
+        let mut slow = BatchSizer::new(Duration::from_secs(5), 10, 500);
+        slow.observe(100, 10, Duration::from_secs(10));
+        assert_eq!(slow.next_size(), 10);
+        slow.observe_failure();
+        assert_eq!(slow.next_size(), 10);
+    }
+}

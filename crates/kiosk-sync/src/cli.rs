@@ -1,0 +1,167 @@
+//! `sync now`, `sync status`, `sync watch`, `sync key`: a clap subcommand
+//! the kiosk CLI mounts, and [`run`].
+
+use std::path::Path;
+use std::sync::Arc;
+
+use domain::SystemClock;
+use kiosk_core::Kiosk;
+use kiosk_store::{get_setting, set_setting};
+
+use crate::crash::CrashPlan;
+use crate::engine::Engine;
+use crate::error::{Result, SyncError};
+use crate::keys::Keyring;
+use crate::lock::SyncLock;
+use crate::status::SyncStatus;
+use crate::transport::HttpTransport;
+
+/// Where the centre is: a setting, not a secret.
+pub const SERVER_URL_KEY: &str = "sync.server_url";
+
+#[derive(Debug, clap::Subcommand)]
+pub enum SyncCommand {
+    /// Push every queued entry and pull the centre's news, once.
+    Now {
+        /// The centre's address, e.g. https://centre.example:8443 (remembered).
+        #[arg(long)]
+        server: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Link state, queue length, oldest pending entry, last error, bytes.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Keep syncing until interrupted, printing each status change.
+    Watch {
+        #[arg(long)]
+        server: Option<String>,
+    },
+    /// Make the device key if missing (kept in the OS keyring) and print
+    /// its public half, for registration with the centre.
+    Key,
+}
+
+/// Runs one sync command against the kiosk database at `db`.
+pub fn run(cmd: SyncCommand, db: &Path) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(run_async(cmd, db))
+}
+
+fn open(db: &Path) -> Result<Kiosk> {
+    Ok(Kiosk::open(db, Arc::new(SystemClock))?)
+}
+
+fn server_url(kiosk: &mut Kiosk, given: Option<String>) -> Result<String> {
+    if let Some(url) = given {
+        kiosk
+            .store_mut()
+            .write(|tx| set_setting(tx, SERVER_URL_KEY, &url))?;
+        return Ok(url);
+    }
+    get_setting(kiosk.store().conn(), SERVER_URL_KEY)?
+        .ok_or_else(|| SyncError::Config("no server address: pass --server URL once".into()))
+}
+
+fn engine(db: &Path, server: Option<String>) -> Result<Engine<HttpTransport>> {
+    let mut kiosk = open(db)?;
+    let url = server_url(&mut kiosk, server)?;
+    let key = Keyring::for_device(kiosk.identity().device_id)?.require()?;
+    let transport = HttpTransport::new(&url, key)?;
+    Ok(Engine::new(kiosk, transport, Arc::new(SystemClock)).with_crash_plan(CrashPlan::from_env()))
+}
+
+async fn run_async(cmd: SyncCommand, db: &Path) -> Result<()> {
+    match cmd {
+        SyncCommand::Now { server, json } => {
+            let _lock = SyncLock::try_acquire(db)?;
+            let mut e = engine(db, server)?;
+            let r = e.sync_once().await;
+            let status = e.status().borrow().clone();
+            match r {
+                Ok(rep) => {
+                    if json {
+                        println!("{}", serde_json::to_string_pretty(&status).expect("json"));
+                    } else {
+                        println!(
+                            "pushed {} batches: {} accepted, {} rejected, {} pending; pulled {} outcomes, {} notices; queue {}",
+                            rep.push.batches,
+                            rep.push.accepted,
+                            rep.push.rejected,
+                            rep.push.pending,
+                            rep.pull.outcomes,
+                            rep.pull.notices,
+                            status.queue_len
+                        );
+                    }
+                    Ok(())
+                }
+                Err(err) => Err(err),
+            }
+        }
+        SyncCommand::Status { json } => {
+            let kiosk = open(db)?;
+            let q = kiosk.queue_stats()?;
+            let mut s = SyncStatus::load(db).unwrap_or_default();
+            // The queue figures are always fresh from the database.
+            s.queue_len = q.unsent;
+            s.pending = q.pending;
+            s.oldest_pending_age_secs = q.oldest_unsent_age_secs;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&s).expect("json"));
+            } else {
+                print_status(&s);
+            }
+            Ok(())
+        }
+        SyncCommand::Watch { server } => {
+            let _lock = SyncLock::try_acquire(db)?;
+            let mut e = engine(db, server)?;
+            let mut rx = e.status();
+            let handle = e.handle();
+            let printer = tokio::spawn(async move {
+                while rx.changed().await.is_ok() {
+                    let s = rx.borrow_and_update().clone();
+                    print_status(&s);
+                }
+            });
+            tokio::select! {
+                _ = e.run() => {}
+                _ = tokio::signal::ctrl_c() => handle.stop(),
+            }
+            printer.abort();
+            Ok(())
+        }
+        SyncCommand::Key => {
+            let kiosk = open(db)?;
+            let key = Keyring::for_device(kiosk.identity().device_id)?.load_or_create()?;
+            println!("device {} public key {}", key.device_id, key.public_hex());
+            Ok(())
+        }
+    }
+}
+
+fn print_status(s: &SyncStatus) {
+    let err = s
+        .last_error
+        .as_ref()
+        .map(|e| format!(" last error {} ({})", e.code, e.at.format("%H:%M:%S")))
+        .unwrap_or_default();
+    println!(
+        "{} queue {} pending {} rejected {} oldest {} sent {} B received {} B{}",
+        if s.online { "online" } else { "offline" },
+        s.queue_len,
+        s.pending,
+        s.rejected,
+        s.oldest_pending_age_secs
+            .map(|a| format!("{a}s"))
+            .unwrap_or_else(|| "-".into()),
+        s.bytes_sent,
+        s.bytes_received,
+        err
+    );
+}

@@ -1,0 +1,605 @@
+//! The sync loop: push the outbox in contiguous batches, pull by cursor,
+//! retry with backoff, probe so a healed link is used at once.
+//!
+//! Money safety rests on three facts:
+//! - progress lives only in the outbox rows (an entry with no outcome is
+//!   unsent), written in one transaction per answered batch, so a drop or
+//!   a kill never restarts from zero and never skips an entry;
+//! - a request whose answer never came is re-sent as it was: the centre
+//!   answers replays with the outcome it recorded the first time;
+//! - a rejected entry gets its outcome like any other and the next push
+//!   starts after it, so it never blocks the queue.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use domain::Clock;
+use kiosk_core::{CoreError, Kiosk, Outcome as LocalOutcome, WalletSnapshot};
+use kiosk_store::{get_setting, set_setting};
+use protocol::wire::{EntryOutcome, Outcome as WireOutcome};
+use protocol::{
+    Cursor, PROTOCOL_VERSION, PullRequest, PullResponse, PushRequest, WireEntry, codes,
+};
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use crate::backoff::{Backoff, BatchSizer, JitterRng, SplitMix};
+use crate::crash::{CrashPlan, CrashPoint};
+use crate::error::{Result, SyncError};
+use crate::status::{LastError, SyncStatus};
+use crate::transport::Transport;
+
+const CURSOR_KEY: &str = "sync.pull_cursor";
+const NOTICES_KEY: &str = "sync.notices";
+const HIGH_WATER_KEY: &str = "sync.server_high_water";
+/// Notices kept locally for the app (newest last).
+const NOTICES_KEPT: usize = 50;
+
+#[derive(Debug, Clone)]
+pub struct SyncConfig {
+    /// Fixed part of every request's time-out; the rest scales with the
+    /// body and the measured link.
+    pub request_timeout_floor: Duration,
+    pub probe_every: Duration,
+    pub probe_timeout: Duration,
+    /// How often the loop looks for entries written by another process.
+    pub local_poll: Duration,
+    /// Pull this often even when nothing is pushed (wallet, catalogue, notices).
+    pub idle_pull: Duration,
+    pub pull_limit: u32,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        SyncConfig {
+            request_timeout_floor: Duration::from_secs(8),
+            probe_every: Duration::from_millis(1000),
+            probe_timeout: Duration::from_secs(6),
+            local_poll: Duration::from_millis(250),
+            idle_pull: Duration::from_secs(60),
+            pull_limit: 500,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PushReport {
+    pub batches: u32,
+    pub accepted: u32,
+    pub rejected: u32,
+    pub pending: u32,
+    /// Highest seq answered in this run.
+    pub last_seq: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PullReport {
+    pub pulls: u32,
+    pub outcomes: u32,
+    pub notices: u32,
+    pub catalogue_version: Option<u32>,
+    pub wallet_balance: Option<domain::Paise>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    pub push: PushReport,
+    pub pull: PullReport,
+}
+
+/// Lets the counter nudge the loop after writing an entry, and stop it.
+#[derive(Clone, Default)]
+pub struct SyncHandle {
+    wake: Arc<Notify>,
+    stop: Arc<watch::Sender<bool>>,
+}
+
+impl SyncHandle {
+    /// A new entry was written: push now if the link is up.
+    pub fn nudge(&self) {
+        self.wake.notify_one();
+    }
+    pub fn stop(&self) {
+        self.stop.send_replace(true);
+    }
+}
+
+pub struct Engine<T: Transport> {
+    kiosk: Kiosk,
+    transport: T,
+    clock: Arc<dyn Clock>,
+    cfg: SyncConfig,
+    backoff: Backoff,
+    sizer: BatchSizer,
+    rng: Box<dyn JitterRng>,
+    crash: CrashPlan,
+    status: watch::Sender<SyncStatus>,
+    status_file: Option<PathBuf>,
+    handle: SyncHandle,
+}
+
+impl<T: Transport> Engine<T> {
+    /// The engine owns its own connection to the kiosk database (WAL), so
+    /// the counter's connection is never held up by the network.
+    pub fn new(kiosk: Kiosk, transport: T, clock: Arc<dyn Clock>) -> Self {
+        let status_file = Some(kiosk.store().path().to_path_buf());
+        Engine {
+            kiosk,
+            transport,
+            clock,
+            cfg: SyncConfig::default(),
+            backoff: Backoff::default(),
+            sizer: BatchSizer::default(),
+            rng: Box::new(SplitMix::from_os()),
+            crash: CrashPlan::none(),
+            status: watch::Sender::new(SyncStatus::default()),
+            status_file,
+            handle: SyncHandle::default(),
+        }
+    }
+
+    pub fn with_config(mut self, cfg: SyncConfig) -> Self {
+        self.cfg = cfg;
+        self
+    }
+    pub fn with_rng(mut self, rng: Box<dyn JitterRng>) -> Self {
+        self.rng = rng;
+        self
+    }
+    pub fn with_backoff(mut self, b: Backoff) -> Self {
+        self.backoff = b;
+        self
+    }
+    pub fn with_sizer(mut self, s: BatchSizer) -> Self {
+        self.sizer = s;
+        self
+    }
+    pub fn with_crash_plan(mut self, c: CrashPlan) -> Self {
+        self.crash = c;
+        self
+    }
+    /// Do not write the status file (simulations).
+    pub fn without_status_file(mut self) -> Self {
+        self.status_file = None;
+        self
+    }
+
+    pub fn handle(&self) -> SyncHandle {
+        self.handle.clone()
+    }
+    pub fn status(&self) -> watch::Receiver<SyncStatus> {
+        self.status.subscribe()
+    }
+    pub fn kiosk(&self) -> &Kiosk {
+        &self.kiosk
+    }
+    pub fn kiosk_mut(&mut self) -> &mut Kiosk {
+        &mut self.kiosk
+    }
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+    pub fn into_kiosk(self) -> Kiosk {
+        self.kiosk
+    }
+
+    fn request_timeout(&self, body_estimate: usize) -> Duration {
+        // Twice the time the body needs at the measured rate (or 10 kbps
+        // before any measurement), on top of the floor.
+        let rate = self.sizer.rate().unwrap_or(1250.0).max(300.0);
+        self.cfg.request_timeout_floor + Duration::from_secs_f64(2.0 * body_estimate as f64 / rate)
+    }
+
+    /// Pushes until every entry has an answer.
+    pub async fn push_all(&mut self) -> Result<PushReport> {
+        let mut report = PushReport::default();
+        let mut start_override: Option<u64> = None;
+        loop {
+            match self.push_batch(start_override.take(), &mut report).await {
+                Ok(true) => continue,
+                Ok(false) => return Ok(report),
+                // The centre is behind us (restored from a backup): resend
+                // from where it stands; the outbox keeps every entry.
+                Err(SyncError::Server {
+                    code,
+                    expected_seq: Some(exp),
+                    ..
+                }) if code == codes::GAP && start_override.is_none() && exp >= 1 => {
+                    let first_unsent = self.kiosk.queue_stats()?.first_unsent_seq;
+                    if first_unsent.is_some_and(|f| exp < f) {
+                        start_override = Some(exp);
+                        continue;
+                    }
+                    return Err(SyncError::Gap {
+                        expected: exp,
+                        have: first_unsent.unwrap_or(0),
+                    });
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// One batch. `Ok(false)` when nothing is left to send.
+    async fn push_batch(&mut self, from: Option<u64>, report: &mut PushReport) -> Result<bool> {
+        let from = match from {
+            Some(f) => f,
+            None => match self.kiosk.queue_stats()?.first_unsent_seq {
+                Some(f) => f,
+                None => return Ok(false),
+            },
+        };
+        let want = self.sizer.next_size();
+        let records = self.kiosk.outbox_from(from, want as u32)?;
+        // Contiguous from `from`; a resend after a gap may include answered ones.
+        let records: Vec<_> = records
+            .into_iter()
+            .enumerate()
+            .take_while(|(i, r)| r.entry.seq == from + *i as u64)
+            .map(|(_, r)| r)
+            .collect();
+        let Some(last) = records.last() else {
+            return Ok(false);
+        };
+        let req = PushRequest {
+            version: PROTOCOL_VERSION,
+            first_seq: from,
+            last_hash: last.hash,
+            entries: records
+                .iter()
+                .map(|r| WireEntry::from_entry(&r.entry))
+                .collect(),
+        };
+        let estimate = req
+            .entries
+            .iter()
+            .map(|e| e.payload.len() / 2 + 24)
+            .sum::<usize>()
+            + 300;
+        let timeout = self.request_timeout(estimate);
+        self.crash.at(CrashPoint::BeforeSend);
+        let (sent0, recv0) = self.transport.bytes();
+        let t0 = Instant::now();
+        let fut = self.transport.push(&req, timeout);
+        self.crash.at(CrashPoint::MidRequest);
+        let resp = match fut.await {
+            Ok(r) => r,
+            Err(e) => {
+                if e.is_transport() {
+                    self.sizer.observe_failure();
+                }
+                return Err(e);
+            }
+        };
+        let elapsed = t0.elapsed();
+        self.crash.at(CrashPoint::AfterServerCommit);
+        let n = req.entries.len();
+        if resp.outcomes.len() != n
+            || resp
+                .outcomes
+                .iter()
+                .enumerate()
+                .any(|(i, o)| o.seq != from + i as u64)
+        {
+            return Err(SyncError::Protocol(format!(
+                "push of {n} entries from seq {from} answered with {} outcomes",
+                resp.outcomes.len()
+            )));
+        }
+        let local: Vec<(u64, LocalOutcome)> = resp.outcomes.iter().map(to_local).collect();
+        for (_, o) in &local {
+            match o {
+                LocalOutcome::Accepted { .. } => report.accepted += 1,
+                LocalOutcome::Rejected { .. } => report.rejected += 1,
+                LocalOutcome::Pending => report.pending += 1,
+            }
+        }
+        self.crash.at(CrashPoint::DuringAckWrite);
+        self.kiosk.record_outcomes(&local)?;
+        let hw = resp.high_water;
+        self.kiosk
+            .store_mut()
+            .write(|tx| set_setting(tx, HIGH_WATER_KEY, &hw.to_string()))?;
+        let (sent1, recv1) = self.transport.bytes();
+        self.sizer
+            .observe(((sent1 - sent0) + (recv1 - recv0)) as usize, n, elapsed);
+        report.batches += 1;
+        report.last_seq = Some(from + n as u64 - 1);
+        let now = self.clock.now();
+        self.status.send_modify(|s| {
+            s.last_push_at = Some(now);
+            s.server_high_water = Some(hw);
+        });
+        Ok(true)
+    }
+
+    /// Pulls until the centre has nothing more, applying each answer.
+    pub async fn pull_all(&mut self) -> Result<PullReport> {
+        let mut report = PullReport::default();
+        loop {
+            let cursor = self.cursor()?;
+            let req = PullRequest {
+                version: PROTOCOL_VERSION,
+                cursor,
+                limit: self.cfg.pull_limit,
+            };
+            let timeout = self.request_timeout(2_000);
+            let resp = self.transport.pull(&req, timeout).await?;
+            self.apply_pull(&resp, &mut report)?;
+            report.pulls += 1;
+            if !resp.more || resp.cursor == cursor {
+                break;
+            }
+        }
+        let now = self.clock.now();
+        self.status.send_modify(|s| s.last_pull_at = Some(now));
+        Ok(report)
+    }
+
+    fn cursor(&self) -> Result<Cursor> {
+        let raw = get_setting(self.kiosk.store().conn(), CURSOR_KEY)?;
+        Ok(raw
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default())
+    }
+
+    fn apply_pull(&mut self, resp: &PullResponse, report: &mut PullReport) -> Result<()> {
+        if let Some(c) = &resp.catalogue {
+            match self.kiosk.replace_catalogue(c.clone()) {
+                Ok(_) => report.catalogue_version = Some(c.version),
+                // A stale copy: keep ours.
+                Err(CoreError::CatalogueOlder { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        // The balance covers every entry the centre has answered; entries
+        // it applied but whose answer we lack are counted again as pending
+        // debits, which errs on the safe side.
+        let stats = self.kiosk.queue_stats()?;
+        let covers = stats.first_unsent_seq.map_or(stats.last_seq, |f| f - 1);
+        let as_of = DateTime::<Utc>::from_timestamp_millis(resp.server_time_ms)
+            .unwrap_or_else(|| self.clock.now());
+        self.kiosk.apply_wallet_snapshot(&WalletSnapshot {
+            balance: resp.wallet_balance,
+            as_of,
+            covers_seq: covers,
+            max_pending_amount: resp.exposure.max_pending_amount,
+            max_pending_count: resp.exposure.max_pending_count as i64,
+            max_age_secs: resp.exposure.max_age_secs as i64,
+        })?;
+        report.wallet_balance = Some(resp.wallet_balance);
+        if !resp.outcomes.is_empty() {
+            let local: Vec<(u64, LocalOutcome)> = resp.outcomes.iter().map(to_local).collect();
+            // One by one so an entry this database does not hold (a restored
+            // kiosk) is skipped rather than failing the rest.
+            for (seq, o) in &local {
+                match self.kiosk.record_outcome(*seq, o) {
+                    Ok(()) => report.outcomes += 1,
+                    Err(CoreError::OutboxNotFound(_)) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        let cursor = serde_json::to_string(&resp.cursor).expect("cursor serialises");
+        let new_notices = resp.notices.len();
+        let notices = resp.notices.clone();
+        self.kiosk
+            .store_mut()
+            .write(|tx| -> Result<(), kiosk_store::StoreError> {
+                if !notices.is_empty() {
+                    let mut all: Vec<serde_json::Value> = get_setting(tx, NOTICES_KEY)?
+                        .and_then(|s| serde_json::from_str(&s).ok())
+                        .unwrap_or_default();
+                    for n in &notices {
+                        all.push(serde_json::json!({
+                            "id": n.id, "text_en": n.text_en, "text_hi": n.text_hi, "at_ms": n.at_ms
+                        }));
+                    }
+                    let skip = all.len().saturating_sub(NOTICES_KEPT);
+                    let kept: Vec<_> = all.into_iter().skip(skip).collect();
+                    set_setting(
+                        tx,
+                        NOTICES_KEY,
+                        &serde_json::to_string(&kept).expect("json"),
+                    )?;
+                }
+                set_setting(tx, CURSOR_KEY, &cursor)
+            })?;
+        report.notices += new_notices as u32;
+        Ok(())
+    }
+
+    /// Push everything, then pull everything. Updates the status.
+    pub async fn sync_once(&mut self) -> Result<SyncReport> {
+        let r = async {
+            let push = self.push_all().await?;
+            let pull = self.pull_all().await?;
+            Ok(SyncReport { push, pull })
+        }
+        .await;
+        self.publish(r.as_ref().err());
+        r
+    }
+
+    /// Refreshes the status from the queue and publishes it.
+    pub fn publish(&mut self, err: Option<&SyncError>) {
+        let now = self.clock.now();
+        let stats = self.kiosk.queue_stats().ok();
+        let rejected: Option<i64> = self
+            .kiosk
+            .store()
+            .conn()
+            .query_row(
+                "SELECT COUNT(*) FROM outbox WHERE outcome = 'rejected'",
+                [],
+                |r| r.get(0),
+            )
+            .ok();
+        let (sent, recv) = self.transport.bytes();
+        let batch = self.sizer.next_size();
+        self.status.send_modify(|s| {
+            match err {
+                None => s.online = true,
+                Some(e) => {
+                    if e.is_transport() {
+                        s.online = false;
+                    }
+                    s.last_error = Some(LastError {
+                        code: e.code(),
+                        message: e.to_string(),
+                        at: now,
+                    });
+                }
+            }
+            if let Some(q) = &stats {
+                s.queue_len = q.unsent;
+                s.pending = q.pending;
+                s.oldest_pending_age_secs = q.oldest_unsent_age_secs;
+            }
+            if let Some(r) = rejected {
+                s.rejected = r;
+            }
+            s.bytes_sent = sent;
+            s.bytes_received = recv;
+            s.batch_size = batch;
+            s.updated_at = Some(now);
+        });
+        if let Some(db) = &self.status_file {
+            let _ = self.status.borrow().save(db);
+        }
+    }
+
+    fn local_version(&self) -> (u64, i64) {
+        let c = self.kiosk.store().conn();
+        let dv: i64 = c
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .unwrap_or(0);
+        let last = self.kiosk.queue_stats().map(|q| q.last_seq).unwrap_or(0);
+        (last, dv)
+    }
+
+    /// Runs until [`SyncHandle::stop`]. Never returns an error: every
+    /// failure is retried (with backoff) and shown in the status.
+    pub async fn run(&mut self) {
+        let mut stop = self.handle.stop.subscribe();
+        let wake = self.handle.wake.clone();
+        let mut last_pull = Instant::now();
+        let mut need_pull = true;
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            let result = if need_pull || last_pull.elapsed() >= self.cfg.idle_pull {
+                self.sync_once().await.map(|_| {
+                    last_pull = Instant::now();
+                })
+            } else {
+                let r = self.push_all().await.map(|_| ());
+                self.publish(r.as_ref().err());
+                r
+            };
+            match result {
+                Ok(()) => {
+                    need_pull = false;
+                    self.backoff.reset();
+                    // Idle: wait for a nudge, a write by another process, or
+                    // the periodic pull.
+                    let seen = self.local_version();
+                    let deadline = last_pull + self.cfg.idle_pull;
+                    loop {
+                        tokio::select! {
+                            _ = wake.notified() => break,
+                            _ = stop.changed() => return,
+                            _ = tokio::time::sleep_until(deadline) => { need_pull = true; break }
+                            _ = tokio::time::sleep(self.cfg.local_poll) => {
+                                let now = self.local_version();
+                                if now.0 != seen.0 { break; }
+                            }
+                        }
+                    }
+                }
+                Err(e) => {
+                    need_pull = true;
+                    let delay = self.backoff.next_delay(self.rng.as_mut());
+                    let until = Instant::now() + delay;
+                    if e.is_transport() {
+                        if self.wait_for_link(until, &mut stop).await {
+                            return;
+                        }
+                    } else {
+                        tokio::select! {
+                            _ = tokio::time::sleep_until(until) => {}
+                            _ = stop.changed() => return,
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// After a link failure: waits out the backoff delay, probing all the
+    /// while. A probe that succeeds after one that failed means the link
+    /// healed: retry at once. Returns true when asked to stop.
+    async fn wait_for_link(&mut self, until: Instant, stop: &mut watch::Receiver<bool>) -> bool {
+        let mut probes: JoinSet<bool> = JoinSet::new();
+        let mut saw_down = false;
+        let mut next_probe = Instant::now();
+        loop {
+            let far = Instant::now() + Duration::from_secs(3600);
+            tokio::select! {
+                _ = stop.changed() => return true,
+                _ = tokio::time::sleep_until(until), if !saw_down => return false,
+                _ = tokio::time::sleep_until(next_probe) => {
+                    // Overlapping probes: on a link that swallows packets, the
+                    // one in flight when it heals answers first.
+                    let fut = self.transport.probe(self.cfg.probe_timeout);
+                    probes.spawn(async move { fut.await.is_ok() });
+                    next_probe = Instant::now() + self.cfg.probe_every;
+                }
+                Some(done) = probes.join_next(), if !probes.is_empty() => {
+                    let up = matches!(done, Ok(true));
+                    self.status.send_modify(|s| s.online = up);
+                    if up && saw_down {
+                        self.backoff.reset();
+                        return false;
+                    }
+                    if up && Instant::now() >= until {
+                        return false;
+                    }
+                    if !up {
+                        saw_down = true;
+                    }
+                }
+                _ = tokio::time::sleep_until(far) => {}
+            }
+        }
+    }
+}
+
+fn to_local(o: &EntryOutcome) -> (u64, LocalOutcome) {
+    let l = match &o.outcome {
+        WireOutcome::Accepted {
+            txn_id, receipt_no, ..
+        } => LocalOutcome::Accepted {
+            server_txn_id: txn_id.to_string(),
+            final_receipt_no: (!receipt_no.is_empty()).then(|| receipt_no.clone()),
+        },
+        WireOutcome::Rejected { code, reason } => LocalOutcome::Rejected {
+            code: code.clone(),
+            reason: reason.clone(),
+        },
+        WireOutcome::Pending { .. } => LocalOutcome::Pending,
+    };
+    (o.seq, l)
+}
+
+/// The high-water mark the centre last told us (for status and tests).
+pub fn stored_high_water(kiosk: &Kiosk) -> Option<u64> {
+    get_setting(kiosk.store().conn(), HIGH_WATER_KEY)
+        .ok()
+        .flatten()
+        .and_then(|s| s.parse().ok())
+}

@@ -1,0 +1,129 @@
+//! The device's ed25519 key, kept in the OS keyring (Windows Credential
+//! Manager, macOS Keychain, the Linux kernel keyring). The private key is
+//! never written to SQLite, config files or logs: only the public half
+//! leaves this module.
+
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use uuid::Uuid;
+
+use crate::error::{Result, SyncError};
+
+/// Keyring service name; the entry's user is the device id.
+pub const KEYRING_SERVICE: &str = "emitra-kiosk-device";
+
+/// A signing key that does not print itself.
+pub struct DeviceKey {
+    pub device_id: Uuid,
+    key: SigningKey,
+}
+
+impl std::fmt::Debug for DeviceKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceKey")
+            .field("device_id", &self.device_id)
+            .field("public", &self.public_hex())
+            .finish_non_exhaustive()
+    }
+}
+
+impl DeviceKey {
+    pub fn signing_key(&self) -> &SigningKey {
+        &self.key
+    }
+    pub fn public(&self) -> VerifyingKey {
+        self.key.verifying_key()
+    }
+    pub fn public_hex(&self) -> String {
+        self.public()
+            .to_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+    /// A key that lives only in memory (simulations and benchmarks).
+    pub fn ephemeral(device_id: Uuid, seed: [u8; 32]) -> DeviceKey {
+        DeviceKey {
+            device_id,
+            key: SigningKey::from_bytes(&seed),
+        }
+    }
+}
+
+/// The keyring entry of one device.
+pub struct Keyring {
+    device_id: Uuid,
+    entry: keyring::Entry,
+}
+
+impl Keyring {
+    pub fn for_device(device_id: Uuid) -> Result<Keyring> {
+        let entry =
+            keyring::Entry::new(KEYRING_SERVICE, &device_id.to_string()).map_err(keyring_err)?;
+        Ok(Keyring { device_id, entry })
+    }
+
+    /// The stored key, if any.
+    pub fn load(&self) -> Result<Option<DeviceKey>> {
+        match self.entry.get_secret() {
+            Ok(secret) => {
+                let bytes: [u8; 32] = secret.as_slice().try_into().map_err(|_| {
+                    SyncError::Keyring("stored device key has the wrong length".into())
+                })?;
+                Ok(Some(DeviceKey {
+                    device_id: self.device_id,
+                    key: SigningKey::from_bytes(&bytes),
+                }))
+            }
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(keyring_err(e)),
+        }
+    }
+
+    /// The stored key, or `sync.key_missing`.
+    pub fn require(&self) -> Result<DeviceKey> {
+        self.load()?.ok_or(SyncError::KeyMissing(self.device_id))
+    }
+
+    /// The stored key, or a new one made from OS randomness and stored.
+    pub fn load_or_create(&self) -> Result<DeviceKey> {
+        if let Some(k) = self.load()? {
+            return Ok(k);
+        }
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed)
+            .map_err(|e| SyncError::Keyring(format!("no OS randomness: {e}")))?;
+        self.entry.set_secret(&seed).map_err(keyring_err)?;
+        // Read back: a keyring that silently drops writes must fail here.
+        self.require()
+    }
+
+    pub fn delete(&self) -> Result<()> {
+        match self.entry.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(keyring_err(e)),
+        }
+    }
+}
+
+fn keyring_err(e: keyring::Error) -> SyncError {
+    // keyring errors never contain the secret itself.
+    SyncError::Keyring(e.to_string())
+}
+
+/// Gives this process a session keyring of its own. Services, containers
+/// and CI runners often start without one, and the kernel then falls back
+/// to the per-user session keyring, where keys that were added cannot be
+/// found again. Children inherit the new keyring, so a test can start
+/// kiosk processes that share the device key. Off Linux, a no-op.
+pub fn join_new_session_keyring() {
+    #[cfg(target_os = "linux")]
+    unsafe {
+        const KEYCTL_JOIN_SESSION_KEYRING: libc::c_long = 1;
+        // SAFETY: keyctl(2) with an integer operation and a null name.
+        libc::syscall(
+            libc::SYS_keyctl,
+            KEYCTL_JOIN_SESSION_KEYRING,
+            std::ptr::null::<libc::c_char>(),
+        );
+    }
+}

@@ -1,0 +1,66 @@
+//! What the app and `sync status` show: link state, queue, last error,
+//! bytes. Published in-process through a watch channel and written beside
+//! the database so another process can read it. It holds no secret.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastError {
+    /// Stable dotted code, e.g. `sync.offline`.
+    pub code: String,
+    pub message: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncStatus {
+    /// The centre answered the last request or probe.
+    pub online: bool,
+    /// Entries the centre has not answered yet.
+    pub queue_len: i64,
+    /// Entries the centre holds as pending (department confirms later).
+    pub pending: i64,
+    /// Entries the centre rejected (to reconcile; they never block the queue).
+    pub rejected: i64,
+    /// Age of the oldest unanswered entry, seconds.
+    pub oldest_pending_age_secs: Option<i64>,
+    pub last_error: Option<LastError>,
+    /// Request and answer bytes (bodies and headers as sent), since start.
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+    pub last_push_at: Option<DateTime<Utc>>,
+    pub last_pull_at: Option<DateTime<Utc>>,
+    /// The centre's high-water mark for this device, as last told.
+    pub server_high_water: Option<u64>,
+    /// Push batch size in use (from the measured link).
+    pub batch_size: usize,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+impl SyncStatus {
+    /// The status file beside the database.
+    pub fn path_for(db: &Path) -> PathBuf {
+        let mut p = db.as_os_str().to_owned();
+        p.push(".sync-status.json");
+        PathBuf::from(p)
+    }
+
+    /// Writes atomically (temp file + rename) so a reader never sees half.
+    pub fn save(&self, db: &Path) -> std::io::Result<()> {
+        let path = Self::path_for(db);
+        let tmp = path.with_extension("json.tmp");
+        std::fs::write(
+            &tmp,
+            serde_json::to_vec_pretty(self).expect("status serialises"),
+        )?;
+        std::fs::rename(tmp, path)
+    }
+
+    pub fn load(db: &Path) -> Option<SyncStatus> {
+        let b = std::fs::read(Self::path_for(db)).ok()?;
+        serde_json::from_slice(&b).ok()
+    }
+}

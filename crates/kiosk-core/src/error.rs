@@ -46,7 +46,7 @@ pub enum CoreError {
     ChequeMixedDepartments,
     #[error("department {0} does not accept cheques")]
     ChequeRefusedByDepartment(String),
-    #[error("{} bill(s) repeat a payment of the last 30 days; confirm to go on", .0.len())]
+    #[error("{}", duplicate_message(.0))]
     DuplicateUnconfirmed(Vec<crate::DuplicateHit>),
 
     #[error("no wallet figures from the centre yet; sync before taking payments")]
@@ -139,6 +139,29 @@ impl From<kiosk_store::rusqlite::Error> for CoreError {
     fn from(e: kiosk_store::rusqlite::Error) -> Self {
         CoreError::Store(StoreError::from(e))
     }
+}
+
+fn duplicate_message(hits: &[crate::DuplicateHit]) -> String {
+    let list: Vec<String> = hits
+        .iter()
+        .take(3)
+        .map(|h| {
+            format!(
+                "{} {} was paid on {} (receipt {}, {})",
+                h.service_code,
+                h.consumer_no,
+                h.paid_at
+                    .with_timezone(&domain::clock::ist())
+                    .format("%Y-%m-%d"),
+                h.receipt_no,
+                h.amount
+            )
+        })
+        .collect();
+    format!(
+        "possible duplicate: {}; confirm to take it again",
+        list.join("; ")
+    )
 }
 
 pub type Result<T, E = CoreError> = std::result::Result<T, E>;

@@ -1,0 +1,311 @@
+//! The CLI end to end: JSON output, stable error codes and exit status, and
+//! refused commands leaving the database as it was.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_kioskctl");
+
+fn run(db: &Path, args: &[&str]) -> (i32, Value) {
+    let out = Command::new(BIN)
+        .arg("--db")
+        .arg(db)
+        .arg("--json")
+        .args(args)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let v = serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("{args:?}: {e}: {text:?}"));
+    (out.status.code().unwrap(), v)
+}
+
+fn ok(db: &Path, args: &[&str]) -> Value {
+    let (code, v) = run(db, args);
+    assert_eq!(code, 0, "{args:?}: {v}");
+    v
+}
+
+fn err(db: &Path, args: &[&str]) -> String {
+    let (code, v) = run(db, args);
+    assert_ne!(code, 0, "{args:?} should fail: {v}");
+    v["error"]["code"].as_str().unwrap().to_string()
+}
+
+fn counts(db: &Path) -> String {
+    let c = kiosk_store::rusqlite::Connection::open(db).unwrap();
+    c.query_row(
+        "SELECT (SELECT COUNT(*) FROM receipts) || '/' || (SELECT COUNT(*) FROM receipt_lines) || '/' ||
+                (SELECT COUNT(*) FROM outbox) || '/' || (SELECT COUNT(*) FROM wallet_holds) || '/' ||
+                (SELECT IFNULL(MAX(seq), 0) FROM outbox)",
+        [],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_session_at_the_counter() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("k.db");
+    assert_eq!(err(&db, &["list"]), "store.not_found");
+    ok(
+        &db,
+        &[
+            "init",
+            "--kiosk-code",
+            "K1001",
+            "--district",
+            "Ajmer",
+            "--name",
+            "Test",
+            "--cheque-enabled",
+        ],
+    );
+    assert_eq!(
+        err(
+            &db,
+            &[
+                "init",
+                "--kiosk-code",
+                "K1001",
+                "--district",
+                "Ajmer",
+                "--name",
+                "Test"
+            ]
+        ),
+        "kiosk.already_initialised"
+    );
+    assert_eq!(
+        err(
+            &db,
+            &[
+                "pay",
+                "--service",
+                "JVVNL-BILL",
+                "--consumer",
+                "210100000001",
+                "--amount",
+                "10",
+                "--mobile",
+                "9876543210",
+                "--operator",
+                "holder"
+            ]
+        ),
+        "catalogue.missing"
+    );
+    let cat = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/catalogue.sample.toml"
+    );
+    let v = ok(&db, &["catalogue", "import", cat]);
+    assert_eq!(v["sample"], true);
+    assert_eq!(
+        err(
+            &db,
+            &[
+                "pay",
+                "--service",
+                "JVVNL-BILL",
+                "--consumer",
+                "210100000001",
+                "--amount",
+                "10",
+                "--mobile",
+                "9876543210",
+                "--operator",
+                "holder"
+            ]
+        ),
+        "exposure.no_snapshot"
+    );
+    ok(
+        &db,
+        &[
+            "wallet",
+            "set",
+            "--balance",
+            "20000",
+            "--max-pending-amount",
+            "10000",
+        ],
+    );
+    let v = ok(
+        &db,
+        &[
+            "pay",
+            "--service",
+            "JVVNL-BILL",
+            "--consumer",
+            "2101 0000 0001",
+            "--amount",
+            "1,234.50",
+            "--bill",
+            "PHED-WATER:4455667:99.5:राम लाल",
+            "--mobile",
+            "+91 98765 43210",
+            "--operator",
+            "holder",
+        ],
+    );
+    assert_eq!(v["receipt_no"], "K1001-001-0000001");
+    assert_eq!(v["total"], 123450 + 9950 + 500);
+    let before = counts(&db);
+    let pay = |extra: &[&str]| {
+        let mut a = vec![
+            "pay",
+            "--service",
+            "JVVNL-BILL",
+            "--consumer",
+            "210100000002",
+            "--amount",
+            "10",
+            "--operator",
+            "holder",
+        ];
+        a.extend_from_slice(extra);
+        a.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let cases: Vec<(&str, Vec<String>)> = vec![
+        ("contact.required", pay(&[])),
+        ("contact.mobile_invalid", pay(&["--mobile", "12345"])),
+        ("money.too_many_decimals", {
+            let mut a = pay(&["--mobile", "9876543210"]);
+            a[6] = "10.005".into();
+            a
+        }),
+        ("money.invalid", {
+            let mut a = pay(&["--mobile", "9876543210"]);
+            a[6] = "ten".into();
+            a
+        }),
+        ("operator.unknown", {
+            let mut a = pay(&["--mobile", "9876543210"]);
+            a[8] = "nobody".into();
+            a
+        }),
+        (
+            "cli.cheque_incomplete",
+            pay(&["--mobile", "9876543210", "--cheque-no", "123456"]),
+        ),
+        (
+            "cli.date_invalid",
+            pay(&[
+                "--mobile",
+                "9876543210",
+                "--cheque-no",
+                "123456",
+                "--cheque-date",
+                "21/11/2026",
+                "--cheque-bank",
+                "SBI",
+                "--cheque-payee",
+                "AO (CCC)",
+            ]),
+        ),
+        (
+            "cheque.post_dated",
+            pay(&[
+                "--mobile",
+                "9876543210",
+                "--cheque-no",
+                "123456",
+                "--cheque-date",
+                "2999-01-01",
+                "--cheque-bank",
+                "SBI",
+                "--cheque-payee",
+                "AO (CCC)",
+            ]),
+        ),
+        (
+            "cli.bill_invalid",
+            pay(&["--mobile", "9876543210", "--bill", "PHED-WATER:4455667"]),
+        ),
+        ("payment.duplicate_unconfirmed", {
+            let mut a = pay(&["--mobile", "9876543210"]);
+            a[4] = "210100000001".into();
+            a
+        }),
+        ("exposure.amount_exceeded", {
+            let mut a = pay(&["--mobile", "9876543210"]);
+            a[6] = "9000".into();
+            a
+        }),
+        ("cli.usage", vec!["pay".into(), "--frobnicate".into()]),
+        (
+            "receipt.not_found",
+            vec![
+                "cancel".into(),
+                "K1001-001-0000009".into(),
+                "--operator".into(),
+                "holder".into(),
+                "--reason".into(),
+                "x".into(),
+            ],
+        ),
+        (
+            "cancel.reason_required",
+            vec![
+                "cancel".into(),
+                "K1001-001-0000001".into(),
+                "--operator".into(),
+                "holder".into(),
+                "--reason".into(),
+                " ".into(),
+            ],
+        ),
+        (
+            "query.invalid",
+            vec!["list".into(), "--page-size".into(), "1000".into()],
+        ),
+    ];
+    for (want, args) in &cases {
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        assert_eq!(err(&db, &a), *want, "{args:?}");
+        assert_eq!(counts(&db), before, "{want}: the database changed");
+    }
+    // Human form: `error[code]: message` on stderr.
+    let out = Command::new(BIN)
+        .arg("--db")
+        .arg(&db)
+        .args(["show", "nope"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error[receipt.not_found]: "));
+
+    let v = ok(&db, &["list", "--consumer", "4455667"]);
+    assert_eq!(v["receipts"].as_array().unwrap().len(), 1);
+    let v = ok(&db, &["totals"]);
+    assert_eq!(v["receipts"], 1);
+    let v = ok(&db, &["verify"]);
+    assert_eq!(v["chain"]["entries"], 1);
+    ok(
+        &db,
+        &[
+            "cancel",
+            "K1001-001-0000001",
+            "--operator",
+            "holder",
+            "--reason",
+            "citizen asked",
+        ],
+    );
+    let v = ok(&db, &["queue"]);
+    assert_eq!(v["unsent"], 2);
+
+    // Backup, damage, refuse, restore.
+    let v = ok(&db, &["backup", "--keep", "2"]);
+    let backup = v["backup"].as_str().unwrap().to_string();
+    assert!(Path::new(&backup).exists());
+    std::fs::write(&db, b"this is not a database, the disk ate it").unwrap();
+    let _ = std::fs::remove_file(dir.path().join("k.db-wal"));
+    let _ = std::fs::remove_file(dir.path().join("k.db-shm"));
+    assert_eq!(err(&db, &["verify"]), "store.corrupt");
+    ok(&db, &["restore"]);
+    let v = ok(&db, &["verify"]);
+    assert_eq!(v["chain"]["entries"], 2);
+}

@@ -21,3 +21,5 @@ pub mod virtual_printer;
 
 pub use doc::Document;
 pub use receipt::{Lang, ReceiptLine, ReceiptView};
+pub mod discover;
+pub mod transport;

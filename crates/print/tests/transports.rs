@@ -1,0 +1,247 @@
+//! Transports against real endpoints: a TCP sink, a FIFO standing in for
+//! /dev/usb/lp0, a pty pair for the serial port, a file. The far ends are
+//! test doubles for the physical printer only.
+
+use print::transport::{Target, send};
+use std::io::Read;
+use std::path::Path;
+
+fn job(n: usize) -> Vec<u8> {
+    let mut v = vec![0x1b, b'@'];
+    v.extend((0..n).map(|i| (i % 251) as u8));
+    v
+}
+
+#[test]
+fn uris_parse() {
+    let p = print::Profile::builtin_by_id("escp9-generic").unwrap();
+    assert_eq!(
+        Target::parse("usb:/dev/usb/lp0", None).unwrap(),
+        Target::Device("/dev/usb/lp0".into())
+    );
+    assert_eq!(
+        Target::parse("/dev/lp0", None).unwrap(),
+        Target::Device("/dev/lp0".into())
+    );
+    assert_eq!(
+        Target::parse("tcp://10.0.0.5", None).unwrap(),
+        Target::Tcp {
+            addr: "10.0.0.5:9100".into()
+        }
+    );
+    assert_eq!(
+        Target::parse("spool:DMP", None).unwrap(),
+        Target::Spooler {
+            queue: "DMP".into()
+        }
+    );
+    assert_eq!(
+        Target::parse("file:///tmp/x", None).unwrap(),
+        Target::File("/tmp/x".into())
+    );
+    match Target::parse("serial:/dev/ttyS0?baud=19200", Some(&p)).unwrap() {
+        Target::Serial { path, settings } => {
+            assert_eq!(path, "/dev/ttyS0");
+            assert_eq!(settings.baud, 19200);
+            // Flow control from the profile (9-pin DMPs: XON/XOFF).
+            assert_eq!(settings.flow_control, print::profile::FlowControl::Xonxoff);
+        }
+        t => panic!("{t:?}"),
+    }
+    for bad in [
+        "",
+        "http://x",
+        "serial:/dev/ttyS0?flow=magic",
+        "spool:",
+        "serial:?baud=1",
+    ] {
+        assert_eq!(
+            Target::parse(bad, None).unwrap_err().code(),
+            "print.uri_invalid",
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn tcp_sink_receives_every_byte() {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    let sink = std::thread::spawn(move || {
+        let (mut s, _) = l.accept().unwrap();
+        let mut got = Vec::new();
+        s.read_to_end(&mut got).unwrap();
+        got
+    });
+    let data = job(100_000);
+    let sent = send(
+        &Target::Tcp {
+            addr: addr.to_string(),
+        },
+        &data,
+        4096,
+    )
+    .unwrap();
+    assert_eq!(sent.bytes, data.len());
+    assert_eq!(sink.join().unwrap(), data);
+}
+
+#[test]
+fn tcp_printer_off_is_offline_and_retryable() {
+    let addr = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let e = send(
+        &Target::Tcp {
+            addr: addr.to_string(),
+        },
+        &job(10),
+        64,
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "print.printer_offline");
+    assert!(e.is_retryable());
+}
+
+fn mkfifo(p: &Path) {
+    let c = std::ffi::CString::new(p.to_str().unwrap()).unwrap();
+    // SAFETY: valid C string.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+}
+
+/// The printer end of a FIFO. A non-blocking read end is held open first
+/// so the transport's non-blocking open finds "a printer"; the reading
+/// thread then opens a blocking read end, which waits for the writer, so it
+/// never mistakes "no writer yet" for the end of the job. Jobs in these
+/// tests are larger than the pipe buffer, so the writer cannot finish
+/// before the reader is in.
+fn fifo_presence(p: &Path) -> std::fs::File {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(p)
+        .unwrap()
+}
+
+#[test]
+fn device_path_through_a_fifo() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("lp0");
+    mkfifo(&p);
+    let presence = fifo_presence(&p);
+    let data = job(300_000);
+    let rp = p.clone();
+    let reader = std::thread::spawn(move || {
+        let mut r = std::fs::File::open(&rp).unwrap();
+        drop(presence);
+        let mut got = Vec::new();
+        r.read_to_end(&mut got).unwrap();
+        got
+    });
+    let uri = format!("usb:{}", p.display());
+    let sent = send(&Target::parse(&uri, None).unwrap(), &data, 1024).unwrap();
+    assert_eq!(sent.bytes, data.len());
+    assert_eq!(reader.join().unwrap(), data);
+}
+
+#[test]
+fn device_with_nobody_listening_is_offline_not_a_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("lp0");
+    mkfifo(&p);
+    let e = send(&Target::Device(p.clone()), &job(10), 1024).unwrap_err();
+    assert_eq!(e.code(), "print.printer_offline");
+    let e = send(&Target::Device(dir.path().join("missing")), &job(10), 1024).unwrap_err();
+    assert_eq!(e.code(), "print.printer_offline");
+}
+
+#[test]
+fn printer_disappearing_mid_job_is_interrupted_and_retryable() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("lp0");
+    mkfifo(&p);
+    let presence = fifo_presence(&p);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let rp = p.clone();
+    let reader = std::thread::spawn(move || {
+        let mut r = std::fs::File::open(&rp).unwrap();
+        let mut buf = vec![0u8; 5000];
+        r.read_exact(&mut buf).unwrap();
+        // The printer is switched off after 5,000 bytes.
+        drop(r);
+        drop(presence);
+        tx.send(()).unwrap();
+    });
+    // Larger than the pipe buffer, so the writer is still going when the
+    // reader goes away.
+    let data = job(1_000_000);
+    let e = send(&Target::Device(p.clone()), &data, 4096).unwrap_err();
+    reader.join().unwrap();
+    rx.recv().unwrap();
+    assert_eq!(e.code(), "print.interrupted", "{e}");
+    assert!(e.is_retryable());
+    match e {
+        print::PrintError::Interrupted { written, total, .. } => {
+            assert!(written >= 5000 && written < total, "{written}/{total}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn serial_through_a_pty_pair() {
+    let (mut master, slave) = serialport::TTYPort::pair().unwrap();
+    let path = slave.name().unwrap();
+    use serialport::SerialPort;
+    master
+        .set_timeout(std::time::Duration::from_secs(10))
+        .unwrap();
+    let profile = print::Profile::builtin_by_id("escpos-impact-tmu220").unwrap();
+    let doc = print::receipt::layout(
+        &print::receipt::sample::bilingual(),
+        40,
+        print::Lang::Bilingual,
+    );
+    let data = print::encode::encode(&doc, &profile).unwrap();
+    let n = data.len();
+    let reader = std::thread::spawn(move || {
+        let mut got = vec![0u8; n];
+        master.read_exact(&mut got).unwrap();
+        got
+    });
+    let target = Target::parse(
+        &format!("serial:{path}?baud=115200&flow=none"),
+        Some(&profile),
+    )
+    .unwrap();
+    let sent = send(&target, &data, profile.transport.chunk_bytes).unwrap();
+    assert_eq!(sent.bytes, n);
+    let got = reader.join().unwrap();
+    assert_eq!(got, data);
+    // What came out of the wire is still a valid TM-U220 job.
+    print::stream::validate(&got, &profile).unwrap();
+    drop(slave);
+}
+
+#[test]
+fn serial_port_that_does_not_exist_is_offline() {
+    let e = send(
+        &Target::parse("serial:/dev/ttyNOPE9", None).unwrap(),
+        b"x",
+        1,
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "print.printer_offline");
+}
+
+#[test]
+fn file_target_appends_jobs() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("printer.bin");
+    let t = Target::parse(&format!("file://{}", p.display()), None).unwrap();
+    send(&t, b"one", 2).unwrap();
+    send(&t, b"two", 2).unwrap();
+    assert_eq!(std::fs::read(&p).unwrap(), b"onetwo");
+}

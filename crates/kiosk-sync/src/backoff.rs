@@ -13,7 +13,7 @@ pub trait JitterRng: Send {
 }
 
 /// SplitMix64: tiny, seedable, plenty for jitter.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct SplitMix(pub u64);
 
 impl SplitMix {

@@ -1,13 +1,15 @@
-//! `sync now`, `sync status`, `sync watch`, `sync key`: a clap subcommand
+//! `sync now`, `sync status`, `sync watch`, `sync register`: a clap subcommand
 //! the kiosk CLI mounts, and [`run`].
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use domain::SystemClock;
 use kiosk_core::Kiosk;
 use kiosk_store::{get_setting, set_setting};
 
+use crate::backoff::BatchSizer;
 use crate::crash::CrashPlan;
 use crate::engine::Engine;
 use crate::error::{Result, SyncError};
@@ -39,9 +41,20 @@ pub enum SyncCommand {
         #[arg(long)]
         server: Option<String>,
     },
-    /// Make the device key if missing (kept in the OS keyring) and print
-    /// its public half, for registration with the centre.
-    Key,
+    /// Register this kiosk as a device with the centre (online, once): the
+    /// holder's login, a new device key kept in the OS keyring.
+    Register {
+        #[arg(long)]
+        server: String,
+        /// The kiosk holder's login.
+        #[arg(long)]
+        login: String,
+        /// Read from this environment variable, never from the command line.
+        #[arg(long, default_value = "KIOSK_PASSWORD")]
+        password_env: String,
+        #[arg(long, default_value = "counter 1")]
+        label: String,
+    },
 }
 
 /// Runs one sync command against the kiosk database at `db`.
@@ -72,7 +85,16 @@ fn engine(db: &Path, server: Option<String>) -> Result<Engine<HttpTransport>> {
     let url = server_url(&mut kiosk, server)?;
     let key = Keyring::for_device(kiosk.identity().device_id)?.require()?;
     let transport = HttpTransport::new(&url, key)?;
-    Ok(Engine::new(kiosk, transport, Arc::new(SystemClock)).with_crash_plan(CrashPlan::from_env()))
+    let mut e =
+        Engine::new(kiosk, transport, Arc::new(SystemClock)).with_crash_plan(CrashPlan::from_env());
+    // Test knob: small batches so one run crosses many batch boundaries.
+    if let Some(max) = std::env::var("KIOSK_SYNC_MAX_BATCH")
+        .ok()
+        .and_then(|s| s.parse::<usize>().ok())
+    {
+        e = e.with_sizer(BatchSizer::new(Duration::from_secs(6), 1.min(max), max));
+    }
+    Ok(e)
 }
 
 async fn run_async(cmd: SyncCommand, db: &Path) -> Result<()> {
@@ -136,10 +158,20 @@ async fn run_async(cmd: SyncCommand, db: &Path) -> Result<()> {
             printer.abort();
             Ok(())
         }
-        SyncCommand::Key => {
-            let kiosk = open(db)?;
-            let key = Keyring::for_device(kiosk.identity().device_id)?.load_or_create()?;
-            println!("device {} public key {}", key.device_id, key.public_hex());
+        SyncCommand::Register {
+            server,
+            login,
+            password_env,
+            label,
+        } => {
+            let password = std::env::var(&password_env).map_err(|_| {
+                SyncError::Config(format!("set the holder's password in ${password_env}"))
+            })?;
+            let r = crate::register::register(db, &server, &login, &password, &label).await?;
+            println!(
+                "registered device {} (no. {}), public key {}",
+                r.device_id, r.device_no, r.public_key_hex
+            );
             Ok(())
         }
     }

@@ -40,6 +40,25 @@ impl DeviceKey {
             .map(|b| format!("{b:02x}"))
             .collect()
     }
+    /// A new key from OS randomness (not stored anywhere yet).
+    pub fn generate(device_id: Uuid) -> Result<DeviceKey> {
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed)
+            .map_err(|e| SyncError::Keyring(format!("no OS randomness: {e}")))?;
+        Ok(DeviceKey {
+            device_id,
+            key: SigningKey::from_bytes(&seed),
+        })
+    }
+
+    /// The same key under the id the centre gave the device at registration.
+    pub fn with_device_id(self, device_id: Uuid) -> DeviceKey {
+        DeviceKey {
+            device_id,
+            key: self.key,
+        }
+    }
+
     /// A key that lives only in memory (simulations and benchmarks).
     pub fn ephemeral(device_id: Uuid, seed: [u8; 32]) -> DeviceKey {
         DeviceKey {
@@ -95,6 +114,20 @@ impl Keyring {
         self.entry.set_secret(&seed).map_err(keyring_err)?;
         // Read back: a keyring that silently drops writes must fail here.
         self.require()
+    }
+
+    /// Stores `key` (made before the centre named the device) under this device.
+    pub fn save(&self, key: &DeviceKey) -> Result<()> {
+        self.entry
+            .set_secret(&key.key.to_bytes())
+            .map_err(keyring_err)?;
+        let back = self.require()?;
+        if back.public() != key.public() {
+            return Err(SyncError::Keyring(
+                "the keyring returned a different key".into(),
+            ));
+        }
+        Ok(())
     }
 
     pub fn delete(&self) -> Result<()> {

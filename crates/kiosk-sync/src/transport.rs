@@ -18,7 +18,7 @@ use crate::keys::DeviceKey;
 pub const PUSH_PATH: &str = "/v1/sync/push";
 pub const PULL_PATH: &str = "/v1/sync/pull";
 /// Any HTTP answer here (even 404) proves the centre is reachable.
-pub const PROBE_PATH: &str = "/health";
+pub const PROBE_PATH: &str = "/healthz";
 
 pub trait Transport: Clone + Send + Sync + 'static {
     fn push(

@@ -4,7 +4,7 @@
 # idempotent.
 for need in /usr/sbin/cupsd /usr/lib/cups/filter/gziptoany; do
   if [ ! -e "$need" ]; then
-    log "printing: $need missing (scripts/deps/print.apt: cups, cups-filters)"
+    log "printing: $need missing (cups-core-drivers, pulled in by cups in scripts/deps/print.apt)"
   fi
 done
 for tool in lpadmin lp pdftoppm; do

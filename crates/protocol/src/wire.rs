@@ -203,6 +203,25 @@ pub struct ApiError {
     pub expected_seq: Option<u64>,
 }
 
+/// Payload of an [`EntryKind::Ticket`] entry: a problem raised with the
+/// helpdesk from the kiosk (postcard, like the other payloads).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketPayload {
+    pub ticket_id: Uuid,
+    pub raised_by: String,
+    pub subject: String,
+    pub body: String,
+}
+
+impl TicketPayload {
+    pub fn encode(&self) -> Vec<u8> {
+        postcard::to_stdvec(self).expect("postcard encoding cannot fail")
+    }
+    pub fn decode(bytes: &[u8]) -> Result<Self, postcard::Error> {
+        postcard::from_bytes(bytes)
+    }
+}
+
 /// Stable error codes (dotted lowercase; never change once released).
 pub mod codes {
     pub const UNSUPPORTED_VERSION: &str = "protocol.unsupported_version";

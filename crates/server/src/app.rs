@@ -1,0 +1,270 @@
+//! Configuration, opening the store, the demo seed, and serving.
+
+use crate::api::{AppState, Shared};
+use crate::auth::AuthPolicy;
+use crate::biller::{Billers, HttpBillerConfig};
+use crate::db::{Db, PgDb, SqliteDb};
+use crate::notify::{Notifier, SmsConfig, SmtpConfig};
+use crate::store::{Bill, DEFAULT_EXPOSURE, NewKiosk, Role, Store, StoreError, User};
+use domain::{Catalogue, Clock};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// `kiosk-server.toml`. Every field has a default: no file at all runs the
+/// demo on SQLite in `data_dir`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default = "default_listen")]
+    pub listen: String,
+    /// `postgres://…` or `sqlite:<file>`; default `sqlite:<data_dir>/server.db`.
+    #[serde(default)]
+    pub database: Option<String>,
+    #[serde(default = "default_data_dir")]
+    pub data_dir: PathBuf,
+    /// Seed a demo kiosk, users, catalogue and bills into an empty database.
+    #[serde(default = "yes")]
+    pub demo_seed: bool,
+    /// Catalogue loaded into an empty database (default: the sample catalogue).
+    #[serde(default)]
+    pub catalogue: Option<PathBuf>,
+    #[serde(default = "default_pool")]
+    pub pool_size: usize,
+    #[serde(default = "default_ttl")]
+    pub token_ttl_secs: i64,
+    #[serde(default)]
+    pub sms: Option<SmsConfig>,
+    #[serde(default)]
+    pub smtp: Option<SmtpConfig>,
+    #[serde(default, rename = "biller")]
+    pub billers: Vec<HttpBillerConfig>,
+    #[serde(default = "default_notify_secs")]
+    pub notify_every_secs: u64,
+}
+
+fn default_listen() -> String {
+    "127.0.0.1:8080".into()
+}
+fn default_data_dir() -> PathBuf {
+    PathBuf::from(".demo/server")
+}
+fn yes() -> bool {
+    true
+}
+fn default_pool() -> usize {
+    16
+}
+fn default_ttl() -> i64 {
+    15 * 60
+}
+fn default_notify_secs() -> u64 {
+    10
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        toml::from_str("").expect("defaults parse")
+    }
+}
+
+impl Config {
+    pub fn load(path: Option<&std::path::Path>) -> anyhow::Result<Config> {
+        match path {
+            Some(p) => {
+                let s = std::fs::read_to_string(p)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+                Ok(toml::from_str(&s)?)
+            }
+            None => Ok(Config::default()),
+        }
+    }
+    pub fn database_url(&self) -> String {
+        self.database
+            .clone()
+            .unwrap_or_else(|| format!("sqlite:{}", self.data_dir.join("server.db").display()))
+    }
+    pub fn policy(&self) -> AuthPolicy {
+        AuthPolicy {
+            token_ttl_secs: self.token_ttl_secs,
+            ..AuthPolicy::default()
+        }
+    }
+}
+
+/// Opens (and migrates) the database a URL names.
+pub async fn open_db(url: &str, pool_size: usize) -> anyhow::Result<Arc<dyn Db>> {
+    let db: Arc<dyn Db> = if let Some(path) = url.strip_prefix("sqlite:") {
+        let p = PathBuf::from(path);
+        if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        Arc::new(SqliteDb::open(&p)?)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Arc::new(PgDb::connect(url, None, pool_size).await?)
+    } else {
+        anyhow::bail!("database must be postgres://… or sqlite:<file>");
+    };
+    db.migrate().await?;
+    Ok(db)
+}
+
+pub fn sample_catalogue_text() -> &'static str {
+    include_str!("../../../data/catalogue.sample.toml")
+}
+
+pub const DEMO_KIOSK: &str = "K1001";
+pub const DEMO_HOLDER: (&str, &str) = ("holder1", "Holder@2026");
+pub const DEMO_OPERATOR: (&str, &str) = ("operator1", "Operator@2026");
+
+/// Demo consumer numbers per sample service, with bill amounts in paise.
+pub const DEMO_BILLS: &[(&str, &str, &str, i64)] = &[
+    ("JVVNL-BILL", "210000000001", "Ram Lal", 1_450_00),
+    ("JVVNL-BILL", "210000000002", "Sita Devi", 823_50),
+    ("JVVNL-BILL", "210000000003", "Mohan Singh", 2_310_00),
+    ("AVVNL-BILL", "310000000001", "Geeta Sharma", 990_00),
+    ("JDVVNL-BILL", "410000000001", "Abdul Khan", 1_205_75),
+    ("PHED-WATER", "1000001", "Kamla Meena", 340_00),
+    ("PHED-WATER", "1000002", "Suresh Jat", 415_00),
+    ("BSNL-LANDLINE", "01412345678", "Rekha Gupta", 599_00),
+    ("AIRTEL-POSTPAID", "9829000001", "Vikram Rathore", 749_00),
+    ("VI-POSTPAID", "9829000002", "Pooja Saini", 399_00),
+];
+
+/// Fills an empty database with the demo: catalogue, kiosk K1001 with a
+/// holder and an operator, ₹50,000 in the wallet, bills to fetch. Returns
+/// false when the database already had kiosks.
+pub async fn seed_demo(store: &Store, catalogue: &Catalogue) -> anyhow::Result<bool> {
+    if !store.list_kiosks().await?.is_empty() {
+        return Ok(false);
+    }
+    if store.catalogue().await?.is_none() {
+        store.save_catalogue(catalogue).await?;
+    }
+    let k = store
+        .create_kiosk(NewKiosk {
+            code: DEMO_KIOSK.into(),
+            district: "Jaipur".into(),
+            name: "Demo e-Mitra, MI Road".into(),
+            cheque_enabled: true,
+            exposure: DEFAULT_EXPOSURE,
+        })
+        .await?;
+    for ((login, pw), role, name) in [
+        (DEMO_HOLDER, Role::Holder, "Demo Holder"),
+        (DEMO_OPERATOR, Role::Operator, "Demo Operator"),
+    ] {
+        store
+            .create_user(&User {
+                id: domain::new_id(&**store.clock()),
+                kiosk_id: k.id,
+                login: login.into(),
+                name: name.into(),
+                role,
+                mobile: None,
+                password_hash: crate::auth::hash_password(pw),
+                // Demo logins are printed for everyone; real first passwords must be changed.
+                must_change: false,
+                active: true,
+                failed_logins: 0,
+                locked_until_ms: None,
+            })
+            .await?;
+    }
+    store
+        .refill(k.id, domain::Paise::new(50_000_00), "demo opening balance")
+        .await?;
+    let today = domain::clock::ist_date(store.clock().now());
+    let due = (today + chrono::Duration::days(15))
+        .format("%Y-%m-%d")
+        .to_string();
+    let mut bills = Vec::new();
+    for (i, (svc, consumer, name, amount)) in DEMO_BILLS.iter().enumerate() {
+        let Some(s) = catalogue.service(svc) else {
+            continue;
+        };
+        if s.check_consumer_no(consumer).is_err() {
+            continue;
+        }
+        bills.push(Bill {
+            service_code: svc.to_string(),
+            consumer_no: consumer.to_string(),
+            bill_ref: format!("B{}{:04}", today.format("%y%m"), i + 1),
+            consumer_name: name.to_string(),
+            amount: *amount,
+            due_date: due.clone(),
+            paid: false,
+        });
+    }
+    store.upsert_bills(&bills).await?;
+    store
+        .add_notice(
+            None,
+            "Welcome to the e-Mitra demo server.",
+            "ई-मित्र डेमो सर्वर में आपका स्वागत है।",
+        )
+        .await?;
+    Ok(true)
+}
+
+pub async fn build_state(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<(Shared, Store)> {
+    let db = open_db(&cfg.database_url(), cfg.pool_size).await?;
+    let store = Store::new(db, clock);
+    let catalogue = match &cfg.catalogue {
+        Some(p) => Catalogue::from_toml(&std::fs::read_to_string(p)?)?,
+        None => Catalogue::from_toml(sample_catalogue_text())?,
+    };
+    if cfg.demo_seed {
+        if seed_demo(&store, &catalogue).await? {
+            tracing::info!("seeded the demo kiosk {DEMO_KIOSK}");
+        }
+    } else if store.catalogue().await?.is_none() {
+        match store.save_catalogue(&catalogue).await {
+            Ok(()) | Err(StoreError::CatalogueNotNewer(..)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let billers = Billers::new(&store, &cfg.billers);
+    let state = Arc::new(AppState {
+        store: store.clone(),
+        policy: cfg.policy(),
+        billers,
+    });
+    Ok((state, store))
+}
+
+/// Serves until the process is stopped.
+pub async fn serve(cfg: Config) -> anyhow::Result<()> {
+    let (state, store) = build_state(&cfg, Arc::new(domain::SystemClock)).await?;
+    let notifier = Notifier::new(store.clone(), cfg.sms.clone(), cfg.smtp.clone());
+    tokio::spawn(notifier.run(std::time::Duration::from_secs(cfg.notify_every_secs.max(1))));
+    let listener = tokio::net::TcpListener::bind(&cfg.listen).await?;
+    let addr = listener.local_addr()?;
+    println!(
+        "kiosk-server listening on http://{addr}  (database {})",
+        redact(&cfg.database_url())
+    );
+    if cfg.demo_seed {
+        println!(
+            "demo kiosk {DEMO_KIOSK}: holder {} / {}, operator {} / {}",
+            DEMO_HOLDER.0, DEMO_HOLDER.1, DEMO_OPERATOR.0, DEMO_OPERATOR.1
+        );
+        println!("OpenAPI: http://{addr}/openapi.json");
+    }
+    axum::serve(listener, crate::api::router(state)).await?;
+    Ok(())
+}
+
+/// A database URL without its password, for logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}

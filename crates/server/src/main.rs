@@ -1,0 +1,338 @@
+//! `kiosk-server`: the central server (`serve`), its migrations (`migrate`)
+//! and the administrator's commands (`admin …`).
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use server::app::{self, Config};
+use server::store::{NewKiosk, Role, Store};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "kiosk-server", version, about = "e-Mitra kiosk central server")]
+struct Cli {
+    /// Config file (TOML). Without one: SQLite in .demo/server, demo seed, 127.0.0.1:8080.
+    #[arg(long, short, global = true, env = "KIOSK_SERVER_CONFIG")]
+    config: Option<PathBuf>,
+    /// Overrides the config's database (`postgres://…` or `sqlite:<file>`).
+    #[arg(long, global = true, env = "KIOSK_SERVER_DATABASE")]
+    database: Option<String>,
+    #[command(subcommand)]
+    cmd: Option<Cmd>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Serve the HTTP API (the default).
+    Serve {
+        /// Address to listen on, e.g. 0.0.0.0:8080.
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Administration.
+    #[command(subcommand)]
+    Admin(Admin),
+}
+
+#[derive(Subcommand)]
+enum Admin {
+    /// Create a kiosk.
+    CreateKiosk {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        district: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        cheque: bool,
+    },
+    /// Create a user; prints the first password (to be changed at first login).
+    CreateUser {
+        #[arg(long)]
+        kiosk: String,
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        name: String,
+        /// holder or operator
+        #[arg(long, default_value = "operator")]
+        role: String,
+        #[arg(long)]
+        mobile: Option<String>,
+    },
+    /// Credit a kiosk's wallet (amount in rupees, e.g. 5000 or 1,234.50).
+    Refill {
+        #[arg(long)]
+        kiosk: String,
+        #[arg(long)]
+        amount: String,
+        #[arg(long, default_value = "refill")]
+        memo: String,
+    },
+    /// Load a catalogue file (its version must be newer than the loaded one).
+    LoadCatalogue { file: PathBuf },
+    /// List devices (of one kiosk, or all).
+    Devices {
+        #[arg(long)]
+        kiosk: Option<String>,
+    },
+    /// De-register a device so its SSO ID can be bound elsewhere.
+    DeregisterDevice { id: uuid::Uuid },
+    /// Show a kiosk's ledger and balances.
+    Ledger {
+        #[arg(long)]
+        kiosk: String,
+    },
+    /// Check the ledger invariants (exit status 1 when broken).
+    CheckLedger,
+    /// Set a kiosk's offline exposure.
+    SetExposure {
+        #[arg(long)]
+        kiosk: String,
+        /// Rupees.
+        #[arg(long)]
+        amount: String,
+        #[arg(long)]
+        count: u32,
+        #[arg(long)]
+        hours: u32,
+    },
+    /// Post a notice to one kiosk or all.
+    Notice {
+        #[arg(long)]
+        kiosk: Option<String>,
+        #[arg(long)]
+        en: String,
+        #[arg(long)]
+        hi: String,
+    },
+    /// List tickets, or set one's status.
+    Tickets {
+        #[arg(long)]
+        set: Option<uuid::Uuid>,
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Tamper alerts raised by hash-chain mismatches.
+    Alerts,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let mut cfg = Config::load(cli.config.as_deref())?;
+    if let Some(db) = cli.database {
+        cfg.database = Some(db);
+    }
+    match cli.cmd.unwrap_or(Cmd::Serve { listen: None }) {
+        Cmd::Serve { listen } => {
+            if let Some(l) = listen {
+                cfg.listen = l;
+            }
+            app::serve(cfg).await
+        }
+        Cmd::Migrate => {
+            app::open_db(&cfg.database_url(), 2).await?;
+            println!("migrated {}", app::redact(&cfg.database_url()));
+            Ok(())
+        }
+        Cmd::Admin(a) => {
+            let db = app::open_db(&cfg.database_url(), 2).await?;
+            let store = Store::new(db, Arc::new(domain::SystemClock));
+            admin(&store, a).await
+        }
+    }
+}
+
+async fn kiosk(store: &Store, code: &str) -> anyhow::Result<server::store::Kiosk> {
+    store
+        .kiosk_by_code(code)
+        .await?
+        .with_context(|| format!("no kiosk {code}"))
+}
+
+async fn admin(store: &Store, a: Admin) -> anyhow::Result<()> {
+    match a {
+        Admin::CreateKiosk {
+            code,
+            district,
+            name,
+            cheque,
+        } => {
+            let k = store
+                .create_kiosk(NewKiosk {
+                    code,
+                    district,
+                    name,
+                    cheque_enabled: cheque,
+                    exposure: server::store::DEFAULT_EXPOSURE,
+                })
+                .await?;
+            println!("kiosk {} created ({})", k.code, k.id);
+        }
+        Admin::CreateUser {
+            kiosk: code,
+            login,
+            name,
+            role,
+            mobile,
+        } => {
+            let k = kiosk(store, &code).await?;
+            let role = Role::parse(&role).context("role must be holder or operator")?;
+            let (u, pw) = store
+                .add_user(k.id, &login, &name, role, mobile.as_deref())
+                .await?;
+            println!(
+                "user {} ({}) at {}: first password {pw} (must be changed at first login)",
+                u.login,
+                role.as_str(),
+                k.code
+            );
+        }
+        Admin::Refill {
+            kiosk: code,
+            amount,
+            memo,
+        } => {
+            let k = kiosk(store, &code).await?;
+            let amt = domain::Paise::parse(&amount).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let txn = store.refill(k.id, amt, &memo).await?;
+            let k = kiosk(store, &code).await?;
+            println!(
+                "refill txn {txn}: {amt} credited; wallet {}",
+                k.wallet_balance
+            );
+        }
+        Admin::LoadCatalogue { file } => {
+            let c = domain::Catalogue::from_toml(&std::fs::read_to_string(&file)?)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            store.save_catalogue(&c).await?;
+            println!(
+                "catalogue version {} loaded ({} services)",
+                c.version,
+                c.services.len()
+            );
+        }
+        Admin::Devices { kiosk: code } => {
+            let k = match code {
+                Some(c) => Some(kiosk(store, &c).await?.id),
+                None => None,
+            };
+            for d in store.list_devices(k).await? {
+                println!(
+                    "{}  kiosk {}  no {:03}  {}  high-water {}  {}",
+                    d.id,
+                    d.kiosk_id,
+                    d.device_no,
+                    d.label,
+                    d.high_water,
+                    if d.deregistered_ms.is_some() {
+                        "DE-REGISTERED"
+                    } else {
+                        "active"
+                    }
+                );
+            }
+        }
+        Admin::DeregisterDevice { id } => {
+            if store.deregister_device(id).await? {
+                println!("device {id} de-registered");
+            } else {
+                anyhow::bail!("device {id} not found or already de-registered");
+            }
+        }
+        Admin::Ledger { kiosk: code } => {
+            let k = kiosk(store, &code).await?;
+            println!(
+                "{} wallet {}  commission {}",
+                k.code, k.wallet_balance, k.commission_balance
+            );
+            let mut after = 0;
+            loop {
+                let lines = store.ledger_lines(k.id, after, 500).await?;
+                if lines.is_empty() {
+                    break;
+                }
+                for l in &lines {
+                    println!(
+                        "{:>8} txn {:>8} {:<11} {:<13} {:>14} {}",
+                        l.id,
+                        l.txn_id,
+                        l.account,
+                        l.kind,
+                        l.amount.to_string(),
+                        l.memo
+                    );
+                }
+                after = lines.last().map(|l| l.id).unwrap_or(after);
+            }
+        }
+        Admin::CheckLedger => {
+            let c = store.ledger_check().await?;
+            println!("{c:?}");
+            if !c.is_ok() {
+                std::process::exit(1);
+            }
+        }
+        Admin::SetExposure {
+            kiosk: code,
+            amount,
+            count,
+            hours,
+        } => {
+            let k = kiosk(store, &code).await?;
+            let amt = domain::Paise::parse(&amount).map_err(|e| anyhow::anyhow!("{e}"))?;
+            store
+                .set_exposure(
+                    k.id,
+                    protocol::Exposure {
+                        max_pending_amount: amt,
+                        max_pending_count: count,
+                        max_age_secs: hours * 3600,
+                    },
+                )
+                .await?;
+            println!("exposure of {} set", k.code);
+        }
+        Admin::Notice {
+            kiosk: code,
+            en,
+            hi,
+        } => {
+            let k = match code {
+                Some(c) => Some(kiosk(store, &c).await?.id),
+                None => None,
+            };
+            store.add_notice(k, &en, &hi).await?;
+            println!("notice posted");
+        }
+        Admin::Tickets { set, status } => {
+            if let (Some(id), Some(st)) = (set, status.as_deref()) {
+                store.set_ticket_status(id, st).await?;
+                println!("ticket {id} is {st}");
+            } else {
+                for t in store.tickets(None).await? {
+                    println!(
+                        "{}  {}  {:<11}  {}  {}",
+                        t.id, t.kiosk_code, t.status, t.raised_by, t.subject
+                    );
+                }
+            }
+        }
+        Admin::Alerts => {
+            for (dev, seq, detail, at) in store.tamper_alerts().await? {
+                println!("{at}  device {dev}  expected seq {seq}  {detail}");
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,402 @@
+//! The sync behaviour suite: the same tests on PostgreSQL and on SQLite.
+
+mod common;
+use common::*;
+use protocol::{Cursor, Outcome, codes};
+use reqwest::StatusCode;
+
+both!(push_then_pull, |h: H| async move {
+    let mut d = h.register("k1001-h", 1).await;
+    let cat = h.catalogue.clone();
+    let w0 = h.wallet(&h.kiosk).await;
+    d.pay(&cat, &[line("JVVNL-BILL", "210000000001", 1_450_00)]);
+    d.pay(
+        &cat,
+        &[
+            Line {
+                charge: 5_00,
+                ..line("PHED-WATER", "1000001", 340_00)
+            },
+            line("JVVNL-BILL", "210000000002", 823_50),
+        ],
+    );
+    let r = h.push(&d, &d.rest(0)).await.unwrap();
+    assert_eq!(r.high_water, 2);
+    assert_eq!(r.outcomes.len(), 2);
+    let (t1, r1) = accepted(&r.outcomes[0].outcome);
+    let (t2, r2) = accepted(&r.outcomes[1].outcome);
+    assert!(t2 > t1);
+    assert_ne!(r1, r2);
+    assert!(r1.starts_with("EM"));
+    // Wallet debited bills + charges (PHED charges ₹5); commission credited.
+    let w1 = h.wallet(&h.kiosk).await;
+    assert_eq!(w0 - w1, 1_450_00 + 340_00 + 5_00 + 823_50);
+
+    let p = h.pull(&d, Cursor::default(), 100).await;
+    assert_eq!(p.wallet_balance.as_i64(), w1);
+    assert_eq!(p.commission_balance.as_i64(), 600 + 500 + 600);
+    let cat_v = p.catalogue.as_ref().expect("catalogue on first pull");
+    assert!(cat_v.services.iter().any(|s| s.offline_allowed));
+    assert_eq!(
+        p.outcomes.iter().map(|o| o.seq).collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+    // Refill + 2 payments × (wallet, commission).
+    assert_eq!(p.ledger.len(), 5);
+    assert_eq!(p.exposure, server::store::DEFAULT_EXPOSURE);
+    assert!(!p.notices.is_empty() || p.notices.is_empty());
+    // Nothing new since the cursor.
+    let p2 = h.pull(&d, p.cursor, 100).await;
+    assert!(p2.catalogue.is_none() && p2.ledger.is_empty() && p2.outcomes.is_empty());
+    assert_eq!(p2.cursor, p.cursor);
+    // Paging: a limit of 2 lines reports more.
+    let p3 = h.pull(&d, Cursor::default(), 2).await;
+    assert!(p3.more);
+    assert_eq!(p3.ledger.len(), 2);
+    h.finish().await;
+});
+
+both!(replay_returns_recorded_outcome_forever, |h: H| async move {
+    let mut d = h.register("k1001-h", 1).await;
+    let cat = h.catalogue.clone();
+    for i in 0..5 {
+        d.pay(
+            &cat,
+            &[line("JVVNL-BILL", &format!("21000000001{i}"), 100_00 + i)],
+        );
+    }
+    let first = h.push(&d, &d.batch(1, 3)).await.unwrap();
+    let w = h.wallet(&h.kiosk).await;
+    // The answer was lost; the same batch again.
+    let again = h.push(&d, &d.batch(1, 3)).await.unwrap();
+    assert_eq!(again, first);
+    assert_eq!(h.wallet(&h.kiosk).await, w);
+    // Six weeks later, an overlapping batch: old outcomes, new ones applied.
+    h.clock.advance(chrono::Duration::weeks(6));
+    let over = h.push(&d, &d.batch(2, 5)).await.unwrap();
+    assert_eq!(over.high_water, 5);
+    assert_eq!(over.outcomes[0], first.outcomes[1]);
+    assert_eq!(over.outcomes[1], first.outcomes[2]);
+    accepted(&over.outcomes[2].outcome);
+    assert_eq!(h.wallet(&h.kiosk).await, w - (100_03 + 100_04));
+    // And a replay of one seq alone, much later still.
+    h.clock.advance(chrono::Duration::days(400));
+    let one = h.push(&d, &d.batch(1, 1)).await.unwrap();
+    assert_eq!(one.outcomes, vec![first.outcomes[0].clone()]);
+    assert_eq!(one.high_water, 5);
+    h.finish().await;
+});
+
+both!(same_batch_concurrently_applies_once, |h: H| async move {
+    let mut d = h.register("k1001-h", 1).await;
+    let cat = h.catalogue.clone();
+    for i in 0..30 {
+        d.pay(
+            &cat,
+            &[line("JVVNL-BILL", &format!("2100000001{i:02}"), 200_00)],
+        );
+    }
+    let w = h.wallet(&h.kiosk).await;
+    let req = d.rest(0);
+    // Two connections (separate clients), the same batch at once.
+    let c1 = reqwest::Client::new();
+    let c2 = reqwest::Client::new();
+    let (a, b) = tokio::join!(h.push_with(&c1, &d, &req), h.push_with(&c2, &d, &req));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a, b);
+    assert_eq!(a.outcomes.len(), 30);
+    assert_eq!(h.wallet(&h.kiosk).await, w - 30 * 200_00);
+    let fp = h.store.fingerprint().await.unwrap();
+    let payments = fp.iter().find(|(t, _)| t == "payments").unwrap().1;
+    assert_eq!(payments, 30);
+    h.finish().await;
+});
+
+both!(gap_is_refused_with_expected_seq, |h: H| async move {
+    let mut d = h.register("k1001-h", 1).await;
+    let cat = h.catalogue.clone();
+    for i in 0..4 {
+        d.pay(
+            &cat,
+            &[line("JVVNL-BILL", &format!("21000000002{i}"), 100_00)],
+        );
+    }
+    h.push(&d, &d.batch(1, 1)).await.unwrap();
+    let before = h.store.fingerprint().await.unwrap();
+    let (st, e) = h.push(&d, &d.batch(3, 4)).await.unwrap_err();
+    assert_eq!(st, StatusCode::CONFLICT);
+    assert_eq!(e.code, codes::GAP);
+    assert_eq!(e.expected_seq, Some(2));
+    assert_eq!(
+        h.store.fingerprint().await.unwrap(),
+        before,
+        "nothing stored"
+    );
+    // From the expected seq it goes through.
+    assert_eq!(h.push(&d, &d.batch(2, 4)).await.unwrap().high_water, 4);
+    h.finish().await;
+});
+
+both!(tampered_chain_is_refused_and_alerted, |h: H| async move {
+    let mut d = h.register("k1001-h", 1).await;
+    let cat = h.catalogue.clone();
+    for i in 0..3 {
+        d.pay(
+            &cat,
+            &[line("JVVNL-BILL", &format!("21000000003{i}"), 100_00)],
+        );
+    }
+    h.push(&d, &d.batch(1, 1)).await.unwrap();
+    // One paisa changed in entry 2 after it was chained.
+    let mut req = d.batch(2, 3);
+    let mut p = req.entries[0]
+        .clone()
+        .into_entry(d.id, 2)
+        .payment()
+        .unwrap();
+    p.lines[0].bill_amount = domain::Paise::new(p.lines[0].bill_amount.as_i64() - 1);
+    p.total = domain::Paise::new(p.total.as_i64() - 1);
+    req.entries[0].payload = p.encode();
+    let before = h.store.fingerprint().await.unwrap();
+    let (st, e) = h.push(&d, &req).await.unwrap_err();
+    assert_eq!(
+        (st, e.code.as_str(), e.expected_seq),
+        (StatusCode::CONFLICT, codes::CHAIN_MISMATCH, Some(2))
+    );
+    let after = h.store.fingerprint().await.unwrap();
+    for ((t, a), (_, b)) in before.iter().zip(after.iter()) {
+        if t == "tamper_alerts" {
+            assert_eq!(*b, a + 1, "one tamper alert");
+        } else {
+            assert_eq!(a, b, "{t} unchanged");
+        }
+    }
+    let alerts = h.store.tamper_alerts().await.unwrap();
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].0, d.id);
+    // A replay of an applied seq with different content is a chain break too.
+    let mut replay = d.batch(1, 1);
+    replay.entries[0].device_time_ms += 1;
+    let (_, e) = h.push(&d, &replay).await.unwrap_err();
+    assert_eq!(e.code, codes::CHAIN_MISMATCH);
+    // The genuine entries still go through.
+    assert_eq!(h.push(&d, &d.batch(2, 3)).await.unwrap().high_water, 3);
+    h.finish().await;
+});
+
+both!(refused_entries_never_block_later_ones, |h: H| async move {
+    let mut d = h.register("k1001-h", 1).await;
+    let cat = h.catalogue.clone();
+    // A bill the demo biller knows, to be paid twice.
+    h.store
+        .upsert_bills(&[server::store::Bill {
+            service_code: "JVVNL-BILL".into(),
+            consumer_no: "210000000099".into(),
+            bill_ref: "B1".into(),
+            consumer_name: "X".into(),
+            amount: 500_00,
+            due_date: "2026-12-01".into(),
+            paid: false,
+        }])
+        .await
+        .unwrap();
+    let paid = Line {
+        bill_ref: Some("B1"),
+        ..line("JVVNL-BILL", "210000000099", 500_00)
+    };
+    d.pay(&cat, &[paid]); // 1 ok
+    let paid_again = Line {
+        bill_ref: Some("B1"),
+        ..line("JVVNL-BILL", "210000000099", 500_00)
+    };
+    d.pay(&cat, &[paid_again]); // 2 bill.already_paid
+    d.pay(&cat, &[line("NO-SUCH", "1", 100)]); // 3 service.unknown
+    let over_rate = Line {
+        charge: 1001,
+        ..line("JVVNL-BILL", "210000000041", 100_00)
+    };
+    d.pay(&cat, &[over_rate]); // 4 above state rate
+    // 5: more than the wallet plus the exposure.
+    let w = h.wallet(&h.kiosk).await;
+    d.pay(
+        &cat,
+        &[line(
+            "JVVNL-BILL",
+            "210000000042",
+            w + 20_000_00 - 500_00 + 1,
+        )],
+    );
+    // 6: a total that is not the sum.
+    let mut bad = d.payment_payload(
+        &cat,
+        &[line("JVVNL-BILL", "210000000043", 100_00)],
+        domain::PaymentMode::Wallet,
+    );
+    bad.total = domain::Paise::new(1);
+    d.pay_payload(&bad);
+    // 7: garbage payload.
+    d.append(protocol::EntryKind::Payment, vec![0xFF; 7]);
+    // 8: names another kiosk.
+    let mut other = d.payment_payload(
+        &cat,
+        &[line("JVVNL-BILL", "210000000044", 100_00)],
+        domain::PaymentMode::Wallet,
+    );
+    other.kiosk_code = "K9999".into();
+    d.pay_payload(&other);
+    d.pay(&cat, &[line("JVVNL-BILL", "210000000045", 100_00)]); // 9 ok
+    let r = h.push(&d, &d.rest(0)).await.unwrap();
+    assert_eq!(r.high_water, 9);
+    let o: Vec<_> = r.outcomes.iter().map(|o| o.outcome.clone()).collect();
+    accepted(&o[0]);
+    assert_eq!(rejected(&o[1]), codes::BILL_ALREADY_PAID);
+    assert_eq!(rejected(&o[2]), codes::SERVICE_UNKNOWN);
+    assert_eq!(rejected(&o[3]), codes::CHARGE_ABOVE_STATE_RATE);
+    assert_eq!(rejected(&o[4]), codes::EXPOSURE_EXCEEDED);
+    assert_eq!(rejected(&o[5]), codes::TOTALS_MISMATCH);
+    assert_eq!(rejected(&o[6]), codes::ENTRY_MALFORMED);
+    assert_eq!(rejected(&o[7]), codes::ENTRY_WRONG_KIOSK);
+    accepted(&o[8]);
+    assert_eq!(h.wallet(&h.kiosk).await, w - 500_00 - 100_00);
+    // The rejections are recorded: replays say the same.
+    assert_eq!(
+        h.push(&d, &d.batch(2, 2)).await.unwrap().outcomes[0].outcome,
+        o[1]
+    );
+    // And a later entry still goes.
+    d.pay(&cat, &[line("JVVNL-BILL", "210000000046", 100_00)]);
+    accepted(&h.push(&d, &d.rest(9)).await.unwrap().outcomes[0].outcome);
+    h.finish().await;
+});
+
+both!(cancellation_reverses_and_notifies, |h: H| async move {
+    let mut d = h.register("k1001-h", 1).await;
+    let cat = h.catalogue.clone();
+    let w0 = h.wallet(&h.kiosk).await;
+    let (_, p) = d.pay(&cat, &[line("PHED-WATER", "1000001", 340_00)]);
+    d.cancel(&p);
+    d.cancel(&p);
+    let unknown = {
+        let mut q = p.clone();
+        q.receipt_id = uuid::Uuid::new_v4();
+        q
+    };
+    d.cancel(&unknown);
+    let r = h.push(&d, &d.rest(0)).await.unwrap();
+    let (t_pay, rno) = accepted(&r.outcomes[0].outcome);
+    let (t_cancel, rno2) = accepted(&r.outcomes[1].outcome);
+    assert_eq!(rno, rno2, "a cancellation names the receipt it cancels");
+    assert!(t_cancel > t_pay);
+    assert_eq!(
+        rejected(&r.outcomes[2].outcome),
+        codes::RECEIPT_ALREADY_CANCELLED
+    );
+    assert_eq!(rejected(&r.outcomes[3].outcome), codes::RECEIPT_UNKNOWN);
+    assert_eq!(h.wallet(&h.kiosk).await, w0);
+    let k = h.store.kiosk(h.kiosk.id).await.unwrap().unwrap();
+    assert_eq!(k.commission_balance.as_i64(), 0);
+    // The citizen hears of both.
+    let n1 = h.store.notifications_for_txn(t_pay).await.unwrap();
+    let n2 = h.store.notifications_for_txn(t_cancel).await.unwrap();
+    assert_eq!(n1.len(), 1);
+    assert_eq!(n1[0].recipient, "9876543210");
+    assert!(n1[0].body.contains(&rno));
+    assert_eq!(n2.len(), 1);
+    assert!(n2[0].body.contains("cancelled"));
+    // Verify in Reconcile shows it cancelled.
+    let t = h
+        .store
+        .txn_status(h.kiosk.id, Some(&rno), None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(t.status, "cancelled");
+    h.finish().await;
+});
+
+both!(duplicates_across_kiosks_warn, |h: H| async move {
+    let other = h.add_kiosk("K2002").await;
+    let mut a = h.register("k1001-h", 1).await;
+    let mut b = h.register("k2002-h", 2).await;
+    let cat = h.catalogue.clone();
+    a.pay(&cat, &[line("JVVNL-BILL", "210000000077", 100_00)]);
+    let ra = h.push(&a, &a.rest(0)).await.unwrap();
+    match &ra.outcomes[0].outcome {
+        Outcome::Accepted { warnings, .. } => assert!(warnings.is_empty()),
+        o => panic!("{o:?}"),
+    }
+    b.pay(&cat, &[line("JVVNL-BILL", "210000000077", 100_00)]);
+    let rb = h.push(&b, &b.rest(0)).await.unwrap();
+    match &rb.outcomes[0].outcome {
+        Outcome::Accepted { warnings, .. } => {
+            assert_eq!(warnings, &vec![codes::DUPLICATE_WARNING.to_string()])
+        }
+        o => panic!("{o:?}"),
+    }
+    // 31 days later it is no longer a duplicate.
+    h.clock.advance(chrono::Duration::days(31));
+    b.pay(&cat, &[line("JVVNL-BILL", "210000000077", 100_00)]);
+    match &h.push(&b, &b.rest(1)).await.unwrap().outcomes[0].outcome {
+        Outcome::Accepted { warnings, .. } => assert!(warnings.is_empty()),
+        o => panic!("{o:?}"),
+    }
+    let _ = other;
+    h.finish().await;
+});
+
+both!(
+    entry_id_reused_by_another_device_is_refused,
+    |h: H| async move {
+        h.add_kiosk("K2002").await;
+        let mut a = h.register("k1001-h", 1).await;
+        let mut b = h.register("k2002-h", 2).await;
+        let cat = h.catalogue.clone();
+        let (e, _) = a.pay(&cat, &[line("JVVNL-BILL", "210000000078", 100_00)]);
+        h.push(&a, &a.rest(0)).await.unwrap();
+        // b's entry carries a's id.
+        let p = b.payment_payload(
+            &cat,
+            &[line("JVVNL-BILL", "210000000079", 100_00)],
+            domain::PaymentMode::Wallet,
+        );
+        b.t_ms += 1000;
+        let forged = protocol::Entry {
+            id: e.id,
+            device_id: b.id,
+            seq: 1,
+            ..e.clone()
+        };
+        let forged = protocol::Entry {
+            payload: p.encode(),
+            ..forged
+        };
+        let h1 = protocol::chain_hash(&protocol::GENESIS_HASH, &forged);
+        b.log.push((forged, h1));
+        let r = h.push(&b, &b.rest(0)).await.unwrap();
+        assert_eq!(rejected(&r.outcomes[0].outcome), codes::DUPLICATE_ENTRY_ID);
+        h.finish().await;
+    }
+);
+
+both!(
+    tickets_and_user_changes_through_the_outbox,
+    |h: H| async move {
+        let mut d = h.register("k1001-h", 1).await;
+        let t = protocol::TicketPayload {
+            ticket_id: uuid::Uuid::new_v4(),
+            raised_by: "op1".into(),
+            subject: "Printer prints garbage".into(),
+            body: "LX-310 on LPT1".into(),
+        };
+        d.append(protocol::EntryKind::Ticket, t.encode());
+        d.append(protocol::EntryKind::UserChange, vec![1, 2, 3]);
+        let r = h.push(&d, &d.rest(0)).await.unwrap();
+        accepted(&r.outcomes[0].outcome);
+        accepted(&r.outcomes[1].outcome);
+        let ts = h.store.tickets(Some(h.kiosk.id)).await.unwrap();
+        assert_eq!(ts.len(), 1);
+        assert_eq!(ts[0].id, t.ticket_id);
+        assert_eq!(ts[0].status, "open");
+        h.finish().await;
+    }
+);

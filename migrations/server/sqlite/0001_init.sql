@@ -1,0 +1,195 @@
+-- Central server schema v1. Append-only once released: change by adding a file.
+-- Times are unix milliseconds (BIGINT); money is paise (BIGINT).
+
+CREATE TABLE kiosks (
+    id BLOB PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE,
+    district TEXT NOT NULL,
+    name TEXT NOT NULL,
+    active INTEGER NOT NULL,
+    cheque_enabled INTEGER NOT NULL,
+    exp_amount BIGINT NOT NULL,
+    exp_count BIGINT NOT NULL,
+    exp_age_secs BIGINT NOT NULL,
+    -- Derived from ledger lines, kept in the same transaction; checked by the invariant test.
+    wallet_balance BIGINT NOT NULL DEFAULT 0,
+    commission_balance BIGINT NOT NULL DEFAULT 0,
+    created_ms BIGINT NOT NULL
+);
+
+CREATE TABLE users (
+    id BLOB PRIMARY KEY,
+    kiosk_id BLOB NOT NULL REFERENCES kiosks(id),
+    login TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    mobile TEXT,
+    password_hash TEXT NOT NULL,
+    must_change INTEGER NOT NULL,
+    active INTEGER NOT NULL,
+    failed_logins BIGINT NOT NULL DEFAULT 0,
+    locked_until_ms BIGINT,
+    created_ms BIGINT NOT NULL
+);
+
+CREATE TABLE sessions (
+    token_hash BLOB PRIMARY KEY,
+    user_id BLOB NOT NULL REFERENCES users(id),
+    expires_ms BIGINT NOT NULL
+);
+CREATE INDEX sessions_user ON sessions(user_id);
+
+CREATE TABLE devices (
+    id BLOB PRIMARY KEY,
+    kiosk_id BLOB NOT NULL REFERENCES kiosks(id),
+    user_id BLOB NOT NULL REFERENCES users(id),
+    device_no BIGINT NOT NULL,
+    public_key BLOB NOT NULL,
+    label TEXT NOT NULL,
+    registered_ms BIGINT NOT NULL,
+    deregistered_ms BIGINT,
+    high_water BIGINT NOT NULL DEFAULT 0,
+    last_hash BLOB NOT NULL,
+    UNIQUE (kiosk_id, device_no)
+);
+-- One SSO ID is bound to one device at a time.
+CREATE UNIQUE INDEX devices_one_per_user ON devices(user_id) WHERE deregistered_ms IS NULL;
+
+CREATE TABLE catalogues (
+    version BIGINT PRIMARY KEY,
+    body TEXT NOT NULL,
+    loaded_ms BIGINT NOT NULL
+);
+
+-- SQLite has no sequences: named counters instead.
+CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT INTO counters VALUES ('txn', 0);
+
+-- Every outbox entry ever received, with the outcome recorded once, kept forever.
+CREATE TABLE entries (
+    device_id BLOB NOT NULL REFERENCES devices(id),
+    seq BIGINT NOT NULL,
+    id BLOB NOT NULL,
+    kind TEXT NOT NULL,
+    device_time_ms BIGINT NOT NULL,
+    server_ms BIGINT NOT NULL,
+    hash BLOB NOT NULL,
+    payload BLOB NOT NULL,
+    status TEXT NOT NULL,
+    code TEXT,
+    reason TEXT,
+    txn_id BIGINT,
+    receipt_no TEXT,
+    warnings TEXT NOT NULL,
+    PRIMARY KEY (device_id, seq)
+);
+CREATE INDEX entries_id ON entries(id);
+CREATE INDEX entries_txn ON entries(txn_id);
+
+CREATE TABLE payments (
+    txn_id BIGINT PRIMARY KEY,
+    kiosk_id BLOB NOT NULL REFERENCES kiosks(id),
+    device_id BLOB NOT NULL,
+    seq BIGINT NOT NULL,
+    entry_id BLOB NOT NULL,
+    receipt_id BLOB NOT NULL,
+    local_receipt_no TEXT NOT NULL,
+    receipt_no TEXT NOT NULL UNIQUE,
+    mode TEXT NOT NULL,
+    total BIGINT NOT NULL,
+    commission BIGINT NOT NULL,
+    mobile TEXT,
+    email TEXT,
+    operator TEXT NOT NULL,
+    created_ms BIGINT NOT NULL,
+    device_time_ms BIGINT NOT NULL,
+    cancel_txn BIGINT,
+    UNIQUE (kiosk_id, receipt_id)
+);
+CREATE INDEX payments_kiosk_time ON payments(kiosk_id, created_ms);
+
+CREATE TABLE payment_lines (
+    txn_id BIGINT NOT NULL REFERENCES payments(txn_id),
+    line_no BIGINT NOT NULL,
+    kiosk_id BLOB NOT NULL,
+    service_code TEXT NOT NULL,
+    department TEXT NOT NULL,
+    consumer_no TEXT NOT NULL,
+    bill_ref TEXT,
+    bill_amount BIGINT NOT NULL,
+    charge BIGINT NOT NULL,
+    commission BIGINT NOT NULL,
+    created_ms BIGINT NOT NULL,
+    PRIMARY KEY (txn_id, line_no)
+);
+CREATE INDEX payment_lines_consumer ON payment_lines(service_code, consumer_no, created_ms);
+
+-- Double-entry: the lines of one txn sum to zero; nothing is updated or deleted.
+CREATE TABLE ledger (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    txn_id BIGINT NOT NULL,
+    account TEXT NOT NULL,
+    kiosk_id BLOB,
+    amount BIGINT NOT NULL,
+    kind TEXT NOT NULL,
+    memo TEXT NOT NULL,
+    at_ms BIGINT NOT NULL
+);
+CREATE INDEX ledger_kiosk ON ledger(kiosk_id, id);
+CREATE INDEX ledger_txn ON ledger(txn_id);
+
+CREATE TABLE bills (
+    service_code TEXT NOT NULL,
+    consumer_no TEXT NOT NULL,
+    bill_ref TEXT NOT NULL,
+    consumer_name TEXT NOT NULL,
+    amount BIGINT NOT NULL,
+    due_date TEXT NOT NULL,
+    paid_txn BIGINT,
+    PRIMARY KEY (service_code, consumer_no, bill_ref)
+);
+
+CREATE TABLE notifications (
+    id BLOB PRIMARY KEY,
+    txn_id BIGINT NOT NULL,
+    channel TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    body TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts BIGINT NOT NULL DEFAULT 0,
+    next_attempt_ms BIGINT NOT NULL,
+    last_error TEXT,
+    created_ms BIGINT NOT NULL,
+    sent_ms BIGINT
+);
+CREATE INDEX notifications_due ON notifications(status, next_attempt_ms);
+
+CREATE TABLE tickets (
+    id BLOB PRIMARY KEY,
+    kiosk_id BLOB NOT NULL REFERENCES kiosks(id),
+    raised_by TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    body TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_ms BIGINT NOT NULL,
+    updated_ms BIGINT NOT NULL
+);
+CREATE INDEX tickets_kiosk ON tickets(kiosk_id, created_ms);
+
+CREATE TABLE notices (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kiosk_id BLOB,
+    text_en TEXT NOT NULL,
+    text_hi TEXT NOT NULL,
+    at_ms BIGINT NOT NULL
+);
+
+CREATE TABLE tamper_alerts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    device_id BLOB NOT NULL,
+    kiosk_id BLOB NOT NULL,
+    expected_seq BIGINT NOT NULL,
+    detail TEXT NOT NULL,
+    at_ms BIGINT NOT NULL
+);

@@ -1,0 +1,949 @@
+//! Accounts, devices, the authorization matrix, bad input, bills,
+//! reconcile, tickets and the OpenAPI description — on both stores.
+
+mod common;
+use common::*;
+use protocol::codes;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+async fn call(
+    h: &H,
+    m: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut r = h.http.request(m, h.url(path));
+    if let Some(t) = token {
+        r = r.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    let r = r.send().await.unwrap();
+    let st = r.status();
+    let b = r.bytes().await.unwrap();
+    (st, serde_json::from_slice(&b).unwrap_or(Value::Null))
+}
+
+/// A signed JSON-endpoint call by a device.
+async fn call_dev(
+    h: &H,
+    d: &Dev,
+    m: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let bytes = body
+        .map(|b| serde_json::to_vec(&b).unwrap())
+        .unwrap_or_default();
+    let sig = protocol::wire::sign_request(&d.key, d.id, m.as_str(), path, &bytes);
+    let r = h
+        .http
+        .request(m, h.url(path))
+        .header(protocol::wire::HEADER_DEVICE, d.id.to_string())
+        .header(protocol::wire::HEADER_SIGNATURE, sig)
+        .header("content-type", "application/json")
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    let st = r.status();
+    let b = r.bytes().await.unwrap();
+    (st, serde_json::from_slice(&b).unwrap_or(Value::Null))
+}
+
+fn code(v: &Value) -> &str {
+    v["code"].as_str().unwrap_or("")
+}
+
+both!(login_lockout_and_token_expiry, |h: H| async move {
+    let bad = json!({"login": "k1001-o", "password": "Wrong@123"});
+    for _ in 0..4 {
+        let (st, v) = call(&h, Method::POST, "/v1/auth/login", None, Some(bad.clone())).await;
+        assert_eq!(
+            (st, code(&v)),
+            (StatusCode::UNAUTHORIZED, codes::AUTH_BAD_CREDENTIALS)
+        );
+    }
+    let (st, v) = call(&h, Method::POST, "/v1/auth/login", None, Some(bad.clone())).await;
+    assert_eq!((st, code(&v)), (StatusCode::LOCKED, codes::AUTH_LOCKED));
+    // Even the right password waits out the lock.
+    let good = json!({"login": "k1001-o", "password": OPERATOR_PW});
+    let (st, v) = call(&h, Method::POST, "/v1/auth/login", None, Some(good.clone())).await;
+    assert_eq!((st, code(&v)), (StatusCode::LOCKED, codes::AUTH_LOCKED));
+    h.clock.advance(chrono::Duration::minutes(16));
+    let (st, v) = call(&h, Method::POST, "/v1/auth/login", None, Some(good.clone())).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let token = v["token"].as_str().unwrap().to_string();
+    assert_eq!(v["role"], "operator");
+    // Unknown logins look like wrong passwords.
+    let (st, v) = call(
+        &h,
+        Method::POST,
+        "/v1/auth/login",
+        None,
+        Some(json!({"login": "nobody", "password": "x"})),
+    )
+    .await;
+    assert_eq!(
+        (st, code(&v)),
+        (StatusCode::UNAUTHORIZED, codes::AUTH_BAD_CREDENTIALS)
+    );
+    // Short-lived tokens.
+    let (st, _) = call(&h, Method::GET, "/v1/kiosk", Some(&token), None).await;
+    assert_eq!(st, StatusCode::OK);
+    h.clock.advance(chrono::Duration::minutes(16));
+    let (st, v) = call(&h, Method::GET, "/v1/kiosk", Some(&token), None).await;
+    assert_eq!(
+        (st, code(&v)),
+        (StatusCode::UNAUTHORIZED, codes::AUTH_TOKEN_EXPIRED)
+    );
+    h.finish().await;
+});
+
+both!(
+    first_password_must_be_changed_and_holder_manages_users,
+    |h: H| async move {
+        let holder = h.login("k1001-h", HOLDER_PW).await;
+        let (st, v) = call(&h, Method::POST, "/v1/users", Some(&holder), Some(json!({"login": "op2", "name": "Op Two", "role": "operator", "mobile": "9829012345"}))).await;
+        assert_eq!(st, StatusCode::CREATED, "{v}");
+        let first = v["initial_password"].as_str().unwrap().to_string();
+        assert!(domain::rules::check_password(&first).is_ok());
+        // The first password went out by SMS.
+        let due = h.store.due_notifications(10).await.unwrap();
+        assert!(
+            due.iter()
+                .any(|n| n.recipient == "9829012345" && n.body.contains(&first))
+        );
+        let (st, v) = call(
+            &h,
+            Method::POST,
+            "/v1/auth/login",
+            None,
+            Some(json!({"login": "op2", "password": first})),
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(v["must_change_password"], true);
+        let t = v["token"].as_str().unwrap().to_string();
+        let (st, v) = call(&h, Method::GET, "/v1/kiosk", Some(&t), None).await;
+        assert_eq!(
+            (st, code(&v)),
+            (StatusCode::FORBIDDEN, codes::AUTH_PASSWORD_CHANGE_REQUIRED)
+        );
+        for (weak, c) in [
+            ("Short1", "password.too_short"),
+            ("alllower123", "password.no_uppercase"),
+            ("NoDigitsHere", "password.no_digit"),
+            ("ALLUPPER123", "password.no_lowercase"),
+        ] {
+            let (st, v) = call(
+                &h,
+                Method::POST,
+                "/v1/auth/password",
+                Some(&t),
+                Some(json!({"old_password": first, "new_password": weak})),
+            )
+            .await;
+            assert_eq!((st, code(&v)), (StatusCode::UNPROCESSABLE_ENTITY, c));
+        }
+        let (st, v) = call(
+            &h,
+            Method::POST,
+            "/v1/auth/password",
+            Some(&t),
+            Some(json!({"old_password": first, "new_password": "NewPass123"})),
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        let t2 = v["token"].as_str().unwrap().to_string();
+        let (st, _) = call(&h, Method::GET, "/v1/kiosk", Some(&t2), None).await;
+        assert_eq!(st, StatusCode::OK);
+        // The old token ended with the change.
+        let (st, v) = call(&h, Method::GET, "/v1/kiosk", Some(&t), None).await;
+        assert_eq!(
+            (st, code(&v)),
+            (StatusCode::UNAUTHORIZED, codes::AUTH_BAD_TOKEN)
+        );
+        // The holder deactivates op2: its token and its logins stop.
+        let (st, _) = call(
+            &h,
+            Method::POST,
+            "/v1/users/op2/active",
+            Some(&holder),
+            Some(json!({"active": false})),
+        )
+        .await;
+        assert_eq!(st, StatusCode::NO_CONTENT);
+        let (st, v) = call(&h, Method::GET, "/v1/kiosk", Some(&t2), None).await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED, "{v}");
+        let (st, v) = call(
+            &h,
+            Method::POST,
+            "/v1/auth/login",
+            None,
+            Some(json!({"login": "op2", "password": "NewPass123"})),
+        )
+        .await;
+        assert_eq!(
+            (st, code(&v)),
+            (StatusCode::FORBIDDEN, codes::AUTH_INACTIVE)
+        );
+        let (st, v) = call(&h, Method::GET, "/v1/users", Some(&holder), None).await;
+        assert_eq!(st, StatusCode::OK);
+        assert!(
+            v.as_array()
+                .unwrap()
+                .iter()
+                .any(|u| u["login"] == "op2" && u["active"] == false)
+        );
+        h.finish().await;
+    }
+);
+
+both!(one_device_per_sso_id, |h: H| async move {
+    let holder = h.login("k1001-h", HOLDER_PW).await;
+    let d1 = h.register_with(&holder, 1).await.unwrap();
+    let (st, e) = h.register_with(&holder, 2).await.err().unwrap();
+    assert_eq!(
+        (st, e.code.as_str()),
+        (StatusCode::CONFLICT, codes::DEVICE_BOUND_ELSEWHERE)
+    );
+    // A bad key is refused.
+    let (st, v) = call(
+        &h,
+        Method::POST,
+        "/v1/devices",
+        Some(&holder),
+        Some(json!({"public_key": "abc", "label": "x"})),
+    )
+    .await;
+    assert_eq!(
+        (st, code(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, codes::DEVICE_BAD_KEY)
+    );
+    let (st, v) = call(&h, Method::GET, "/v1/devices", Some(&holder), None).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(v.as_array().unwrap().len(), 1);
+    assert_eq!(v[0]["device_no"], 1);
+    let (st, _) = call(
+        &h,
+        Method::DELETE,
+        &format!("/v1/devices/{}", d1.id),
+        Some(&holder),
+        None,
+    )
+    .await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    let mut d2 = h.register_with(&holder, 2).await.unwrap();
+    // The old device's key signs nothing any more.
+    let mut d1 = d1;
+    d1.pay(&h.catalogue, &[line("JVVNL-BILL", "210000000001", 100_00)]);
+    let (st, e) = h.push(&d1, &d1.rest(0)).await.unwrap_err();
+    assert_eq!(
+        (st, e.code.as_str()),
+        (StatusCode::UNAUTHORIZED, codes::AUTH_DEVICE_DEREGISTERED)
+    );
+    d2.pay(&h.catalogue, &[line("JVVNL-BILL", "210000000001", 100_00)]);
+    h.push(&d2, &d2.rest(0)).await.unwrap();
+    let (_, v) = call(&h, Method::GET, "/v1/devices", Some(&holder), None).await;
+    assert_eq!(v[1]["device_no"], 2);
+    assert_eq!(v[1]["high_water"], 1);
+    h.finish().await;
+});
+
+// Every endpoint × (no credentials, another kiosk, an operator where the
+// holder is required, a de-registered device, a bad signature): refused
+// with the right code, and nothing changed.
+both!(authorization_matrix, |h: H| async move {
+    h.add_kiosk("K2002").await;
+    let holder_a = h.login("k1001-h", HOLDER_PW).await;
+    let op_a = h.login("k1001-o", OPERATOR_PW).await;
+    let holder_b = h.login("k2002-h", HOLDER_PW).await;
+    // A de-registered device of kiosk A, then A's live device.
+    let gone = h.register_with(&holder_a, 9).await.unwrap();
+    h.store.deregister_device(gone.id).await.unwrap();
+    let mut dev_a = h.register_with(&holder_a, 1).await.unwrap();
+    let dev_b = h.register_with(&holder_b, 2).await.unwrap();
+    // Some of A's data.
+    let (e, _) = dev_a.pay(&h.catalogue, &[line("JVVNL-BILL", "210000000001", 100_00)]);
+    h.push(&dev_a, &dev_a.rest(0)).await.unwrap();
+    let ticket = h
+        .store
+        .create_ticket(h.kiosk.id, "k1001-h", "help", "x")
+        .await
+        .unwrap();
+    let rno = h
+        .store
+        .txn_status(h.kiosk.id, None, Some(e.id))
+        .await
+        .unwrap()
+        .unwrap()
+        .receipt_no
+        .unwrap();
+    // B's device signs a request claiming to be A's device: a bad signature.
+    let imposter = Dev::new(dev_a.id, dev_b.key.clone(), "K2002");
+
+    let before = h.store.fingerprint().await.unwrap();
+    let tickets_path = format!("/v1/tickets/{ticket}");
+    let device_path = format!("/v1/devices/{}", dev_a.id);
+    let txn_path = format!("/v1/reconcile/txn?receipt_no={rno}");
+    // (method, path, body, holder only, device only)
+    let endpoints: Vec<(Method, String, Option<Value>, bool, bool)> = vec![
+        (Method::GET, "/v1/kiosk".into(), None, false, false),
+        (Method::GET, "/v1/users".into(), None, true, false),
+        (
+            Method::POST,
+            "/v1/users".into(),
+            Some(json!({"login": "evil", "name": "E", "role": "holder"})),
+            true,
+            false,
+        ),
+        (
+            Method::POST,
+            "/v1/users/k1001-o/active".into(),
+            Some(json!({"active": false})),
+            true,
+            false,
+        ),
+        (Method::GET, "/v1/devices".into(), None, true, false),
+        (
+            Method::POST,
+            "/v1/devices".into(),
+            Some(json!({"public_key": "AAAA", "label": "x"})),
+            true,
+            false,
+        ),
+        (Method::DELETE, device_path.clone(), None, true, false),
+        (Method::POST, "/v1/sync/push".into(), None, false, true),
+        (Method::POST, "/v1/sync/pull".into(), None, false, true),
+        (
+            Method::GET,
+            "/v1/bills?service=JVVNL-BILL&consumer_no=210000000001".into(),
+            None,
+            false,
+            false,
+        ),
+        (
+            Method::GET,
+            "/v1/duplicates?service=JVVNL-BILL&consumer_no=210000000001".into(),
+            None,
+            false,
+            false,
+        ),
+        (Method::GET, "/v1/ledger".into(), None, false, false),
+        (Method::GET, txn_path.clone(), None, false, false),
+        (
+            Method::GET,
+            "/v1/reconcile/day?date=2026-11-20".into(),
+            None,
+            false,
+            false,
+        ),
+        (Method::GET, "/v1/tickets".into(), None, false, false),
+        (
+            Method::POST,
+            "/v1/tickets".into(),
+            Some(json!({"subject": "s", "body": "b"})),
+            false,
+            false,
+        ),
+        (Method::GET, tickets_path.clone(), None, false, false),
+        (
+            Method::POST,
+            "/v1/auth/password".into(),
+            Some(json!({"old_password": "x", "new_password": "y"})),
+            false,
+            false,
+        ),
+        (Method::POST, "/v1/auth/logout".into(), None, false, false),
+    ];
+    for (m, path, body, holder_only, device_only) in &endpoints {
+        let what = format!("{m} {path}");
+        // 1. No credentials.
+        let (st, v) = call(&h, m.clone(), path, None, body.clone()).await;
+        assert_eq!(
+            (st, code(&v)),
+            (StatusCode::UNAUTHORIZED, codes::AUTH_MISSING),
+            "{what}: none"
+        );
+        // 2. A de-registered device.
+        let (st, v) = call_dev(&h, &gone, m.clone(), path, body.clone()).await;
+        assert_eq!(
+            (st, code(&v)),
+            (StatusCode::UNAUTHORIZED, codes::AUTH_DEVICE_DEREGISTERED),
+            "{what}: de-registered"
+        );
+        // 3. A bad signature.
+        let (st, v) = call_dev(&h, &imposter, m.clone(), path, body.clone()).await;
+        assert_eq!(
+            (st, code(&v)),
+            (StatusCode::UNAUTHORIZED, codes::AUTH_BAD_SIGNATURE),
+            "{what}: bad signature"
+        );
+        // 4. An operator where the holder is required; a user where a device is.
+        if *holder_only {
+            let (st, v) = call(&h, m.clone(), path, Some(&op_a), body.clone()).await;
+            assert_eq!(
+                (st, code(&v)),
+                (StatusCode::FORBIDDEN, codes::AUTH_FORBIDDEN),
+                "{what}: operator"
+            );
+            let (st, v) = call_dev(&h, &dev_a, m.clone(), path, body.clone()).await;
+            assert_eq!(
+                (st, code(&v)),
+                (StatusCode::FORBIDDEN, codes::AUTH_FORBIDDEN),
+                "{what}: device"
+            );
+        }
+        if *device_only {
+            let (st, v) = call(&h, m.clone(), path, Some(&holder_a), body.clone()).await;
+            assert_eq!(
+                (st, code(&v)),
+                (StatusCode::FORBIDDEN, codes::AUTH_FORBIDDEN),
+                "{what}: token"
+            );
+        }
+    }
+    // 5. Another kiosk's holder, on A's own resources.
+    for (m, path, body, expect) in [
+        (
+            Method::DELETE,
+            device_path.as_str(),
+            None,
+            (StatusCode::FORBIDDEN, codes::AUTH_WRONG_KIOSK),
+        ),
+        (
+            Method::POST,
+            "/v1/users/k1001-o/active",
+            Some(json!({"active": false})),
+            (StatusCode::FORBIDDEN, codes::AUTH_WRONG_KIOSK),
+        ),
+        (
+            Method::GET,
+            tickets_path.as_str(),
+            None,
+            (StatusCode::FORBIDDEN, codes::AUTH_WRONG_KIOSK),
+        ),
+        (
+            Method::GET,
+            txn_path.as_str(),
+            None,
+            (StatusCode::NOT_FOUND, codes::NOT_FOUND),
+        ),
+    ] {
+        let (st, v) = call(&h, m.clone(), path, Some(&holder_b), body).await;
+        assert_eq!((st, code(&v)), expect, "{m} {path}: other kiosk");
+    }
+    // Lists show B only its own.
+    let (_, v) = call(&h, Method::GET, "/v1/tickets", Some(&holder_b), None).await;
+    assert_eq!(v.as_array().unwrap().len(), 0);
+    let (_, v) = call(&h, Method::GET, "/v1/ledger", Some(&holder_b), None).await;
+    assert!(
+        v["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["kind"] == "refill")
+    );
+    let (_, v) = call(&h, Method::GET, "/v1/devices", Some(&holder_b), None).await;
+    assert_eq!(v.as_array().unwrap().len(), 1);
+    // A pull signed by B's device shows B's kiosk, not A's.
+    let p = h.pull(&dev_b, protocol::Cursor::default(), 100).await;
+    assert!(p.outcomes.is_empty());
+    assert_eq!(p.ledger.len(), 1);
+
+    assert_eq!(
+        h.store.fingerprint().await.unwrap(),
+        before,
+        "refused requests changed nothing"
+    );
+    // A garbage token and an expired device id are refused too.
+    let (st, v) = call(&h, Method::GET, "/v1/kiosk", Some("garbage"), None).await;
+    assert_eq!(
+        (st, code(&v)),
+        (StatusCode::UNAUTHORIZED, codes::AUTH_BAD_TOKEN)
+    );
+    let ghost = Dev::new(uuid::Uuid::new_v4(), dev_b.key.clone(), "K2002");
+    let (st, v) = call_dev(&h, &ghost, Method::GET, "/v1/kiosk", None).await;
+    assert_eq!(
+        (st, code(&v)),
+        (StatusCode::UNAUTHORIZED, codes::AUTH_UNKNOWN_DEVICE)
+    );
+    h.finish().await;
+});
+
+both!(bad_input_is_refused_and_nothing_stored, |h: H| async move {
+    let mut d = h.register("k1001-h", 1).await;
+    let cat = h.catalogue.clone();
+    d.pay(&cat, &[line("JVVNL-BILL", "210000000001", 100_00)]);
+    let before = h.store.fingerprint().await.unwrap();
+    // Oversize body.
+    let r = h
+        .send_signed(
+            &d,
+            "/v1/sync/push",
+            vec![7u8; protocol::wire::MAX_BODY_BYTES + 1],
+        )
+        .await;
+    let (st, v): (_, Value) = (r.status(), r.json().await.unwrap());
+    assert_eq!(
+        (st, code(&v)),
+        (StatusCode::PAYLOAD_TOO_LARGE, codes::TOO_LARGE)
+    );
+    // Not zstd; zstd of garbage; a compression bomb.
+    for body in [
+        b"hello".to_vec(),
+        zstd::bulk::compress(&[0xFF; 64], 3).unwrap(),
+        zstd::bulk::compress(&vec![0u8; 8 << 20], 3).unwrap(),
+    ] {
+        let r = h.send_signed(&d, "/v1/sync/push", body).await;
+        let (st, v): (_, Value) = (r.status(), r.json().await.unwrap());
+        assert_eq!((st, code(&v)), (StatusCode::BAD_REQUEST, codes::MALFORMED));
+    }
+    // An unknown protocol version.
+    let mut req = d.rest(0);
+    req.version = 9;
+    let r = h
+        .send_signed(&d, "/v1/sync/push", protocol::encode_body(&req))
+        .await;
+    let (st, v): (_, Value) = (r.status(), r.json().await.unwrap());
+    assert_eq!(
+        (st, code(&v)),
+        (StatusCode::BAD_REQUEST, codes::UNSUPPORTED_VERSION)
+    );
+    // Empty and over-long batches; seq 0.
+    let mut empty = d.rest(0);
+    empty.entries.clear();
+    assert_eq!(
+        h.push(&d, &empty).await.unwrap_err().1.code,
+        codes::BATCH_EMPTY
+    );
+    let mut huge = d.rest(0);
+    huge.entries = vec![huge.entries[0].clone(); protocol::wire::MAX_BATCH_ENTRIES + 1];
+    assert_eq!(
+        h.push(&d, &huge).await.unwrap_err().1.code,
+        codes::BATCH_TOO_LARGE
+    );
+    let mut zero = d.rest(0);
+    zero.first_seq = 0;
+    assert_eq!(h.push(&d, &zero).await.unwrap_err().1.code, codes::GAP);
+    // JSON endpoints: malformed JSON, absurd strings.
+    let (st, v) = call(&h, Method::POST, "/v1/auth/login", None, None).await;
+    assert_eq!((st, code(&v)), (StatusCode::BAD_REQUEST, codes::MALFORMED));
+    let token = h.login("k1001-h", HOLDER_PW).await;
+    let (st, v) = call(
+        &h,
+        Method::POST,
+        "/v1/tickets",
+        Some(&token),
+        Some(json!({"subject": "x", "body": "y".repeat(5000)})),
+    )
+    .await;
+    assert_eq!(
+        (st, code(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, codes::TEXT_INVALID)
+    );
+    let (st, v) = call(
+        &h,
+        Method::POST,
+        "/v1/tickets",
+        Some(&token),
+        Some(json!({"subject": "a\u{0007}b", "body": "y"})),
+    )
+    .await;
+    assert_eq!(
+        (st, code(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "text.invalid")
+    );
+    let (st, v) = call(
+        &h,
+        Method::POST,
+        "/v1/users",
+        Some(&token),
+        Some(json!({"login": "x".repeat(500), "name": "n", "role": "operator"})),
+    )
+    .await;
+    assert_eq!(
+        (st, code(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, codes::INVALID)
+    );
+    let (st, v) = call(
+        &h,
+        Method::POST,
+        "/v1/users",
+        Some(&token),
+        Some(json!({"login": "ok", "name": "n", "role": "superuser"})),
+    )
+    .await;
+    assert_eq!((st, code(&v)), (StatusCode::BAD_REQUEST, codes::MALFORMED));
+    let (st, v) = call(
+        &h,
+        Method::GET,
+        "/v1/bills?service=JVVNL-BILL&consumer_no=12",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (st, code(&v)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "consumer_no.invalid")
+    );
+    let (st, v) = call(
+        &h,
+        Method::GET,
+        "/v1/reconcile/day?date=yesterday",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!((st, code(&v)), (StatusCode::BAD_REQUEST, codes::INVALID));
+    let mut after = h.store.fingerprint().await.unwrap();
+    // The logins made sessions; nothing else moved.
+    after.retain(|(t, _)| t != "sessions");
+    let mut b = before.clone();
+    b.retain(|(t, _)| t != "sessions");
+    assert_eq!(after, b);
+
+    // Inside a good batch: negative, overflowing and absurd entries are
+    // recorded as rejected and move no money.
+    let ledger_before = h
+        .store
+        .ledger_lines(h.kiosk.id, 0, 1000)
+        .await
+        .unwrap()
+        .len();
+    let mut neg = d.payment_payload(
+        &cat,
+        &[line("JVVNL-BILL", "210000000002", 100_00)],
+        domain::PaymentMode::Wallet,
+    );
+    neg.lines[0].bill_amount = domain::Paise::new(-100_00);
+    neg.total = domain::Paise::new(-100_00);
+    d.pay_payload(&neg);
+    let mut over = d.payment_payload(
+        &cat,
+        &[
+            line("JVVNL-BILL", "210000000003", 100_00),
+            line("AVVNL-BILL", "310000000001", 100_00),
+        ],
+        domain::PaymentMode::Wallet,
+    );
+    over.lines[0].bill_amount = domain::Paise::new(i64::MAX);
+    over.lines[1].bill_amount = domain::Paise::new(i64::MAX);
+    over.total = domain::Paise::new(-2);
+    d.pay_payload(&over);
+    let mut name = d.payment_payload(
+        &cat,
+        &[line("JVVNL-BILL", "210000000004", 100_00)],
+        domain::PaymentMode::Wallet,
+    );
+    name.lines[0].consumer_name = Some("x".repeat(10_000));
+    d.pay_payload(&name);
+    let mut ctl = d.payment_payload(
+        &cat,
+        &[line("JVVNL-BILL", "210000000005", 100_00)],
+        domain::PaymentMode::Wallet,
+    );
+    ctl.receipt_no = "K1001\u{0000}".into();
+    d.pay_payload(&ctl);
+    let mut zero = d.payment_payload(
+        &cat,
+        &[line("JVVNL-BILL", "210000000006", 100_00)],
+        domain::PaymentMode::Wallet,
+    );
+    zero.lines[0].bill_amount = domain::Paise::ZERO;
+    zero.total = domain::Paise::ZERO;
+    d.pay_payload(&zero);
+    let r = h.push(&d, &d.rest(0)).await.unwrap();
+    accepted(&r.outcomes[0].outcome);
+    let codes_got: Vec<_> = r.outcomes[1..]
+        .iter()
+        .map(|o| rejected(&o.outcome))
+        .collect();
+    assert_eq!(
+        codes_got,
+        vec![
+            codes::AMOUNT_INVALID,
+            codes::AMOUNT_INVALID,
+            codes::TEXT_INVALID,
+            codes::TEXT_INVALID,
+            codes::AMOUNT_INVALID
+        ]
+    );
+    // Only the first payment's two lines were added.
+    assert_eq!(
+        h.store
+            .ledger_lines(h.kiosk.id, 0, 1000)
+            .await
+            .unwrap()
+            .len(),
+        ledger_before + 2
+    );
+    h.finish().await;
+});
+
+both!(bills_reconcile_and_tickets, |h: H| async move {
+    let catalogue = h.catalogue.clone();
+    h.store
+        .upsert_bills(&[server::store::Bill {
+            service_code: "JVVNL-BILL".into(),
+            consumer_no: "210000000001".into(),
+            bill_ref: "B2611-0001".into(),
+            consumer_name: "Ram Lal".into(),
+            amount: 1_450_00,
+            due_date: "2026-12-05".into(),
+            paid: false,
+        }])
+        .await
+        .unwrap();
+    let token = h.login("k1001-o", OPERATOR_PW).await;
+    let (st, v) = call(
+        &h,
+        Method::GET,
+        "/v1/bills?service=JVVNL-BILL&consumer_no=2100%200000%200001",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["bill"]["amount"], 1_450_00);
+    assert_eq!(v["bill"]["paid"], false);
+    assert!(v["duplicate"].is_null());
+    let (st, v) = call(
+        &h,
+        Method::GET,
+        "/v1/bills?service=JVVNL-BILL&consumer_no=219999999999",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!((st, code(&v)), (StatusCode::NOT_FOUND, codes::BILL_UNKNOWN));
+    let (st, v) = call(
+        &h,
+        Method::GET,
+        "/v1/bills?service=NOPE&consumer_no=1",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (st, code(&v)),
+        (StatusCode::NOT_FOUND, codes::SERVICE_UNKNOWN)
+    );
+
+    let mut d = h.register("k1001-h", 1).await;
+    let (e1, p1) = d.pay(
+        &catalogue,
+        &[Line {
+            bill_ref: Some("B2611-0001"),
+            ..line("JVVNL-BILL", "210000000001", 1_450_00)
+        }],
+    );
+    let (e2, _) = d.pay(&catalogue, &[line("NOPE", "1", 1)]);
+    let r = h.push(&d, &d.rest(0)).await.unwrap();
+    let (_, rno) = accepted(&r.outcomes[0].outcome);
+    // The bill is paid now, and a second fetch warns of the duplicate.
+    let (_, v) = call(
+        &h,
+        Method::GET,
+        "/v1/bills?service=JVVNL-BILL&consumer_no=210000000001",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(v["bill"]["paid"], true);
+    assert_eq!(v["duplicate"]["receipt_no"], rno.as_str());
+    assert_eq!(v["duplicate"]["kiosk_code"], "K1001");
+    // Verify by final receipt, local receipt and entry id.
+    for q in [
+        format!("receipt_no={rno}"),
+        format!("receipt_no={}", p1.receipt_no),
+        format!("entry_id={}", e1.id),
+    ] {
+        let (st, v) = call(
+            &h,
+            Method::GET,
+            &format!("/v1/reconcile/txn?{q}"),
+            Some(&token),
+            None,
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{q}: {v}");
+        assert_eq!(v["status"], "accepted");
+        assert_eq!(v["receipt_no"], rno.as_str());
+        assert_eq!(v["total"], 1_450_00);
+    }
+    let (st, v) = call(
+        &h,
+        Method::GET,
+        &format!("/v1/reconcile/txn?entry_id={}", e2.id),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(v["status"], "rejected");
+    assert_eq!(v["code"], codes::SERVICE_UNKNOWN);
+    let (st, v) = call(
+        &h,
+        Method::GET,
+        &format!("/v1/reconcile/txn?entry_id={}", uuid::Uuid::new_v4()),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!((st, code(&v)), (StatusCode::NOT_FOUND, codes::NOT_FOUND));
+    // Failed transactions of the day (IST).
+    let (_, v) = call(
+        &h,
+        Method::GET,
+        "/v1/reconcile/day?date=2026-11-20&status=failed",
+        Some(&token),
+        None,
+    )
+    .await;
+    let list = v.as_array().unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["entry_id"], e2.id.to_string());
+    let (_, v) = call(
+        &h,
+        Method::GET,
+        "/v1/reconcile/day?date=2026-11-20",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(v.as_array().unwrap().len(), 2);
+    let (_, v) = call(
+        &h,
+        Method::GET,
+        "/v1/reconcile/day?date=2026-11-19",
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(v.as_array().unwrap().len(), 0);
+    // The same through the device's signature.
+    let (st, v) = call_dev(
+        &h,
+        &d,
+        Method::GET,
+        &format!("/v1/reconcile/txn?receipt_no={rno}"),
+        None,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(v["status"], "accepted");
+
+    // Tickets: create, list, status.
+    let (st, v) = call(
+        &h,
+        Method::POST,
+        "/v1/tickets",
+        Some(&token),
+        Some(json!({"subject": "Wallet not credited", "body": "NEFT ref 123"})),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED);
+    let id: uuid::Uuid = v["id"].as_str().unwrap().parse().unwrap();
+    let (_, v) = call(&h, Method::GET, "/v1/tickets", Some(&token), None).await;
+    assert_eq!(v[0]["subject"], "Wallet not credited");
+    assert_eq!(v[0]["raised_by"], "k1001-o");
+    h.store.set_ticket_status(id, "resolved").await.unwrap();
+    let (_, v) = call(
+        &h,
+        Method::GET,
+        &format!("/v1/tickets/{id}"),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(v["status"], "resolved");
+    assert!(h.store.set_ticket_status(id, "bogus").await.is_err());
+    h.finish().await;
+});
+
+both!(ledger_endpoint_and_refills, |h: H| async move {
+    let token = h.login("k1001-h", HOLDER_PW).await;
+    let before = h.wallet(&h.kiosk).await;
+    h.store
+        .refill(h.kiosk.id, domain::Paise::new(5_000_00), "NEFT UTR123")
+        .await
+        .unwrap();
+    assert!(
+        h.store
+            .refill(h.kiosk.id, domain::Paise::new(-1), "x")
+            .await
+            .is_err()
+    );
+    assert!(
+        h.store
+            .refill(h.kiosk.id, domain::Paise::new(i64::MAX), "x")
+            .await
+            .is_err()
+    );
+    let (_, v) = call(&h, Method::GET, "/v1/ledger", Some(&token), None).await;
+    assert_eq!(v["wallet_balance"], before + 5_000_00);
+    let lines = v["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1]["memo"], "NEFT UTR123");
+    let (_, v) = call(
+        &h,
+        Method::GET,
+        &format!("/v1/ledger?after={}", lines[0]["id"]),
+        Some(&token),
+        None,
+    )
+    .await;
+    assert_eq!(v["lines"].as_array().unwrap().len(), 1);
+    h.finish().await;
+});
+
+#[tokio::test]
+async fn openapi_describes_every_route_that_answers() {
+    let h = H::new(Backend::Sqlite).await;
+    let (st, doc) = call(&h, Method::GET, "/openapi.json", None, None).await;
+    assert_eq!(st, StatusCode::OK);
+    let paths = doc["paths"].as_object().unwrap();
+    let mut n = 0;
+    for (path, item) in paths {
+        for (method, _) in item.as_object().unwrap() {
+            let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let concrete = path
+                .replace("{id}", &uuid::Uuid::new_v4().to_string())
+                .replace("{login}", "someone");
+            let (st, v) = call(&h, m.clone(), &concrete, None, None).await;
+            assert_ne!(
+                st,
+                StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {path} documented but not routed"
+            );
+            assert!(
+                !(st == StatusCode::NOT_FOUND && v["message"] == "no such endpoint"),
+                "{method} {path} documented but not routed"
+            );
+            n += 1;
+        }
+    }
+    assert!(n >= 22, "{n} operations documented");
+    // The reverse: routes the router serves are in the description.
+    for (m, p) in [
+        ("post", "/v1/sync/push"),
+        ("post", "/v1/sync/pull"),
+        ("post", "/v1/devices"),
+        ("delete", "/v1/devices/{id}"),
+        ("get", "/v1/reconcile/day"),
+    ] {
+        assert!(
+            paths.get(p).and_then(|i| i.get(m)).is_some(),
+            "{m} {p} undocumented"
+        );
+    }
+    let (st, v) = call(&h, Method::GET, "/v1/nothing-here", None, None).await;
+    assert_eq!((st, code(&v)), (StatusCode::NOT_FOUND, codes::NOT_FOUND));
+    assert!(doc["components"]["securitySchemes"]["device"].is_object());
+    h.finish().await;
+}

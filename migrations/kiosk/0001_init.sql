@@ -90,7 +90,7 @@ CREATE TABLE receipt_lines (
     charge_paise     INTEGER NOT NULL CHECK (charge_paise >= 0),
     commission_paise INTEGER NOT NULL CHECK (commission_paise >= 0),
     PRIMARY KEY (receipt_id, line_no)
-) STRICT;
+) STRICT, WITHOUT ROWID;  -- a receipt's lines side by side (ids are time-ordered)
 CREATE INDEX receipt_lines_consumer ON receipt_lines (consumer_no, service_code);
 
 -- What must reach the centre, in order, exactly once (DESIGN.md "Money path
@@ -161,7 +161,7 @@ CREATE TABLE wallet_holds (
     created_at   TEXT NOT NULL,
     updated_at   TEXT NOT NULL
 ) STRICT;
-CREATE INDEX wallet_holds_state ON wallet_holds (state, outbox_seq);
+CREATE INDEX wallet_holds_seq ON wallet_holds (outbox_seq, state);
 
 -- Persistent print queue (the print crates drive it).
 CREATE TABLE print_jobs (

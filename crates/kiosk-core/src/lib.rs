@@ -10,6 +10,8 @@
 //! [`reports`] (search, totals), [`sync`] (outbox reading, outcomes, wallet
 //! snapshot, catalogue replacement, chain verification).
 
+#[doc(hidden)]
+pub mod bench_util;
 pub mod cancel;
 mod error;
 pub mod pay;

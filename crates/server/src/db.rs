@@ -249,8 +249,12 @@ pub trait Db: Send + Sync + 'static {
     /// (`BEGIN IMMEDIATE`), which serialises writers the way PostgreSQL's
     /// row locks do.
     async fn begin(&self) -> DbResult<Box<dyn SqlTx>>;
-    /// Starts a read-only transaction (no write lock on SQLite).
+    /// For reads: on PostgreSQL no transaction at all (each statement sees
+    /// the latest commit; no BEGIN/ROLLBACK round trips), on SQLite a
+    /// deferred transaction (no write lock).
     async fn begin_read(&self) -> DbResult<Box<dyn SqlTx>>;
+    /// A read-only snapshot for several statements that must agree.
+    async fn begin_snapshot(&self) -> DbResult<Box<dyn SqlTx>>;
     /// Applies the embedded migrations not yet applied.
     async fn migrate(&self) -> DbResult<()>;
 }
@@ -418,6 +422,30 @@ fn pg_params(p: &[V]) -> Vec<&(dyn tokio_postgres::types::ToSql + Sync)> {
         .collect()
 }
 
+/// Statements outside any transaction (autocommit), for single reads.
+struct PgAuto {
+    client: deadpool_postgres::Object,
+}
+
+#[async_trait]
+impl SqlTx for PgAuto {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+    async fn exec(&mut self, sql: &str, params: &[V]) -> DbResult<u64> {
+        let st = self.client.prepare_cached(sql).await?;
+        Ok(self.client.execute(&st, &pg_params(params)).await?)
+    }
+    async fn query(&mut self, sql: &str, params: &[V]) -> DbResult<Vec<Row>> {
+        let st = self.client.prepare_cached(sql).await?;
+        let rows = self.client.query(&st, &pg_params(params)).await?;
+        rows.iter().map(pg_row).collect()
+    }
+    async fn commit(self: Box<Self>) -> DbResult<()> {
+        Ok(())
+    }
+}
+
 #[async_trait]
 impl SqlTx for PgTx {
     fn dialect(&self) -> Dialect {
@@ -457,7 +485,15 @@ impl Db for PgDb {
         Ok(Box::new(PgTx { client: Some(c) }))
     }
     async fn begin_read(&self) -> DbResult<Box<dyn SqlTx>> {
-        self.begin().await
+        Ok(Box::new(PgAuto {
+            client: self.client().await?,
+        }))
+    }
+    async fn begin_snapshot(&self) -> DbResult<Box<dyn SqlTx>> {
+        let c = self.client().await?;
+        c.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .await?;
+        Ok(Box::new(PgTx { client: Some(c) }))
     }
     async fn migrate(&self) -> DbResult<()> {
         let c = self.client().await?;
@@ -647,6 +683,10 @@ impl Db for SqliteDb {
             conn: Some(c),
             idle: self.idle.clone(),
         }))
+    }
+    async fn begin_snapshot(&self) -> DbResult<Box<dyn SqlTx>> {
+        // A deferred transaction in WAL mode reads one snapshot.
+        self.begin_read().await
     }
     async fn migrate(&self) -> DbResult<()> {
         let c = self.take()?;

@@ -870,7 +870,7 @@ impl Store {
     ) -> Result<PullResponse, PushError> {
         let limit = limit.clamp(1, 1000) as i64;
         let catalogue = self.current_catalogue().await?;
-        let mut tx = self.db.begin_read().await?;
+        let mut tx = self.db.begin_snapshot().await?;
         let dev = crate::store::device_in(&mut *tx, device_id)
             .await?
             .ok_or(PushError::UnknownDevice)?;

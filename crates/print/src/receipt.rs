@@ -83,12 +83,17 @@ pub fn layout(r: &ReceiptView, columns: u16, lang: Lang) -> Document {
     if r.duplicate {
         d.centered(DUPLICATE_EN, Style::BOLD);
     }
-    let name_style = if ascii(&r.kiosk_name).len() * 2 <= w {
-        Style::BIG
+    if is_latin(&r.kiosk_name) {
+        let name_style = if r.kiosk_name.len() * 2 <= w {
+            Style::BIG
+        } else {
+            Style::BOLD
+        };
+        d.centered(&r.kiosk_name, name_style);
     } else {
-        Style::BOLD
-    };
-    d.centered(&r.kiosk_name, name_style);
+        // A kiosk named in Hindi: shaped and printed as an image.
+        d.unicode(r.kiosk_name.clone(), Align::Center);
+    }
     if hi {
         d.unicode("ई-मित्र कियोस्क — भुगतान रसीद", Align::Center);
     }
@@ -115,8 +120,13 @@ pub fn layout(r: &ReceiptView, columns: u16, lang: Lang) -> Document {
             format!("Date: {}", ist(r.issued_at)),
             Style::BOLD,
         );
+        let kiosk = if is_latin(&r.kiosk_name) {
+            format!("{} ({})", r.kiosk_name, r.kiosk_code)
+        } else {
+            r.kiosk_code.clone()
+        };
         d.pair(
-            format!("Kiosk: {} ({})", r.kiosk_name, r.kiosk_code),
+            format!("Kiosk: {kiosk}"),
             format!("Operator: {}", r.operator),
             Style::PLAIN,
         );
@@ -184,6 +194,19 @@ pub fn layout(r: &ReceiptView, columns: u16, lang: Lang) -> Document {
     d
 }
 
+/// Printable as text on every profile.
+fn is_latin(s: &str) -> bool {
+    s.chars().all(|c| (' '..='~').contains(&c))
+}
+
+fn name_line(d: &mut Document, n: &str, indent: usize) {
+    if is_latin(n) {
+        d.para(format!("Name: {n}"), indent, Style::PLAIN);
+    } else {
+        d.unicode(format!("नाम: {n}"), Align::Left);
+    }
+}
+
 fn narrow_lines(d: &mut Document, r: &ReceiptView, hi: bool) {
     for (i, l) in r.lines.iter().enumerate() {
         d.para(format!("{}. {}", i + 1, l.service_en), 0, Style::BOLD);
@@ -193,7 +216,7 @@ fn narrow_lines(d: &mut Document, r: &ReceiptView, hi: bool) {
         d.para(format!("Dept: {}", l.department), 3, Style::PLAIN);
         d.para(format!("Consumer No: {}", l.consumer_no), 3, Style::PLAIN);
         if let Some(n) = &l.consumer_name {
-            d.para(format!("Name: {n}"), 3, Style::PLAIN);
+            name_line(d, n, 3);
         }
         d.pair("   Bill amount", money(l.bill_amount), Style::PLAIN);
         d.pair("   Charge", money(l.charge), Style::PLAIN);
@@ -252,6 +275,12 @@ fn wide_lines(d: &mut Document, r: &ReceiptView, w: usize, hi: bool) {
         // Amounts and consumer numbers are never cut: wrap or move them.
         let amounts_fit = bill.len() <= c[5] && charge.len() <= c[6];
         let name = l.consumer_name.clone().unwrap_or_default();
+        // Names in Devanagari go on their own line as an image.
+        let (name, name_hi) = if is_latin(&name) {
+            (name, None)
+        } else {
+            (String::new(), Some(name))
+        };
         let col = |s: &str, n: usize| {
             if n == 0 {
                 vec![String::new()]
@@ -289,6 +318,9 @@ fn wide_lines(d: &mut Document, r: &ReceiptView, w: usize, hi: bool) {
         }
         if c[4] == 0 && !name.is_empty() {
             d.para(format!("Name: {name}"), 4, Style::PLAIN);
+        }
+        if let Some(n) = &name_hi {
+            name_line(d, n, 4);
         }
         if hi && let Some(h) = &l.service_hi {
             d.unicode(h.clone(), Align::Left);

@@ -244,3 +244,34 @@ fn virtual_printer_draws_hindi_where_the_encoder_put_it() {
     );
     assert_eq!(page.bitmap.count(), lines[0].count());
 }
+
+#[test]
+fn names_in_devanagari_are_printed_as_images_not_question_marks() {
+    let mut v = sample::english();
+    v.kiosk_name = "श्री गणेश ई-मित्र".into();
+    v.lines[0].consumer_name = Some("राम लाल".into());
+    for p in dmp_profiles() {
+        for w in widths(&p) {
+            let bytes = encode(&layout(&v, w, Lang::English), &p).unwrap();
+            let rep = validate(&bytes, &p).unwrap_or_else(|e| panic!("{} {w}: {e:?}", p.id));
+            let text: Vec<u8> = print::stream::parse(&bytes, p.language)
+                .unwrap()
+                .into_iter()
+                .filter_map(|(_, op)| match op {
+                    print::stream::Op::Text(t) => Some(t),
+                    _ => None,
+                })
+                .flatten()
+                .collect();
+            assert!(
+                !text.contains(&b'?'),
+                "{} {w}: Hindi printed as ? in {}",
+                p.id,
+                String::from_utf8_lossy(&text)
+            );
+            if p.language != Language::Text {
+                assert!(rep.images >= 2, "{} {w}", p.id);
+            }
+        }
+    }
+}

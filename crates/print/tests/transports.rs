@@ -209,7 +209,9 @@ fn serial_through_a_pty_pair() {
     let reader = std::thread::spawn(move || {
         let mut got = vec![0u8; n];
         master.read_exact(&mut got).unwrap();
-        got
+        // Hand the master back: closing it before the sender's final drain
+        // would hang up the line under it.
+        (got, master)
     });
     let target = Target::parse(
         &format!("serial:{path}?baud=115200&flow=none"),
@@ -218,7 +220,8 @@ fn serial_through_a_pty_pair() {
     .unwrap();
     let sent = send(&target, &data, profile.transport.chunk_bytes).unwrap();
     assert_eq!(sent.bytes, n);
-    let got = reader.join().unwrap();
+    let (got, master) = reader.join().unwrap();
+    drop(master);
     assert_eq!(got, data);
     // What came out of the wire is still a valid TM-U220 job.
     print::stream::validate(&got, &profile).unwrap();

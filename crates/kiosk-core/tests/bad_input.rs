@@ -1,3 +1,4 @@
+#![allow(clippy::inconsistent_digit_grouping)] // amounts written as rupees_paise
 //! Every invalid input is refused with its own code and changes nothing:
 //! row counts, the outbox (seq, hashes, outcomes), receipts, holds and
 //! settings are compared before and after each refused call.

@@ -1,3 +1,4 @@
+#![allow(clippy::inconsistent_digit_grouping)] // amounts written as rupees_paise
 mod common;
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};

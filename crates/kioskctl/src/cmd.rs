@@ -786,7 +786,7 @@ pub fn pay_loop(ctx: &Ctx, a: PayLoopArgs) -> Result<()> {
             },
         )?;
         // Every other receipt carries two bills.
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             k.add_bill(
                 &mut d,
                 &BillInput {

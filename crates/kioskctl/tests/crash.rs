@@ -227,3 +227,84 @@ fn check(db: &Path, reported: &[String], clock: Arc<dyn domain::Clock>, round: u
     // At most the one payment that committed but died before it was printed.
     assert!(receipts as usize - reported.len() <= round + 1);
 }
+
+/// Two processes paying into one database at once (the app and a support
+/// script, say): writers take turns, and nothing is lost or numbered twice.
+#[test]
+fn two_processes_paying_at_once_take_turns() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("kiosk.db");
+    let catalogue = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/catalogue.sample.toml"
+    );
+    kioskctl(
+        &db,
+        &[
+            "init",
+            "--kiosk-code",
+            "K1001",
+            "--district",
+            "Jaipur",
+            "--name",
+            "Two",
+        ],
+    );
+    kioskctl(&db, &["catalogue", "import", catalogue]);
+    kioskctl(
+        &db,
+        &[
+            "wallet",
+            "set",
+            "--balance",
+            "900000000",
+            "--max-pending-amount",
+            "900000000",
+            "--max-pending-count",
+            "100000000",
+            "--max-age-secs",
+            "100000000",
+        ],
+    );
+    let spawn = |service: &str| {
+        Command::new(BIN)
+            .arg("--db")
+            .arg(&db)
+            .args([
+                "pay-loop",
+                "--operator",
+                "holder",
+                "--count",
+                "40",
+                "--service",
+                service,
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let a = spawn("JVVNL-BILL");
+    let b = spawn("AVVNL-BILL");
+    let mut reported = Vec::new();
+    for c in [a, b] {
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        reported.extend(
+            String::from_utf8(out.stdout)
+                .unwrap()
+                .lines()
+                .map(String::from),
+        );
+    }
+    assert_eq!(reported.len(), 80);
+    let unique: HashSet<&String> = reported.iter().collect();
+    assert_eq!(unique.len(), 80, "no receipt number twice");
+    check(&db, &reported, Arc::new(domain::SystemClock), 0);
+    let store = kiosk_store::Store::open(&db).unwrap();
+    assert_eq!(store.count("receipts").unwrap(), 80);
+}

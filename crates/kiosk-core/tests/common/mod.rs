@@ -1,4 +1,4 @@
-#![allow(dead_code)]
+#![allow(dead_code, clippy::inconsistent_digit_grouping)]
 
 use chrono::{DateTime, TimeZone, Utc};
 use domain::{FixedClock, Paise};

@@ -12,12 +12,14 @@
 
 #[doc(hidden)]
 pub mod bench_util;
+pub mod bills;
 pub mod cancel;
 mod error;
 pub mod pay;
 pub mod reports;
 pub mod sync;
 
+pub use bills::FetchedBill;
 pub use cancel::Cancelled;
 pub use error::{CoreError, Result};
 pub use pay::{BillInput, ChequeInput, Committed, Draft, DuplicateHit, Exposure};

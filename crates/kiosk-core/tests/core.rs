@@ -658,3 +658,70 @@ fn catalogue_versions_only_move_forward() {
         "the cache survives a restart"
     );
 }
+
+#[test]
+fn fetched_bills_are_kept_and_the_latest_is_found() {
+    let mut f = fixture();
+    let k = &mut f.kiosk;
+    assert_eq!(k.fetched_bill("JVVNL-BILL", "210100000001").unwrap(), None);
+    k.record_fetched_bill(
+        "JVVNL-BILL",
+        "2101 0000 0001",
+        Some("राम लाल"),
+        Some("B-1"),
+        Paise::new(1200_00),
+        None,
+        Some(b"{}"),
+    )
+    .unwrap();
+    f.clock.advance(Duration::minutes(5));
+    let k = &mut f.kiosk;
+    let due = NaiveDate::from_ymd_opt(2026, 12, 5);
+    k.record_fetched_bill(
+        "JVVNL-BILL",
+        "210100000001",
+        None,
+        Some("B-2"),
+        Paise::new(1250_00),
+        due,
+        None,
+    )
+    .unwrap();
+    let b = k
+        .fetched_bill("JVVNL-BILL", "2101 0000 0001")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (b.bill_ref.as_deref(), b.amount, b.due_date),
+        (Some("B-2"), Paise::new(1250_00), due)
+    );
+    let before = (
+        counts(k),
+        fingerprint(k),
+        k.store().count("fetched_bills").unwrap(),
+    );
+    assert_eq!(
+        code(k.record_fetched_bill("JVVNL-BILL", "12", None, None, Paise::new(1), None, None)),
+        "consumer_no.invalid"
+    );
+    assert_eq!(
+        code(k.record_fetched_bill(
+            "JVVNL-BILL",
+            "210100000001",
+            None,
+            None,
+            Paise::new(-1),
+            None,
+            None
+        )),
+        "money.negative"
+    );
+    assert_eq!(
+        (
+            counts(k),
+            fingerprint(k),
+            k.store().count("fetched_bills").unwrap()
+        ),
+        before
+    );
+}

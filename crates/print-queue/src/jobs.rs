@@ -1,0 +1,289 @@
+//! `print_jobs` rows: enqueue, list, cancel, retry.
+
+use crate::error::{QueueError, Result};
+use chrono::{DateTime, Utc};
+use kiosk_core::Kiosk;
+use kiosk_store::rusqlite::{self, Connection, OptionalExtension, params};
+use kiosk_store::{get_setting, parse_ts, set_setting, ts};
+use print::Profile;
+use print::receipt::{Lang, layout};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobKind {
+    Receipt,
+    Duplicate,
+    Final,
+    TestPage,
+    Report,
+}
+
+impl JobKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::Receipt => "receipt",
+            JobKind::Duplicate => "duplicate",
+            JobKind::Final => "final",
+            JobKind::TestPage => "test_page",
+            JobKind::Report => "report",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    Queued,
+    Printing,
+    Done,
+    Failed,
+    Cancelled,
+}
+
+impl JobState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Printing => "printing",
+            JobState::Done => "done",
+            JobState::Failed => "failed",
+            JobState::Cancelled => "cancelled",
+        }
+    }
+    pub fn parse(s: &str) -> JobState {
+        match s {
+            "queued" => JobState::Queued,
+            "printing" => JobState::Printing,
+            "done" => JobState::Done,
+            "cancelled" => JobState::Cancelled,
+            _ => JobState::Failed,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Job {
+    pub id: String,
+    pub receipt_id: Option<String>,
+    pub kind: String,
+    pub printer: String,
+    pub profile: String,
+    pub state: JobState,
+    pub attempts: i64,
+    pub last_error_code: Option<String>,
+    pub last_error: Option<String>,
+    pub bytes: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+}
+
+/// Where receipts print: a printer URI and the profile for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PrinterChoice {
+    pub uri: String,
+    pub profile: String,
+}
+
+impl PrinterChoice {
+    /// Checks both parts before anything is queued for them.
+    pub fn validate(&self) -> Result<Profile> {
+        let p = Profile::builtin_by_id(&self.profile)?;
+        print::transport::Target::parse(&self.uri, Some(&p))?;
+        Ok(p)
+    }
+}
+
+pub fn configured_printer(conn: &Connection) -> Result<Option<PrinterChoice>> {
+    let uri = get_setting(conn, "print.printer")?;
+    let profile = get_setting(conn, "print.profile")?;
+    Ok(match (uri, profile) {
+        (Some(uri), Some(profile)) => Some(PrinterChoice { uri, profile }),
+        _ => None,
+    })
+}
+
+pub fn set_printer(kiosk: &mut Kiosk, choice: &PrinterChoice) -> Result<()> {
+    choice.validate()?;
+    kiosk.store_mut().write(|tx| -> Result<()> {
+        set_setting(tx, "print.printer", &choice.uri)?;
+        set_setting(tx, "print.profile", &choice.profile)?;
+        Ok(())
+    })
+}
+
+const COLS: &str =
+    "id, receipt_id, kind, printer, profile, state, attempts, last_error_code, last_error,
+                    COALESCE(length(payload), 0), created_at, updated_at, next_attempt_at";
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Job, [String; 2], Option<String>)> {
+    Ok((
+        Job {
+            id: r.get(0)?,
+            receipt_id: r.get(1)?,
+            kind: r.get(2)?,
+            printer: r.get(3)?,
+            profile: r.get(4)?,
+            state: JobState::parse(&r.get::<_, String>(5)?),
+            attempts: r.get(6)?,
+            last_error_code: r.get(7)?,
+            last_error: r.get(8)?,
+            bytes: r.get(9)?,
+            created_at: DateTime::<Utc>::MIN_UTC,
+            updated_at: DateTime::<Utc>::MIN_UTC,
+            next_attempt_at: None,
+        },
+        [r.get(10)?, r.get(11)?],
+        r.get(12)?,
+    ))
+}
+
+fn finish(x: (Job, [String; 2], Option<String>)) -> Result<Job> {
+    let (mut j, [c, u], n) = x;
+    j.created_at = parse_ts(&c)?;
+    j.updated_at = parse_ts(&u)?;
+    j.next_attempt_at = n.as_deref().map(parse_ts).transpose()?;
+    Ok(j)
+}
+
+pub fn job(conn: &Connection, id: &str) -> Result<Job> {
+    let x = conn
+        .query_row(
+            &format!("SELECT {COLS} FROM print_jobs WHERE id = ?1"),
+            [id],
+            row,
+        )
+        .optional()?
+        .ok_or_else(|| QueueError::JobUnknown(id.to_string()))?;
+    finish(x)
+}
+
+/// Newest first; `receipt_id` narrows to one receipt's jobs.
+pub fn list(conn: &Connection, receipt_id: Option<&str>, limit: u32) -> Result<Vec<Job>> {
+    let mut st = conn.prepare(&format!(
+        "SELECT {COLS} FROM print_jobs WHERE (?1 IS NULL OR receipt_id = ?1)
+          ORDER BY created_at DESC, id DESC LIMIT ?2"
+    ))?;
+    let rows = st.query_map(params![receipt_id, limit], row)?;
+    rows.map(|r| finish(r?)).collect()
+}
+
+/// Queues ready-made bytes.
+pub fn enqueue_bytes(
+    conn: &Connection,
+    now: DateTime<Utc>,
+    id: &str,
+    receipt_id: Option<&str>,
+    kind: JobKind,
+    printer: &PrinterChoice,
+    payload: &[u8],
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO print_jobs (id, receipt_id, kind, printer, profile, state, attempts, payload,
+                                 created_at, updated_at, next_attempt_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'queued', 0, ?6, ?7, ?7, ?7)",
+        params![
+            id,
+            receipt_id,
+            kind.as_str(),
+            printer.uri,
+            printer.profile,
+            payload,
+            ts(now)
+        ],
+    )?;
+    Ok(())
+}
+
+/// Which kind of print a receipt gets now: the first print of a
+/// provisional or a final receipt, or a duplicate copy of one already
+/// printed.
+fn kind_for(conn: &Connection, receipt_id: &str, provisional: bool) -> Result<JobKind> {
+    let first = if provisional {
+        JobKind::Receipt
+    } else {
+        JobKind::Final
+    };
+    let printed: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM print_jobs WHERE receipt_id = ?1 AND state = 'done' AND kind IN (?2, 'duplicate'))",
+        params![receipt_id, first.as_str()],
+        |r| r.get(0),
+    )?;
+    Ok(if printed { JobKind::Duplicate } else { first })
+}
+
+/// Renders and queues a receipt. A receipt already printed comes out as
+/// DUPLICATE COPY. Returns the job id and its kind.
+pub fn enqueue_receipt(
+    kiosk: &mut Kiosk,
+    key: &str,
+    printer: &PrinterChoice,
+    lang: Lang,
+) -> Result<(String, JobKind)> {
+    let profile = printer.validate()?;
+    let (receipt_id, mut view) = crate::view::receipt_view(kiosk, key, false)?;
+    let kind = kind_for(kiosk.store().conn(), &receipt_id, view.provisional)?;
+    view.duplicate = kind == JobKind::Duplicate;
+    let cols = match profile.language {
+        print::Language::Escpos => profile.default_columns(),
+        _ => 80,
+    };
+    let bytes = print::encode::encode(&layout(&view, cols, lang), &profile)?;
+    let now = kiosk.clock().now();
+    let id = domain::new_id(kiosk.clock()).to_string();
+    kiosk
+        .store_mut()
+        .write(|tx| enqueue_bytes(tx, now, &id, Some(&receipt_id), kind, printer, &bytes))?;
+    Ok((id, kind))
+}
+
+/// Cancels a job that has not printed.
+pub fn cancel(conn: &Connection, now: DateTime<Utc>, id: &str) -> Result<()> {
+    let j = job(conn, id)?;
+    if !matches!(j.state, JobState::Queued | JobState::Failed) {
+        return Err(QueueError::NotCancellable {
+            id: id.into(),
+            state: j.state.as_str().into(),
+        });
+    }
+    let n = conn.execute(
+        "UPDATE print_jobs SET state = 'cancelled', updated_at = ?2, next_attempt_at = NULL
+          WHERE id = ?1 AND state IN ('queued', 'failed')",
+        params![id, ts(now)],
+    )?;
+    if n == 0 {
+        // The worker picked it up in between.
+        return Err(QueueError::NotCancellable {
+            id: id.into(),
+            state: "printing".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Puts a receipt's newest failed (or cancelled) print back in the queue,
+/// due now. Returns the job id.
+pub fn retry_receipt(kiosk: &mut Kiosk, key: &str) -> Result<String> {
+    let d = kiosk.receipt(key)?;
+    let rid = d.summary.id.clone();
+    let now = kiosk.clock().now();
+    kiosk.store_mut().write(|tx| -> Result<String> {
+        let id: Option<String> = tx
+            .query_row(
+                "SELECT id FROM print_jobs WHERE receipt_id = ?1 AND state IN ('failed', 'cancelled')
+                   AND NOT EXISTS (SELECT 1 FROM print_jobs p WHERE p.receipt_id = ?1
+                                   AND p.state IN ('done', 'queued', 'printing') AND p.created_at >= print_jobs.created_at)
+                 ORDER BY created_at DESC LIMIT 1",
+                [&rid],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let id = id.ok_or_else(|| QueueError::NothingToRetry(d.summary.receipt_no.clone()))?;
+        tx.execute(
+            "UPDATE print_jobs SET state = 'queued', next_attempt_at = ?2, updated_at = ?2 WHERE id = ?1",
+            params![id, ts(now)],
+        )?;
+        Ok(id)
+    })
+}

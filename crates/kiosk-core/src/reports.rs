@@ -209,10 +209,16 @@ impl Kiosk {
             .map(str::trim)
             .filter(|s| !s.is_empty())
         {
+            // Local numbers are upper case; the centre's are kept as sent.
             arg(
                 &mut sql,
-                " AND (r.receipt_no = ? OR r.final_receipt_no = ?)",
+                " AND (r.receipt_no = ? OR r.final_receipt_no = ?",
                 Value::Text(n.to_uppercase()),
+            );
+            arg(
+                &mut sql,
+                " OR r.final_receipt_no = ?)",
+                Value::Text(n.to_string()),
             );
         }
         if let Some(c) = q

@@ -187,8 +187,10 @@ pub struct PayArgs {
     /// More bills on the same receipt: SERVICE:CONSUMER:AMOUNT[:NAME] (repeatable).
     #[arg(long = "bill", value_name = "SERVICE:CONSUMER:AMOUNT[:NAME]")]
     pub bills: Vec<String>,
+    /// Consumer's mobile (10 digits from 6-9, +91/0 prefix allowed); this or --email.
     #[arg(long)]
     pub mobile: Option<String>,
+    /// Consumer's e-mail; this or --mobile.
     #[arg(long)]
     pub email: Option<String>,
     /// Pay by departmental cheque: its 6-digit number (with the other --cheque-* flags).
@@ -197,6 +199,7 @@ pub struct PayArgs {
     /// Cheque date, YYYY-MM-DD.
     #[arg(long)]
     pub cheque_date: Option<String>,
+    /// Bank the cheque is drawn on.
     #[arg(long)]
     pub cheque_bank: Option<String>,
     /// The payee written on the cheque.

@@ -168,6 +168,21 @@ impl Kiosk {
         duplicates(self.store.conn(), &d.cart, self.clock.now())
     }
 
+    /// Makes every later local receipt number use a sequence above `seq`.
+    /// After a restore from an older backup, the sync client sets this to
+    /// the highest receipt sequence the centre holds from this device, so
+    /// no receipt number is ever issued twice. Never lowers the floor.
+    pub fn raise_receipt_seq_floor(&mut self, seq: u64) -> Result<u64> {
+        self.store.write(|tx| -> Result<u64> {
+            let have: u64 = kiosk_store::get_setting(tx, "receipt_seq_floor")?
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            let floor = have.max(seq);
+            kiosk_store::set_setting(tx, "receipt_seq_floor", &floor.to_string())?;
+            Ok(floor)
+        })
+    }
+
     /// The offline exposure now.
     pub fn exposure(&self) -> Result<Exposure> {
         exposure(self.store.conn())?.ok_or(CoreError::ExposureNoSnapshot)
@@ -225,8 +240,11 @@ impl Kiosk {
                 check_exposure(tx, now, totals.total)?;
             }
 
+            // Above every receipt here and above the floor set after a
+            // restore (numbers the centre saw must never come back).
             let device_seq: u64 = tx.query_row(
-                "SELECT COALESCE(MAX(device_seq), 0) + 1 FROM receipts",
+                "SELECT MAX(COALESCE((SELECT MAX(device_seq) FROM receipts), 0),
+                            COALESCE((SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'receipt_seq_floor'), 0)) + 1",
                 [],
                 |r| r.get(0),
             )?;

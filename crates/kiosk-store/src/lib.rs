@@ -17,7 +17,10 @@
 //! file aside as `<db>.damaged-<time>` and puts the backup in its place.
 //! Whatever was written after that backup is not in it: the sync client must
 //! then take the centre's high-water mark as the truth before new entries
-//! are pushed (the outcomes the centre recorded are kept there forever).
+//! are pushed (the outcomes the centre recorded are kept there forever), and
+//! raise the receipt number floor (`Kiosk::raise_receipt_seq_floor` in
+//! kiosk-core) so no receipt number is issued twice. `restore` records
+//! `restored_at` and `restored_from` in the settings for that purpose.
 
 mod backup;
 mod error;

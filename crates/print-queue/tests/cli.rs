@@ -1,0 +1,195 @@
+//! The `print` and `printers` commands as the CLI runs them.
+
+use domain::{Paise, SystemClock};
+use kiosk_core::{BillInput, InitParams, Kiosk, WalletSnapshot};
+use print_queue::cli::{
+    PrintCommand, PrintersCommand, ReceiptArgs, TestPageArgs, run_print, run_printers,
+};
+use print_queue::jobs::{self, JobState};
+use std::io::Read;
+use std::sync::Arc;
+
+fn kiosk_with_receipt(db: &std::path::Path) -> String {
+    let clock = Arc::new(SystemClock);
+    let mut k = Kiosk::init(
+        db,
+        &InitParams {
+            kiosk_code: "K10023456".into(),
+            device_no: 1,
+            district: "Jaipur".into(),
+            kiosk_name: "Shree Ganesh e-Mitra".into(),
+            holder_login: "holder".into(),
+            holder_name: "Ramesh Kumar".into(),
+            cheque_enabled: false,
+        },
+        clock.clone(),
+    )
+    .unwrap();
+    k.import_catalogue_toml(include_str!("../../../data/catalogue.sample.toml"))
+        .unwrap();
+    k.apply_wallet_snapshot(&WalletSnapshot {
+        balance: Paise::new(10_00_000_00),
+        as_of: domain::Clock::now(clock.as_ref()),
+        covers_seq: 0,
+        max_pending_amount: Paise::new(5_00_000_00),
+        max_pending_count: 1000,
+        max_age_secs: 365 * 86400,
+    })
+    .unwrap();
+    let mut d = k.start_cart();
+    k.add_bill(
+        &mut d,
+        &BillInput {
+            service: "JVVNL-BILL".into(),
+            consumer_no: "210412345678".into(),
+            amount: Paise::new(99_900),
+            consumer_name: Some("Suresh Kumar".into()),
+            bill_ref: None,
+        },
+    )
+    .unwrap();
+    k.set_contact(&mut d, Some("9876543210"), None).unwrap();
+    k.choose_wallet(&mut d);
+    k.commit_payment(&d, "holder", false).unwrap().receipt_no
+}
+
+#[test]
+fn test_page_to_a_file_printer() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("lp.bin");
+    for profile in ["escp9-generic", "escpos-impact-tmu220", "ibm-proprinter"] {
+        std::fs::remove_file(&out).ok();
+        run_print(
+            &dir.path().join("unused.db"),
+            true,
+            PrintCommand::TestPage(TestPageArgs {
+                profile: profile.into(),
+                to: format!("file://{}", out.display()),
+            }),
+        )
+        .unwrap();
+        let bytes = std::fs::read(&out).unwrap();
+        let p = print::Profile::builtin_by_id(profile).unwrap();
+        let rep = print::stream::validate(&bytes, &p).unwrap();
+        assert!(rep.images >= 1, "{profile}: the Devanagari sample");
+    }
+    let e = run_print(
+        &dir.path().join("unused.db"),
+        false,
+        PrintCommand::TestPage(TestPageArgs {
+            profile: "no-such".into(),
+            to: "file:/tmp/x".into(),
+        }),
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "print.profile_unknown");
+}
+
+#[test]
+fn receipt_prints_with_a_preview_and_an_offline_printer_keeps_the_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("kiosk.db");
+    let no = kiosk_with_receipt(&db);
+
+    // Printer on: printed, and the preview is the virtual printer's PNG.
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let to = format!("tcp://{}", l.local_addr().unwrap());
+    let sink = std::thread::spawn(move || {
+        let (mut s, _) = l.accept().unwrap();
+        let mut v = Vec::new();
+        s.read_to_end(&mut v).unwrap();
+        v
+    });
+    let png = dir.path().join("preview.png");
+    run_print(
+        &db,
+        true,
+        PrintCommand::Receipt(ReceiptArgs {
+            receipt: no.clone(),
+            to: Some(to.clone()),
+            profile: Some("escpos-thermal-80".into()),
+            english: false,
+            preview: Some(png.clone()),
+        }),
+    )
+    .unwrap();
+    let bytes = sink.join().unwrap();
+    let p = print::Profile::builtin_by_id("escpos-thermal-80").unwrap();
+    print::stream::validate(&bytes, &p).unwrap();
+    let preview = print::raster::Bitmap::from_png(&std::fs::read(&png).unwrap()).unwrap();
+    assert_eq!(preview.width, 576);
+    assert!(preview.count() > 5000);
+
+    // Printer off: the command fails with a code and the job stays queued.
+    let off = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("tcp://{}", l.local_addr().unwrap())
+    };
+    let use_off = PrintCommand::Use(print_queue::cli::PrinterArgs {
+        to: off,
+        profile: "escp9-generic".into(),
+    });
+    run_print(&db, false, use_off).unwrap();
+    let e = run_print(
+        &db,
+        false,
+        PrintCommand::Receipt(ReceiptArgs {
+            receipt: no.clone(),
+            to: None,
+            profile: None,
+            english: true,
+            preview: None,
+        }),
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "print_queue.job_failed");
+    assert!(e.to_string().contains("print.printer_offline"), "{e}");
+    let k = Kiosk::open(&db, Arc::new(SystemClock)).unwrap();
+    let list = jobs::list(k.store().conn(), None, 10).unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(
+        list[0].state,
+        JobState::Queued,
+        "kept for the worker to retry"
+    );
+    assert_eq!(
+        list[0].kind, "duplicate",
+        "the receipt printed once already"
+    );
+    assert_eq!(list[1].state, JobState::Done);
+
+    // Unknown receipts and bad URIs are refused with their codes.
+    let e = run_print(
+        &db,
+        false,
+        PrintCommand::Receipt(ReceiptArgs {
+            receipt: "K10023456-001-9999999".into(),
+            to: None,
+            profile: None,
+            english: true,
+            preview: None,
+        }),
+    )
+    .unwrap_err();
+    assert!(
+        e.code().starts_with("receipt.") || e.code().starts_with("kiosk."),
+        "{}",
+        e.code()
+    );
+    let e = run_print(
+        &db,
+        false,
+        PrintCommand::Use(print_queue::cli::PrinterArgs {
+            to: "gopher://x".into(),
+            profile: "escp9-generic".into(),
+        }),
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "print.uri_invalid");
+}
+
+#[test]
+fn printers_list_and_profiles_run() {
+    run_printers(true, PrintersCommand::List).unwrap();
+    run_printers(false, PrintersCommand::Profiles).unwrap();
+}

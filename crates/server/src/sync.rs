@@ -270,9 +270,9 @@ fn plan_payment(ctx: &mut Ctx, e: &Entry) -> (Outcome, Effects) {
                 ),
             );
         }
-        match svc.check_consumer_no(&l.consumer_no) {
-            Ok(c) if c == l.consumer_no => {}
-            _ => {
+        match consumer_no_ok(&svc.consumer_pattern, &l.consumer_no) {
+            true => {}
+            false => {
                 return reject(
                     "consumer_no.invalid",
                     format!("{} {:?} is not valid", svc.consumer_label_en, l.consumer_no),
@@ -454,6 +454,29 @@ fn plan_payment(ctx: &mut Ctx, e: &Entry) -> (Outcome, Effects) {
         },
         fx,
     )
+}
+
+/// The service's consumer-number rule, with compiled patterns cached (the
+/// catalogue has a few dozen; compiling one per bill would dominate a push).
+fn consumer_no_ok(pattern: &str, consumer_no: &str) -> bool {
+    use std::sync::{Mutex, OnceLock};
+    static CACHE: OnceLock<Mutex<HashMap<String, Option<regex::Regex>>>> = OnceLock::new();
+    let mut c = CACHE.get_or_init(Default::default).lock().unwrap();
+    if c.len() > 10_000 {
+        c.clear();
+    }
+    let re = c.entry(pattern.to_string()).or_insert_with(|| {
+        let p = format!(
+            "^(?:{})$",
+            pattern.trim_start_matches('^').trim_end_matches('$')
+        );
+        regex::Regex::new(&p).ok()
+    });
+    // Stored numbers are already normalised (no spaces, upper case).
+    consumer_no.len() <= 64
+        && !consumer_no.contains(char::is_whitespace)
+        && consumer_no.to_uppercase() == consumer_no
+        && re.as_ref().is_some_and(|r| r.is_match(consumer_no))
 }
 
 fn queue_contact(fx: &mut Effects, c: &domain::Contact, subject: &str, body: &str) {
@@ -1017,27 +1040,37 @@ async fn load_ctx<'a>(
     let consumers: Vec<_> = consumers.into_iter().collect();
     for chunk in consumers.chunks(200) {
         let mut p = vec![V::I(since)];
-        let mut conds = Vec::new();
-        for (i, (s, c)) in chunk.iter().enumerate() {
-            conds.push(format!(
-                "(l.service_code = ${} AND l.consumer_no = ${})",
-                2 + 2 * i,
-                3 + 2 * i
-            ));
+        for (s, c) in chunk {
             p.push(V::T(s.clone()));
             p.push(V::T(c.clone()));
         }
-        let rows = tx
-            .query(
-                &format!(
-                    "SELECT DISTINCT l.service_code, l.consumer_no FROM payment_lines l JOIN payments p ON p.txn_id = l.txn_id
-                     WHERE l.created_ms >= $1 AND p.cancel_txn IS NULL AND ({})",
-                    conds.join(" OR ")
-                ),
-                &p,
+        let sql = if tx.dialect() == Dialect::Postgres {
+            // A VALUES list joined to the index: one plan, one probe per consumer.
+            let vals: Vec<String> = (0..chunk.len())
+                .map(|i| format!("(${}::text, ${}::text)", 2 + 2 * i, 3 + 2 * i))
+                .collect();
+            format!(
+                "SELECT DISTINCT l.service_code, l.consumer_no FROM (VALUES {}) AS v(s, c)
+                 JOIN payment_lines l ON l.service_code = v.s AND l.consumer_no = v.c
+                 WHERE l.created_ms >= $1 AND NOT l.cancelled",
+                vals.join(", ")
             )
-            .await?;
-        for r in &rows {
+        } else {
+            let conds: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    format!(
+                        "(service_code = ${} AND consumer_no = ${})",
+                        2 + 2 * i,
+                        3 + 2 * i
+                    )
+                })
+                .collect();
+            format!(
+                "SELECT DISTINCT service_code, consumer_no FROM payment_lines WHERE created_ms >= $1 AND NOT cancelled AND ({})",
+                conds.join(" OR ")
+            )
+        };
+        for r in &tx.query(&sql, &p).await? {
             ctx.recent.insert((r.text(0)?, r.text(1)?));
         }
     }

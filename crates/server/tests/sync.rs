@@ -400,3 +400,74 @@ both!(
         h.finish().await;
     }
 );
+
+/// Bytes on the wire per synced payment at batch 50, request and response
+/// with their HTTP/1.1 headers, as a minimal client sends them (the goal is
+/// ≤ 100 bytes per transaction).
+#[tokio::test]
+async fn bytes_on_the_wire_per_transaction() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let h = H::new(Backend::Sqlite).await;
+    let mut d = h.register("k1001-h", 1).await;
+    let cat = h.catalogue.clone();
+    for i in 0..50u64 {
+        d.pay(
+            &cat,
+            &[line(
+                "JVVNL-BILL",
+                &format!("2100000{i:05}"),
+                100_00 + i as i64 * 37,
+            )],
+        );
+    }
+    let body = protocol::encode_body(&d.rest(0));
+    let sig = protocol::wire::sign_request(&d.key, d.id, "POST", "/v1/sync/push", &body);
+    let addr = h.base.trim_start_matches("http://").to_string();
+    let mut req = format!(
+        "POST /v1/sync/push HTTP/1.1\r\nhost: {addr}\r\nx-device: {}\r\nx-sig: {sig}\r\ncontent-length: {}\r\n\r\n",
+        d.id,
+        body.len()
+    )
+    .into_bytes();
+    req.extend_from_slice(&body);
+    let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    s.write_all(&req).await.unwrap();
+    // Read the head, then exactly content-length bytes of body.
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        let n = s.read(&mut chunk).await.unwrap();
+        assert!(n > 0, "connection closed early");
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break p + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_lowercase();
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    let len: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length: "))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    while buf.len() < head_end + len {
+        let n = s.read(&mut chunk).await.unwrap();
+        assert!(n > 0);
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let resp: protocol::PushResponse =
+        protocol::decode_body(&buf[head_end..head_end + len]).unwrap();
+    assert_eq!(resp.outcomes.len(), 50);
+    let per_txn = (req.len() + head_end + len) as f64 / 50.0;
+    println!(
+        "request {} B (body {}), response {} B (body {}): {per_txn:.1} B per transaction",
+        req.len(),
+        body.len(),
+        head_end + len,
+        len
+    );
+    assert!(per_txn <= 100.0, "{per_txn} bytes per transaction");
+    h.finish().await;
+}

@@ -118,6 +118,8 @@ CREATE TABLE payment_lines (
     charge BIGINT NOT NULL,
     commission BIGINT NOT NULL,
     created_ms BIGINT NOT NULL,
+    -- Set when the payment is cancelled (kept here so the duplicate check reads one index).
+    cancelled BOOLEAN NOT NULL DEFAULT FALSE,
     PRIMARY KEY (txn_id, line_no)
 );
 CREATE INDEX payment_lines_consumer ON payment_lines(service_code, consumer_no, created_ms);

@@ -329,6 +329,10 @@ async fn run() -> anyhow::Result<()> {
     std::fs::write(&out, serde_json::to_string_pretty(&json)?)?;
     println!("{}", serde_json::to_string_pretty(&json)?);
 
+    if std::env::var("BENCH_KEEP").is_ok() {
+        eprintln!("kept schema {schema}");
+        return Ok(());
+    }
     let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
     let h = tokio::spawn(conn);
     client

@@ -303,55 +303,31 @@ impl Kiosk {
             Option<String>,
             Option<String>,
         );
-        let row: Option<((ReceiptSummary, String), Extra)> = c
-            .query_row(&sql, [key.to_uppercase()], |r| {
-                Ok((
-                    summary(r)?,
-                    (
-                        r.get(14)?,
-                        r.get(15)?,
-                        r.get(16)?,
-                        r.get(17)?,
-                        r.get(18)?,
-                        r.get(19)?,
-                        r.get(20)?,
-                        r.get(21)?,
-                        r.get(22)?,
-                        r.get(23)?,
-                        r.get(24)?,
-                        r.get(25)?,
-                        r.get(26)?,
-                        r.get(27)?,
-                    ),
-                ))
-            })
-            .optional()?;
-        let row = match row {
+        let map = |r: &rusqlite::Row<'_>| -> rusqlite::Result<((ReceiptSummary, String), Extra)> {
+            Ok((
+                summary(r)?,
+                (
+                    r.get(14)?,
+                    r.get(15)?,
+                    r.get(16)?,
+                    r.get(17)?,
+                    r.get(18)?,
+                    r.get(19)?,
+                    r.get(20)?,
+                    r.get(21)?,
+                    r.get(22)?,
+                    r.get(23)?,
+                    r.get(24)?,
+                    r.get(25)?,
+                    r.get(26)?,
+                    r.get(27)?,
+                ),
+            ))
+        };
+        // Local numbers are upper case, ids lower case, the centre's as sent.
+        let row = match c.query_row(&sql, [key.to_uppercase()], map).optional()? {
             Some(r) => Some(r),
-            // Ids are lowercase: try the key as given too.
-            None => c
-                .query_row(&sql, [key], |r| {
-                    Ok((
-                        summary(r)?,
-                        (
-                            r.get(14)?,
-                            r.get(15)?,
-                            r.get(16)?,
-                            r.get(17)?,
-                            r.get(18)?,
-                            r.get(19)?,
-                            r.get(20)?,
-                            r.get(21)?,
-                            r.get(22)?,
-                            r.get(23)?,
-                            r.get(24)?,
-                            r.get(25)?,
-                            r.get(26)?,
-                            r.get(27)?,
-                        ),
-                    ))
-                })
-                .optional()?,
+            None => c.query_row(&sql, [key], map).optional()?,
         };
         let Some((s, x)) = row else {
             return Err(CoreError::ReceiptNotFound(key.chars().take(40).collect()));

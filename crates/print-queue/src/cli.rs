@@ -19,6 +19,8 @@ pub enum PrintCommand {
     TestPage(TestPageArgs),
     /// Print a receipt (a reprint says DUPLICATE COPY).
     Receipt(ReceiptArgs),
+    /// Print the day's transactions report (PDF on a laser profile).
+    Report(ReportArgs),
     /// Put a receipt's failed print back in the queue.
     Retry { receipt: String },
     /// Cancel a print job that has not printed.
@@ -65,6 +67,17 @@ pub struct ReceiptArgs {
     /// Also write the virtual printer's picture of the job to this PNG.
     #[arg(long)]
     pub preview: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// IST day, YYYY-MM-DD (default today).
+    #[arg(long)]
+    pub day: Option<chrono::NaiveDate>,
+    #[arg(long, requires = "profile")]
+    pub to: Option<String>,
+    #[arg(long, requires = "to")]
+    pub profile: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -161,6 +174,34 @@ pub fn run_print(db: &Path, json: bool, cmd: PrintCommand) -> Result<()> {
                             "failed"
                         }
                     ),
+                });
+            }
+        }
+        PrintCommand::Report(a) => {
+            let mut kiosk = Kiosk::open(db, clock.clone())?;
+            let c = choice(&kiosk, a.to, a.profile)?;
+            let day = a
+                .day
+                .unwrap_or_else(|| domain::clock::ist_date(domain::Clock::now(clock.as_ref())));
+            let report = jobs::day_report(&kiosk, day)?;
+            let id = jobs::enqueue_report(&mut kiosk, &report, &c)?;
+            drop(kiosk);
+            let j = print_now(
+                db,
+                &id,
+                &WorkerOptions {
+                    clock,
+                    ..WorkerOptions::default()
+                },
+            )?;
+            out(json, &j, || {
+                format!("report job {}: {}", j.id, j.state.as_str())
+            });
+            if j.state != JobState::Done {
+                return Err(QueueError::JobFailed {
+                    id: j.id,
+                    code: j.last_error_code.unwrap_or_default(),
+                    message: j.last_error.unwrap_or_default(),
                 });
             }
         }

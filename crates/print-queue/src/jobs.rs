@@ -287,3 +287,87 @@ pub fn retry_receipt(kiosk: &mut Kiosk, key: &str) -> Result<String> {
         Ok(id)
     })
 }
+
+/// The day's transactions as a report (for the laser printer's PDF, or a
+/// DMP), built from the core's receipt list and totals.
+pub fn day_report(kiosk: &Kiosk, day: chrono::NaiveDate) -> Result<print::receipt::ReportView> {
+    let (from, to) = domain::clock::ist_day_bounds(day);
+    let mut rows = Vec::new();
+    let mut page = 0;
+    loop {
+        let p = kiosk.search_receipts(&kiosk_core::ReceiptQuery {
+            from: Some(from),
+            to: Some(to),
+            page,
+            page_size: 200,
+            ..Default::default()
+        })?;
+        for r in &p.receipts {
+            rows.push(vec![
+                r.final_receipt_no
+                    .clone()
+                    .unwrap_or_else(|| r.receipt_no.clone()),
+                r.created_at
+                    .with_timezone(&domain::clock::ist())
+                    .format("%H:%M")
+                    .to_string(),
+                r.services.clone(),
+                r.consumers.clone(),
+                r.status.clone(),
+                r.total.format_plain(),
+            ]);
+        }
+        if !p.has_more {
+            break;
+        }
+        page += 1;
+    }
+    // Oldest first reads like a day book.
+    rows.reverse();
+    let t = kiosk.totals(from, to)?;
+    let id = kiosk.identity();
+    Ok(print::receipt::ReportView {
+        title: format!("{} ({}) - Transactions", id.kiosk_name, id.kiosk_code),
+        subtitle: format!(
+            "{}  receipts {}  cancelled {}  commission {}",
+            day.format("%d-%m-%Y"),
+            t.receipts,
+            t.cancelled,
+            t.commission.format_ascii()
+        ),
+        headers: [
+            "Receipt No",
+            "Time",
+            "Service",
+            "Consumer No",
+            "Status",
+            "Amount",
+        ]
+        .map(String::from)
+        .to_vec(),
+        widths: vec![21, 5, 16, 14, 7, 12],
+        right_aligned: vec![false, false, false, false, false, true],
+        rows,
+        total: Some(t.total),
+    })
+}
+
+/// Renders and queues a report.
+pub fn enqueue_report(
+    kiosk: &mut Kiosk,
+    report: &print::receipt::ReportView,
+    printer: &PrinterChoice,
+) -> Result<String> {
+    let profile = printer.validate()?;
+    let cols = match profile.language {
+        print::Language::Escpos => profile.default_columns(),
+        _ => 80,
+    };
+    let bytes = print::encode::encode(&print::receipt::report(report, cols), &profile)?;
+    let now = kiosk.clock().now();
+    let id = domain::new_id(kiosk.clock()).to_string();
+    kiosk
+        .store_mut()
+        .write(|tx| enqueue_bytes(tx, now, &id, None, JobKind::Report, printer, &bytes))?;
+    Ok(id)
+}

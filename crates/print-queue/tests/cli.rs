@@ -193,3 +193,35 @@ fn printers_list_and_profiles_run() {
     run_printers(true, PrintersCommand::List).unwrap();
     run_printers(false, PrintersCommand::Profiles).unwrap();
 }
+
+#[test]
+fn day_report_as_pdf_to_a_file_printer() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("kiosk.db");
+    let no = kiosk_with_receipt(&db);
+    let out = dir.path().join("laser.pdf");
+    let today = domain::clock::ist_date(domain::Clock::now(&SystemClock));
+    run_print(
+        &db,
+        false,
+        PrintCommand::Report(print_queue::cli::ReportArgs {
+            day: Some(today),
+            to: Some(format!("file://{}", out.display())),
+            profile: Some("pdf-laser".into()),
+        }),
+    )
+    .unwrap();
+    let pdf = std::fs::read(&out).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    // The receipt's row is in it (Courier text is stored as is).
+    let k = Kiosk::open(&db, Arc::new(SystemClock)).unwrap();
+    let r = jobs::day_report(&k, today).unwrap();
+    assert_eq!(r.rows.len(), 1);
+    assert_eq!(r.rows[0][0], no);
+    // Bill plus the kiosk's charge for the service.
+    assert!(r.total.unwrap() > Paise::new(99_900), "{:?}", r.total);
+    assert!(
+        pdf.windows(no.len()).any(|w| w == no.as_bytes()),
+        "receipt number in the PDF"
+    );
+}

@@ -64,6 +64,12 @@ pub enum Command {
     /// Pays in a loop, printing each receipt number after its commit (crash tests).
     #[command(hide = true)]
     PayLoop(cmd::PayLoopArgs),
+    /// Print receipts, reports and test pages; the print queue.
+    #[command(subcommand)]
+    Print(print_queue::cli::PrintCommand),
+    /// Printers this machine can see, and the known printer profiles.
+    #[command(subcommand)]
+    Printers(print_queue::cli::PrintersCommand),
     // Other areas add their subcommands here, each implemented in its own
     // crate and wired with one line in `run` below, e.g.
     //   Print(print_cli::PrintArgs), Printers(...), Sync(kiosk_sync::cli::Args)
@@ -115,5 +121,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Cheque(a) => cmd::cheque(&ctx, a),
         Command::Queue => cmd::queue(&ctx),
         Command::PayLoop(a) => cmd::pay_loop(&ctx, a),
+        Command::Print(c) => print_queue::cli::run_print(&ctx.db, ctx.json, c)
+            .map_err(|e| out::cli_err(e.code(), e.to_string())),
+        Command::Printers(c) => print_queue::cli::run_printers(ctx.json, c)
+            .map_err(|e| out::cli_err(e.code(), e.to_string())),
     }
 }

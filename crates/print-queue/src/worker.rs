@@ -9,7 +9,7 @@ use domain::Clock;
 use kiosk_store::rusqlite::{Connection, OptionalExtension, params};
 use kiosk_store::{parse_ts, ts};
 use print::transport::{Target, send};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::thread::JoinHandle;
@@ -89,10 +89,9 @@ impl Worker {
         recover(&conn, opts.clock.now())?;
         let (tx, rx) = channel();
         let (etx, erx) = channel();
-        let path: PathBuf = db.to_path_buf();
         let handle = std::thread::Builder::new()
             .name("print-worker".into())
-            .spawn(move || run(conn, rx, etx, opts, path))?;
+            .spawn(move || run(conn, rx, etx, opts))?;
         Ok((
             Worker {
                 tx,
@@ -145,13 +144,7 @@ fn recover(conn: &Connection, now: DateTime<Utc>) -> Result<()> {
     Ok(())
 }
 
-fn run(
-    conn: Connection,
-    rx: Receiver<Msg>,
-    events: Sender<JobEvent>,
-    opts: WorkerOptions,
-    _db: PathBuf,
-) {
+fn run(conn: Connection, rx: Receiver<Msg>, events: Sender<JobEvent>, opts: WorkerOptions) {
     loop {
         // Drain wake-ups that arrived while printing.
         loop {

@@ -208,7 +208,7 @@ pub enum FlowControl {
     Dtr,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SerialSettings {
     pub baud: u32,

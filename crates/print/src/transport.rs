@@ -33,19 +33,6 @@ pub enum Target {
     File(PathBuf),
 }
 
-impl PartialEq for SerialSettings {
-    fn eq(&self, o: &Self) -> bool {
-        (
-            self.baud,
-            self.data_bits,
-            self.parity,
-            self.stop_bits,
-            self.flow_control,
-        ) == (o.baud, o.data_bits, o.parity, o.stop_bits, o.flow_control)
-    }
-}
-impl Eq for SerialSettings {}
-
 fn default_serial() -> SerialSettings {
     SerialSettings {
         baud: 9600,

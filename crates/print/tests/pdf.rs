@@ -69,6 +69,81 @@ fn receipt_pdf_a4_and_a5_render_with_text_and_devanagari() {
     }
 }
 
+/// First page as a 1-bit picture (pdftoppm -mono writes PBM).
+fn mono_page(pdf: &[u8]) -> print::raster::Bitmap {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("doc.pdf");
+    std::fs::write(&src, pdf).unwrap();
+    let out = Command::new("pdftoppm")
+        .args(["-r", "60", "-mono", "-f", "1", "-l", "1", "-singlefile"])
+        .arg(&src)
+        .arg(dir.path().join("page"))
+        .output()
+        .expect("pdftoppm");
+    assert!(out.status.success());
+    let pbm = std::fs::read(dir.path().join("page.pbm")).unwrap();
+    // P4\n<w> <h>\n<packed rows>
+    let mut fields = Vec::new();
+    let mut i = 0;
+    while fields.len() < 3 {
+        while pbm[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let start = i;
+        while !pbm[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        fields.push(String::from_utf8(pbm[start..i].to_vec()).unwrap());
+    }
+    i += 1;
+    assert_eq!(fields[0], "P4");
+    let (w, h): (usize, usize) = (fields[1].parse().unwrap(), fields[2].parse().unwrap());
+    let row = w.div_ceil(8);
+    let mut b = print::raster::Bitmap::new(w, h);
+    for y in 0..h {
+        for x in 0..w {
+            if pbm[i + y * row + x / 8] & (0x80 >> (x % 8)) != 0 {
+                b.set(x, y);
+            }
+        }
+    }
+    b
+}
+
+/// The laser profile's goldens: the PDF as poppler draws it. Anti-aliasing
+/// may move a few edge dots between poppler builds, so up to 0.5% of the
+/// inked dots may differ; a layout change moves far more.
+#[test]
+fn golden_pngs_of_the_pdf_receipts() {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let p = Profile::builtin_by_id("pdf-laser").unwrap();
+    for (name, view, lang) in [
+        ("english", sample::english(), Lang::English),
+        ("bilingual", sample::bilingual(), Lang::Bilingual),
+    ] {
+        let pdf = print::encode::encode(&layout(&view, 80, lang), &p).unwrap();
+        let got = mono_page(&pdf);
+        let path = dir.join(format!("pdf-laser-{name}.png"));
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::write(&path, got.to_png(1.0)).unwrap();
+            continue;
+        }
+        let want = print::raster::Bitmap::from_png(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!((want.width, want.height), (got.width, got.height), "{name}");
+        let diff = want
+            .dots
+            .iter()
+            .zip(&got.dots)
+            .filter(|(a, b)| a != b)
+            .count();
+        assert!(
+            diff * 200 <= want.count().max(1),
+            "{name}: {diff} of {} dots differ",
+            want.count()
+        );
+    }
+}
+
 #[test]
 fn long_report_spans_pages() {
     let p = Profile::builtin_by_id("pdf-laser").unwrap();

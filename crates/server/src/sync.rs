@@ -1001,15 +1001,23 @@ async fn load_ctx<'a>(
     // Entry ids seen before (any device).
     let ids: Vec<V> = entries.iter().map(|e| V::U(e.id)).collect();
     for chunk in ids.chunks(500) {
-        let rows = tx
-            .query(
-                &format!(
-                    "SELECT id, device_id, status, code, reason, txn_id, receipt_no, warnings FROM entries WHERE id IN ({})",
-                    placeholders(1, chunk.len())
-                ),
-                chunk,
+        // PostgreSQL: a LATERAL probe per id, so a generic plan made while
+        // the table was small can never become a sequential scan.
+        let sql = if tx.dialect() == Dialect::Postgres {
+            let vals: Vec<String> = (1..=chunk.len()).map(|i| format!("(${i}::uuid)")).collect();
+            format!(
+                "SELECT e.id, e.device_id, e.status, e.code, e.reason, e.txn_id, e.receipt_no, e.warnings
+                 FROM (VALUES {}) AS v(id) CROSS JOIN LATERAL (
+                     SELECT * FROM entries x WHERE x.id = v.id ORDER BY x.seq LIMIT 1) e",
+                vals.join(", ")
             )
-            .await?;
+        } else {
+            format!(
+                "SELECT id, device_id, status, code, reason, txn_id, receipt_no, warnings FROM entries WHERE id IN ({})",
+                placeholders(1, chunk.len())
+            )
+        };
+        let rows = tx.query(&sql, chunk).await?;
         for r in &rows {
             ctx.known_ids
                 .entry(r.uuid(0)?)
@@ -1050,9 +1058,9 @@ async fn load_ctx<'a>(
                 .map(|i| format!("(${}::text, ${}::text)", 2 + 2 * i, 3 + 2 * i))
                 .collect();
             format!(
-                "SELECT DISTINCT l.service_code, l.consumer_no FROM (VALUES {}) AS v(s, c)
-                 JOIN payment_lines l ON l.service_code = v.s AND l.consumer_no = v.c
-                 WHERE l.created_ms >= $1 AND NOT l.cancelled",
+                "SELECT v.s, v.c FROM (VALUES {}) AS v(s, c) CROSS JOIN LATERAL (
+                     SELECT 1 FROM payment_lines l
+                     WHERE l.service_code = v.s AND l.consumer_no = v.c AND l.created_ms >= $1 AND NOT l.cancelled LIMIT 1) x",
                 vals.join(", ")
             )
         } else {

@@ -11,12 +11,15 @@
 //! * Phase A, throughput: `BENCH_CONCURRENCY` connections push the batches
 //!   of `BENCH_PUSHES_A` different kiosks back to back → `txn_per_s`.
 //! * Phase B, latency at the fleet's rate: 10,000 kiosks each syncing once a
-//!   minute is 10,000/60 ≈ 167 pushes a second; pushes are started on that
-//!   schedule (open loop: a slow answer does not slow the arrivals) for
-//!   `BENCH_SECONDS`, each from a kiosk not yet seen, each a batch of 50
-//!   → `p99_push_ms`. At 50 entries a push that is 8,333 transactions a
-//!   second offered, above phase A's target, so it also shows whether the
-//!   server keeps up with a fleet that has a full minute of backlog each.
+//!   minute is 10,000/60 ≈ 167 syncs a second, started on that schedule
+//!   (open loop: a slow answer does not slow the arrivals) for
+//!   `BENCH_SECONDS`, each from a kiosk not yet seen. A sync is a pull
+//!   (wallet, outcomes, notices) and, for the kiosks with a backlog, a push
+//!   of 50 first. `BENCH_BUSY` (default 0.6) of the kiosks have one, so the
+//!   fleet offers 10,000 × 0.6 × 50 / 60 = 5,000 transactions a second —
+//!   the throughput goal — while every kiosk syncs. → `p99_push_ms`
+//!   (and `p99_pull_ms`). `BENCH_BUSY=1` offers 8,333/s: every kiosk with a
+//!   full batch every minute.
 //!
 //! Writes JSON to `BENCH_OUT` (keys `txn_per_s`, `p99_push_ms`, …).
 
@@ -186,7 +189,14 @@ async fn run() -> anyhow::Result<()> {
     let pushes_a = env_usize("BENCH_PUSHES_A", 1_000).min(kiosks / 2);
     let secs_b = env_usize("BENCH_SECONDS", 20);
     let rate_b = kiosks as f64 / 60.0;
-    let pushes_b = ((rate_b * secs_b as f64) as usize).min(kiosks - pushes_a);
+    let syncs_b = ((rate_b * secs_b as f64) as usize).min(kiosks - pushes_a);
+    let busy: f64 = std::env::var("BENCH_BUSY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.6);
+    // Kiosk k of phase B has a backlog when its share of busy ones says so (evenly spread).
+    let has_backlog = move |k: usize| ((k + 1) as f64 * busy).floor() > (k as f64 * busy).floor();
+    let pushes_b = syncs_b;
 
     let schema = format!("bench_{}", domain::new_id(&domain::SystemClock).simple());
     eprintln!("bench-ingest: schema {schema}, {kiosks} kiosks, batches of {batch}");
@@ -221,6 +231,24 @@ async fn run() -> anyhow::Result<()> {
     let prepared: Vec<Prepared> = (0..pushes_a + pushes_b)
         .map(|i| build(i, &codes[i], ids[i].1, &keys[i], batch, t0))
         .collect();
+    let pulls: Vec<(Uuid, String, Vec<u8>)> = (0..pushes_b)
+        .map(|k| {
+            let i = pushes_a + k;
+            let cursor = protocol::Cursor {
+                catalogue_version: cat.version,
+                ..Default::default()
+            };
+            let body = protocol::encode_body(&protocol::PullRequest {
+                version: protocol::PROTOCOL_VERSION,
+                cursor,
+                limit: 100,
+            });
+            let sig =
+                protocol::wire::sign_request(&keys[i], ids[i].1, "POST", "/v1/sync/pull", &body);
+            (ids[i].1, sig, body)
+        })
+        .collect();
+    let pulls = Arc::new(pulls);
     let body_bytes: usize = prepared.iter().map(|p| p.body.len()).sum();
     eprintln!(
         "built {} signed pushes in {:.1} s ({:.0} body bytes per entry)",
@@ -282,29 +310,61 @@ async fn run() -> anyhow::Result<()> {
 
     // Phase B: open loop at the fleet's rate.
     let start = tokio::time::Instant::now();
-    let mut tasks = Vec::with_capacity(pushes_b);
-    for k in 0..pushes_b {
+    let mut tasks = Vec::with_capacity(syncs_b);
+    for k in 0..syncs_b {
         tokio::time::sleep_until(start + Duration::from_secs_f64(k as f64 / rate_b)).await;
-        let (http, base, prepared) = (http.clone(), base.clone(), prepared.clone());
+        let (http, base, prepared, pulls) =
+            (http.clone(), base.clone(), prepared.clone(), pulls.clone());
+        let backlog = has_backlog(k);
         tasks.push(tokio::spawn(async move {
-            push(&http, &base, &prepared[pushes_a + k]).await
+            let pushed = if backlog {
+                Some(push(&http, &base, &prepared[pushes_a + k]).await?)
+            } else {
+                None
+            };
+            let (dev, sig, body) = &pulls[k];
+            let t = Instant::now();
+            let r = http
+                .post(format!("{base}/v1/sync/pull"))
+                .header(protocol::wire::HEADER_DEVICE, dev.to_string())
+                .header(protocol::wire::HEADER_SIGNATURE, sig)
+                .header("content-type", protocol::wire::SYNC_CONTENT_TYPE)
+                .body(body.clone())
+                .send()
+                .await?;
+            anyhow::ensure!(r.status().is_success(), "pull answered {}", r.status());
+            let p: protocol::PullResponse = protocol::decode_body(&r.bytes().await?)?;
+            let pull_ms = t.elapsed().as_secs_f64() * 1000.0;
+            anyhow::ensure!(
+                p.outcomes.len() == if backlog { batch } else { 0 },
+                "pull saw {} outcomes",
+                p.outcomes.len()
+            );
+            Ok::<_, anyhow::Error>((pushed, pull_ms))
         }));
     }
     let mut lat_b = Vec::new();
+    let mut lat_pull = Vec::new();
     let mut txns_b = 0;
     for t in tasks {
-        let (d, n) = t.await??;
-        lat_b.push(d.as_secs_f64() * 1000.0);
-        txns_b += n;
+        let (pushed, pull_ms) = t.await??;
+        if let Some((d, n)) = pushed {
+            lat_b.push(d.as_secs_f64() * 1000.0);
+            txns_b += n;
+        }
+        lat_pull.push(pull_ms);
     }
     let el_b = start.elapsed().as_secs_f64();
     lat_b.sort_by(|a, b| a.total_cmp(b));
+    lat_pull.sort_by(|a, b| a.total_cmp(b));
     let p99 = pct(&lat_b, 0.99);
     eprintln!(
-        "phase B: {pushes_b} pushes at {rate_b:.0}/s ({:.0} txn/s offered) over {el_b:.1} s; push p50 {:.1} ms p99 {p99:.1} ms max {:.1} ms",
-        rate_b * batch as f64,
+        "phase B: {syncs_b} syncs at {rate_b:.0}/s, {} with a push of {batch} ({:.0} txn/s offered) over {el_b:.1} s; push p50 {:.1} ms p99 {p99:.1} ms max {:.1} ms; pull p99 {:.1} ms",
+        lat_b.len(),
+        rate_b * busy * batch as f64,
         pct(&lat_b, 0.5),
-        lat_b.last().copied().unwrap_or(0.0)
+        lat_b.last().copied().unwrap_or(0.0),
+        pct(&lat_pull, 0.99)
     );
 
     let check = store.ledger_check().await?;
@@ -318,7 +378,8 @@ async fn run() -> anyhow::Result<()> {
         "batch": batch,
         "kiosks": kiosks,
         "phase_a": {"pushes": pushes_a, "concurrency": conc, "txns": txns_a, "seconds": el_a, "p50_ms": pct(&lat_a, 0.5), "p99_ms": pct(&lat_a, 0.99)},
-        "phase_b": {"pushes": pushes_b, "pushes_per_s": rate_b, "txns": txns_b, "seconds": el_b, "p50_ms": pct(&lat_b, 0.5), "p99_ms": p99, "max_ms": lat_b.last()},
+        "phase_b": {"syncs": syncs_b, "syncs_per_s": rate_b, "busy_fraction": busy, "pushes": lat_b.len(), "txns": txns_b, "offered_txn_per_s": rate_b * busy * batch as f64, "seconds": el_b, "p50_ms": pct(&lat_b, 0.5), "p99_ms": p99, "max_ms": lat_b.last(), "pull_p99_ms": pct(&lat_pull, 0.99)},
+        "p99_pull_ms": (pct(&lat_pull, 0.99) * 10.0).round() / 10.0,
         "request_body_bytes_per_txn": body_bytes as f64 / (prepared.len() * batch) as f64,
         "ledger_ok": check.is_ok(),
         "store": "postgresql",

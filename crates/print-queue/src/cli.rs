@@ -9,7 +9,7 @@ use domain::SystemClock;
 use kiosk_core::Kiosk;
 use print::Profile;
 use print::receipt::{Lang, test_page};
-use print::transport::{Target, send};
+use print::transport::{Target, send_job};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -111,7 +111,7 @@ pub fn run_print(db: &Path, json: bool, cmd: PrintCommand) -> Result<()> {
             let p = Profile::builtin_by_id(&a.profile)?;
             let target = Target::parse(&a.to, Some(&p))?;
             let bytes = print::encode::encode(&test_page(&p), &p)?;
-            let sent = send(&target, &bytes, p.transport.chunk_bytes)?;
+            let sent = send_job(&target, &bytes, &p)?;
             out(
                 json,
                 &serde_json::json!({"bytes": sent.bytes, "printer": a.to, "profile": p.id}),

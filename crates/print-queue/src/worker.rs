@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use domain::Clock;
 use kiosk_store::rusqlite::{Connection, OptionalExtension, params};
 use kiosk_store::{parse_ts, ts};
-use print::transport::{Target, send};
+use print::transport::{Target, send_job};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
@@ -242,7 +242,7 @@ pub(crate) fn process_next(
     });
     let outcome = print::Profile::builtin_by_id(&job.profile)
         .and_then(|p| Ok((Target::parse(&job.printer, Some(&p))?, p)))
-        .and_then(|(t, p)| send(&t, &job.payload, p.transport.chunk_bytes));
+        .and_then(|(t, p)| send_job(&t, &job.payload, &p));
     let now = opts.clock.now();
     match outcome {
         Ok(sent) => {

@@ -512,3 +512,46 @@ fn the_counter_is_not_blocked_by_a_stuck_printer() {
         JobState::Queued
     );
 }
+
+#[test]
+fn paper_out_reported_by_the_printer_keeps_the_job_for_later() {
+    let mut fx = fixture();
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let printer = PrinterChoice {
+        uri: format!("tcp://{}", l.local_addr().unwrap()),
+        profile: "escpos-thermal-80".into(),
+    };
+    // The printer double: out of paper on the first query, refilled after.
+    let paper = std::thread::spawn(move || {
+        let mut jobs = Vec::new();
+        for status in [0x12u8 | 0x60, 0x12] {
+            let (mut s, _) = l.accept().unwrap();
+            let mut q = [0u8; 3];
+            s.read_exact(&mut q).unwrap();
+            std::io::Write::write_all(&mut s, &[status]).unwrap();
+            let mut rest = Vec::new();
+            s.read_to_end(&mut rest).ok();
+            jobs.push(rest);
+        }
+        jobs
+    });
+    let no = pay(&mut fx.kiosk, "210412345699");
+    let (job, _) =
+        jobs::enqueue_receipt(&mut fx.kiosk, &no, &printer, print::Lang::Bilingual).unwrap();
+    let (w, ev) = Worker::start(&fx.db, fast()).unwrap();
+    w.wake();
+    loop {
+        match next_for(&ev, &job) {
+            JobEvent::Retrying { code, .. } => {
+                assert_eq!(code, "print.paper_out");
+                break;
+            }
+            JobEvent::Started { .. } => {}
+            e => panic!("{e:?}"),
+        }
+    }
+    until_done(&ev, &job);
+    let got = paper.join().unwrap();
+    assert!(got[0].is_empty(), "nothing printed into an empty printer");
+    assert_eq!(got[1], payload(&fx.db, &job));
+}

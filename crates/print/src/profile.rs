@@ -224,6 +224,10 @@ pub struct TransportDefaults {
     pub default: String,
     /// Bytes per write: small writes let a slow serial printer keep up.
     pub chunk_bytes: usize,
+    /// How the printer reports paper out before a job: `dle_eot` (ESC/POS
+    /// real-time status over TCP or serial); absent: it does not.
+    #[serde(default)]
+    pub status: Option<String>,
     #[serde(default)]
     pub serial: Option<SerialSettings>,
 }
@@ -439,6 +443,16 @@ impl Profile {
                 "transport.default",
                 "usb, lpt, serial, tcp, spooler or file".into(),
             ));
+        }
+        match raw.transport.status.as_deref() {
+            None => {}
+            Some("dle_eot") if lang == Language::Escpos => {}
+            Some(other) => {
+                return Err(invalid(
+                    "transport.status",
+                    format!("{other:?}: only dle_eot, on ESC/POS printers"),
+                ));
+            }
         }
         if raw.transport.chunk_bytes == 0 {
             return Err(invalid("transport.chunk_bytes", "must be > 0".into()));

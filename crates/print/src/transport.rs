@@ -400,3 +400,59 @@ fn send_spooler(queue: &str, bytes: &[u8], target: &Target) -> Result<Sent> {
         .map_err(|e| PrintError::Spooler(format!("{queue}: {e:?}")))?;
     Ok(Sent { bytes: bytes.len() })
 }
+
+/// Sends a job the way its profile wants: where the printer reports status
+/// (`status = "dle_eot"`, ESC/POS over TCP or serial), it is asked first
+/// and a printer out of paper is `print.paper_out` (retryable) instead of
+/// a job printed into nothing.
+pub fn send_job(target: &Target, bytes: &[u8], profile: &Profile) -> Result<Sent> {
+    let chunk = profile.transport.chunk_bytes;
+    if profile.transport.status.as_deref() != Some("dle_eot") {
+        return send(target, bytes, chunk);
+    }
+    match target {
+        Target::Tcp { addr } => {
+            use std::io::Read;
+            use std::net::ToSocketAddrs;
+            let sa = addr
+                .to_socket_addrs()
+                .map_err(|e| offline(target, &e))?
+                .next()
+                .ok_or_else(|| PrintError::PrinterOffline {
+                    target: target.describe(),
+                    reason: "no address".into(),
+                })?;
+            let mut s = std::net::TcpStream::connect_timeout(&sa, Duration::from_secs(3))
+                .map_err(|e| offline(target, &e))?;
+            s.set_nodelay(true).ok();
+            s.set_write_timeout(Some(Duration::from_secs(20))).ok();
+            s.write_all(&DLE_EOT_PAPER)
+                .map_err(|e| offline(target, &e))?;
+            s.set_read_timeout(Some(STATUS_WAIT)).ok();
+            let mut b = [0u8; 1];
+            // No answer in time: a printer (or print server) that does not
+            // report; print anyway.
+            if let Ok(1) = s.read(&mut b) {
+                check_paper(b[0], target)?;
+            }
+            let sent = write_chunks(&mut s, bytes, chunk, target)?;
+            s.shutdown(std::net::Shutdown::Write).ok();
+            Ok(sent)
+        }
+        _ => send(target, bytes, chunk),
+    }
+}
+
+/// `DLE EOT 4`: roll paper sensor status.
+pub const DLE_EOT_PAPER: [u8; 3] = [0x10, 0x04, 0x04];
+const STATUS_WAIT: Duration = Duration::from_millis(400);
+
+/// A status byte has the fixed bits 0xx1xx10; bits 5 and 6 are paper end.
+fn check_paper(b: u8, target: &Target) -> Result<()> {
+    if b & 0x93 == 0x12 && b & 0x60 != 0 {
+        return Err(PrintError::PaperOut {
+            target: target.describe(),
+        });
+    }
+    Ok(())
+}

@@ -248,3 +248,38 @@ fn file_target_appends_jobs() {
     send(&t, b"two", 2).unwrap();
     assert_eq!(std::fs::read(&p).unwrap(), b"onetwo");
 }
+
+/// An ESC/POS printer double on TCP that answers DLE EOT 4 with `status`,
+/// then keeps whatever job follows.
+fn status_printer(status: u8) -> (String, std::thread::JoinHandle<Vec<u8>>) {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap().to_string();
+    let h = std::thread::spawn(move || {
+        let (mut s, _) = l.accept().unwrap();
+        let mut q = [0u8; 3];
+        s.read_exact(&mut q).unwrap();
+        assert_eq!(q, print::transport::DLE_EOT_PAPER);
+        use std::io::Write;
+        s.write_all(&[status]).unwrap();
+        let mut rest = Vec::new();
+        s.read_to_end(&mut rest).ok();
+        rest
+    });
+    (addr, h)
+}
+
+#[test]
+fn escpos_printer_reporting_paper_out_is_not_printed_into() {
+    let p = print::Profile::builtin_by_id("escpos-thermal-80").unwrap();
+    let job = print::encode::encode(&print::receipt::test_page(&p), &p).unwrap();
+    // Paper end (bits 5 and 6): refused before a byte of the job is sent.
+    let (addr, h) = status_printer(0x12 | 0x60);
+    let e = print::transport::send_job(&Target::Tcp { addr }, &job, &p).unwrap_err();
+    assert_eq!(e.code(), "print.paper_out");
+    assert!(e.is_retryable());
+    assert!(h.join().unwrap().is_empty());
+    // Paper present: the job follows the status query.
+    let (addr, h) = status_printer(0x12);
+    print::transport::send_job(&Target::Tcp { addr }, &job, &p).unwrap();
+    assert_eq!(h.join().unwrap(), job);
+}

@@ -28,14 +28,9 @@ pub enum SyncCommand {
         /// The centre's address, e.g. https://centre.example:8443 (remembered).
         #[arg(long)]
         server: Option<String>,
-        #[arg(long)]
-        json: bool,
     },
     /// Link state, queue length, oldest pending entry, last error, bytes.
-    Status {
-        #[arg(long)]
-        json: bool,
-    },
+    Status,
     /// Keep syncing until interrupted, printing each status change.
     Watch {
         #[arg(long)]
@@ -57,12 +52,13 @@ pub enum SyncCommand {
     },
 }
 
-/// Runs one sync command against the kiosk database at `db`.
-pub fn run(cmd: SyncCommand, db: &Path) -> Result<()> {
+/// Runs one sync command against the kiosk database at `db`; `json`
+/// prints machine-readable status.
+pub fn run(cmd: SyncCommand, db: &Path, json: bool) -> Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    rt.block_on(run_async(cmd, db))
+    rt.block_on(run_async(cmd, db, json))
 }
 
 fn open(db: &Path) -> Result<Kiosk> {
@@ -97,9 +93,9 @@ fn engine(db: &Path, server: Option<String>) -> Result<Engine<HttpTransport>> {
     Ok(e)
 }
 
-async fn run_async(cmd: SyncCommand, db: &Path) -> Result<()> {
+async fn run_async(cmd: SyncCommand, db: &Path, json: bool) -> Result<()> {
     match cmd {
-        SyncCommand::Now { server, json } => {
+        SyncCommand::Now { server } => {
             let _lock = SyncLock::try_acquire(db)?;
             let mut e = engine(db, server)?;
             let r = e.sync_once().await;
@@ -125,7 +121,7 @@ async fn run_async(cmd: SyncCommand, db: &Path) -> Result<()> {
                 Err(err) => Err(err),
             }
         }
-        SyncCommand::Status { json } => {
+        SyncCommand::Status => {
             let kiosk = open(db)?;
             let q = kiosk.queue_stats()?;
             let mut s = SyncStatus::load(db).unwrap_or_default();

@@ -300,18 +300,41 @@ impl<T: Transport> Engine<T> {
         self.crash.at(CrashPoint::DuringAckWrite);
         self.kiosk.record_outcomes(&local)?;
         let hw = resp.high_water;
+        // The pull need not carry these outcomes again: move its outcome
+        // cursor over this batch when it sits right before it and nothing
+        // in it is pending (a pending one must still be pulled later).
+        let last_seq = from + n as u64 - 1;
+        let mut cursor = self.cursor()?;
+        let skip_outcomes = cursor.outcomes_after + 1 >= from
+            && cursor.outcomes_after < last_seq
+            && report_has_no_pending(&local);
+        if skip_outcomes {
+            cursor.outcomes_after = last_seq;
+        }
+        let cursor_json = serde_json::to_string(&cursor).expect("cursor serialises");
         self.kiosk
             .store_mut()
-            .write(|tx| set_setting(tx, HIGH_WATER_KEY, &hw.to_string()))?;
+            .write(|tx| -> Result<(), kiosk_store::StoreError> {
+                set_setting(tx, HIGH_WATER_KEY, &hw.to_string())?;
+                if skip_outcomes {
+                    set_setting(tx, CURSOR_KEY, &cursor_json)?;
+                }
+                Ok(())
+            })?;
         let (sent1, recv1) = self.transport.bytes();
         self.sizer
             .observe(((sent1 - sent0) + (recv1 - recv0)) as usize, n, elapsed);
         report.batches += 1;
         report.last_seq = Some(from + n as u64 - 1);
         let now = self.clock.now();
+        let q = self.kiosk.queue_stats()?;
         self.status.send_modify(|s| {
+            s.online = true;
             s.last_push_at = Some(now);
             s.server_high_water = Some(hw);
+            s.queue_len = q.unsent;
+            s.pending = q.pending;
+            s.oldest_pending_age_secs = q.oldest_unsent_age_secs;
         });
         Ok(true)
     }
@@ -488,6 +511,8 @@ impl<T: Transport> Engine<T> {
         let wake = self.handle.wake.clone();
         let mut last_pull = Instant::now();
         let mut need_pull = true;
+        // Fresh queue figures before the first request, which may take long.
+        self.publish(None);
         loop {
             if *stop.borrow() {
                 return;
@@ -602,4 +627,10 @@ pub fn stored_high_water(kiosk: &Kiosk) -> Option<u64> {
         .ok()
         .flatten()
         .and_then(|s| s.parse().ok())
+}
+
+fn report_has_no_pending(outcomes: &[(u64, LocalOutcome)]) -> bool {
+    !outcomes
+        .iter()
+        .any(|(_, o)| matches!(o, LocalOutcome::Pending))
 }

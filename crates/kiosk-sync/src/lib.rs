@@ -13,6 +13,7 @@
 //! harness used by the tests and benchmarks is the `linkfault` crate.
 
 pub mod backoff;
+pub mod benchkit;
 pub mod cli;
 pub mod crash;
 pub mod engine;

@@ -61,7 +61,6 @@ impl HttpTransport {
             .pool_idle_timeout(Duration::from_secs(120))
             .pool_max_idle_per_host(2)
             .connect_timeout(Duration::from_secs(15))
-            .user_agent("")
             .build()
             .map_err(|e| SyncError::Config(format!("http client: {e}")))?;
         Ok(HttpTransport {

@@ -13,13 +13,16 @@ struct Args {
     /// The kiosk database.
     #[arg(long, env = "KIOSK_DB")]
     db: PathBuf,
+    /// Machine-readable output.
+    #[arg(long, global = true)]
+    json: bool,
     #[command(subcommand)]
     cmd: SyncCommand,
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    match run(args.cmd, &args.db) {
+    match run(args.cmd, &args.db, args.json) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error {}: {e}", e.code());

@@ -1,0 +1,192 @@
+//! Shared parts of the benchmark programs (`src/bin/bench-*.rs`): the real
+//! centre as a separate `kiosk-server` process on a temporary SQLite
+//! database with the demo kiosk, a kiosk database registered with it over
+//! HTTP, counter payments, and the JSON figures (`BENCH_OUT`).
+
+use std::io::{self, BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+
+use domain::{Paise, SystemClock};
+use kiosk_core::{BillInput, InitParams, Kiosk};
+
+use crate::keys::Keyring;
+use crate::transport::HttpTransport;
+use crate::{Engine, SyncConfig};
+
+/// The demo kiosk the centre seeds, and its holder's login.
+pub const DEMO_KIOSK: &str = "K1001";
+pub const DEMO_HOLDER: (&str, &str) = ("holder1", "Holder@2026");
+/// The demo kiosk's opening balance, paise.
+pub const DEMO_OPENING: i64 = 50_000_00;
+
+fn other(msg: impl Into<String>) -> io::Error {
+    io::Error::other(msg.into())
+}
+
+/// The `kiosk-server` binary beside this program, built if missing.
+pub fn kiosk_server_exe() -> io::Result<PathBuf> {
+    let here = std::env::current_exe()?;
+    let dir = here.parent().ok_or_else(|| other("no exe dir"))?;
+    let exe = dir.join("kiosk-server");
+    if exe.exists() {
+        return Ok(exe);
+    }
+    let release = dir.file_name().is_some_and(|n| n == "release");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root)
+        .args(["build", "-q", "-p", "server", "--bin", "kiosk-server"]);
+    if release {
+        c.arg("--release");
+    }
+    if !c.status()?.success() {
+        return Err(other("building kiosk-server failed"));
+    }
+    Ok(exe)
+}
+
+/// A `kiosk-server` process on its own SQLite database (demo seed).
+pub struct CentreProcess {
+    child: Child,
+    pub addr: SocketAddr,
+    config: PathBuf,
+    exe: PathBuf,
+}
+
+impl CentreProcess {
+    pub fn start(dir: &Path) -> io::Result<CentreProcess> {
+        let exe = kiosk_server_exe()?;
+        let config = dir.join("kiosk-server.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "listen = \"127.0.0.1:0\"\ndata_dir = {:?}\ndemo_seed = true\n",
+                dir.join("centre").display().to_string()
+            ),
+        )?;
+        let mut child = Command::new(&exe)
+            .arg("--config")
+            .arg(&config)
+            .arg("serve")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()?;
+        // The server prints its address once it listens.
+        let out = child.stdout.take().ok_or_else(|| other("no stdout"))?;
+        let mut lines = BufReader::new(out).lines();
+        let addr = loop {
+            let line = lines
+                .next()
+                .ok_or_else(|| other("kiosk-server exited before listening"))??;
+            if let Some(rest) = line.split("http://").nth(1) {
+                let a = rest.split_whitespace().next().unwrap_or_default();
+                break a
+                    .parse()
+                    .map_err(|_| other(format!("bad address in {line:?}")))?;
+            }
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Ok(CentreProcess {
+            child,
+            addr,
+            config,
+            exe,
+        })
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// `kiosk-server admin …` against the same database.
+    pub fn admin(&self, args: &[&str]) -> io::Result<String> {
+        let out = Command::new(&self.exe)
+            .arg("--config")
+            .arg(&self.config)
+            .arg("admin")
+            .args(args)
+            .output()?;
+        if !out.status.success() {
+            return Err(other(format!(
+                "admin {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+}
+
+impl Drop for CentreProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A new kiosk database for the demo kiosk, registered with the centre.
+pub async fn registered_kiosk(dir: &Path, server_url: &str) -> crate::Result<PathBuf> {
+    crate::keys::join_new_session_keyring();
+    let db = dir.join("kiosk.db");
+    Kiosk::init(
+        &db,
+        &InitParams {
+            kiosk_code: DEMO_KIOSK.into(),
+            device_no: 1,
+            district: "Jaipur".into(),
+            kiosk_name: "Bench kiosk".into(),
+            holder_login: DEMO_HOLDER.0.into(),
+            holder_name: "Demo Holder".into(),
+            cheque_enabled: false,
+        },
+        Arc::new(SystemClock),
+    )?;
+    crate::register::register(&db, server_url, DEMO_HOLDER.0, DEMO_HOLDER.1, "bench").await?;
+    Ok(db)
+}
+
+/// An engine on the kiosk database talking to `url`.
+pub fn engine(db: &Path, url: &str, cfg: SyncConfig) -> crate::Result<Engine<HttpTransport>> {
+    let kiosk = Kiosk::open(db, Arc::new(SystemClock))?;
+    let key = Keyring::for_device(kiosk.identity().device_id)?.require()?;
+    Ok(Engine::new(kiosk, HttpTransport::new(url, key)?, Arc::new(SystemClock)).with_config(cfg))
+}
+
+/// `n` counter payments of one small electricity bill each (₹10–₹40, so
+/// the demo wallet covers a thousand). Returns their total.
+pub fn pay_many(db: &Path, n: u64, start: u64) -> crate::Result<Paise> {
+    let mut k = Kiosk::open(db, Arc::new(SystemClock))?;
+    let mut total = 0i64;
+    for i in start..start + n {
+        let amount = 1_000 + (i as i64 * 37 % 3_000);
+        let mut d = k.start_cart();
+        k.add_bill(
+            &mut d,
+            &BillInput {
+                service: "JVVNL-BILL".into(),
+                consumer_no: format!("{:012}", 300_000_000_000u64 + i),
+                amount: Paise::new(amount),
+                consumer_name: None,
+                bill_ref: None,
+            },
+        )?;
+        k.set_contact(&mut d, Some("9876543210"), None)?;
+        k.choose_wallet(&mut d);
+        k.commit_payment(&d, DEMO_HOLDER.0, true)?;
+        total += amount;
+    }
+    Ok(Paise::new(total))
+}
+
+/// Writes the figures to `$BENCH_OUT` (and prints them).
+pub fn write_results(v: &serde_json::Value) -> io::Result<()> {
+    let text = serde_json::to_string_pretty(v).expect("json");
+    println!("{text}");
+    if let Ok(p) = std::env::var("BENCH_OUT") {
+        std::fs::write(p, text + "\n")?;
+    }
+    Ok(())
+}

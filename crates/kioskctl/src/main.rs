@@ -70,6 +70,9 @@ pub enum Command {
     /// Printers this machine can see, and the known printer profiles.
     #[command(subcommand)]
     Printers(print_queue::cli::PrintersCommand),
+    /// Sync with the centre: now, status, watch, register.
+    #[command(subcommand)]
+    Sync(kiosk_sync::cli::SyncCommand),
     // Other areas add their subcommands here, each implemented in its own
     // crate and wired with one line in `run` below, e.g.
     //   Print(print_cli::PrintArgs), Printers(...), Sync(kiosk_sync::cli::Args)
@@ -125,5 +128,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             .map_err(|e| out::cli_err(e.code(), e.to_string())),
         Command::Printers(c) => print_queue::cli::run_printers(ctx.json, c)
             .map_err(|e| out::cli_err(e.code(), e.to_string())),
+        Command::Sync(c) => kiosk_sync::cli::run(c, &ctx.db, ctx.json)
+            .map_err(|e| out::cli_err(e.code_static(), e.to_string())),
     }
 }

@@ -30,6 +30,64 @@ pub struct AppState {
     pub store: Store,
     pub policy: AuthPolicy,
     pub billers: Billers,
+    pub limiter: RateLimiter,
+}
+
+/// Token buckets per caller (device id, token, or login name for logins):
+/// `burst` requests at once, refilled at `per_sec`. A kiosk syncs a few
+/// times a minute; this only stops runaway or hostile clients. Wall time,
+/// not the injected clock: it guards the process, not the books.
+pub struct RateLimiter {
+    per_sec: f64,
+    burst: f64,
+    buckets: std::sync::Mutex<std::collections::HashMap<String, (f64, std::time::Instant)>>,
+}
+
+impl RateLimiter {
+    pub fn new(per_sec: f64, burst: f64) -> RateLimiter {
+        RateLimiter {
+            per_sec,
+            burst,
+            buckets: Default::default(),
+        }
+    }
+    pub fn allow(&self, key: &str) -> bool {
+        let now = std::time::Instant::now();
+        let mut b = self.buckets.lock().unwrap();
+        if b.len() > 200_000 {
+            // Forget idle callers rather than grow without bound.
+            let burst = self.burst;
+            let rate = self.per_sec;
+            b.retain(|_, (t, at)| *t + now.duration_since(*at).as_secs_f64() * rate < burst);
+        }
+        let e = b.entry(key.to_string()).or_insert((self.burst, now));
+        e.0 = (e.0 + now.duration_since(e.1).as_secs_f64() * self.per_sec).min(self.burst);
+        e.1 = now;
+        if e.0 >= 1.0 {
+            e.0 -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+impl Default for RateLimiter {
+    fn default() -> Self {
+        RateLimiter::new(20.0, 120.0)
+    }
+}
+
+fn limit(s: &AppState, key: &str) -> Result<(), ApiErr> {
+    if s.limiter.allow(key) {
+        Ok(())
+    } else {
+        Err(ApiErr::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            codes::RATE_LIMITED,
+            "too many requests; slow down",
+        ))
+    }
 }
 
 pub type Shared = Arc<AppState>;
@@ -215,6 +273,12 @@ async fn authenticate(
     need: Need,
 ) -> R<Caller> {
     let unauth = |code: &str, msg: &str| ApiErr::new(StatusCode::UNAUTHORIZED, code, msg);
+    let key = headers
+        .get(protocol::wire::HEADER_DEVICE)
+        .or_else(|| headers.get(header::AUTHORIZATION))
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("anonymous");
+    limit(s, &key.chars().take(128).collect::<String>())?;
     if let Some(dev) = headers.get(protocol::wire::HEADER_DEVICE) {
         let id = dev
             .to_str()
@@ -526,6 +590,10 @@ async fn openapi_json() -> impl IntoResponse {
     responses((status = 200, body = LoginResponse), (status = 401, body = ApiErrorDoc), (status = 423, body = ApiErrorDoc)))]
 async fn login(State(s): State<Shared>, Body(b): Body) -> R<axum::Json<LoginResponse>> {
     let req: LoginRequest = json(&b)?;
+    limit(
+        &s,
+        &format!("login:{}", req.login.chars().take(128).collect::<String>()),
+    )?;
     if req.login.len() > 128 || req.password.len() > 256 {
         return Err(ApiErr::new(
             StatusCode::UNAUTHORIZED,

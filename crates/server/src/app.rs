@@ -229,6 +229,7 @@ pub async fn build_state(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<
         store: store.clone(),
         policy: cfg.policy(),
         billers,
+        limiter: Default::default(),
     });
     Ok((state, store))
 }

@@ -947,3 +947,36 @@ async fn openapi_describes_every_route_that_answers() {
     assert!(doc["components"]["securitySchemes"]["device"].is_object());
     h.finish().await;
 }
+
+#[tokio::test]
+async fn runaway_callers_are_rate_limited() {
+    let h = H::new(Backend::Sqlite).await;
+    // A server over the same store with a tight limit: 3 at once, then one every 1000 s.
+    let state = std::sync::Arc::new(server::api::AppState {
+        store: h.store.clone(),
+        policy: Default::default(),
+        billers: server::biller::Billers::new(&h.store, &[]),
+        limiter: server::api::RateLimiter::new(0.001, 3.0),
+    });
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", l.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(l, server::api::router(state)).await.unwrap() });
+    let token = h.login("k1001-h", HOLDER_PW).await;
+    let get = |t: String| {
+        let (c, u) = (h.http.clone(), format!("{base}/v1/kiosk"));
+        async move { c.get(u).bearer_auth(t).send().await.unwrap() }
+    };
+    for _ in 0..3 {
+        assert_eq!(get(token.clone()).await.status(), StatusCode::OK);
+    }
+    let r = get(token.clone()).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["code"],
+        codes::RATE_LIMITED
+    );
+    // Another caller has its own bucket.
+    let other = h.login("k1001-o", OPERATOR_PW).await;
+    assert_eq!(get(other).await.status(), StatusCode::OK);
+    h.finish().await;
+}

@@ -82,6 +82,7 @@ impl H {
             store: store.clone(),
             policy: AuthPolicy::default(),
             billers,
+            limiter: server::api::RateLimiter::default(),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

@@ -28,10 +28,10 @@ fn kiosk_with_receipt(db: &std::path::Path) -> String {
     k.import_catalogue_toml(include_str!("../../../data/catalogue.sample.toml"))
         .unwrap();
     k.apply_wallet_snapshot(&WalletSnapshot {
-        balance: Paise::new(10_00_000_00),
+        balance: Paise::new(100_000_000),
         as_of: domain::Clock::now(clock.as_ref()),
         covers_seq: 0,
-        max_pending_amount: Paise::new(5_00_000_00),
+        max_pending_amount: Paise::new(50_000_000),
         max_pending_count: 1000,
         max_age_secs: 365 * 86400,
     })

@@ -44,10 +44,10 @@ fn fixture() -> Fx {
         .unwrap();
     kiosk
         .apply_wallet_snapshot(&WalletSnapshot {
-            balance: Paise::new(10_00_000_00),
+            balance: Paise::new(100_000_000),
             as_of: domain::Clock::now(clock.as_ref()),
             covers_seq: 0,
-            max_pending_amount: Paise::new(5_00_000_00),
+            max_pending_amount: Paise::new(50_000_000),
             max_pending_count: 1000,
             max_age_secs: 365 * 86400,
         })
@@ -66,7 +66,7 @@ fn pay(k: &mut Kiosk, consumer: &str) -> String {
         &BillInput {
             service: "JVVNL-BILL".into(),
             consumer_no: consumer.into(),
-            amount: Paise::new(1_234_50),
+            amount: Paise::new(123_450),
             consumer_name: Some("राम लाल".into()),
             bill_ref: None,
         },

@@ -162,9 +162,10 @@ fn escp(doc: &Document, profile: &Profile) -> Vec<u8> {
             }
         }
     }
-    for _ in 0..profile.paper.tear_off_lines {
-        out.push(b'\n');
-    }
+    out.extend(std::iter::repeat_n(
+        b'\n',
+        profile.paper.tear_off_lines as usize,
+    ));
     // Continuous paper: a form feed without a page length would run a whole
     // (unknown) page out, wasting paper and moving the tear-off position.
     if profile.paper.page_length_lines > 0 {

@@ -324,18 +324,16 @@ impl Profile {
             ));
         }
         // NOTES-printing: on 9-pin ESC/P, ESC t accepts only 0 (italic) and 1.
-        if lang == Language::Escp9 {
-            if let Some(pos) = table_select.windows(2).position(|w| w == [0x1b, b't']) {
-                match table_select.get(pos + 2) {
-                    Some(1) => {}
-                    other => {
-                        return Err(invalid(
-                            "text.table_select",
-                            format!(
-                                "9-pin ESC/P takes ESC t 1 for PC437, not {other:?} (0 is italic)"
-                            ),
-                        ));
-                    }
+        if lang == Language::Escp9
+            && let Some(pos) = table_select.windows(2).position(|w| w == [0x1b, b't'])
+        {
+            match table_select.get(pos + 2) {
+                Some(1) => {}
+                other => {
+                    return Err(invalid(
+                        "text.table_select",
+                        format!("9-pin ESC/P takes ESC t 1 for PC437, not {other:?} (0 is italic)"),
+                    ));
                 }
             }
         }

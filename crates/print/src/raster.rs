@@ -116,8 +116,8 @@ impl Bitmap {
         }
         let (w, h) = (info.width as usize, info.height as usize);
         let mut b = Bitmap::new(w, h);
-        for i in 0..w * h {
-            b.dots[i] = u8::from(buf[i] < 128);
+        for (d, px) in b.dots.iter_mut().zip(&buf[..w * h]) {
+            *d = u8::from(*px < 128);
         }
         Ok(b)
     }

@@ -174,7 +174,7 @@ pub fn parse(bytes: &[u8], lang: Language) -> Result<Vec<(usize, Op)>, StreamErr
                         let n = bytes[i + 1] as usize | (bytes[i + 2] as usize) << 8;
                         need(i + 3, n)?;
                         let data = bytes[i + 3..i + 3 + n].to_vec();
-                        if n % 3 != 0 {
+                        if !n.is_multiple_of(3) {
                             return Err(err(
                                 at,
                                 format!("ESC ( t length {n} is not a multiple of 3"),

@@ -83,7 +83,7 @@ fn main() {
             &BillInput {
                 service: "JVVNL-BILL".into(),
                 consumer_no: format!("{:012}", 210_000_000_000u64 + i as u64),
-                amount: Paise::new(1_234_50 + i as i64),
+                amount: Paise::new(123_450 + i as i64),
                 consumer_name: Some("Suresh Kumar".into()),
                 bill_ref: None,
             },

@@ -555,3 +555,81 @@ fn paper_out_reported_by_the_printer_keeps_the_job_for_later() {
     assert!(got[0].is_empty(), "nothing printed into an empty printer");
     assert_eq!(got[1], payload(&fx.db, &job));
 }
+
+#[test]
+fn after_sync_the_final_receipt_prints_with_the_centres_number() {
+    let mut fx = fixture();
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    drop(l);
+    let printer = tcp_printer(&addr.to_string());
+    let mut d = fx.kiosk.start_cart();
+    fx.kiosk
+        .add_bill(
+            &mut d,
+            &BillInput {
+                service: "JVVNL-BILL".into(),
+                consumer_no: "210412345601".into(),
+                amount: Paise::new(50_000),
+                consumer_name: None,
+                bill_ref: None,
+            },
+        )
+        .unwrap();
+    fx.kiosk
+        .set_contact(&mut d, Some("9876543210"), None)
+        .unwrap();
+    fx.kiosk.choose_wallet(&mut d);
+    let c = fx.kiosk.commit_payment(&d, "holder", false).unwrap();
+    let (w, ev) = Worker::start(&fx.db, fast()).unwrap();
+
+    // The provisional slip at the counter.
+    let got = sink(TcpListener::bind(addr).unwrap());
+    let (slip, kind) =
+        jobs::enqueue_receipt(&mut fx.kiosk, &c.receipt_no, &printer, print::Lang::English)
+            .unwrap();
+    assert_eq!(kind, JobKind::Receipt);
+    w.wake();
+    until_done(&ev, &slip);
+    assert!(text_of(&got.join().unwrap()).contains("PROVISIONAL"));
+
+    // The centre accepts it and gives its number.
+    fx.kiosk
+        .record_outcome(
+            c.outbox_seq,
+            &kiosk_core::Outcome::Accepted {
+                server_txn_id: "TXN77".into(),
+                final_receipt_no: Some("RJ2026112100009999".into()),
+            },
+        )
+        .unwrap();
+    let got = sink(TcpListener::bind(addr).unwrap());
+    let (fin, kind) =
+        jobs::enqueue_receipt(&mut fx.kiosk, &c.receipt_no, &printer, print::Lang::English)
+            .unwrap();
+    assert_eq!(
+        kind,
+        JobKind::Final,
+        "first print of the final receipt is not a duplicate"
+    );
+    w.wake();
+    until_done(&ev, &fin);
+    let text = text_of(&got.join().unwrap());
+    assert!(text.contains("RJ2026112100009999"), "{text}");
+    assert!(!text.contains("PROVISIONAL") && !text.contains("DUPLICATE"));
+
+    // Printing the final receipt again: a duplicate copy of it.
+    let got = sink(TcpListener::bind(addr).unwrap());
+    let (dup, kind) = jobs::enqueue_receipt(
+        &mut fx.kiosk,
+        "RJ2026112100009999",
+        &printer,
+        print::Lang::English,
+    )
+    .unwrap();
+    assert_eq!(kind, JobKind::Duplicate);
+    w.wake();
+    until_done(&ev, &dup);
+    let text = text_of(&got.join().unwrap());
+    assert!(text.contains("RJ2026112100009999") && text.contains("DUPLICATE COPY"));
+}

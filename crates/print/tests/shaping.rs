@@ -63,3 +63,12 @@ fn rendering_is_wrapped_to_the_paper() {
         assert!(l.width <= 400 && l.height == 22 && l.count() > 100);
     }
 }
+
+#[test]
+fn a_word_wider_than_the_paper_is_clipped_not_a_crash() {
+    let d = Devanagari::shared();
+    let word = "अभियांत्रिकीविभागजलदायविभागपानीकाबिलजयपुरविद्युतवितरणनिगम";
+    let lines = d.render_wrapped(word, 18, 160, 72, 120);
+    assert_eq!(lines.len(), 1);
+    assert!(lines[0].width <= 120 && lines[0].count() > 100);
+}

@@ -1,6 +1,74 @@
 //! The central server: the authority for wallets, the catalogue and final
-//! receipts. See `protocol` for the sync wire format and `api` for the HTTP
-//! API; `store` holds the logic over PostgreSQL or SQLite (`db`).
+//! receipts.
+//!
+//! * [`db`]: PostgreSQL (production) and SQLite (zero set-up) behind one
+//!   small interface; migrations in `migrations/server/{postgres,sqlite}/`.
+//! * [`store`]: every read and write, written once over [`db::Db`]; the
+//!   same behaviour suite (`tests/`) runs on both back ends.
+//! * [`sync`]: exactly-once push and pull by cursor (see `protocol` for the
+//!   wire format, signatures and the encoding measurements).
+//! * [`auth`], [`api`]: logins, tokens, devices and the HTTP API, whose
+//!   OpenAPI description is served at `/openapi.json`.
+//! * [`biller`], [`notify`]: bill fetch (built-in demo biller, or a
+//!   department's HTTP API from the config) and SMS / e-mail with retries.
+//!
+//! # Money
+//!
+//! Double-entry ledger, integer paise. A wallet payment of total `T` (bills
+//! `B` by department, citizen charges `C`, commission `K` from the
+//! centre's catalogue) posts: `wallet −T`, `dept:<D> +B_D`,
+//! `centre:fees +(C − K)`, `commission +K`. By cheque, `cheque_clearing`
+//! takes the place of the wallet. A cancellation posts the negation of the
+//! payment's lines; a refill posts `centre:refills −A`, `wallet +A`. Lines
+//! are never updated or deleted. The kiosk's balances on its row are kept in
+//! the same transaction and checked against the lines
+//! ([`store::Store::ledger_check`]; run after every test).
+//!
+//! # Exactly once
+//!
+//! A push is one database transaction holding the kiosk's and the device's
+//! row locks (PostgreSQL `FOR UPDATE`; SQLite `BEGIN IMMEDIATE`). Entries at
+//! or below the device's high-water mark return their recorded outcome
+//! (kept forever, whatever the clock says); the chain is recomputed from the
+//! stored hash and must match every stored entry and the batch's
+//! `last_hash` (else `sync.chain_mismatch` and a tamper alert); a batch
+//! starting past high-water + 1 is `sync.gap`. New entries are decided in
+//! seq order by a pure planner; refusals are recorded as `rejected` and the
+//! high-water mark moves past them. An entry id seen before returns that
+//! entry's outcome (same device) or is refused (`entry.duplicate_id`).
+//!
+//! # HTTP API (v1)
+//!
+//! | endpoint | caller | what |
+//! |---|---|---|
+//! | `POST /v1/auth/login` | anyone | `{login, password}` → `{token, expires_ms, must_change_password, role, kiosk_code}`; 5 failures lock for 15 min |
+//! | `POST /v1/auth/password` | user (even with a first password) | `{old_password, new_password}` → new token; other sessions end |
+//! | `POST /v1/auth/logout` | user | ends this token |
+//! | `GET /v1/kiosk` | user or device | balances, exposure, flags |
+//! | `GET/POST /v1/users`, `POST /v1/users/{login}/active` | holder | operators, first passwords, (de)activation |
+//! | `GET/POST /v1/devices`, `DELETE /v1/devices/{id}` | holder | register `{public_key (base64url ed25519), label}` → `{device_id, device_no, …}`; one device per SSO ID |
+//! | `POST /v1/sync/push`, `POST /v1/sync/pull` | device (signed) | `zstd(postcard)` bodies, see `protocol` |
+//! | `GET /v1/bills?service=&consumer_no=` | user or device | the bill, plus a duplicate warning |
+//! | `GET /v1/duplicates?service=&consumer_no=` | user or device | the last payment in 30 days at any kiosk |
+//! | `GET /v1/ledger?after=&limit=` | user or device | wallet and commission lines |
+//! | `GET /v1/reconcile/txn?receipt_no=\|entry_id=` | user or device | Verify: the recorded outcome |
+//! | `GET /v1/reconcile/day?date=&status=failed\|pending\|accepted\|cancelled` | user or device | a day's transactions (IST) |
+//! | `GET/POST /v1/tickets`, `GET /v1/tickets/{id}` | user or device | helpdesk tickets |
+//! | `GET /healthz`, `GET /openapi.json` | anyone | probe, description |
+//!
+//! Users send `Authorization: Bearer <token>` (15-minute tokens). Devices
+//! send `x-device: <uuid>` and `x-sig: <base64url ed25519>` over
+//! `"KSIG1" 0 ‖ device id ‖ METHOD 0 ‖ path-and-query 0 ‖ body`. Errors are
+//! JSON `{code, message, expected_seq?}`: `auth.missing`, `auth.bad_token`,
+//! `auth.token_expired`, `auth.bad_signature`, `auth.unknown_device`,
+//! `auth.device_deregistered`, `auth.forbidden` (role), `auth.wrong_kiosk`,
+//! `auth.password_change_required`, `auth.locked`, `auth.inactive`,
+//! `auth.bad_credentials`, `device.bound_elsewhere`, `device.bad_key`,
+//! `sync.gap`, `sync.chain_mismatch`, `sync.batch_empty`,
+//! `sync.batch_too_large`, `protocol.too_large`, `protocol.malformed`,
+//! `protocol.unsupported_version`, `request.invalid`, `request.rate_limited`,
+//! `not_found`, `bill.unknown`, `biller.unavailable`, `internal`.
+//! Per-entry rejections (inside outcomes): see `protocol::codes`.
 
 pub mod api;
 pub mod app;

@@ -2,7 +2,7 @@
 //!
 //! A push is applied in one database transaction holding the kiosk's and
 //! the device's row locks: replayed seqs get their recorded outcome, new
-//! ones are decided in seq order by [`plan`] (pure: no I/O) over a context
+//! ones are decided in seq order by `plan` (pure: no I/O) over a context
 //! loaded up front, then written in a few multi-row statements.
 
 use crate::db::{DbError, Dialect, SqlTx, V};

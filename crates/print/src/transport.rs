@@ -200,7 +200,9 @@ pub fn send(target: &Target, bytes: &[u8], chunk: usize) -> Result<Sent> {
             s.shutdown(std::net::Shutdown::Write).ok();
             Ok(sent)
         }
-        Target::Serial { path, settings } => send_serial(path, settings, bytes, chunk, target),
+        Target::Serial { path, settings } => {
+            send_serial(path, settings, bytes, chunk, target, false)
+        }
         Target::Spooler { queue } => send_spooler(queue, bytes, target),
     }
 }
@@ -301,6 +303,7 @@ fn send_serial(
     bytes: &[u8],
     chunk: usize,
     target: &Target,
+    ask_status: bool,
 ) -> Result<Sent> {
     use serialport::{DataBits, FlowControl as F, Parity as P, StopBits};
     let flow = match s.flow_control {
@@ -332,6 +335,20 @@ fn send_serial(
             target: target.describe(),
             reason: e.to_string(),
         })?;
+    if ask_status {
+        port.write_all(&DLE_EOT_PAPER)
+            .and_then(|_| port.flush())
+            .map_err(|e| PrintError::PrinterOffline {
+                target: target.describe(),
+                reason: e.to_string(),
+            })?;
+        port.set_timeout(STATUS_WAIT).ok();
+        let mut b = [0u8; 1];
+        if let Ok(1) = port.read(&mut b) {
+            check_paper(b[0], target)?;
+        }
+        port.set_timeout(Duration::from_secs(20)).ok();
+    }
     let mut written = 0;
     for c in bytes.chunks(chunk) {
         if s.flow_control == FlowControl::Dtr {
@@ -438,6 +455,9 @@ pub fn send_job(target: &Target, bytes: &[u8], profile: &Profile) -> Result<Sent
             let sent = write_chunks(&mut s, bytes, chunk, target)?;
             s.shutdown(std::net::Shutdown::Write).ok();
             Ok(sent)
+        }
+        Target::Serial { path, settings } => {
+            send_serial(path, settings, bytes, chunk, target, true)
         }
         _ => send(target, bytes, chunk),
     }

@@ -283,3 +283,38 @@ fn escpos_printer_reporting_paper_out_is_not_printed_into() {
     print::transport::send_job(&Target::Tcp { addr }, &job, &p).unwrap();
     assert_eq!(h.join().unwrap(), job);
 }
+
+#[test]
+fn serial_escpos_printer_is_asked_for_paper_first() {
+    use serialport::SerialPort;
+    let p = print::Profile::builtin_by_id("escpos-impact-tmu220").unwrap();
+    let job = print::encode::encode(&print::receipt::test_page(&p), &p).unwrap();
+    for (status, prints) in [(0x12u8 | 0x60, false), (0x12, true)] {
+        let (mut master, slave) = serialport::TTYPort::pair().unwrap();
+        let path = slave.name().unwrap();
+        master
+            .set_timeout(std::time::Duration::from_secs(10))
+            .unwrap();
+        let n = job.len();
+        let printer = std::thread::spawn(move || {
+            let mut q = [0u8; 3];
+            master.read_exact(&mut q).unwrap();
+            assert_eq!(q, print::transport::DLE_EOT_PAPER);
+            std::io::Write::write_all(&mut master, &[status]).unwrap();
+            let mut got = vec![0u8; if prints { n } else { 0 }];
+            master.read_exact(&mut got).unwrap();
+            (got, master)
+        });
+        let target = Target::parse(&format!("serial:{path}?flow=none"), Some(&p)).unwrap();
+        let r = print::transport::send_job(&target, &job, &p);
+        let (got, master) = printer.join().unwrap();
+        drop(master);
+        if prints {
+            r.unwrap();
+            assert_eq!(got, job);
+        } else {
+            assert_eq!(r.unwrap_err().code(), "print.paper_out");
+        }
+        drop(slave);
+    }
+}

@@ -13,7 +13,7 @@
 //! After the run the network heals and the queue must drain without any
 //! new write, then the money invariants are checked against both databases.
 //!
-//! `SIM_SEEDS=N` seeds (default 200; 10,000 with `SOAK=1`), `SIM_SEED=S`
+//! `SIM_SEEDS=N` seeds (default 240; 10,000 with `SOAK=1`), `SIM_SEED=S`
 //! replays one seed exactly. A failure prints its seed.
 
 use std::path::{Path, PathBuf};
@@ -631,14 +631,24 @@ fn seeds() -> Vec<u64> {
     (1..=n).collect()
 }
 
-#[test]
-fn money_survives_a_hostile_network_and_crashes() {
+/// The seeds are split over six test functions so a soak run spreads over
+/// the cores and no single test runs for long; each shard takes the seeds
+/// `seed % 6 == shard`.
+const SHARDS: u64 = 6;
+
+fn run_shard(shard: u64) {
+    let seeds: Vec<u64> = seeds()
+        .into_iter()
+        .filter(|s| s % SHARDS == shard)
+        .collect();
+    if seeds.is_empty() {
+        return;
+    }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     let mut total = RunStats::default();
-    let seeds = seeds();
     for &seed in &seeds {
         let r =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rt.block_on(run_seed(seed))));
@@ -660,7 +670,7 @@ fn money_survives_a_hostile_network_and_crashes() {
         }
     }
     eprintln!(
-        "{} seeds: {} payments ({} accepted, {} rejected), {} kiosk crashes, {} centre restarts, {} pushes delivered",
+        "shard {shard}: {} seeds: {} payments ({} accepted, {} rejected), {} kiosk crashes, {} centre restarts, {} pushes delivered",
         seeds.len(),
         total.payments,
         total.accepted,
@@ -672,4 +682,52 @@ fn money_survives_a_hostile_network_and_crashes() {
     assert!(total.payments > 0);
     // Every payment the counter took was answered one way or the other.
     assert_eq!(total.accepted + total.rejected, total.payments);
+}
+
+#[test]
+fn money_survives_a_hostile_network_and_crashes_shard_0() {
+    run_shard(0);
+}
+#[test]
+fn money_survives_a_hostile_network_and_crashes_shard_1() {
+    run_shard(1);
+}
+#[test]
+fn money_survives_a_hostile_network_and_crashes_shard_2() {
+    run_shard(2);
+}
+#[test]
+fn money_survives_a_hostile_network_and_crashes_shard_3() {
+    run_shard(3);
+}
+#[test]
+fn money_survives_a_hostile_network_and_crashes_shard_4() {
+    run_shard(4);
+}
+#[test]
+fn money_survives_a_hostile_network_and_crashes_shard_5() {
+    run_shard(5);
+}
+
+#[test]
+fn a_seed_replays_exactly() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    for seed in [3, 17] {
+        let a = rt.block_on(run_seed(seed));
+        let b = rt.block_on(run_seed(seed));
+        let key = |s: &RunStats| {
+            (
+                s.payments,
+                s.accepted,
+                s.rejected,
+                s.crashes,
+                s.restarts,
+                s.deliveries,
+            )
+        };
+        assert_eq!(key(&a), key(&b), "seed {seed} ran differently twice");
+    }
 }

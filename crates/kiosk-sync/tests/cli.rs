@@ -1,0 +1,94 @@
+//! The sync commands as real processes: single flight across processes,
+//! status from another process, a first sync that brings the catalogue.
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+use kiosk_sync::lock::SyncLock;
+
+fn kiosk_sync(db: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_kiosk-sync"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_sync_per_database_across_processes_and_status_from_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let centre = start_centre(dir.path()).await;
+    let db = registered_kiosk(dir.path(), &centre.url()).await;
+    let db2 = db.clone();
+    let out = tokio::task::spawn_blocking(move || kiosk_sync(&db2, &["now"]))
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    pay_many(&db, 3, 0);
+
+    // Another process (here: this test) holds the sync lock.
+    let held = SyncLock::try_acquire(&db).unwrap();
+    let db2 = db.clone();
+    let out = tokio::task::spawn_blocking(move || kiosk_sync(&db2, &["now"]))
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("sync.locked"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Status needs no lock and sees the queue.
+    let db2 = db.clone();
+    let out = tokio::task::spawn_blocking(move || kiosk_sync(&db2, &["--json", "status"]))
+        .await
+        .unwrap();
+    assert!(out.status.success());
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(s["queue_len"], 3);
+    assert!(
+        s["last_pull_at"].is_string(),
+        "status written by the earlier run: {s}"
+    );
+    drop(held);
+
+    let db2 = db.clone();
+    let out = tokio::task::spawn_blocking(move || kiosk_sync(&db2, &["--json", "now"]))
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(s["queue_len"], 0);
+    assert_eq!(s["online"], true);
+    // The private key is in no file beside the database.
+    let kiosk = kiosk_core::Kiosk::open(&db, std::sync::Arc::new(domain::SystemClock)).unwrap();
+    let key = kiosk_sync::keys::Keyring::for_device(kiosk.identity().device_id)
+        .unwrap()
+        .require()
+        .unwrap();
+    let secret = key.signing_key().to_bytes();
+    let hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap_or_default();
+        assert!(
+            !bytes.windows(32).any(|w| w == secret),
+            "raw private key found on disk"
+        );
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(&hex),
+            "hex private key found on disk"
+        );
+    }
+    assert_ledgers_agree(&db, &centre.store, OPENING).await;
+}

@@ -76,6 +76,7 @@ pub struct Keyring {
 
 impl Keyring {
     pub fn for_device(device_id: Uuid) -> Result<Keyring> {
+        join_named_session_keyring_if_none();
         let entry =
             keyring::Entry::new(KEYRING_SERVICE, &device_id.to_string()).map_err(keyring_err)?;
         Ok(Keyring { device_id, entry })
@@ -158,5 +159,45 @@ pub fn join_new_session_keyring() {
             KEYCTL_JOIN_SESSION_KEYRING,
             std::ptr::null::<libc::c_char>(),
         );
+    }
+}
+
+/// On Linux a process started outside a login session (a service, a
+/// container, CI) has no session keyring, and the kernel falls back to a
+/// per-user one in which stored keys cannot be found again. Such a process
+/// joins the named session keyring `emitra-kiosk` instead, which every
+/// kiosk process of the same user shares (the kernel keyring lasts until
+/// reboot; see the crate docs). A process with a session keyring of its
+/// own (a desktop login, a test that made one) keeps it.
+pub fn join_named_session_keyring_if_none() {
+    #[cfg(target_os = "linux")]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| unsafe {
+            const KEYCTL_GET_KEYRING_ID: libc::c_long = 0;
+            const KEYCTL_JOIN_SESSION_KEYRING: libc::c_long = 1;
+            const KEY_SPEC_SESSION_KEYRING: libc::c_long = -3;
+            const KEY_SPEC_USER_SESSION_KEYRING: libc::c_long = -5;
+            // SAFETY: keyctl(2) with integer arguments and a NUL-terminated name.
+            let session = libc::syscall(
+                libc::SYS_keyctl,
+                KEYCTL_GET_KEYRING_ID,
+                KEY_SPEC_SESSION_KEYRING,
+                0 as libc::c_long,
+            );
+            let user_session = libc::syscall(
+                libc::SYS_keyctl,
+                KEYCTL_GET_KEYRING_ID,
+                KEY_SPEC_USER_SESSION_KEYRING,
+                0 as libc::c_long,
+            );
+            if session < 0 || session == user_session {
+                libc::syscall(
+                    libc::SYS_keyctl,
+                    KEYCTL_JOIN_SESSION_KEYRING,
+                    c"emitra-kiosk".as_ptr(),
+                );
+            }
+        });
     }
 }

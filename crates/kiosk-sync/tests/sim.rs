@@ -631,10 +631,10 @@ fn seeds() -> Vec<u64> {
     (1..=n).collect()
 }
 
-/// The seeds are split over six test functions so a soak run spreads over
+/// The seeds are split over twelve test functions so a soak run spreads over
 /// the cores and no single test runs for long; each shard takes the seeds
-/// `seed % 6 == shard`.
-const SHARDS: u64 = 6;
+/// `seed % 12 == shard`.
+const SHARDS: u64 = 12;
 
 fn run_shard(shard: u64) {
     let seeds: Vec<u64> = seeds()
@@ -684,30 +684,31 @@ fn run_shard(shard: u64) {
     assert_eq!(total.accepted + total.rejected, total.payments);
 }
 
-#[test]
-fn money_survives_a_hostile_network_and_crashes_shard_0() {
-    run_shard(0);
+macro_rules! shards {
+    ($($name:ident = $n:expr),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                run_shard($n);
+            }
+        )*
+    };
 }
-#[test]
-fn money_survives_a_hostile_network_and_crashes_shard_1() {
-    run_shard(1);
-}
-#[test]
-fn money_survives_a_hostile_network_and_crashes_shard_2() {
-    run_shard(2);
-}
-#[test]
-fn money_survives_a_hostile_network_and_crashes_shard_3() {
-    run_shard(3);
-}
-#[test]
-fn money_survives_a_hostile_network_and_crashes_shard_4() {
-    run_shard(4);
-}
-#[test]
-fn money_survives_a_hostile_network_and_crashes_shard_5() {
-    run_shard(5);
-}
+
+shards!(
+    money_path_shard_00 = 0,
+    money_path_shard_01 = 1,
+    money_path_shard_02 = 2,
+    money_path_shard_03 = 3,
+    money_path_shard_04 = 4,
+    money_path_shard_05 = 5,
+    money_path_shard_06 = 6,
+    money_path_shard_07 = 7,
+    money_path_shard_08 = 8,
+    money_path_shard_09 = 9,
+    money_path_shard_10 = 10,
+    money_path_shard_11 = 11,
+);
 
 #[test]
 fn a_seed_replays_exactly() {

@@ -471,3 +471,63 @@ async fn bytes_on_the_wire_per_transaction() {
     assert!(per_txn <= 100.0, "{per_txn} bytes per transaction");
     h.finish().await;
 }
+
+both!(
+    one_bill_paid_at_two_kiosks_at_once_is_taken_once,
+    |h: H| async move {
+        h.add_kiosk("K2002").await;
+        let mut a = h.register("k1001-h", 1).await;
+        let mut b = h.register("k2002-h", 2).await;
+        let cat = h.catalogue.clone();
+        let bills: Vec<_> = (0..10)
+            .map(|i| server::store::Bill {
+                service_code: "JVVNL-BILL".into(),
+                consumer_no: format!("2100000005{i:02}"),
+                bill_ref: format!("R{i}"),
+                consumer_name: "X".into(),
+                amount: 100_00,
+                due_date: "2026-12-01".into(),
+                paid: false,
+            })
+            .collect();
+        h.store.upsert_bills(&bills).await.unwrap();
+        // Both kiosks take the same ten bills offline, in opposite orders.
+        let keys: Vec<(String, String)> = (0..10)
+            .map(|i| (format!("2100000005{i:02}"), format!("R{i}")))
+            .collect();
+        for i in 0..10 {
+            let (c, r) = &keys[i];
+            a.pay(
+                &cat,
+                &[Line {
+                    bill_ref: Some(r),
+                    ..line("JVVNL-BILL", c, 100_00)
+                }],
+            );
+            let (c, r) = &keys[9 - i];
+            b.pay(
+                &cat,
+                &[Line {
+                    bill_ref: Some(r),
+                    ..line("JVVNL-BILL", c, 100_00)
+                }],
+            );
+        }
+        let (c1, c2) = (reqwest::Client::new(), reqwest::Client::new());
+        let (qa, qb) = (a.rest(0), b.rest(0));
+        let (ra, rb) = tokio::join!(h.push_with(&c1, &a, &qa), h.push_with(&c2, &b, &qb));
+        let (ra, rb) = (ra.unwrap(), rb.unwrap());
+        let ok = |r: &protocol::PushResponse| {
+            r.outcomes
+                .iter()
+                .filter(|o| matches!(o.outcome, Outcome::Accepted { .. }))
+                .count()
+        };
+        let paid_twice = |r: &protocol::PushResponse| {
+            r.outcomes.iter().filter(|o| matches!(&o.outcome, Outcome::Rejected { code, .. } if code == codes::BILL_ALREADY_PAID)).count()
+        };
+        assert_eq!(ok(&ra) + ok(&rb), 10, "each bill taken exactly once");
+        assert_eq!(paid_twice(&ra) + paid_twice(&rb), 10);
+        h.finish().await;
+    }
+);

@@ -192,3 +192,23 @@ fn serve_with_no_configuration_runs_the_demo() {
     assert!(resp.contains("\"kiosk_code\":\"K1001\""), "{resp}");
     assert!(dir.path().join(".demo/server/server.db").exists());
 }
+
+#[test]
+fn refuses_a_schema_newer_than_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let db = format!("sqlite:{}", path.display());
+    assert!(run(&db, &["migrate"]).0);
+    // Migrating twice is a no-op.
+    assert!(run(&db, &["migrate"]).0);
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute(
+        "INSERT INTO schema_migrations VALUES (99, 'future.sql', 0)",
+        [],
+    )
+    .unwrap();
+    drop(c);
+    let (ok, out) = run(&db, &["migrate"]);
+    assert!(!ok);
+    assert!(out.contains("newer"), "{out}");
+}

@@ -97,6 +97,9 @@ pub struct BatchSizer {
     rate: Option<f64>,
     /// Smoothed compressed bytes per entry.
     per_entry: f64,
+    /// Ceiling after the centre refused a body as too large; doubles back
+    /// towards `max` with each success.
+    cap: usize,
 }
 
 impl BatchSizer {
@@ -108,11 +111,16 @@ impl BatchSizer {
             max,
             rate: None,
             per_entry: 80.0,
+            cap: max,
         }
     }
 
     /// Entries for the next push.
     pub fn next_size(&self) -> usize {
+        self.unclamped().min(self.cap).max(1)
+    }
+
+    fn unclamped(&self) -> usize {
         match self.rate {
             // First request on an unknown link: a size that takes a few
             // seconds even at 20 kbps.
@@ -138,6 +146,17 @@ impl BatchSizer {
         });
         let per = bytes as f64 / entries as f64;
         self.per_entry = 0.7 * self.per_entry + 0.3 * per;
+    }
+
+    /// The centre refused a batch of `sent` entries as too large: halve it,
+    /// down to one entry, so an oversized batch never blocks the queue.
+    pub fn too_large(&mut self, sent: usize) {
+        self.cap = (sent / 2).max(1);
+    }
+
+    /// A push went through: let a lowered ceiling grow back.
+    pub fn succeeded(&mut self) {
+        self.cap = self.cap.saturating_mul(2).min(self.max);
     }
 
     /// A push cut by the link: the link is worse than we thought.
@@ -225,5 +244,14 @@ mod tests {
         assert_eq!(slow.next_size(), 10);
         slow.observe_failure();
         assert_eq!(slow.next_size(), 10);
+        // Too large: halve down to one, then grow back on success.
+        let mut s = BatchSizer::new(Duration::from_secs(5), 10, 500);
+        s.too_large(50);
+        assert_eq!(s.next_size(), 25);
+        s.too_large(1);
+        assert_eq!(s.next_size(), 1);
+        s.succeeded();
+        s.succeeded();
+        assert_eq!(s.next_size(), 4);
     }
 }

@@ -197,19 +197,32 @@ impl<T: Transport> Engine<T> {
     pub async fn push_all(&mut self) -> Result<PushReport> {
         let mut report = PushReport::default();
         let mut start_override: Option<u64> = None;
+        let mut gap_retried = false;
         loop {
+            let want = self.sizer.next_size();
             match self.push_batch(start_override.take(), &mut report).await {
                 Ok(true) => continue,
                 Ok(false) => return Ok(report),
+                // A body the centre will not take (HTTP 413): smaller batches,
+                // down to one entry, which always fits. Never a wedge.
+                Err(SyncError::Server { status, code, .. })
+                    if (status == 413
+                        || code == codes::TOO_LARGE
+                        || code == codes::BATCH_TOO_LARGE)
+                        && want > 1 =>
+                {
+                    self.sizer.too_large(want);
+                }
                 // The centre is behind us (restored from a backup): resend
-                // from where it stands; the outbox keeps every entry.
+                // from where it stands, once; the outbox keeps every entry.
                 Err(SyncError::Server {
                     code,
                     expected_seq: Some(exp),
                     ..
-                }) if code == codes::GAP && start_override.is_none() && exp >= 1 => {
+                }) if code == codes::GAP && exp >= 1 => {
                     let first_unsent = self.kiosk.queue_stats()?.first_unsent_seq;
-                    if first_unsent.is_some_and(|f| exp < f) {
+                    if !gap_retried && first_unsent.is_some_and(|f| exp < f) {
+                        gap_retried = true;
                         start_override = Some(exp);
                         continue;
                     }
@@ -324,6 +337,7 @@ impl<T: Transport> Engine<T> {
         let (sent1, recv1) = self.transport.bytes();
         self.sizer
             .observe(((sent1 - sent0) + (recv1 - recv0)) as usize, n, elapsed);
+        self.sizer.succeeded();
         report.batches += 1;
         report.last_seq = Some(from + n as u64 - 1);
         let now = self.clock.now();

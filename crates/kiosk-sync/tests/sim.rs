@@ -4,7 +4,8 @@
 //! central store (SQLite) run in one thread on a fake clock. Between them
 //! a simulated network drops requests, drops answers (the centre committed,
 //! the kiosk never heard), duplicates requests, delivers stale copies late
-//! (reordering), and goes down for minutes. Crash points: the kiosk's sync
+//! (reordering), refuses oversized bodies (HTTP 413) on some seeds, and
+//! goes down for minutes. Crash points: the kiosk's sync
 //! process dies after the centre committed and before the ack is stored,
 //! or at rest (its connection is dropped and the database reopened); the
 //! centre restarts (its store is reopened from the file). Meanwhile a
@@ -50,6 +51,8 @@ struct Net {
     crashed: bool,
     /// Pushes the centre saw (including duplicates and late copies).
     deliveries: u64,
+    /// A middlebox that refuses bodies of more entries than this (HTTP 413).
+    max_body_entries: Option<usize>,
 }
 
 #[derive(Clone)]
@@ -134,6 +137,15 @@ impl Transport for SimTransport {
             if this.roll(p.0) {
                 this.tick(8_000);
                 return Err(SyncError::Offline("request lost".into()));
+            }
+            let limit = this.net.lock().unwrap().max_body_entries;
+            if limit.is_some_and(|max| req.entries.len() > max) {
+                return Err(SyncError::Server {
+                    status: 413,
+                    code: protocol::codes::TOO_LARGE.into(),
+                    message: "body too large".into(),
+                    expected_seq: None,
+                });
             }
             this.net.lock().unwrap().deliveries += 1;
             let first = centre
@@ -324,6 +336,7 @@ async fn world(seed: u64) -> World {
         })
         .unwrap();
     let mut rng = SplitMix(seed ^ 0xA5A5_5A5A_1234_5678);
+    let body_limit = (rng.unit() < 0.2).then(|| 1 + (rng.next_u64() % 8) as usize);
     let mut p = |max: f64| rng.unit() * max;
     let net = Net {
         rng: SplitMix(seed),
@@ -332,6 +345,7 @@ async fn world(seed: u64) -> World {
         p_dup: p(0.2),
         p_late: p(0.2),
         p_crash_after_commit: p(0.1),
+        max_body_entries: body_limit,
         ..Net::default()
     };
     World {

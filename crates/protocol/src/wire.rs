@@ -130,6 +130,11 @@ pub struct Cursor {
     pub outcomes_after: u64,
     /// Last notice id the device has seen.
     pub notices_after: i64,
+    /// Last settlement the device has seen: `pending` entries the department
+    /// later confirmed or refused come back once more with their final
+    /// outcome, whatever `outcomes_after` says.
+    #[serde(default)]
+    pub settled_after: i64,
 }
 
 /// `POST /v1/sync/pull`.

@@ -41,6 +41,10 @@ pub struct Config {
     pub billers: Vec<HttpBillerConfig>,
     #[serde(default = "default_notify_secs")]
     pub notify_every_secs: u64,
+    /// Services whose department confirms payments later: their payments are
+    /// held (`pending`) until `kiosk-server admin settle`.
+    #[serde(default)]
+    pub confirm_later: Vec<String>,
 }
 
 fn default_listen() -> String {
@@ -209,7 +213,7 @@ pub async fn seed_demo(store: &Store, catalogue: &Catalogue) -> anyhow::Result<b
 
 pub async fn build_state(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<(Shared, Store)> {
     let db = open_db(&cfg.database_url(), cfg.pool_size).await?;
-    let store = Store::new(db, clock);
+    let store = Store::new(db, clock).with_confirm_later(cfg.confirm_later.clone());
     let catalogue = match &cfg.catalogue {
         Some(p) => Catalogue::from_toml(&std::fs::read_to_string(p)?)?,
         None => Catalogue::from_toml(sample_catalogue_text())?,

@@ -118,6 +118,16 @@ enum Admin {
     },
     /// Tamper alerts raised by hash-chain mismatches.
     Alerts,
+    /// The department's answer on a held (pending) payment.
+    Settle {
+        #[arg(long)]
+        txn: i64,
+        /// Confirm it (final receipt); without this flag it is refused and reversed.
+        #[arg(long)]
+        confirm: bool,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
 }
 
 #[tokio::main]
@@ -327,6 +337,14 @@ async fn admin(store: &Store, a: Admin) -> anyhow::Result<()> {
                     );
                 }
             }
+        }
+        Admin::Settle {
+            txn,
+            confirm,
+            reason,
+        } => {
+            let o = store.settle(txn, confirm, &reason).await?;
+            println!("txn {txn}: {o:?}");
         }
         Admin::Alerts => {
             for (dev, seq, detail, at) in store.tamper_alerts().await? {

@@ -270,6 +270,8 @@ pub mod accounts {
     pub fn department(code: &str) -> String {
         format!("dept:{code}")
     }
+    /// Payments held until their department confirms them.
+    pub const PENDING: &str = "centre:pending";
     /// Citizen charges in, commission out.
     pub const FEES: &str = "centre:fees";
     /// Money received from banks for wallet refills.
@@ -296,6 +298,9 @@ pub struct Store {
     pub(crate) db: Arc<dyn Db>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) cat_cache: Arc<std::sync::RwLock<Option<Arc<Catalogue>>>>,
+    /// Services whose department confirms payments later: their payments
+    /// are held (`pending`) until [`Store::settle`].
+    pub(crate) confirm_later: Arc<std::collections::HashSet<String>>,
 }
 
 impl Store {
@@ -304,7 +309,12 @@ impl Store {
             db,
             clock,
             cat_cache: Default::default(),
+            confirm_later: Default::default(),
         }
+    }
+    pub fn with_confirm_later(mut self, services: impl IntoIterator<Item = String>) -> Store {
+        self.confirm_later = Arc::new(services.into_iter().collect());
+        self
     }
     pub fn dialect(&self) -> Dialect {
         self.db.dialect()

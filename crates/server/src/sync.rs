@@ -77,6 +77,7 @@ pub fn receipt_no(txn_id: i64) -> String {
 #[derive(Debug, Clone)]
 pub(crate) struct PaidPayment {
     pub txn_id: i64,
+    pub pending: bool,
     pub receipt_no: String,
     pub cancelled: bool,
     pub lines: Vec<PostLine>,
@@ -98,11 +99,14 @@ pub(crate) struct Ctx<'a> {
     /// Entry ids already recorded: id → (device, outcome).
     pub known_ids: HashMap<Uuid, (Uuid, Outcome)>,
     pub txn_ids: std::vec::IntoIter<i64>,
+    /// Services whose department confirms later.
+    pub confirm_later: &'a HashSet<String>,
 }
 
 #[derive(Debug, Clone)]
 pub(crate) struct NewPayment {
     pub txn_id: i64,
+    pub pending: bool,
     pub p: PaymentPayload,
     pub commission: i64,
 }
@@ -400,6 +404,22 @@ fn plan_payment(ctx: &mut Ctx, e: &Entry) -> (Outcome, Effects) {
     if debit_account == accounts::WALLET {
         ctx.kiosk.wallet_balance = Paise::new(ctx.kiosk.wallet_balance.as_i64() - total.as_i64());
     }
+    // A department that confirms later: the money is held (debited and
+    // parked) until `settle` posts the rest or gives it back.
+    let pending = p
+        .lines
+        .iter()
+        .any(|l| ctx.confirm_later.contains(&l.service_code));
+    if pending {
+        lines = vec![
+            lines[0].clone(),
+            PostLine {
+                account: accounts::PENDING.into(),
+                kiosk: None,
+                amount: total.as_i64(),
+            },
+        ];
+    }
     let mut fx = Effects::default();
     for l in &p.lines {
         ctx.recent
@@ -427,11 +447,15 @@ fn plan_payment(ctx: &mut Ctx, e: &Entry) -> (Outcome, Effects) {
         "e-Mitra: {} received for {} {}{}. Receipt {}. / {} प्राप्त, रसीद {}",
         total, svc_name, first.consumer_no, more, rno, total, rno
     );
-    queue_contact(&mut fx, &p.contact, &format!("e-Mitra receipt {rno}"), &sms);
+    if !pending {
+        // A held payment's citizen hears when the department has confirmed it.
+        queue_contact(&mut fx, &p.contact, &format!("e-Mitra receipt {rno}"), &sms);
+    }
     ctx.payments.insert(
         p.receipt_id,
         PaidPayment {
             txn_id: txn,
+            pending,
             receipt_no: rno.clone(),
             cancelled: false,
             lines: lines.clone(),
@@ -440,12 +464,17 @@ fn plan_payment(ctx: &mut Ctx, e: &Entry) -> (Outcome, Effects) {
             total: total.as_i64(),
         },
     );
-    fx.ledger = Some((txn, "payment".into(), format!("receipt {rno}"), lines));
+    let kind = if pending { "payment_held" } else { "payment" };
+    fx.ledger = Some((txn, kind.into(), format!("receipt {rno}"), lines));
     fx.payment = Some(NewPayment {
         txn_id: txn,
+        pending,
         p,
         commission: commission.as_i64(),
     });
+    if pending {
+        return (Outcome::Pending { txn_id: txn }, fx);
+    }
     (
         Outcome::Accepted {
             txn_id: txn,
@@ -521,6 +550,15 @@ fn plan_cancel(ctx: &mut Ctx, e: &Entry) -> (Outcome, Effects) {
             format!("no payment {} at this kiosk", c.receipt_no),
         );
     };
+    if orig.pending {
+        return reject(
+            "receipt.pending",
+            format!(
+                "receipt {} waits for the department; cancel it once settled",
+                c.receipt_no
+            ),
+        );
+    }
     if orig.cancelled {
         return reject(
             codes::RECEIPT_ALREADY_CANCELLED,
@@ -826,7 +864,15 @@ impl Store {
 
         // Load what planning needs, in a few queries.
         let new_entries: Vec<&Entry> = new.iter().map(|&i| &entries[i]).collect();
-        let mut ctx = load_ctx(tx, &kiosk, catalogue, &new_entries, now).await?;
+        let mut ctx = load_ctx(
+            tx,
+            &kiosk,
+            catalogue,
+            &self.confirm_later,
+            &new_entries,
+            now,
+        )
+        .await?;
         ctx.txn_ids = next_txn_ids(tx, new.len()).await?.into_iter();
         let mut planned = Vec::with_capacity(new.len());
         for &i in &new {
@@ -917,7 +963,7 @@ impl Store {
                 &params![device_id, cursor.outcomes_after, limit],
             )
             .await?;
-        let outcomes = rows
+        let mut outcomes = rows
             .iter()
             .map(|r| {
                 Ok(EntryOutcome {
@@ -926,9 +972,30 @@ impl Store {
                 })
             })
             .collect::<SResult<Vec<_>>>()?;
+        let outcomes_after = outcomes.last().map_or(cursor.outcomes_after, |o| o.seq);
+        // Held entries settled since the device last looked, even below its seq cursor.
+        let settled = tx
+            .query(
+                "SELECT seq, status, code, reason, txn_id, receipt_no, warnings, settled_rev FROM entries
+                 WHERE device_id = $1 AND settled_rev IS NOT NULL AND settled_rev > $2 ORDER BY settled_rev LIMIT $3",
+                &params![device_id, cursor.settled_after, limit],
+            )
+            .await?;
+        let mut settled_after = cursor.settled_after;
+        for r in &settled {
+            settled_after = r.i64(7)?;
+            let seq = r.i64(0)? as u64;
+            if seq <= outcomes_after && !outcomes.iter().any(|o| o.seq == seq) {
+                outcomes.push(EntryOutcome {
+                    seq,
+                    outcome: outcome_from(r, 1)?,
+                });
+            }
+        }
         let notices = notices_after(&mut *tx, kiosk.id, cursor.notices_after, limit).await?;
         let more = ledger.len() as i64 == limit
-            || outcomes.len() as i64 == limit
+            || rows.len() as i64 == limit
+            || settled.len() as i64 == limit
             || notices.len() as i64 == limit;
         let catalogue = catalogue.filter(|c| c.version > cursor.catalogue_version);
         let new_cursor = Cursor {
@@ -936,8 +1003,9 @@ impl Store {
                 .as_ref()
                 .map_or(cursor.catalogue_version, |c| c.version),
             ledger_after: ledger.last().map_or(cursor.ledger_after, |l| l.id),
-            outcomes_after: outcomes.last().map_or(cursor.outcomes_after, |o| o.seq),
+            outcomes_after,
             notices_after: notices.last().map_or(cursor.notices_after, |n| n.id),
+            settled_after,
         };
         Ok(PullResponse {
             version: PROTOCOL_VERSION,
@@ -959,6 +1027,7 @@ async fn load_ctx<'a>(
     tx: &mut dyn SqlTx,
     kiosk: &Kiosk,
     catalogue: &'a Catalogue,
+    confirm_later: &'a HashSet<String>,
     entries: &[&Entry],
     now: i64,
 ) -> SResult<Ctx<'a>> {
@@ -997,6 +1066,7 @@ async fn load_ctx<'a>(
         recent: HashSet::new(),
         known_ids: HashMap::new(),
         txn_ids: Vec::new().into_iter(),
+        confirm_later,
     };
     // Entry ids seen before (any device).
     let ids: Vec<V> = entries.iter().map(|e| V::U(e.id)).collect();
@@ -1089,7 +1159,7 @@ async fn load_ctx<'a>(
         }
         let Some(p) = tx
             .query_opt(
-                "SELECT txn_id, receipt_no, cancel_txn, mobile, email, total FROM payments WHERE kiosk_id = $1 AND receipt_id = $2",
+                "SELECT txn_id, receipt_no, cancel_txn, mobile, email, total, pending FROM payments WHERE kiosk_id = $1 AND receipt_id = $2",
                 &params![kiosk.id, rid],
             )
             .await?
@@ -1116,6 +1186,7 @@ async fn load_ctx<'a>(
             rid,
             PaidPayment {
                 txn_id: txn,
+                pending: p.bool(6)?,
                 receipt_no: p.text(1)?,
                 cancelled: !p.is_null(2),
                 lines,
@@ -1171,7 +1242,7 @@ async fn write_planned(
         .iter()
         .filter_map(|p| p.effects.payment.as_ref().map(|x| (p, x)))
         .collect();
-    const PC: usize = 16;
+    const PC: usize = 17;
     for chunk in pays.chunks(200) {
         let mut vals = Vec::with_capacity(chunk.len() * PC);
         for (pl, np) in chunk {
@@ -1192,12 +1263,13 @@ async fn write_planned(
                 p.contact.email.as_ref().map(|m| m.as_str().to_string()),
                 &p.operator,
                 now,
-                pl.entry.device_time_ms
+                pl.entry.device_time_ms,
+                np.pending
             ]);
         }
         tx.exec(
             &format!(
-                "INSERT INTO payments (txn_id, kiosk_id, device_id, seq, entry_id, receipt_id, local_receipt_no, receipt_no, mode, total, commission, mobile, email, operator, created_ms, device_time_ms) VALUES {}",
+                "INSERT INTO payments (txn_id, kiosk_id, device_id, seq, entry_id, receipt_id, local_receipt_no, receipt_no, mode, total, commission, mobile, email, operator, created_ms, device_time_ms, pending) VALUES {}",
                 value_rows(chunk.len(), PC)
             ),
             &vals,
@@ -1325,4 +1397,180 @@ fn derived_id(base: &Uuid, n: u64) -> Uuid {
     let mut b = [0u8; 16];
     b.copy_from_slice(&d[..16]);
     uuid::Builder::from_custom_bytes(b).into_uuid()
+}
+
+impl Store {
+    /// The department's word on a held (`pending`) payment: confirmed, it
+    /// posts the department, fee and commission lines and gets its final
+    /// receipt; refused, the held money goes back to the kiosk. The entry's
+    /// recorded outcome changes once (to `accepted` or `rejected`
+    /// `department.refused`) and the device's next pull carries it.
+    pub async fn settle(&self, txn_id: i64, confirm: bool, reason: &str) -> SResult<Outcome> {
+        let now = self.now_ms();
+        let reason: String = reason
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(200)
+            .collect();
+        let mut txb = self.db.begin().await?;
+        let tx: &mut dyn SqlTx = &mut *txb;
+        let p = tx
+            .query_opt("SELECT kiosk_id, total, commission, receipt_no, mobile, email, entry_id FROM payments WHERE txn_id = $1", &params![txn_id])
+            .await?
+            .ok_or(StoreError::NotFound("payment"))?;
+        let kiosk = p.uuid(0)?;
+        lock_kiosk(tx, kiosk)
+            .await?
+            .ok_or(StoreError::NotFound("kiosk"))?;
+        // Re-read under the kiosk's lock: two settlements cannot both apply.
+        let still = tx
+            .query_one(
+                "SELECT pending FROM payments WHERE txn_id = $1",
+                &params![txn_id],
+            )
+            .await?
+            .bool(0)?;
+        if !still {
+            return Err(StoreError::Invalid(format!(
+                "payment {txn_id} is not pending"
+            )));
+        }
+        let (total, commission, rno) = (p.i64(1)?, p.i64(2)?, p.text(3)?);
+        let (mobile, email, entry_id) = (p.opt_text(4)?, p.opt_text(5)?, p.uuid(6)?);
+        let rev = match tx.dialect() {
+            Dialect::Postgres => tx
+                .query_one("SELECT nextval('settle_seq')", &[])
+                .await?
+                .i64(0)?,
+            Dialect::Sqlite => tx
+                .query_one(
+                    "UPDATE counters SET value = value + 1 WHERE name = 'settle' RETURNING value",
+                    &[],
+                )
+                .await?
+                .i64(0)?,
+        };
+        let (outcome, lines, kind, text) = if confirm {
+            let mut lines = vec![PostLine {
+                account: accounts::PENDING.into(),
+                kiosk: None,
+                amount: -total,
+            }];
+            let rows = tx
+                .query("SELECT department, bill_amount, charge FROM payment_lines WHERE txn_id = $1 ORDER BY line_no", &params![txn_id])
+                .await?;
+            let mut by_dept: std::collections::BTreeMap<String, i64> = Default::default();
+            let mut charges = 0;
+            for r in &rows {
+                *by_dept.entry(r.text(0)?).or_default() += r.i64(1)?;
+                charges += r.i64(2)?;
+            }
+            for (d, a) in by_dept {
+                lines.push(PostLine {
+                    account: accounts::department(&d),
+                    kiosk: None,
+                    amount: a,
+                });
+            }
+            if charges - commission != 0 {
+                lines.push(PostLine {
+                    account: accounts::FEES.into(),
+                    kiosk: None,
+                    amount: charges - commission,
+                });
+            }
+            if commission > 0 {
+                lines.push(PostLine {
+                    account: accounts::COMMISSION.into(),
+                    kiosk: Some(kiosk),
+                    amount: commission,
+                });
+            }
+            tx.exec(
+                "UPDATE payments SET pending = FALSE WHERE txn_id = $1",
+                &params![txn_id],
+            )
+            .await?;
+            tx.exec(
+                "UPDATE entries SET status = 'accepted', receipt_no = $1, settled_rev = $2 WHERE txn_id = $3 AND status = 'pending'",
+                &params![&rno, rev, txn_id],
+            )
+            .await?;
+            let text = format!(
+                "e-Mitra: {} confirmed by the department. Receipt {rno}. / रसीद {rno}",
+                Paise::new(total)
+            );
+            (
+                Outcome::Accepted {
+                    txn_id,
+                    receipt_no: rno.clone(),
+                    warnings: vec![],
+                },
+                lines,
+                "payment_confirmed",
+                text,
+            )
+        } else {
+            // Give back exactly what was held.
+            let held = tx
+                .query(
+                    "SELECT account, kiosk_id, amount FROM ledger WHERE txn_id = $1",
+                    &params![txn_id],
+                )
+                .await?;
+            let mut lines = Vec::new();
+            for r in &held {
+                lines.push(PostLine {
+                    account: r.text(0)?,
+                    kiosk: r.opt_uuid(1)?,
+                    amount: -r.i64(2)?,
+                });
+            }
+            tx.exec(
+                "UPDATE payments SET pending = FALSE, cancel_txn = $1 WHERE txn_id = $1",
+                &params![txn_id],
+            )
+            .await?;
+            tx.exec(
+                "UPDATE payment_lines SET cancelled = TRUE WHERE txn_id = $1",
+                &params![txn_id],
+            )
+            .await?;
+            tx.exec(
+                "UPDATE bills SET paid_txn = NULL WHERE paid_txn = $1",
+                &params![txn_id],
+            )
+            .await?;
+            tx.exec(
+                "UPDATE entries SET status = 'rejected', code = 'department.refused', reason = $1, settled_rev = $2 WHERE txn_id = $3 AND status = 'pending'",
+                &params![&reason, rev, txn_id],
+            )
+            .await?;
+            let text = format!(
+                "e-Mitra: the department refused the payment of {}; it is reversed. / भुगतान अस्वीकृत",
+                Paise::new(total)
+            );
+            (
+                Outcome::Rejected {
+                    code: "department.refused".into(),
+                    reason: reason.clone(),
+                },
+                lines,
+                "payment_refused",
+                text,
+            )
+        };
+        crate::store::post(tx, txn_id, kind, &format!("receipt {rno}"), now, &lines).await?;
+        for (i, (ch, to)) in [("sms", mobile), ("email", email)].into_iter().enumerate() {
+            if let Some(to) = to {
+                tx.exec(
+                    "INSERT INTO notifications (id, txn_id, channel, recipient, subject, body, status, next_attempt_ms, created_ms) VALUES ($1,$2,$3,$4,$5,$6,'queued',$7,$7)",
+                    &params![derived_id(&entry_id, 1000 + i as u64), txn_id, ch, to, format!("e-Mitra receipt {rno}"), &text, now],
+                )
+                .await?;
+            }
+        }
+        txb.commit().await?;
+        Ok(outcome)
+    }
 }

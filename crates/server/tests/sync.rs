@@ -531,3 +531,110 @@ both!(
         h.finish().await;
     }
 );
+
+// A department that confirms later: held, then confirmed or refused; the
+// device learns the final outcome on its next pull.
+mod held_payments {
+    use super::*;
+
+    async fn run(backend: Backend) {
+        let h = H::with_setup(backend, vec![], vec!["BSNL-LANDLINE".into()]).await;
+        let mut d = h.register("k1001-h", 1).await;
+        let cat = h.catalogue.clone();
+        let w0 = h.wallet(&h.kiosk).await;
+        let (_, p1) = d.pay(&cat, &[line("BSNL-LANDLINE", "01412345678", 589_00)]);
+        d.pay(&cat, &[line("JVVNL-BILL", "210000000001", 100_00)]);
+        d.pay(&cat, &[line("BSNL-LANDLINE", "01412345679", 300_00)]);
+        d.cancel(&p1);
+        let r = h.push(&d, &d.rest(0)).await.unwrap();
+        let t1 = match r.outcomes[0].outcome {
+            Outcome::Pending { txn_id } => txn_id,
+            ref o => panic!("{o:?}"),
+        };
+        accepted(&r.outcomes[1].outcome);
+        let t3 = match r.outcomes[2].outcome {
+            Outcome::Pending { txn_id } => txn_id,
+            ref o => panic!("{o:?}"),
+        };
+        assert_eq!(rejected(&r.outcomes[3].outcome), "receipt.pending");
+        // Held money has left the wallet; no commission yet, no SMS yet.
+        assert_eq!(h.wallet(&h.kiosk).await, w0 - 589_00 - 100_00 - 300_00);
+        assert_eq!(
+            h.store
+                .kiosk(h.kiosk.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .commission_balance
+                .as_i64(),
+            600
+        );
+        assert!(h.store.notifications_for_txn(t1).await.unwrap().is_empty());
+        let c1 = h.pull(&d, Cursor::default(), 100).await.cursor;
+        assert_eq!(c1.outcomes_after, 4);
+
+        let o1 = h.store.settle(t1, true, "").await.unwrap();
+        let (_, rno) = accepted(&o1);
+        assert!(
+            h.store.settle(t1, false, "again").await.is_err(),
+            "settled once only"
+        );
+        let o3 = h
+            .store
+            .settle(t3, false, "consumer number closed")
+            .await
+            .unwrap();
+        assert_eq!(rejected(&o3), "department.refused");
+
+        let p = h.pull(&d, c1, 100).await;
+        let got: Vec<_> = p
+            .outcomes
+            .iter()
+            .map(|o| (o.seq, o.outcome.clone()))
+            .collect();
+        assert_eq!(got, vec![(1, o1.clone()), (3, o3.clone())]);
+        assert!(h.pull(&d, p.cursor, 100).await.outcomes.is_empty());
+        // A replay now says what was finally decided.
+        assert_eq!(
+            h.push(&d, &d.batch(1, 1)).await.unwrap().outcomes[0].outcome,
+            o1
+        );
+        assert_eq!(h.wallet(&h.kiosk).await, w0 - 589_00 - 100_00);
+        assert_eq!(
+            h.store
+                .kiosk(h.kiosk.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .commission_balance
+                .as_i64(),
+            600 + 400
+        );
+        let n = h.store.notifications_for_txn(t1).await.unwrap();
+        assert!(n[0].body.contains(&rno));
+        // Confirmed, it can now be cancelled; everything nets out.
+        d.cancel(&p1);
+        accepted(&h.push(&d, &d.rest(4)).await.unwrap().outcomes[0].outcome);
+        assert_eq!(h.wallet(&h.kiosk).await, w0 - 100_00);
+        assert_eq!(
+            h.store
+                .kiosk(h.kiosk.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .commission_balance
+                .as_i64(),
+            600
+        );
+        h.finish().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        run(Backend::Sqlite).await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        run(Backend::Postgres).await;
+    }
+}

@@ -62,6 +62,7 @@ CREATE TABLE catalogues (
 );
 
 CREATE SEQUENCE txn_seq;
+CREATE SEQUENCE settle_seq;
 
 -- Every outbox entry ever received, with the outcome recorded once, kept forever.
 CREATE TABLE entries (
@@ -79,8 +80,11 @@ CREATE TABLE entries (
     txn_id BIGINT,
     receipt_no TEXT,
     warnings TEXT NOT NULL,
+    -- Set when a pending entry is settled (confirmed or refused by the department).
+    settled_rev BIGINT,
     PRIMARY KEY (device_id, seq)
 );
+CREATE INDEX entries_settled ON entries(device_id, settled_rev) WHERE settled_rev IS NOT NULL;
 CREATE INDEX entries_id ON entries(id);
 CREATE INDEX entries_txn ON entries(txn_id);
 
@@ -101,6 +105,8 @@ CREATE TABLE payments (
     operator TEXT NOT NULL,
     created_ms BIGINT NOT NULL,
     device_time_ms BIGINT NOT NULL,
+    -- Held until the department confirms (outcome `pending`).
+    pending BOOLEAN NOT NULL DEFAULT FALSE,
     cancel_txn BIGINT,
     UNIQUE (kiosk_id, receipt_id)
 );

@@ -57,6 +57,15 @@ impl H {
     }
 
     pub async fn with_billers(backend: Backend, billers: Vec<HttpBillerConfig>) -> H {
+        Self::with_setup(backend, billers, vec![]).await
+    }
+
+    /// `confirm_later`: services whose payments are held until settled.
+    pub async fn with_setup(
+        backend: Backend,
+        billers: Vec<HttpBillerConfig>,
+        confirm_later: Vec<String>,
+    ) -> H {
         let clock = Arc::new(FixedClock::new(start_time()));
         let (db, dir, schema): (Arc<dyn Db>, _, _) = match backend {
             Backend::Sqlite => {
@@ -73,7 +82,7 @@ impl H {
             }
         };
         db.migrate().await.unwrap();
-        let store = Store::new(db, clock.clone());
+        let store = Store::new(db, clock.clone()).with_confirm_later(confirm_later);
         let catalogue = Catalogue::from_toml(server::app::sample_catalogue_text()).unwrap();
         store.save_catalogue(&catalogue).await.unwrap();
         let kiosk = new_kiosk(&store, "K1001", "Jaipur").await;

@@ -167,3 +167,44 @@ async fn a_wrong_key_is_refused_with_a_stable_code() {
         "nothing recorded on a refusal"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_entry_is_pushed_at_once_without_a_nudge() {
+    let dir = tempfile::tempdir().unwrap();
+    let centre = start_centre(dir.path()).await;
+    let db = registered_kiosk(dir.path(), &centre.url()).await;
+    let mut e = engine(&db, &centre.url());
+    e.sync_once().await.unwrap();
+    let mut status = e.status();
+    let handle = e.handle();
+    let runner = tokio::spawn(async move {
+        e.run().await;
+    });
+    // Idle and online; the periodic pull is a minute away.
+    timeout(
+        Duration::from_secs(10),
+        status.wait_for(|s| s.online && s.queue_len == 0),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let before = status.borrow().last_push_at;
+    // The counter writes from its own connection and tells nobody.
+    let written = Instant::now();
+    pay_many(&db, 1, 0);
+    timeout(
+        Duration::from_secs(10),
+        status.wait_for(|s| s.last_push_at != before && s.queue_len == 0),
+    )
+    .await
+    .expect("pushed without a nudge")
+    .unwrap();
+    assert!(
+        written.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        written.elapsed()
+    );
+    handle.stop();
+    runner.await.unwrap();
+    assert_ledgers_agree(&db, &centre.store, OPENING).await;
+}

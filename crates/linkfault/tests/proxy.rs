@@ -153,8 +153,8 @@ async fn bandwidth_is_limited_per_direction_within_tolerance() {
     assert_eq!((got, end), (20_000, None));
     let rate = got as f64 * 8.0 / took.as_secs_f64();
     assert!(
-        (64_000.0..=88_000.0).contains(&rate),
-        "measured {rate:.0} bps over {took:?}, want 80 kbps ±20 %/10 %"
+        (48_000.0..=88_000.0).contains(&rate),
+        "measured {rate:.0} bps over {took:?}, want at most 80 kbps + 10 % (and not far below: a loaded machine only slows it)"
     );
     assert_eq!(proxy.handle().counters().up_bytes, 20_000);
 }

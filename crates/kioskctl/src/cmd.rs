@@ -211,6 +211,21 @@ pub struct PayArgs {
     /// Go ahead although the bill repeats a payment of the last 30 days.
     #[arg(long)]
     pub confirm_duplicate: bool,
+    /// Do not print the receipt (it can be printed later with `print receipt`).
+    #[arg(long)]
+    pub no_print: bool,
+    /// Seconds to wait for the receipt printer; 0 only queues the print.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    pub print_wait: u64,
+}
+
+/// The payment as committed, and what became of its receipt's print
+/// (`null` when no receipt printer is set).
+#[derive(serde::Serialize)]
+struct PayOut<'a> {
+    #[serde(flatten)]
+    committed: &'a kiosk_core::Committed,
+    print: Option<crate::autoprint::PrintOutcome>,
 }
 
 fn parse_bill(s: &str) -> Result<BillInput> {
@@ -288,9 +303,22 @@ pub fn pay(ctx: &Ctx, a: PayArgs) -> Result<()> {
         )?;
     }
     let c = k.commit_payment(&d, &a.operator, a.confirm_duplicate)?;
-    print(ctx.json, &c, || {
+    // From here on the payment stands: printing reports, never fails it.
+    let (printed, in_flight) = crate::autoprint::after_payment(
+        &mut k,
+        &ctx.db,
+        &c.receipt_no,
+        std::time::Duration::from_secs(a.print_wait),
+        a.no_print,
+    );
+    drop(k);
+    let out = PayOut {
+        committed: &c,
+        print: printed,
+    };
+    print(ctx.json, &out, || {
         format!(
-            "receipt {}  {} bill(s)  total {}  ({}{})  PROVISIONAL until synced",
+            "receipt {}  {} bill(s)  total {}  ({}{})  PROVISIONAL until synced\n{}",
             c.receipt_no,
             c.lines,
             c.total,
@@ -299,9 +327,14 @@ pub fn pay(ctx: &Ctx, a: PayArgs) -> Result<()> {
                 ", duplicate confirmed"
             } else {
                 ""
+            },
+            match &out.print {
+                Some(p) => p.human(),
+                None => "no receipt printer set (`kioskctl print use --to URI --profile P`)".into(),
             }
         )
     });
+    in_flight.finish();
     Ok(())
 }
 

@@ -4,6 +4,7 @@
 //! `--json`, `{"error":{"code":..,"message":..}}`), the code being the
 //! stable one from the library that refused.
 
+mod autoprint;
 mod cmd;
 mod out;
 

@@ -21,7 +21,7 @@ pub enum PrintCommand {
     Receipt(ReceiptArgs),
     /// Print the day's transactions report (PDF on a laser profile).
     Report(ReportArgs),
-    /// Put a receipt's failed print back in the queue.
+    /// Print a receipt whose print failed or is waiting in the queue.
     Retry { receipt: String },
     /// Cancel a print job that has not printed.
     Cancel { job: String },

@@ -263,7 +263,9 @@ pub fn cancel(conn: &Connection, now: DateTime<Utc>, id: &str) -> Result<()> {
 }
 
 /// Puts a receipt's newest failed (or cancelled) print back in the queue,
-/// due now. Returns the job id.
+/// due now; a print still queued for a later retry (printer was off) is
+/// made due now too, so "print it later" never needs a second job that
+/// would print twice. Returns the job id.
 pub fn retry_receipt(kiosk: &mut Kiosk, key: &str) -> Result<String> {
     let d = kiosk.receipt(key)?;
     let rid = d.summary.id.clone();
@@ -271,10 +273,10 @@ pub fn retry_receipt(kiosk: &mut Kiosk, key: &str) -> Result<String> {
     kiosk.store_mut().write(|tx| -> Result<String> {
         let id: Option<String> = tx
             .query_row(
-                "SELECT id FROM print_jobs WHERE receipt_id = ?1 AND state IN ('failed', 'cancelled')
-                   AND NOT EXISTS (SELECT 1 FROM print_jobs p WHERE p.receipt_id = ?1
+                "SELECT id FROM print_jobs WHERE receipt_id = ?1 AND state IN ('failed', 'cancelled', 'queued')
+                   AND NOT EXISTS (SELECT 1 FROM print_jobs p WHERE p.receipt_id = ?1 AND p.id <> print_jobs.id
                                    AND p.state IN ('done', 'queued', 'printing') AND p.created_at >= print_jobs.created_at)
-                 ORDER BY created_at DESC LIMIT 1",
+                 ORDER BY created_at DESC, id DESC LIMIT 1",
                 [&rid],
                 |r| r.get(0),
             )

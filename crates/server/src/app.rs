@@ -41,10 +41,20 @@ pub struct Config {
     pub billers: Vec<HttpBillerConfig>,
     #[serde(default = "default_notify_secs")]
     pub notify_every_secs: u64,
+    /// HTTPS (rustls): PEM certificate chain and private key. Without it the
+    /// server speaks plain HTTP (for a TLS-terminating proxy in front, or the demo).
+    #[serde(default)]
+    pub tls: Option<TlsConfig>,
     /// Services whose department confirms payments later: their payments are
     /// held (`pending`) until `kiosk-server admin settle`.
     #[serde(default)]
     pub confirm_later: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TlsConfig {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 fn default_listen() -> String {
@@ -245,8 +255,9 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
     tokio::spawn(notifier.run(std::time::Duration::from_secs(cfg.notify_every_secs.max(1))));
     let listener = tokio::net::TcpListener::bind(&cfg.listen).await?;
     let addr = listener.local_addr()?;
+    let scheme = if cfg.tls.is_some() { "https" } else { "http" };
     println!(
-        "kiosk-server listening on http://{addr}  (database {})",
+        "kiosk-server listening on {scheme}://{addr}  (database {})",
         redact(&cfg.database_url())
     );
     if cfg.demo_seed {
@@ -254,9 +265,16 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
             "demo kiosk {DEMO_KIOSK}: holder {} / {}, operator {} / {}",
             DEMO_HOLDER.0, DEMO_HOLDER.1, DEMO_OPERATOR.0, DEMO_OPERATOR.1
         );
-        println!("OpenAPI: http://{addr}/openapi.json");
+        println!("OpenAPI: {scheme}://{addr}/openapi.json");
     }
-    axum::serve(listener, crate::api::router(state)).await?;
+    let app = crate::api::router(state);
+    match &cfg.tls {
+        Some(t) => {
+            let acceptor = crate::tls::acceptor(&t.cert, &t.key)?;
+            axum::serve(crate::tls::TlsListener::new(listener, acceptor)?, app).await?;
+        }
+        None => axum::serve(listener, app).await?,
+    }
     Ok(())
 }
 

@@ -78,3 +78,4 @@ pub mod db;
 pub mod notify;
 pub mod store;
 pub mod sync;
+pub mod tls;

@@ -271,11 +271,41 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
     match &cfg.tls {
         Some(t) => {
             let acceptor = crate::tls::acceptor(&t.cert, &t.key)?;
-            axum::serve(crate::tls::TlsListener::new(listener, acceptor)?, app).await?;
+            axum::serve(crate::tls::TlsListener::new(listener, acceptor)?, app)
+                .with_graceful_shutdown(stop_signal())
+                .await?;
         }
-        None => axum::serve(listener, app).await?,
+        None => {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(stop_signal())
+                .await?
+        }
     }
     Ok(())
+}
+
+/// Ctrl-C or SIGTERM: stop taking connections, finish the requests in
+/// flight (a push either commits or does not), then exit.
+async fn stop_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("stopping");
 }
 
 /// A database URL without its password, for logs.

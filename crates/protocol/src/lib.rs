@@ -31,6 +31,8 @@
 //! `x-device: <device uuid>` and `x-sig: <base64url(ed25519 signature)>`
 //! (86 characters). The signature is over [`wire::signing_message`]:
 //! `"KSIG1" 0x00 ‖ device_id (16 raw bytes) ‖ METHOD 0x00 ‖ path 0x00 ‖ body`
+//! (the path with its query string exactly as sent, e.g.
+//! `/v1/reconcile/txn?receipt_no=EM0000000042`; the body empty for a GET)
 //! with the device key whose public half was recorded when the device was
 //! registered. A replayed signed push is harmless (pushes are idempotent);
 //! TLS keeps pulls from being read or replayed by others. Never send a push

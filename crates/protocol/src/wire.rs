@@ -334,7 +334,8 @@ pub fn decode_body<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, WireE
 }
 
 /// The bytes a device signs for one request:
-/// `"KSIG1" 0x00 ‖ device_id (16 bytes) ‖ METHOD 0x00 ‖ path 0x00 ‖ body`.
+/// `"KSIG1" 0x00 ‖ device_id (16 bytes) ‖ METHOD 0x00 ‖ path 0x00 ‖ body`,
+/// where `path` carries the query string exactly as sent.
 /// Binding method and path stops a signed pull being replayed as a push;
 /// binding the device id stops one device's body passing as another's.
 pub fn signing_message(device_id: Uuid, method: &str, path: &str, body: &[u8]) -> Vec<u8> {

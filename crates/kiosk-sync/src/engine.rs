@@ -531,6 +531,9 @@ impl<T: Transport> Engine<T> {
             if *stop.borrow() {
                 return;
             }
+            // Taken before the round: an entry written while it runs is
+            // then seen as new below, not lost between the push and the wait.
+            let seen = self.local_version();
             let result = if need_pull || last_pull.elapsed() >= self.cfg.idle_pull {
                 self.sync_once().await.map(|_| {
                     last_pull = Instant::now();
@@ -546,7 +549,6 @@ impl<T: Transport> Engine<T> {
                     self.backoff.reset();
                     // Idle: wait for a nudge, a write by another process, or
                     // the periodic pull.
-                    let seen = self.local_version();
                     let deadline = last_pull + self.cfg.idle_pull;
                     loop {
                         tokio::select! {

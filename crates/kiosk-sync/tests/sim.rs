@@ -9,7 +9,9 @@
 //! process dies after the centre committed and before the ack is stored,
 //! or at rest (its connection is dropped and the database reopened); the
 //! centre restarts (its store is reopened from the file). Meanwhile a
-//! counter keeps taking payments, some of which the centre will reject.
+//! counter keeps taking payments, some of which the centre will reject and
+//! some of which it holds (`pending`) until the department confirms or
+//! refuses them, which a later pull brings back.
 //!
 //! After the run the network heals and the queue must drain without any
 //! new write, then the money invariants are checked against both databases.
@@ -242,7 +244,9 @@ struct World {
 
 async fn open_centre(path: &Path, clock: Arc<FixedClock>) -> Arc<Centre> {
     let db = SqliteDb::open(path).expect("centre db");
-    let c = Centre::new(Arc::new(db), clock);
+    // JdVVNL confirms its payments later: they come back `pending`, then
+    // settled (confirmed or refused) by a later pull.
+    let c = Centre::new(Arc::new(db), clock).with_confirm_later(["JDVVNL-BILL".to_string()]);
     c.migrate().await.expect("migrate");
     Arc::new(c)
 }
@@ -375,10 +379,32 @@ impl World {
     }
 }
 
+/// The department confirms (mostly) or refuses held payments, each with
+/// probability `p`.
+async fn settle(w: &World, rng: &mut SplitMix, p: f64) {
+    let centre = w.centre.lock().unwrap().clone();
+    let held = centre
+        .txns_between(w.centre_kiosk, 0, i64::MAX, Some("pending"))
+        .await
+        .unwrap();
+    for t in held {
+        if rng.unit() < p {
+            let txn = t.txn_id.expect("a held payment has a txn id");
+            centre
+                .settle(txn, rng.unit() < 0.7, "department answer")
+                .await
+                .unwrap();
+        }
+    }
+}
+
 /// A counter payment; `Err` when the counter refuses (exposure, ...), which is fine.
 fn pay(counter: &mut Kiosk, rng: &mut SplitMix, n: u64) -> Result<(), kiosk_core::CoreError> {
-    let svc = if rng.unit() < 0.15 {
+    let r = rng.unit();
+    let svc = if r < 0.15 {
         "AVVNL-BILL"
+    } else if r < 0.25 {
+        "JDVVNL-BILL"
     } else {
         "JVVNL-BILL"
     };
@@ -438,6 +464,8 @@ async fn run_seed(seed: u64) -> RunStats {
         } else if r < 0.94 {
             w.clock
                 .advance(chrono::Duration::minutes(1 + (rng.next_u64() % 10) as i64));
+        } else if r < 0.955 {
+            settle(&w, &mut rng, 0.5).await;
         } else if r < 0.97 {
             let fresh = open_centre(&w.centre_db, w.clock.clone()).await;
             *w.centre.lock().unwrap() = fresh;
@@ -470,8 +498,12 @@ async fn run_seed(seed: u64) -> RunStats {
         rounds += 1;
         let r = e.sync_once().await;
         let q = e.kiosk().queue_stats().unwrap();
-        if r.is_ok() && q.unsent == 0 {
+        if r.is_ok() && q.unsent == 0 && q.pending == 0 {
             break;
+        }
+        // The department answers every held payment in the end.
+        if q.pending > 0 {
+            settle(&w, &mut rng, 1.0).await;
         }
         assert!(
             rounds < 50,
@@ -515,9 +547,19 @@ async fn check_invariants(seed: u64, w: &World, kiosk: &Kiosk) -> (i64, i64) {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();
+    // The centre keeps a payment row for each payment it took, including
+    // held ones the department refused later (reversed in the ledger).
+    let refused: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'payment' AND outcome = 'rejected' AND outcome_code = 'department.refused'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
     assert_eq!(
-        fp["payments"], accepted,
-        "seed {seed}: centre payments vs kiosk accepted payments"
+        fp["payments"],
+        accepted + refused,
+        "seed {seed}: centre payments vs kiosk accepted (and refused after a hold) payments"
     );
     // 3. Outcomes agree: a replay of the whole outbox returns what the kiosk stored.
     let dev = w.device;

@@ -115,6 +115,12 @@ async fn run_async(cmd: SyncCommand, db: &Path, json: bool) -> Result<()> {
                             rep.pull.notices,
                             status.queue_len
                         );
+                        if let Some(v) = rep.pull.catalogue_version {
+                            println!("catalogue version {v} installed");
+                        }
+                        if let Some(b) = rep.pull.wallet_balance {
+                            println!("wallet balance at the centre: {b}");
+                        }
                     }
                     Ok(())
                 }

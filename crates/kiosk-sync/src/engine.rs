@@ -509,6 +509,17 @@ impl<T: Transport> Engine<T> {
         }
     }
 
+    /// Publishes the queue figures only, leaving the link state as it is.
+    pub fn refresh_queue(&mut self) {
+        if let Ok(q) = self.kiosk.queue_stats() {
+            self.status.send_modify(|s| {
+                s.queue_len = q.unsent;
+                s.pending = q.pending;
+                s.oldest_pending_age_secs = q.oldest_unsent_age_secs;
+            });
+        }
+    }
+
     fn local_version(&self) -> (u64, i64) {
         let c = self.kiosk.store().conn();
         let dv: i64 = c
@@ -525,8 +536,9 @@ impl<T: Transport> Engine<T> {
         let wake = self.handle.wake.clone();
         let mut last_pull = Instant::now();
         let mut need_pull = true;
-        // Fresh queue figures before the first request, which may take long.
-        self.publish(None);
+        // Fresh queue figures before the first request, which may take long
+        // (the link state stays unknown until something answers).
+        self.refresh_queue();
         loop {
             if *stop.borrow() {
                 return;

@@ -92,3 +92,54 @@ async fn one_sync_per_database_across_processes_and_status_from_another() {
     }
     assert_ledgers_agree(&db, &centre.store, OPENING).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_drains_new_payments_and_prints_each_status() {
+    use tokio::io::AsyncBufReadExt;
+    let dir = tempfile::tempdir().unwrap();
+    let centre = start_centre(dir.path()).await;
+    let db = registered_kiosk(dir.path(), &centre.url()).await;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_kiosk-sync"))
+        .arg("--db")
+        .arg(&db)
+        .arg("watch")
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    async fn line_with(
+        lines: &mut tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+        want: &str,
+    ) -> String {
+        loop {
+            let l = lines.next_line().await.unwrap().expect("watch ended");
+            if l.contains(want) {
+                return l;
+            }
+        }
+    }
+    let t = std::time::Duration::from_secs(20);
+    // "online" only once the centre has answered: the first sync (with the
+    // catalogue) is done, so the counter can pay.
+    let first = tokio::time::timeout(t, line_with(&mut lines, "online queue 0"))
+        .await
+        .expect("online");
+    pay_many(&db, 4, 0);
+    // Pushed without a nudge: a new line, with more bytes sent, queue empty.
+    let drained = async {
+        loop {
+            let l = line_with(&mut lines, "online queue 0").await;
+            if l != first {
+                return l;
+            }
+        }
+    };
+    tokio::time::timeout(t, drained)
+        .await
+        .expect("drains the new payments");
+    child.start_kill().unwrap();
+    child.wait().await.unwrap();
+    let (entries, accepted) = assert_ledgers_agree(&db, &centre.store, OPENING).await;
+    assert_eq!((entries, accepted), (4, 4));
+}

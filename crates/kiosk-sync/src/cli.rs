@@ -79,7 +79,11 @@ fn server_url(kiosk: &mut Kiosk, given: Option<String>) -> Result<String> {
 fn engine(db: &Path, server: Option<String>) -> Result<Engine<HttpTransport>> {
     let mut kiosk = open(db)?;
     let url = server_url(&mut kiosk, server)?;
-    let key = Keyring::for_device(kiosk.identity().device_id)?.require()?;
+    let ring = Keyring::for_device(kiosk.identity().device_id)?;
+    for w in ring.store().warnings() {
+        eprintln!("warning {}: {}", w.code, w.message);
+    }
+    let key = ring.require()?;
     let transport = HttpTransport::new(&url, key)?;
     let mut e =
         Engine::new(kiosk, transport, Arc::new(SystemClock)).with_crash_plan(CrashPlan::from_env());
@@ -135,6 +139,9 @@ async fn run_async(cmd: SyncCommand, db: &Path, json: bool) -> Result<()> {
             s.queue_len = q.unsent;
             s.pending = q.pending;
             s.oldest_pending_age_secs = q.oldest_unsent_age_secs;
+            // Where the key is kept is decided by this machine now, not by
+            // whichever process last wrote the status file.
+            s.warnings = crate::keys::key_store().warnings();
             if json {
                 println!("{}", serde_json::to_string_pretty(&s).expect("json"));
             } else {
@@ -174,6 +181,9 @@ async fn run_async(cmd: SyncCommand, db: &Path, json: bool) -> Result<()> {
                 "registered device {} (no. {}), public key {}",
                 r.device_id, r.device_no, r.public_key_hex
             );
+            for w in &r.warnings {
+                println!("warning {}: {}", w.code, w.message);
+            }
             Ok(())
         }
     }
@@ -198,4 +208,7 @@ fn print_status(s: &SyncStatus) {
         s.bytes_received,
         err
     );
+    for w in &s.warnings {
+        println!("warning {}: {}", w.code, w.message);
+    }
 }

@@ -1,15 +1,80 @@
 //! The device's ed25519 key, kept in the OS keyring (Windows Credential
-//! Manager, macOS Keychain, the Linux kernel keyring). The private key is
-//! never written to SQLite, config files or logs: only the public half
-//! leaves this module.
+//! Manager, macOS Keychain; on Linux the Secret Service with the kernel
+//! keyring as its cache, or the kernel keyring alone when no Secret Service
+//! answers, see [`key_store`]). The private key is never written to SQLite,
+//! config files or logs: only the public half leaves this module.
 
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use uuid::Uuid;
 
 use crate::error::{Result, SyncError};
+use crate::status::Warning;
 
 /// Keyring service name; the entry's user is the device id.
 pub const KEYRING_SERVICE: &str = "emitra-kiosk-device";
+
+/// Warning code: the key is kept only until the machine restarts.
+pub const NOT_PERSISTENT: &str = "keys.not_persistent";
+
+/// Where this process keeps device keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyStore {
+    /// A store that survives a restart: the Secret Service on Linux (with
+    /// the kernel keyring as a cache), the platform store elsewhere.
+    Persistent,
+    /// Linux with no reachable Secret Service: the kernel keyring only,
+    /// which a restart empties. `reason` is why the Secret Service failed.
+    SessionOnly { reason: String },
+}
+
+impl KeyStore {
+    /// What `sync status` and `sync register` must say about the store.
+    pub fn warnings(&self) -> Vec<Warning> {
+        match self {
+            KeyStore::Persistent => Vec::new(),
+            KeyStore::SessionOnly { reason } => vec![Warning {
+                code: NOT_PERSISTENT.into(),
+                message: format!(
+                    "no Secret Service reachable ({reason}); the device key is kept in the \
+                     kernel keyring only and is lost at restart, after which the kiosk must \
+                     register again"
+                ),
+            }],
+        }
+    }
+}
+
+/// The store this process uses, decided once: on Linux the Secret Service
+/// if it answers on the session bus, else the kernel keyring alone.
+pub fn key_store() -> &'static KeyStore {
+    static STORE: std::sync::OnceLock<KeyStore> = std::sync::OnceLock::new();
+    STORE.get_or_init(probe_store)
+}
+
+#[cfg(target_os = "linux")]
+fn probe_store() -> KeyStore {
+    use keyring::credential::CredentialApi;
+    // A lookup of an entry that never exists: it needs the bus and the
+    // service but no unlocked collection, and reads no secret.
+    let probe = keyring::secret_service::SsCredential::new_with_target(
+        None,
+        KEYRING_SERVICE,
+        "store-probe",
+    );
+    match probe.and_then(|c| c.get_secret()) {
+        Ok(_) | Err(keyring::Error::NoEntry) | Err(keyring::Error::Ambiguous(_)) => {
+            KeyStore::Persistent
+        }
+        Err(e) => KeyStore::SessionOnly {
+            reason: e.to_string(),
+        },
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn probe_store() -> KeyStore {
+    KeyStore::Persistent
+}
 
 /// A signing key that does not print itself.
 pub struct DeviceKey {
@@ -77,9 +142,13 @@ pub struct Keyring {
 impl Keyring {
     pub fn for_device(device_id: Uuid) -> Result<Keyring> {
         join_named_session_keyring_if_none();
-        let entry =
-            keyring::Entry::new(KEYRING_SERVICE, &device_id.to_string()).map_err(keyring_err)?;
+        let entry = entry_for(&device_id.to_string())?;
         Ok(Keyring { device_id, entry })
+    }
+
+    /// Where this handle keeps the key.
+    pub fn store(&self) -> &'static KeyStore {
+        key_store()
     }
 
     /// The stored key, if any.
@@ -137,6 +206,30 @@ impl Keyring {
             Err(e) => Err(keyring_err(e)),
         }
     }
+}
+
+#[cfg(target_os = "linux")]
+fn entry_for(user: &str) -> Result<keyring::Entry> {
+    use keyring::keyutils::KeyutilsCredential;
+    use keyring::keyutils_persistent::KeyutilsPersistentCredential;
+    // Built by hand: keyring 3.6's default builder for the persistent
+    // feature makes a Secret Service entry with no kernel keyring cache.
+    let cred: Box<keyring::credential::Credential> = match key_store() {
+        KeyStore::Persistent => Box::new(
+            KeyutilsPersistentCredential::new_with_target(None, KEYRING_SERVICE, user)
+                .map_err(keyring_err)?,
+        ),
+        KeyStore::SessionOnly { .. } => Box::new(
+            KeyutilsCredential::new_with_target(None, KEYRING_SERVICE, user)
+                .map_err(keyring_err)?,
+        ),
+    };
+    Ok(keyring::Entry::new_with_credential(cred))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn entry_for(user: &str) -> Result<keyring::Entry> {
+    keyring::Entry::new(KEYRING_SERVICE, user).map_err(keyring_err)
 }
 
 fn keyring_err(e: keyring::Error) -> SyncError {

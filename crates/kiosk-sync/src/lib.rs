@@ -49,11 +49,24 @@
 //! (built on first use) and measure through the `linkfault` proxy.
 //!
 //! ## Keys on Linux
-//! The key is kept in the kernel keyring (keyutils), which lasts until the
-//! machine restarts: after a reboot a Linux kiosk must register again.
-//! Windows and macOS keep it in their persistent stores. A process with no
-//! session keyring of its own joins the named one `emitra-kiosk`, shared
-//! by every kiosk process of the user.
+//! The key is kept in the Secret Service (gnome-keyring, KWallet, ...) on
+//! the session D-Bus, which keeps it across restarts, with the kernel
+//! keyring (keyutils) as a cache in front of it: after a restart the first
+//! read finds the key in the Secret Service and fills the cache again.
+//! Which store is used is decided once per process ([`keys::key_store`]):
+//! when no Secret Service answers (a headless box with no session bus, CI)
+//! the key goes to the kernel keyring alone, which a restart empties, and
+//! `sync status`, `sync now`/`watch` and `sync register` print the warning
+//! `keys.not_persistent` (`--json status` lists it under `warnings`): such a
+//! kiosk must register again after every restart. For a kiosk service, run
+//! it in a session whose keyring is unlocked at start (e.g.
+//! `echo -n "$PW" | gnome-keyring-daemon --unlock --components=secrets`
+//! under `dbus-run-session`). A key stored while no Secret Service answered
+//! stays in the kernel keyring only, also after one appears. Windows and
+//! macOS keep the key in their persistent stores. A process with no session
+//! keyring of its own joins the named one `emitra-kiosk`, shared by every
+//! kiosk process of the user. `tests/keyring_persistent.rs` proves the key
+//! outlives the kernel keyring against a real gnome-keyring.
 //!
 //! The CLI (`sync now | status | watch | register`) is [`cli`]; the
 //! link-fault harness is the `linkfault` crate.

@@ -33,6 +33,8 @@ pub struct Registered {
     pub device_id: Uuid,
     pub device_no: u16,
     pub public_key_hex: String,
+    /// E.g. `keys.not_persistent` when the key will not survive a restart.
+    pub warnings: Vec<crate::status::Warning>,
 }
 
 /// Registers this kiosk database as a device with the centre (online,
@@ -126,7 +128,8 @@ pub async fn register(
         .ok_or_else(|| SyncError::Protocol("device answer has no device_id".into()))?;
     let device_no = d["device_no"].as_u64().unwrap_or(1) as u16;
     let key = key.with_device_id(device_id);
-    crate::keys::Keyring::for_device(device_id)?.save(&key)?;
+    let ring = crate::keys::Keyring::for_device(device_id)?;
+    ring.save(&key)?;
     adopt_device_id(db, device_id)?;
     let mut store = Store::open(db)?;
     store.write(|tx| -> Result<()> {
@@ -138,5 +141,6 @@ pub async fn register(
         device_id,
         device_no,
         public_key_hex: key.public_hex(),
+        warnings: ring.store().warnings(),
     })
 }

@@ -15,6 +15,15 @@ pub struct LastError {
     pub at: DateTime<Utc>,
 }
 
+/// Something the operator must know that is not an error, e.g.
+/// `keys.not_persistent`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Warning {
+    /// Stable dotted code.
+    pub code: String,
+    pub message: String,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncStatus {
     /// The centre answered the last request or probe.
@@ -38,6 +47,9 @@ pub struct SyncStatus {
     /// Push batch size in use (from the measured link).
     pub batch_size: usize,
     pub updated_at: Option<DateTime<Utc>>,
+    /// Filled by `sync status` when it runs (e.g. `keys.not_persistent`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<Warning>,
 }
 
 impl SyncStatus {

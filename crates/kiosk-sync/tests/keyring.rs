@@ -1,4 +1,5 @@
-//! The device key in the real OS keyring (the Linux kernel keyutils store here).
+//! The device key in the real OS keyring (the Linux kernel keyutils store
+//! here when no Secret Service answers, as in CI).
 
 use kiosk_sync::keys::Keyring;
 use uuid::Uuid;

@@ -90,6 +90,8 @@ pub enum CoreError {
     QueryInvalid(&'static str),
     #[error("invalid wallet figures: {0}")]
     WalletInvalid(&'static str),
+    #[error("ledger line {id} from the centre is not valid: {why}")]
+    LedgerLineInvalid { id: i64, why: &'static str },
 }
 
 impl ErrorCode for CoreError {
@@ -131,6 +133,7 @@ impl ErrorCode for CoreError {
             EntryUndecodable(_) => "outbox.entry_undecodable",
             QueryInvalid(_) => "query.invalid",
             WalletInvalid(_) => "wallet.invalid",
+            LedgerLineInvalid { .. } => "ledger.line_invalid",
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod bench_util;
 pub mod bills;
 pub mod cancel;
 mod error;
+pub mod ledger;
 pub mod pay;
 pub mod reports;
 pub mod sync;
@@ -22,6 +23,7 @@ pub mod sync;
 pub use bills::FetchedBill;
 pub use cancel::Cancelled;
 pub use error::{CoreError, Result};
+pub use ledger::{LedgerApplied, StatementLine, WalletStatement};
 pub use pay::{BillInput, ChequeInput, Committed, Draft, DuplicateHit, Exposure};
 pub use reports::{
     ReceiptDetail, ReceiptLineRow, ReceiptPage, ReceiptQuery, ReceiptStatus, ReceiptSummary,

@@ -31,6 +31,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0002_report_indexes",
         sql: include_str!("../../../migrations/kiosk/0002_report_indexes.sql"),
     },
+    Migration {
+        version: 3,
+        name: "0003_wallet_ledger",
+        sql: include_str!("../../../migrations/kiosk/0003_wallet_ledger.sql"),
+    },
 ];
 
 const BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -75,7 +75,16 @@ fn an_earlier_schema_is_upgraded_keeping_its_data() {
         assert!(!has_index);
     }
     let s = Store::open(&p).unwrap();
-    assert_eq!(s.schema_version().unwrap(), 2);
+    assert_eq!(s.schema_version().unwrap(), 3);
+    let has_ledger: bool = s
+        .conn()
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'wallet_ledger')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(has_ledger);
     assert_eq!(s.setting("kiosk_code").unwrap().as_deref(), Some("K1001"));
     let has_index: bool = s
         .conn()
@@ -104,7 +113,7 @@ fn a_newer_schema_is_refused() {
     assert!(e.to_string().contains("newer"), "{e}");
     match e {
         StoreError::SchemaTooNew { db, binary } => {
-            assert_eq!((db, binary), (3, 2));
+            assert_eq!((db, binary), (4, 3));
         }
         other => panic!("{other:?}"),
     }

@@ -110,13 +110,14 @@ async fn run_async(cmd: SyncCommand, db: &Path, json: bool) -> Result<()> {
                         println!("{}", serde_json::to_string_pretty(&status).expect("json"));
                     } else {
                         println!(
-                            "pushed {} batches: {} accepted, {} rejected, {} pending; pulled {} outcomes, {} notices; queue {}",
+                            "pushed {} batches: {} accepted, {} rejected, {} pending; pulled {} outcomes, {} notices, {} ledger lines; queue {}",
                             rep.push.batches,
                             rep.push.accepted,
                             rep.push.rejected,
                             rep.push.pending,
                             rep.pull.outcomes,
                             rep.pull.notices,
+                            rep.pull.ledger_lines,
                             status.queue_len
                         );
                         if let Some(v) = rep.pull.catalogue_version {

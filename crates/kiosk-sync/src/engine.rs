@@ -80,6 +80,8 @@ pub struct PullReport {
     pub pulls: u32,
     pub outcomes: u32,
     pub notices: u32,
+    /// Centre ledger lines received (new or already held).
+    pub ledger_lines: u32,
     pub catalogue_version: Option<u32>,
     pub wallet_balance: Option<domain::Paise>,
 }
@@ -378,9 +380,13 @@ impl<T: Transport> Engine<T> {
 
     fn cursor(&self) -> Result<Cursor> {
         let raw = get_setting(self.kiosk.store().conn(), CURSOR_KEY)?;
-        Ok(raw
+        let mut c: Cursor = raw
             .and_then(|s| serde_json::from_str(&s).ok())
-            .unwrap_or_default())
+            .unwrap_or_default();
+        // The ledger cursor moves with the stored lines, in their
+        // transaction; the copy in the pull cursor may run ahead of them.
+        c.ledger_after = self.kiosk.ledger_cursor()?;
+        Ok(c)
     }
 
     fn apply_pull(&mut self, resp: &PullResponse, report: &mut PullReport) -> Result<()> {
@@ -408,6 +414,10 @@ impl<T: Transport> Engine<T> {
             max_age_secs: resp.exposure.max_age_secs as i64,
         })?;
         report.wallet_balance = Some(resp.wallet_balance);
+        if !resp.ledger.is_empty() {
+            self.kiosk.record_ledger_lines(&resp.ledger)?;
+            report.ledger_lines += resp.ledger.len() as u32;
+        }
         if !resp.outcomes.is_empty() {
             let local: Vec<(u64, LocalOutcome)> = resp.outcomes.iter().map(to_local).collect();
             // One by one so an entry this database does not hold (a restored

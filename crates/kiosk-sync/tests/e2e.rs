@@ -30,6 +30,58 @@ fn engine(db: &std::path::Path, url: &str) -> Engine<HttpTransport> {
     })
 }
 
+/// After a drain: one more pull stores every centre ledger line, the
+/// kiosk's wallet lines add up to the centre's wallet, and a pull after
+/// that brings no line again.
+async fn assert_ledger_pulled(db: &std::path::Path, centre: &Centre) {
+    let url = centre.url();
+    let mut e = engine(db, &url);
+    e.pull_all().await.unwrap();
+    let kiosk = centre
+        .store
+        .kiosk_by_code(server::app::DEMO_KIOSK)
+        .await
+        .unwrap()
+        .unwrap();
+    let lines = centre
+        .store
+        .ledger_lines(kiosk.id, 0, 1_000_000)
+        .await
+        .unwrap();
+    let centre_wallet: i64 = lines
+        .iter()
+        .filter(|l| l.account == "wallet")
+        .map(|l| l.amount.as_i64())
+        .sum();
+    assert_eq!(
+        centre_wallet,
+        kiosk.wallet_balance.as_i64(),
+        "centre lines vs balance"
+    );
+    let (count, stored_wallet): (i64, i64) = e
+        .kiosk()
+        .store()
+        .conn()
+        .query_row(
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN account = 'wallet' THEN amount_paise END), 0) FROM wallet_ledger",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(count as usize, lines.len(), "every centre line stored once");
+    assert_eq!(stored_wallet, centre_wallet, "kiosk lines vs centre wallet");
+    assert_eq!(
+        e.kiosk().ledger_cursor().unwrap(),
+        lines.last().unwrap().id,
+        "ledger cursor"
+    );
+    let st = e.kiosk().wallet_statement(None, None, 1000).unwrap();
+    assert!(!st.truncated);
+    assert_eq!(st.net, kiosk.wallet_balance);
+    let again = e.pull_all().await.unwrap();
+    assert_eq!(again.ledger_lines, 0, "ledger lines pulled twice");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offline_payments_become_final_when_the_link_comes_back() {
     let dir = tempfile::tempdir().unwrap();
@@ -90,6 +142,7 @@ async fn offline_payments_become_final_when_the_link_comes_back() {
     drop(e);
     let (entries, accepted) = assert_ledgers_agree(&db, &centre.store, OPENING).await;
     assert_eq!((entries, accepted), (6, 6));
+    assert_ledger_pulled(&db, &centre).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -134,6 +187,8 @@ async fn every_entry_lands_once_through_cuts_and_resets() {
     assert!(c.cuts + c.resets > 0, "the faults really happened: {c:?}");
     let (entries, accepted) = assert_ledgers_agree(&db, &centre.store, OPENING).await;
     assert_eq!((entries, accepted), (90, 90));
+    // Straight to the centre: the proxy still cuts.
+    assert_ledger_pulled(&db, &centre).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -207,4 +262,41 @@ async fn a_new_entry_is_pushed_at_once_without_a_nudge() {
     handle.stop();
     runner.await.unwrap();
     assert_ledgers_agree(&db, &centre.store, OPENING).await;
+    assert_ledger_pulled(&db, &centre).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kiosk_that_dropped_its_ledger_lines_fetches_them_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let centre = start_centre(dir.path()).await;
+    let db = registered_kiosk(dir.path(), &centre.url()).await;
+    let mut e = engine(&db, &centre.url());
+    e.sync_once().await.unwrap();
+    pay_many(&db, 3, 0);
+    e.sync_once().await.unwrap();
+    // As a database from before the ledger table: the pull cursor is past
+    // lines the kiosk never kept.
+    e.kiosk_mut()
+        .store_mut()
+        .write(|tx| -> Result<(), kiosk_store::StoreError> {
+            tx.execute("DELETE FROM wallet_ledger", [])?;
+            tx.execute("DELETE FROM settings WHERE key = 'ledger.cursor'", [])?;
+            Ok(())
+        })
+        .unwrap();
+    let pull_cursor: String = e
+        .kiosk()
+        .store()
+        .conn()
+        .query_row(
+            "SELECT value FROM settings WHERE key = 'sync.pull_cursor'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let pull_cursor: protocol::Cursor = serde_json::from_str(&pull_cursor).unwrap();
+    assert!(pull_cursor.ledger_after > 0, "{pull_cursor:?}");
+    drop(e);
+    assert_ledgers_agree(&db, &centre.store, OPENING).await;
+    assert_ledger_pulled(&db, &centre).await;
 }

@@ -661,9 +661,87 @@ pub enum WalletCmd {
         #[arg(long, default_value_t = 0)]
         covers_seq: u64,
     },
+    /// The centre's wallet lines as last synced: oldest first, with sums.
+    Statement(StatementArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct StatementArgs {
+    /// First IST day, inclusive (YYYY-MM-DD).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Last IST day, inclusive (YYYY-MM-DD).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Most lines shown, the latest ones (1-1000).
+    #[arg(long, default_value_t = kiosk_core::ledger::STATEMENT_DEFAULT_LIMIT)]
+    pub limit: u32,
+}
+
+pub fn wallet_statement(ctx: &Ctx, a: StatementArgs) -> Result<()> {
+    let k = ctx.open()?;
+    if a.limit == 0 {
+        return Err(cli_err("cli.limit_invalid", "--limit must be 1 to 1000"));
+    }
+    let from = a
+        .from
+        .as_deref()
+        .map(|d| date(d).map(|d| domain::clock::ist_day_bounds(d).0))
+        .transpose()?;
+    let to =
+        a.to.as_deref()
+            .map(|d| date(d).map(|d| domain::clock::ist_day_bounds(d).1))
+            .transpose()?;
+    let st = k.wallet_statement(from, to, a.limit)?;
+    print(ctx.json, &st, || {
+        let ist = domain::clock::ist();
+        let mut s = String::new();
+        if st.truncated {
+            s.push_str(&format!(
+                "(older lines left out: showing the latest {})\n",
+                st.lines.len()
+            ));
+        }
+        if !st.lines.is_empty() {
+            s.push_str(&format!(
+                "{:<17} {:<13} {:>14} {:>10}  {}\n",
+                "time (IST)", "kind", "amount", "txn", "memo"
+            ));
+        }
+        for l in &st.lines {
+            s.push_str(&format!(
+                "{:<17} {:<13} {:>14} {:>10}  {}\n",
+                l.at.with_timezone(&ist).format("%Y-%m-%d %H:%M"),
+                l.kind,
+                l.amount.to_string(),
+                l.txn_id,
+                l.memo
+            ));
+        }
+        if st.lines.is_empty() {
+            s.push_str("no wallet lines (sync to fetch them)\n");
+        }
+        s.push_str(&format!(
+            "credits {}  debits {}  net {}",
+            st.credits, st.debits, st.net
+        ));
+        match (st.balance, st.balance_as_of) {
+            (Some(b), Some(at)) => s.push_str(&format!(
+                "\nbalance {} (as of {})",
+                b,
+                at.with_timezone(&ist).format("%Y-%m-%d %H:%M IST")
+            )),
+            _ => s.push_str("\nbalance unknown (never synced)"),
+        }
+        s
+    });
+    Ok(())
 }
 
 pub fn wallet(ctx: &Ctx, c: WalletCmd) -> Result<()> {
+    if let WalletCmd::Statement(a) = c {
+        return wallet_statement(ctx, a);
+    }
     let mut k = ctx.open()?;
     if let WalletCmd::Set {
         balance,

@@ -309,3 +309,116 @@ fn a_session_at_the_counter() {
     let v = ok(&db, &["verify"]);
     assert_eq!(v["chain"]["entries"], 2);
 }
+
+#[test]
+#[allow(clippy::inconsistent_digit_grouping)] // amounts written as rupees_paise
+fn the_wallet_statement_shows_the_stored_centre_lines() {
+    use chrono::TimeZone;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("k.db");
+    ok(
+        &db,
+        &[
+            "init",
+            "--kiosk-code",
+            "K1001",
+            "--district",
+            "Ajmer",
+            "--name",
+            "Test",
+        ],
+    );
+    let empty = ok(&db, &["wallet", "statement"]);
+    assert_eq!(empty["lines"].as_array().unwrap().len(), 0);
+    assert_eq!(empty["net"], 0);
+    // As the sync client stores them: 20 Nov 10:00 IST and 21 Nov 10:00 IST.
+    let day1 = chrono::Utc
+        .with_ymd_and_hms(2026, 11, 20, 4, 30, 0)
+        .unwrap();
+    let day2 = chrono::Utc
+        .with_ymd_and_hms(2026, 11, 21, 4, 30, 0)
+        .unwrap();
+    let line =
+        |id: i64, kind: &str, paise: i64, at: chrono::DateTime<chrono::Utc>| protocol::LedgerLine {
+            id,
+            txn_id: 70 + id,
+            account: "wallet".into(),
+            kind: kind.into(),
+            amount: domain::Paise::new(paise),
+            memo: format!("m{id}"),
+            at_ms: at.timestamp_millis(),
+        };
+    {
+        let mut k = kiosk_core::Kiosk::open(&db, std::sync::Arc::new(domain::SystemClock)).unwrap();
+        k.record_ledger_lines(&[
+            line(1, "refill", 20_000_00, day1),
+            line(2, "payment", -450_50, day2),
+            line(3, "payment", -99_50, day2 + chrono::Duration::minutes(1)),
+        ])
+        .unwrap();
+    }
+    let all = ok(&db, &["wallet", "statement"]);
+    let ids: Vec<i64> = all["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["line_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [1, 2, 3]);
+    assert_eq!(all["credits"], 20_000_00);
+    assert_eq!(all["debits"], -550_00);
+    assert_eq!(all["net"], 19_450_00);
+    let day = ok(
+        &db,
+        &[
+            "wallet",
+            "statement",
+            "--from",
+            "2026-11-21",
+            "--to",
+            "2026-11-21",
+        ],
+    );
+    assert_eq!(day["lines"].as_array().unwrap().len(), 2);
+    assert_eq!(day["net"], -550_00);
+    let last = ok(&db, &["wallet", "statement", "--limit", "1"]);
+    assert_eq!(last["lines"][0]["line_id"], 3);
+    assert_eq!(last["truncated"], true);
+    assert_eq!(
+        err(&db, &["wallet", "statement", "--from", "21/11/2026"]),
+        "cli.date_invalid"
+    );
+    assert_eq!(
+        err(&db, &["wallet", "statement", "--limit", "0"]),
+        "cli.limit_invalid"
+    );
+    assert_eq!(
+        err(&db, &["wallet", "statement", "--limit", "5000"]),
+        "query.invalid"
+    );
+    assert_eq!(
+        err(
+            &db,
+            &[
+                "wallet",
+                "statement",
+                "--from",
+                "2026-11-21",
+                "--to",
+                "2026-11-20"
+            ]
+        ),
+        "query.invalid"
+    );
+    // The human form: one row per line and the sums.
+    let out = Command::new(BIN)
+        .arg("--db")
+        .arg(&db)
+        .args(["wallet", "statement"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("refill") && text.contains("m3"), "{text}");
+    assert!(text.contains("net"), "{text}");
+}

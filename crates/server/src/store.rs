@@ -1337,11 +1337,7 @@ pub(crate) async fn insert_ticket(
 /// ledger takes this lock first, so a kiosk's ledger line ids increase in
 /// commit order — what makes pull-by-cursor safe.
 pub(crate) async fn lock_kiosk(tx: &mut dyn SqlTx, kiosk: Uuid) -> SResult<Option<Kiosk>> {
-    let lock = if tx.dialect() == Dialect::Postgres {
-        " FOR UPDATE"
-    } else {
-        ""
-    };
+    let lock = row_lock(tx);
     let r = tx
         .query_opt(
             &format!("SELECT {KIOSK_COLS} FROM kiosks WHERE id = $1{lock}"),
@@ -1351,29 +1347,34 @@ pub(crate) async fn lock_kiosk(tx: &mut dyn SqlTx, kiosk: Uuid) -> SResult<Optio
     r.as_ref().map(kiosk_from).transpose()
 }
 
-pub(crate) async fn device_in(tx: &mut dyn SqlTx, id: Uuid) -> SResult<Option<Device>> {
+/// The row-lock suffix for a `SELECT` inside a write transaction:
+/// PostgreSQL needs `FOR UPDATE`; SQLite's `BEGIN IMMEDIATE` already holds
+/// the database's write lock.
+pub(crate) fn row_lock(tx: &dyn SqlTx) -> &'static str {
+    if tx.dialect() == Dialect::Postgres {
+        " FOR UPDATE"
+    } else {
+        ""
+    }
+}
+
+async fn select_device(tx: &mut dyn SqlTx, id: Uuid, lock: &str) -> SResult<Option<Device>> {
     let r = tx
         .query_opt(
-            &format!("SELECT {DEVICE_COLS} FROM devices WHERE id = $1"),
+            &format!("SELECT {DEVICE_COLS} FROM devices WHERE id = $1{lock}"),
             &params![id],
         )
         .await?;
     r.as_ref().map(device_from).transpose()
 }
 
+pub(crate) async fn device_in(tx: &mut dyn SqlTx, id: Uuid) -> SResult<Option<Device>> {
+    select_device(tx, id, "").await
+}
+
 pub(crate) async fn lock_device(tx: &mut dyn SqlTx, device: Uuid) -> SResult<Option<Device>> {
-    let lock = if tx.dialect() == Dialect::Postgres {
-        " FOR UPDATE"
-    } else {
-        ""
-    };
-    let r = tx
-        .query_opt(
-            &format!("SELECT {DEVICE_COLS} FROM devices WHERE id = $1{lock}"),
-            &params![device],
-        )
-        .await?;
-    r.as_ref().map(device_from).transpose()
+    let lock = row_lock(tx);
+    select_device(tx, device, lock).await
 }
 
 /// `n` fresh server transaction ids (increasing; not gap-free).

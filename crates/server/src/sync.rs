@@ -1097,11 +1097,7 @@ async fn load_ctx<'a>(
     // Bills, locked so two kiosks cannot both pay one (sorted: no lock-order deadlock).
     bill_keys.sort();
     bill_keys.dedup();
-    let lock = if tx.dialect() == Dialect::Postgres {
-        " FOR UPDATE"
-    } else {
-        ""
-    };
+    let lock = crate::store::row_lock(tx);
     for (s, c, r) in bill_keys {
         if let Some(row) = tx
             .query_opt(

@@ -122,7 +122,9 @@ impl From<StoreError> for ApiErr {
             StoreError::Db(_) | StoreError::Corrupt(_) => StatusCode::INTERNAL_SERVER_ERROR,
             StoreError::Exists(_)
             | StoreError::BoundElsewhere(_)
-            | StoreError::CatalogueNotNewer(..) => StatusCode::CONFLICT,
+            | StoreError::CatalogueNotNewer(..)
+            | StoreError::HasHistory(_)
+            | StoreError::HasRefills(_) => StatusCode::CONFLICT,
             StoreError::NotFound(_) => StatusCode::NOT_FOUND,
             StoreError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
         };

@@ -11,8 +11,11 @@ use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// `kiosk-server.toml`. Every field has a default: no file at all runs the
-/// demo on SQLite in `data_dir`.
+/// `kiosk-server.toml`. Every field has a default. The demo data is seeded
+/// only when asked for: `demo_seed = true`, `serve --demo`, or
+/// `kiosk-server serve` with neither a config nor a database named (the
+/// embedded demo on SQLite in `data_dir`). A database or config the
+/// operator names is never given the public demo logins.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -23,8 +26,9 @@ pub struct Config {
     pub database: Option<String>,
     #[serde(default = "default_data_dir")]
     pub data_dir: PathBuf,
-    /// Seed a demo kiosk, users, catalogue and bills into an empty database.
-    #[serde(default = "yes")]
+    /// Seed the demo kiosk, users, catalogue and bills into an empty
+    /// database. Off unless asked for: its logins are public.
+    #[serde(default)]
     pub demo_seed: bool,
     /// Catalogue loaded into an empty database (default: the sample catalogue).
     #[serde(default)]
@@ -62,9 +66,6 @@ fn default_listen() -> String {
 }
 fn default_data_dir() -> PathBuf {
     PathBuf::from(".demo/server")
-}
-fn yes() -> bool {
-    true
 }
 fn default_pool() -> usize {
     16
@@ -232,11 +233,14 @@ pub async fn build_state(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<
         if seed_demo(&store, &catalogue).await? {
             tracing::info!("seeded the demo kiosk {DEMO_KIOSK}");
         }
-    } else if store.catalogue().await?.is_none() {
-        match store.save_catalogue(&catalogue).await {
-            Ok(()) | Err(StoreError::CatalogueNotNewer(..)) => {}
-            Err(e) => return Err(e.into()),
+    } else {
+        if store.catalogue().await?.is_none() {
+            match store.save_catalogue(&catalogue).await {
+                Ok(()) | Err(StoreError::CatalogueNotNewer(..)) => {}
+                Err(e) => return Err(e.into()),
+            }
         }
+        warn_public_demo_login(&store).await?;
     }
     let billers = Billers::new(&store, &cfg.billers);
     let state = Arc::new(AppState {
@@ -246,6 +250,23 @@ pub async fn build_state(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<
         limiter: Default::default(),
     });
     Ok((state, store))
+}
+
+/// A database seeded by an older server may still hold the demo holder
+/// with its published password: say so at every start until it is gone.
+async fn warn_public_demo_login(store: &Store) -> anyhow::Result<()> {
+    if let Some(u) = store.user_by_login(DEMO_HOLDER.0).await? {
+        if u.active && crate::auth::verify_password(DEMO_HOLDER.1, &u.password_hash) {
+            tracing::warn!(
+                "the public demo login {} is active on this database: remove the demo kiosk \
+                 (kiosk-server admin delete-kiosk --kiosk {DEMO_KIOSK} --discard-refills) \
+                 or deactivate it (kiosk-server admin deactivate-user --login {})",
+                DEMO_HOLDER.0,
+                DEMO_HOLDER.0
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Serves until the process is stopped.

@@ -12,6 +12,19 @@
 //! * [`biller`], [`notify`]: bill fetch (built-in demo biller, or a
 //!   department's HTTP API from the config) and SMS / e-mail with retries.
 //!
+//! # Demo data
+//!
+//! The demo kiosk K1001 and its published logins (`holder1`, `operator1`)
+//! are seeded into an empty database only when asked for: `kiosk-server
+//! serve` with no `--config` and no `--database` (the embedded demo on
+//! SQLite in `.demo/server`), `serve --demo`, or `demo_seed = true` in the
+//! config. A database or config the operator names gets none of it, and
+//! the banner prints passwords only for the demo. A database seeded by an
+//! older server is warned about at every start; `kiosk-server admin
+//! deactivate-user | delete-user | deactivate-kiosk | delete-kiosk` remove
+//! it (a kiosk or user with devices or payments on record can only be
+//! deactivated: that history is kept).
+//!
 //! # Money
 //!
 //! Double-entry ledger, integer paise. A wallet payment of total `T` (bills

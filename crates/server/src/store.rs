@@ -25,6 +25,12 @@ pub enum StoreError {
     Invalid(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// A device or payment refers to it: the centre keeps that history,
+    /// so it can only be deactivated.
+    #[error("this {0} has devices or payments on record; deactivate it instead")]
+    HasHistory(&'static str),
+    #[error("the kiosk's wallet holds {0} of refills")]
+    HasRefills(Paise),
 }
 
 impl domain::ErrorCode for StoreError {
@@ -36,6 +42,8 @@ impl domain::ErrorCode for StoreError {
             StoreError::BoundElsewhere(_) => protocol::codes::DEVICE_BOUND_ELSEWHERE,
             StoreError::CatalogueNotNewer(..) => "catalogue.not_newer",
             StoreError::Invalid(_) => protocol::codes::INVALID,
+            StoreError::HasHistory(_) => "request.has_history",
+            StoreError::HasRefills(_) => "request.has_refills",
         }
     }
 }
@@ -494,6 +502,96 @@ impl Store {
                 )
                 .await?;
             Ok(r.i64(0)?)
+        })
+    }
+
+    /// Deactivates (or reactivates) a user; a deactivated user's sessions end.
+    pub async fn set_user_active(&self, user: Uuid, active: bool) -> SResult<()> {
+        in_tx!(self.db, |tx| {
+            let n = tx
+                .exec(
+                    "UPDATE users SET active = $1 WHERE id = $2",
+                    &params![active, user],
+                )
+                .await?;
+            if n == 0 {
+                return Err(StoreError::NotFound("user"));
+            }
+            if !active {
+                tx.exec("DELETE FROM sessions WHERE user_id = $1", &params![user])
+                    .await?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Deletes a user who never had a device: a device's entries are
+    /// history the centre keeps, so such a user can only be deactivated.
+    pub async fn delete_user(&self, user: Uuid) -> SResult<()> {
+        in_tx!(self.db, |tx| {
+            if tx
+                .query_opt("SELECT id FROM devices WHERE user_id = $1", &params![user])
+                .await?
+                .is_some()
+            {
+                return Err(StoreError::HasHistory("user"));
+            }
+            tx.exec("DELETE FROM sessions WHERE user_id = $1", &params![user])
+                .await?;
+            let n = tx
+                .exec("DELETE FROM users WHERE id = $1", &params![user])
+                .await?;
+            if n == 0 {
+                return Err(StoreError::NotFound("user"));
+            }
+            Ok(())
+        })
+    }
+
+    /// Deletes a kiosk that never served anyone (no device, no payment),
+    /// with its users, tickets and notices. Refills credited to it are
+    /// removed as whole transactions (the books stay balanced), and only
+    /// when `discard_refills` says so; returns their total.
+    pub async fn delete_kiosk(&self, kiosk: Uuid, discard_refills: bool) -> SResult<Paise> {
+        in_tx!(self.db, |tx| {
+            lock_kiosk(&mut *tx, kiosk)
+                .await?
+                .ok_or(StoreError::NotFound("kiosk"))?;
+            let used = tx
+                .query_one(
+                    "SELECT CAST((SELECT COUNT(*) FROM devices WHERE kiosk_id = $1) + (SELECT COUNT(*) FROM payments WHERE kiosk_id = $1) + (SELECT COUNT(*) FROM ledger WHERE kiosk_id = $1 AND kind <> 'refill') AS BIGINT)",
+                    &params![kiosk],
+                )
+                .await?
+                .i64(0)?;
+            if used > 0 {
+                return Err(StoreError::HasHistory("kiosk"));
+            }
+            let r = tx
+                .query_one(
+                    "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM ledger WHERE kiosk_id = $1",
+                    &params![kiosk],
+                )
+                .await?;
+            let (lines, total) = (r.i64(0)?, Paise::new(r.i64(1)?));
+            if lines > 0 && !discard_refills {
+                return Err(StoreError::HasRefills(total));
+            }
+            tx.exec(
+                "DELETE FROM ledger WHERE txn_id IN (SELECT txn_id FROM ledger WHERE kiosk_id = $1)",
+                &params![kiosk],
+            )
+            .await?;
+            for sql in [
+                "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE kiosk_id = $1)",
+                "DELETE FROM users WHERE kiosk_id = $1",
+                "DELETE FROM tickets WHERE kiosk_id = $1",
+                "DELETE FROM notices WHERE kiosk_id = $1",
+                "DELETE FROM kiosks WHERE id = $1",
+            ] {
+                tx.exec(sql, &params![kiosk]).await?;
+            }
+            Ok(total)
         })
     }
 

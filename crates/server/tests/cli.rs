@@ -458,14 +458,23 @@ async fn a_named_postgres_database_gets_no_demo_data() {
         &["--database", &url, "serve", "--listen", "127.0.0.1:0"],
     );
     let (st, v) = login_status(&s.base, "holder1", "Holder@2026").await;
-    assert_eq!((st, v["code"].as_str()), (401, Some("auth.bad_credentials")));
+    assert_eq!(
+        (st, v["code"].as_str()),
+        (401, Some("auth.bad_credentials"))
+    );
     no_demo(&s.stop());
     // A config that says nothing about the demo.
     let cfg = dir.path().join("centre.toml");
     std::fs::write(&cfg, "listen = \"127.0.0.1:0\"\n").unwrap();
     let s = serve(
         dir.path(),
-        &["--config", cfg.to_str().unwrap(), "--database", &url, "serve"],
+        &[
+            "--config",
+            cfg.to_str().unwrap(),
+            "--database",
+            &url,
+            "serve",
+        ],
     );
     let (st, _) = login_status(&s.base, "operator1", "Operator@2026").await;
     assert_eq!(st, 401);
@@ -514,7 +523,14 @@ async fn the_demo_on_a_named_database_only_when_asked_and_its_removal() {
     let (url, schema) = pg_schema().await;
     let s = serve(
         dir.path(),
-        &["--database", &url, "serve", "--demo", "--listen", "127.0.0.1:0"],
+        &[
+            "--database",
+            &url,
+            "serve",
+            "--demo",
+            "--listen",
+            "127.0.0.1:0",
+        ],
     );
     let (st, v) = login_status(&s.base, "holder1", "Holder@2026").await;
     assert_eq!(st, 200, "{v}");
@@ -550,7 +566,13 @@ async fn the_demo_on_a_named_database_only_when_asked_and_its_removal() {
     assert!(run(&url, &["admin", "ledger", "--kiosk", "K1001"]).0);
     let (ok, out) = run(
         &url,
-        &["admin", "delete-kiosk", "--kiosk", "K1001", "--discard-refills"],
+        &[
+            "admin",
+            "delete-kiosk",
+            "--kiosk",
+            "K1001",
+            "--discard-refills",
+        ],
     );
     assert!(ok && out.contains("K1001 deleted"), "{out}");
     assert!(!run(&url, &["admin", "ledger", "--kiosk", "K1001"]).0);
@@ -577,12 +599,32 @@ fn a_kiosk_that_served_citizens_cannot_be_deleted() {
     assert!(run(&db, &["migrate"]).0);
     let (ok, out) = run(
         &db,
-        &["admin", "create-kiosk", "--code", "K3001", "--district", "Kota", "--name", "K"],
+        &[
+            "admin",
+            "create-kiosk",
+            "--code",
+            "K3001",
+            "--district",
+            "Kota",
+            "--name",
+            "K",
+        ],
     );
     assert!(ok, "{out}");
     let (ok, out) = run(
         &db,
-        &["admin", "create-user", "--kiosk", "K3001", "--login", "k3-h", "--name", "H", "--role", "holder"],
+        &[
+            "admin",
+            "create-user",
+            "--kiosk",
+            "K3001",
+            "--login",
+            "k3-h",
+            "--name",
+            "H",
+            "--role",
+            "holder",
+        ],
     );
     assert!(ok, "{out}");
     // Register a device straight in the file, as the API would.
@@ -596,7 +638,16 @@ fn a_kiosk_that_served_citizens_cannot_be_deleted() {
     drop(c);
     let (ok, out) = run(&db, &["admin", "delete-user", "--login", "k3-h"]);
     assert!(!ok && out.contains("deactivate"), "{out}");
-    let (ok, out) = run(&db, &["admin", "delete-kiosk", "--kiosk", "K3001", "--discard-refills"]);
+    let (ok, out) = run(
+        &db,
+        &[
+            "admin",
+            "delete-kiosk",
+            "--kiosk",
+            "K3001",
+            "--discard-refills",
+        ],
+    );
     assert!(!ok && out.contains("deactivate"), "{out}");
     let (ok, out) = run(&db, &["admin", "deactivate-kiosk", "--kiosk", "K3001"]);
     assert!(ok, "{out}");

@@ -53,6 +53,17 @@ pub struct Config {
     /// held (`pending`) until `kiosk-server admin settle`.
     #[serde(default)]
     pub confirm_later: Vec<String>,
+    /// Failed password checks one client address may make at once (refilled
+    /// over 15 minutes). Behind a proxy that hides client addresses every
+    /// caller shares one: raise it there.
+    #[serde(default = "default_addr_failures")]
+    pub login_failures_per_address: u32,
+    /// Password hashes at once (default: half the cores) and how many more
+    /// may wait before logins are refused as busy.
+    #[serde(default)]
+    pub hash_threads: Option<usize>,
+    #[serde(default = "default_hash_queue")]
+    pub hash_queue: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -66,6 +77,12 @@ fn default_listen() -> String {
 }
 fn default_data_dir() -> PathBuf {
     PathBuf::from(".demo/server")
+}
+fn default_addr_failures() -> u32 {
+    10
+}
+fn default_hash_queue() -> usize {
+    64
 }
 fn default_pool() -> usize {
     16
@@ -243,12 +260,10 @@ pub async fn build_state(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<
         warn_public_demo_login(&store).await?;
     }
     let billers = Billers::new(&store, &cfg.billers);
-    let state = Arc::new(AppState {
-        store: store.clone(),
-        policy: cfg.policy(),
-        billers,
-        limiter: Default::default(),
-    });
+    let mut state = AppState::new(store.clone(), cfg.policy(), billers);
+    state.addr_failures =
+        crate::api::RateLimiter::failures_per_address(cfg.login_failures_per_address);
+    let state = Arc::new(state);
     Ok((state, store))
 }
 
@@ -271,6 +286,11 @@ async fn warn_public_demo_login(store: &Store) -> anyhow::Result<()> {
 
 /// Serves until the process is stopped.
 pub async fn serve(cfg: Config) -> anyhow::Result<()> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    crate::auth::HashPool::configure(
+        cfg.hash_threads.unwrap_or((cores / 2).max(1)),
+        cfg.hash_queue,
+    );
     let (state, store) = build_state(&cfg, Arc::new(domain::SystemClock)).await?;
     let notifier = Notifier::new(store.clone(), cfg.sms.clone(), cfg.smtp.clone());
     tokio::spawn(notifier.run(std::time::Duration::from_secs(cfg.notify_every_secs.max(1))));
@@ -288,18 +308,25 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
         );
         println!("OpenAPI: {scheme}://{addr}/openapi.json");
     }
+    // Connect info: the per-address limits need the caller's address.
     let app = crate::api::router(state);
     match &cfg.tls {
         Some(t) => {
             let acceptor = crate::tls::acceptor(&t.cert, &t.key)?;
-            axum::serve(crate::tls::TlsListener::new(listener, acceptor)?, app)
-                .with_graceful_shutdown(stop_signal())
-                .await?;
+            axum::serve(
+                crate::tls::TlsListener::new(listener, acceptor)?,
+                app.into_make_service_with_connect_info::<crate::tls::TlsPeer>(),
+            )
+            .with_graceful_shutdown(stop_signal())
+            .await?;
         }
         None => {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(stop_signal())
-                .await?
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .with_graceful_shutdown(stop_signal())
+            .await?
         }
     }
     Ok(())

@@ -31,6 +31,74 @@ pub struct AppState {
     pub policy: AuthPolicy,
     pub billers: Billers,
     pub limiter: RateLimiter,
+    /// Failed password checks per client address (wall time): one address
+    /// cannot drive many logins into delays. Tries from an address past its
+    /// budget are refused before any check, so they count against no login.
+    pub addr_failures: RateLimiter,
+}
+
+impl AppState {
+    pub fn new(store: Store, policy: AuthPolicy, billers: Billers) -> AppState {
+        AppState {
+            store,
+            policy,
+            billers,
+            limiter: RateLimiter::default(),
+            addr_failures: RateLimiter::failures_per_address(10),
+        }
+    }
+}
+
+/// Server-side refusal codes (the kiosk's shared ones are in `protocol::codes`).
+pub const CODE_BUSY: &str = "request.busy";
+
+/// The caller's address, when the server was started with connect info.
+pub struct Peer(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let ext = &parts.extensions;
+        Ok(Peer(
+            ext.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip())
+                .or_else(|| {
+                    ext.get::<axum::extract::ConnectInfo<crate::tls::TlsPeer>>()
+                        .map(|c| c.0.0.ip())
+                }),
+        ))
+    }
+}
+
+fn addr_key(p: &Peer) -> Option<String> {
+    p.0.map(|ip| format!("addr:{ip}"))
+}
+
+/// Refuses an address that has used up its failed-check budget.
+fn addr_allowed(s: &AppState, p: &Peer) -> R<()> {
+    match addr_key(p) {
+        Some(k) if !s.addr_failures.has(&k) => Err(ApiErr::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            codes::RATE_LIMITED,
+            "too many failed logins from this address; try again later",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// A failed password check is charged to the caller's address.
+fn charge_addr(s: &AppState, p: &Peer, e: &AuthError) {
+    if matches!(
+        e,
+        AuthError::BadCredentials | AuthError::WrongAndDelayed { .. }
+    ) {
+        if let Some(k) = addr_key(p) {
+            s.addr_failures.allow(&k);
+        }
+    }
 }
 
 /// Token buckets per caller (device id, token, or login name for logins):
@@ -49,6 +117,22 @@ impl RateLimiter {
             per_sec,
             burst,
             buckets: Default::default(),
+        }
+    }
+    /// `n` failures at once per address, refilled over 15 minutes.
+    pub fn failures_per_address(n: u32) -> RateLimiter {
+        let n = n.max(1) as f64;
+        RateLimiter::new(n / 900.0, n)
+    }
+    /// Whether `key` has a request left, without using it.
+    pub fn has(&self, key: &str) -> bool {
+        let now = std::time::Instant::now();
+        let b = self.buckets.lock().unwrap();
+        match b.get(key) {
+            None => self.burst >= 1.0,
+            Some((t, at)) => {
+                (t + now.duration_since(*at).as_secs_f64() * self.per_sec).min(self.burst) >= 1.0
+            }
         }
     }
     pub fn allow(&self, key: &str) -> bool {
@@ -122,7 +206,9 @@ impl From<StoreError> for ApiErr {
             StoreError::Db(_) | StoreError::Corrupt(_) => StatusCode::INTERNAL_SERVER_ERROR,
             StoreError::Exists(_)
             | StoreError::BoundElsewhere(_)
-            | StoreError::CatalogueNotNewer(..) => StatusCode::CONFLICT,
+            | StoreError::CatalogueNotNewer(..)
+            | StoreError::HasHistory(_)
+            | StoreError::HasRefills(_) => StatusCode::CONFLICT,
             StoreError::NotFound(_) => StatusCode::NOT_FOUND,
             StoreError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
         };
@@ -161,7 +247,8 @@ impl From<AuthError> for ApiErr {
     fn from(e: AuthError) -> ApiErr {
         let status = match &e {
             AuthError::BadCredentials => StatusCode::UNAUTHORIZED,
-            AuthError::Locked { .. } => StatusCode::LOCKED,
+            AuthError::Locked { .. } | AuthError::WrongAndDelayed { .. } => StatusCode::LOCKED,
+            AuthError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             AuthError::Inactive => StatusCode::FORBIDDEN,
             AuthError::Policy(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AuthError::Store(s) => {
@@ -587,21 +674,29 @@ async fn openapi_json() -> impl IntoResponse {
 }
 
 #[utoipa::path(post, path = "/v1/auth/login", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = ApiErrorDoc), (status = 423, body = ApiErrorDoc)))]
-async fn login(State(s): State<Shared>, Body(b): Body) -> R<axum::Json<LoginResponse>> {
+    responses((status = 200, body = LoginResponse), (status = 401, body = ApiErrorDoc), (status = 423, body = ApiErrorDoc),
+        (status = 429, body = ApiErrorDoc), (status = 503, body = ApiErrorDoc)))]
+async fn login(State(s): State<Shared>, peer: Peer, Body(b): Body) -> R<axum::Json<LoginResponse>> {
     let req: LoginRequest = json(&b)?;
+    // One form of the name for the limiter and the store alike.
+    let name = crate::auth::normalise_login(&req.login);
     limit(
         &s,
-        &format!("login:{}", req.login.chars().take(128).collect::<String>()),
+        &format!("login:{}", name.chars().take(128).collect::<String>()),
     )?;
-    if req.login.len() > 128 || req.password.len() > 256 {
+    addr_allowed(&s, &peer)?;
+    if name.len() > 128 || req.password.len() > 256 {
         return Err(ApiErr::new(
             StatusCode::UNAUTHORIZED,
             codes::AUTH_BAD_CREDENTIALS,
             "wrong login or password",
         ));
     }
-    let li = s.store.login(&req.login, &req.password, &s.policy).await?;
+    let li = s
+        .store
+        .login(name, &req.password, &s.policy)
+        .await
+        .inspect_err(|e| charge_addr(&s, &peer, e))?;
     let k = s
         .store
         .kiosk(li.user.kiosk_id)
@@ -621,6 +716,7 @@ async fn login(State(s): State<Shared>, Body(b): Body) -> R<axum::Json<LoginResp
     responses((status = 200, body = LoginResponse), (status = 422, body = ApiErrorDoc)), security(("bearer" = [])))]
 async fn change_password(
     State(s): State<Shared>,
+    peer: Peer,
     m: Method,
     u: axum::http::Uri,
     h: HeaderMap,
@@ -638,10 +734,12 @@ async fn change_password(
             "password is too long",
         ));
     }
+    addr_allowed(&s, &peer)?;
     let li = s
         .store
         .change_password(user_id, &req.old_password, &req.new_password, &s.policy)
-        .await?;
+        .await
+        .inspect_err(|e| charge_addr(&s, &peer, e))?;
     let k = s
         .store
         .kiosk(li.user.kiosk_id)
@@ -772,7 +870,7 @@ async fn set_user_active(
 ) -> R<StatusCode> {
     let c = authenticate(&s, &m, &path_of(&u), &h, &b, Need::Holder).await?;
     let req: SetActiveRequest = json(&b)?;
-    let mut user = s
+    let user = s
         .store
         .user_by_login(&login)
         .await?
@@ -789,11 +887,7 @@ async fn set_user_active(
             ));
         }
     }
-    user.active = req.active;
-    s.store.update_user(&user).await?;
-    if !req.active {
-        s.store.delete_sessions(user.id).await?;
-    }
+    s.store.set_user_active(user.id, req.active).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

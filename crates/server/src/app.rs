@@ -11,8 +11,11 @@ use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// `kiosk-server.toml`. Every field has a default: no file at all runs the
-/// demo on SQLite in `data_dir`.
+/// `kiosk-server.toml`. Every field has a default. The demo data is seeded
+/// only when asked for: `demo_seed = true`, `serve --demo`, or
+/// `kiosk-server serve` with neither a config nor a database named (the
+/// embedded demo on SQLite in `data_dir`). A database or config the
+/// operator names is never given the public demo logins.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -23,8 +26,9 @@ pub struct Config {
     pub database: Option<String>,
     #[serde(default = "default_data_dir")]
     pub data_dir: PathBuf,
-    /// Seed a demo kiosk, users, catalogue and bills into an empty database.
-    #[serde(default = "yes")]
+    /// Seed the demo kiosk, users, catalogue and bills into an empty
+    /// database. Off unless asked for: its logins are public.
+    #[serde(default)]
     pub demo_seed: bool,
     /// Catalogue loaded into an empty database (default: the sample catalogue).
     #[serde(default)]
@@ -49,6 +53,17 @@ pub struct Config {
     /// held (`pending`) until `kiosk-server admin settle`.
     #[serde(default)]
     pub confirm_later: Vec<String>,
+    /// Failed password checks one client address may make at once (refilled
+    /// over 15 minutes). Behind a proxy that hides client addresses every
+    /// caller shares one: raise it there.
+    #[serde(default = "default_addr_failures")]
+    pub login_failures_per_address: u32,
+    /// Password hashes at once (default: half the cores) and how many more
+    /// may wait before logins are refused as busy.
+    #[serde(default)]
+    pub hash_threads: Option<usize>,
+    #[serde(default = "default_hash_queue")]
+    pub hash_queue: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -63,8 +78,11 @@ fn default_listen() -> String {
 fn default_data_dir() -> PathBuf {
     PathBuf::from(".demo/server")
 }
-fn yes() -> bool {
-    true
+fn default_addr_failures() -> u32 {
+    10
+}
+fn default_hash_queue() -> usize {
+    64
 }
 fn default_pool() -> usize {
     16
@@ -232,24 +250,47 @@ pub async fn build_state(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<
         if seed_demo(&store, &catalogue).await? {
             tracing::info!("seeded the demo kiosk {DEMO_KIOSK}");
         }
-    } else if store.catalogue().await?.is_none() {
-        match store.save_catalogue(&catalogue).await {
-            Ok(()) | Err(StoreError::CatalogueNotNewer(..)) => {}
-            Err(e) => return Err(e.into()),
+    } else {
+        if store.catalogue().await?.is_none() {
+            match store.save_catalogue(&catalogue).await {
+                Ok(()) | Err(StoreError::CatalogueNotNewer(..)) => {}
+                Err(e) => return Err(e.into()),
+            }
         }
+        warn_public_demo_login(&store).await?;
     }
     let billers = Billers::new(&store, &cfg.billers);
-    let state = Arc::new(AppState {
-        store: store.clone(),
-        policy: cfg.policy(),
-        billers,
-        limiter: Default::default(),
-    });
+    let mut state = AppState::new(store.clone(), cfg.policy(), billers);
+    state.addr_failures =
+        crate::api::RateLimiter::failures_per_address(cfg.login_failures_per_address);
+    let state = Arc::new(state);
     Ok((state, store))
+}
+
+/// A database seeded by an older server may still hold the demo holder
+/// with its published password: say so at every start until it is gone.
+async fn warn_public_demo_login(store: &Store) -> anyhow::Result<()> {
+    if let Some(u) = store.user_by_login(DEMO_HOLDER.0).await? {
+        if u.active && crate::auth::verify_password(DEMO_HOLDER.1, &u.password_hash) {
+            tracing::warn!(
+                "the public demo login {} is active on this database: remove the demo kiosk \
+                 (kiosk-server admin delete-kiosk --kiosk {DEMO_KIOSK} --discard-refills) \
+                 or deactivate it (kiosk-server admin deactivate-user --login {})",
+                DEMO_HOLDER.0,
+                DEMO_HOLDER.0
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Serves until the process is stopped.
 pub async fn serve(cfg: Config) -> anyhow::Result<()> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    crate::auth::HashPool::configure(
+        cfg.hash_threads.unwrap_or((cores / 2).max(1)),
+        cfg.hash_queue,
+    );
     let (state, store) = build_state(&cfg, Arc::new(domain::SystemClock)).await?;
     let notifier = Notifier::new(store.clone(), cfg.sms.clone(), cfg.smtp.clone());
     tokio::spawn(notifier.run(std::time::Duration::from_secs(cfg.notify_every_secs.max(1))));
@@ -267,18 +308,25 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
         );
         println!("OpenAPI: {scheme}://{addr}/openapi.json");
     }
+    // Connect info: the per-address limits need the caller's address.
     let app = crate::api::router(state);
     match &cfg.tls {
         Some(t) => {
             let acceptor = crate::tls::acceptor(&t.cert, &t.key)?;
-            axum::serve(crate::tls::TlsListener::new(listener, acceptor)?, app)
-                .with_graceful_shutdown(stop_signal())
-                .await?;
+            axum::serve(
+                crate::tls::TlsListener::new(listener, acceptor)?,
+                app.into_make_service_with_connect_info::<crate::tls::TlsPeer>(),
+            )
+            .with_graceful_shutdown(stop_signal())
+            .await?;
         }
         None => {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(stop_signal())
-                .await?
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .with_graceful_shutdown(stop_signal())
+            .await?
         }
     }
     Ok(())

@@ -9,14 +9,24 @@ use rand::RngExt;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+/// Password guessing is slowed, not stopped for good: the `lock_after`-th
+/// failure in a row starts a delay of `first_delay_secs`, each further one
+/// doubles it up to `lock_secs`. During a delay tries are refused without
+/// a check and without being counted (they neither test a password nor
+/// extend the delay). The count is forgotten after `lock_secs` without a
+/// failure and on every success, so a stranger's occasional wrong guess can
+/// never keep a holder out; a burst from one address is cut short by the
+/// per-address limit in the API.
 #[derive(Debug, Clone, Copy)]
 pub struct AuthPolicy {
     /// Lifetime of a session token.
     pub token_ttl_secs: i64,
-    /// Failed logins in a row that lock the account...
+    /// Failures in a row before the first delay.
     pub lock_after: i64,
-    /// ...for this long.
+    /// The longest delay, and how long without a failure forgets the count.
     pub lock_secs: i64,
+    /// The first delay; doubled by each further failure.
+    pub first_delay_secs: i64,
 }
 
 impl Default for AuthPolicy {
@@ -25,7 +35,93 @@ impl Default for AuthPolicy {
             token_ttl_secs: 15 * 60,
             lock_after: 5,
             lock_secs: 15 * 60,
+            first_delay_secs: 30,
         }
+    }
+}
+
+impl AuthPolicy {
+    /// The delay (ms) the `n`-th failure in a row starts.
+    pub fn delay_ms(&self, n: i64) -> i64 {
+        if n < self.lock_after {
+            return 0;
+        }
+        let doublings = (n - self.lock_after).min(30) as u32;
+        self.first_delay_secs
+            .saturating_mul(1i64 << doublings)
+            .min(self.lock_secs)
+            * 1000
+    }
+}
+
+/// The one form of a login name both the store and the rate limiter see:
+/// padding must not make a new name for either.
+pub fn normalise_login(login: &str) -> &str {
+    login.trim()
+}
+
+/// Password hashing off the async workers: argon2 is slow on purpose, and a
+/// flood of logins must not stall sync or health checks. At most `threads`
+/// hashes run at once on tokio's blocking pool and `queue` more may wait;
+/// past that a login is refused at once (`request.busy`).
+pub struct HashPool {
+    slots: tokio::sync::Semaphore,
+    running: tokio::sync::Semaphore,
+}
+
+static HASH_POOL: std::sync::OnceLock<HashPool> = std::sync::OnceLock::new();
+
+impl HashPool {
+    /// Sets the pool's size; only the first call (before any hashing) counts.
+    pub fn configure(threads: usize, queue: usize) {
+        let threads = threads.max(1);
+        let _ = HASH_POOL.set(HashPool {
+            slots: tokio::sync::Semaphore::new(threads + queue),
+            running: tokio::sync::Semaphore::new(threads),
+        });
+    }
+
+    pub fn get() -> &'static HashPool {
+        HASH_POOL.get_or_init(|| {
+            // Leave a core to the async workers where there is more than one.
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let threads = (cores / 2).max(1);
+            HashPool {
+                slots: tokio::sync::Semaphore::new(threads + 64),
+                running: tokio::sync::Semaphore::new(threads),
+            }
+        })
+    }
+
+    /// A place in the queue, or `Busy` at once when it is full.
+    pub fn enter(&'static self) -> Result<HashTicket, AuthError> {
+        let slot = self.slots.try_acquire().map_err(|_| AuthError::Busy)?;
+        Ok(HashTicket {
+            pool: self,
+            _slot: slot,
+        })
+    }
+}
+
+pub struct HashTicket {
+    pool: &'static HashPool,
+    _slot: tokio::sync::SemaphorePermit<'static>,
+}
+
+impl HashTicket {
+    async fn run<T: Send + 'static>(self, f: impl FnOnce() -> T + Send + 'static) -> T {
+        let _running = self.pool.running.acquire().await.expect("never closed");
+        tokio::task::spawn_blocking(f)
+            .await
+            .expect("password hashing does not panic")
+    }
+    pub async fn verify(self, pw: &str, hash: &str) -> bool {
+        let (pw, hash) = (pw.to_string(), hash.to_string());
+        self.run(move || verify_password(&pw, &hash)).await
+    }
+    pub async fn hash(self, pw: &str) -> String {
+        let pw = pw.to_string();
+        self.run(move || hash_password(&pw)).await
     }
 }
 
@@ -77,6 +173,11 @@ pub enum AuthError {
     BadCredentials,
     #[error("account locked after repeated failures; try again later")]
     Locked { until_ms: i64 },
+    /// A wrong password that started a delay (counted against the caller's address).
+    #[error("wrong password; further tries are delayed")]
+    WrongAndDelayed { until_ms: i64 },
+    #[error("the server is busy checking passwords; try again shortly")]
+    Busy,
     #[error("account or kiosk is deactivated")]
     Inactive,
     #[error(transparent)]
@@ -90,7 +191,8 @@ impl domain::ErrorCode for AuthError {
         use protocol::codes;
         match self {
             AuthError::BadCredentials => codes::AUTH_BAD_CREDENTIALS,
-            AuthError::Locked { .. } => codes::AUTH_LOCKED,
+            AuthError::Locked { .. } | AuthError::WrongAndDelayed { .. } => codes::AUTH_LOCKED,
+            AuthError::Busy => crate::api::CODE_BUSY,
             AuthError::Inactive => codes::AUTH_INACTIVE,
             AuthError::Store(e) => e.code(),
             AuthError::Policy(e) => e.code(),
@@ -105,8 +207,39 @@ pub struct LoggedIn {
 }
 
 impl Store {
-    /// Checks a password, counting failures and locking after
-    /// `policy.lock_after` in a row; on success issues a session token.
+    /// One password check of `user`, booked before it is made (see
+    /// [`AuthPolicy`]). The hashing place is taken first, so a busy server
+    /// refuses without counting a guess.
+    async fn check_password(
+        &self,
+        user: &User,
+        password: &str,
+        policy: &AuthPolicy,
+    ) -> Result<(), AuthError> {
+        let ticket = HashPool::get().enter()?;
+        let delayed = match self
+            .book_password_check(user.id, policy.lock_secs * 1000, |n| policy.delay_ms(n))
+            .await?
+        {
+            crate::store::Booked::Delayed { until_ms } => {
+                return Err(AuthError::Locked { until_ms });
+            }
+            crate::store::Booked::Check {
+                delayed_until_ms, ..
+            } => delayed_until_ms,
+        };
+        if !ticket.verify(password, &user.password_hash).await {
+            return Err(match delayed {
+                Some(until_ms) => AuthError::WrongAndDelayed { until_ms },
+                None => AuthError::BadCredentials,
+            });
+        }
+        self.password_check_passed(user.id).await?;
+        Ok(())
+    }
+
+    /// Checks a password (failures slowed as [`AuthPolicy`] says); on
+    /// success issues a session token.
     pub async fn login(
         &self,
         login: &str,
@@ -114,35 +247,17 @@ impl Store {
         policy: &AuthPolicy,
     ) -> Result<LoggedIn, AuthError> {
         let now = self.now_ms();
-        let Some(mut user) = self.user_by_login(login.trim()).await? else {
+        let Some(mut user) = self.user_by_login(normalise_login(login)).await? else {
             // Same work as a real check, so timing does not reveal unknown logins.
-            let _ = verify_password(password, DUMMY_HASH);
+            let _ = HashPool::get().enter()?.verify(password, DUMMY_HASH).await;
             return Err(AuthError::BadCredentials);
         };
-        if let Some(until) = user.locked_until_ms {
-            if until > now {
-                return Err(AuthError::Locked { until_ms: until });
-            }
-        }
-        if !verify_password(password, &user.password_hash) {
-            let n = self
-                .record_failed_login(user.id, policy.lock_after, now + policy.lock_secs * 1000)
-                .await?;
-            if n >= policy.lock_after {
-                return Err(AuthError::Locked {
-                    until_ms: now + policy.lock_secs * 1000,
-                });
-            }
-            return Err(AuthError::BadCredentials);
-        }
+        self.check_password(&user, password, policy).await?;
+        user.failed_logins = 0;
+        user.locked_until_ms = None;
         let kiosk_active = self.kiosk(user.kiosk_id).await?.is_some_and(|k| k.active);
         if !user.active || !kiosk_active {
             return Err(AuthError::Inactive);
-        }
-        if user.failed_logins != 0 || user.locked_until_ms.is_some() {
-            user.failed_logins = 0;
-            user.locked_until_ms = None;
-            self.update_user(&user).await?;
         }
         let (token, hash) = new_token();
         let expires_ms = now + policy.token_ttl_secs * 1000;
@@ -163,18 +278,18 @@ impl Store {
         policy: &AuthPolicy,
     ) -> Result<LoggedIn, AuthError> {
         let mut u = self.user(user).await?.ok_or(StoreError::NotFound("user"))?;
-        if !verify_password(old, &u.password_hash) {
-            return Err(AuthError::BadCredentials);
-        }
+        // The new password's rules first: they say nothing about the old one.
         domain::rules::check_password(new)?;
         if old == new {
             return Err(AuthError::Store(StoreError::Invalid(
                 "the new password must differ from the old one".into(),
             )));
         }
-        u.password_hash = hash_password(new);
+        // A token holder guessing the current password is slowed like a login.
+        self.check_password(&u, old, policy).await?;
+        u.password_hash = HashPool::get().enter()?.hash(new).await;
         u.must_change = false;
-        self.update_user(&u).await?;
+        self.set_password(u.id, &u.password_hash).await?;
         self.delete_sessions(u.id).await?;
         let (token, hash) = new_token();
         let expires_ms = self.now_ms() + policy.token_ttl_secs * 1000;
@@ -219,6 +334,11 @@ impl Store {
             None => None,
         };
         let pw = initial_password();
+        let password_hash = HashPool::get()
+            .enter()
+            .map_err(|_| StoreError::Invalid("the server is busy; try again".into()))?
+            .hash(&pw)
+            .await;
         let u = User {
             id: domain::new_id(&**self.clock()),
             kiosk_id: kiosk,
@@ -226,7 +346,7 @@ impl Store {
             name,
             role,
             mobile: mobile.clone(),
-            password_hash: hash_password(&pw),
+            password_hash,
             must_change: true,
             active: true,
             failed_logins: 0,

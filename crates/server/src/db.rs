@@ -283,17 +283,31 @@ struct Migration {
     sql: &'static str,
 }
 
-const PG_MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "0001_init.sql",
-    sql: include_str!("../../../migrations/server/postgres/0001_init.sql"),
-}];
+const PG_MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_init.sql",
+        sql: include_str!("../../../migrations/server/postgres/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "0002_login_delays.sql",
+        sql: include_str!("../../../migrations/server/postgres/0002_login_delays.sql"),
+    },
+];
 
-const SQLITE_MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "0001_init.sql",
-    sql: include_str!("../../../migrations/server/sqlite/0001_init.sql"),
-}];
+const SQLITE_MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_init.sql",
+        sql: include_str!("../../../migrations/server/sqlite/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "0002_login_delays.sql",
+        sql: include_str!("../../../migrations/server/sqlite/0002_login_delays.sql"),
+    },
+];
 
 // ---------------------------------------------------------------- PostgreSQL
 

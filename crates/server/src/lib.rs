@@ -12,6 +12,36 @@
 //! * [`biller`], [`notify`]: bill fetch (built-in demo biller, or a
 //!   department's HTTP API from the config) and SMS / e-mail with retries.
 //!
+//! # Demo data
+//!
+//! The demo kiosk K1001 and its published logins (`holder1`, `operator1`)
+//! are seeded into an empty database only when asked for: `kiosk-server
+//! serve` with no `--config` and no `--database` (the embedded demo on
+//! SQLite in `.demo/server`), `serve --demo`, or `demo_seed = true` in the
+//! config. A database or config the operator names gets none of it, and
+//! the banner prints passwords only for the demo. A database seeded by an
+//! older server is warned about at every start; `kiosk-server admin
+//! deactivate-user | delete-user | deactivate-kiosk | delete-kiosk` remove
+//! it (a kiosk or user with devices or payments on record can only be
+//! deactivated: that history is kept).
+//!
+//! # Password guessing
+//!
+//! Every password check (login, and the old password of a change) is
+//! booked under the user's row lock *before* it is made, as a failure, so
+//! parallel guesses cannot outrun the count; a right password then clears
+//! it. The 5th failure in a row starts a 30 s delay, each further one
+//! doubles it up to 15 min; tries during a delay are refused (`auth.locked`,
+//! 423) unchecked and uncounted. The count is forgotten after 15 min without
+//! a failure, so an occasional stranger's guess never keeps a holder out.
+//! Each client address may fail 10 checks (refilled over 15 min,
+//! `login_failures_per_address`); past that its tries are refused
+//! (`request.rate_limited`) before any check, so one address cannot push
+//! anyone's login into delays. Logins are trimmed once, before both the
+//! limiter and the store. Hashes run on a bounded blocking pool
+//! (`hash_threads`, `hash_queue`); past the queue a login is refused at once
+//! (`request.busy`, 503), so a login flood cannot stall sync or health.
+//!
 //! # Money
 //!
 //! Double-entry ledger, integer paise. A wallet payment of total `T` (bills
@@ -41,8 +71,8 @@
 //!
 //! | endpoint | caller | what |
 //! |---|---|---|
-//! | `POST /v1/auth/login` | anyone | `{login, password}` → `{token, expires_ms, must_change_password, role, kiosk_code}`; 5 failures lock for 15 min |
-//! | `POST /v1/auth/password` | user (even with a first password) | `{old_password, new_password}` → new token; other sessions end |
+//! | `POST /v1/auth/login` | anyone | `{login, password}` → `{token, expires_ms, must_change_password, role, kiosk_code}`; guesses slowed (below) |
+//! | `POST /v1/auth/password` | user (even with a first password) | `{old_password, new_password}` → new token; other sessions end; wrong old passwords count like failed logins |
 //! | `POST /v1/auth/logout` | user | ends this token |
 //! | `GET /v1/kiosk` | user or device | balances, exposure, flags |
 //! | `GET/POST /v1/users`, `POST /v1/users/{login}/active` | holder | operators, first passwords, (de)activation |
@@ -67,6 +97,7 @@
 //! `sync.gap`, `sync.chain_mismatch`, `sync.batch_empty`,
 //! `sync.batch_too_large`, `protocol.too_large`, `protocol.malformed`,
 //! `protocol.unsupported_version`, `request.invalid`, `request.rate_limited`,
+//! `request.busy`, `request.has_history`, `request.has_refills`,
 //! `not_found`, `bill.unknown`, `biller.unavailable`, `internal`.
 //! Per-entry rejections (inside outcomes): see `protocol::codes`.
 

@@ -11,7 +11,8 @@ use std::sync::Arc;
 #[derive(Parser)]
 #[command(name = "kiosk-server", version, about = "e-Mitra kiosk central server")]
 struct Cli {
-    /// Config file (TOML). Without one: SQLite in .demo/server, demo seed, 127.0.0.1:8080.
+    /// Config file (TOML). Without one and without --database: the embedded
+    /// demo (SQLite in .demo/server, demo seed, 127.0.0.1:8080).
     #[arg(long, short, global = true, env = "KIOSK_SERVER_CONFIG")]
     config: Option<PathBuf>,
     /// Overrides the config's database (`postgres://…` or `sqlite:<file>`).
@@ -28,6 +29,10 @@ enum Cmd {
         /// Address to listen on, e.g. 0.0.0.0:8080.
         #[arg(long)]
         listen: Option<String>,
+        /// Seed the demo kiosk and its public logins into an empty database
+        /// (implied when neither --config nor --database is given).
+        #[arg(long)]
+        demo: bool,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -78,6 +83,39 @@ enum Admin {
     Devices {
         #[arg(long)]
         kiosk: Option<String>,
+    },
+    /// Deactivate a user: no login, sessions end, their device is cut off.
+    DeactivateUser {
+        #[arg(long)]
+        login: String,
+    },
+    /// Activate a deactivated user again.
+    ActivateUser {
+        #[arg(long)]
+        login: String,
+    },
+    /// Delete a user who never registered a device (otherwise: deactivate).
+    DeleteUser {
+        #[arg(long)]
+        login: String,
+    },
+    /// Deactivate a kiosk: no user or device of it is served.
+    DeactivateKiosk {
+        #[arg(long)]
+        kiosk: String,
+    },
+    /// Activate a deactivated kiosk again.
+    ActivateKiosk {
+        #[arg(long)]
+        kiosk: String,
+    },
+    /// Delete a kiosk that never had a device or a payment, with its users.
+    DeleteKiosk {
+        #[arg(long)]
+        kiosk: String,
+        /// Also remove the refills credited to it (e.g. the demo's opening balance).
+        #[arg(long)]
+        discard_refills: bool,
     },
     /// De-register a device so its SSO ID can be bound elsewhere.
     DeregisterDevice { id: uuid::Uuid },
@@ -139,15 +177,22 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    // Nothing named at all: the embedded demo. A named config or database
+    // gets demo data only when asked (`demo_seed = true` or `--demo`).
+    let embedded_demo = cli.config.is_none() && cli.database.is_none();
     let mut cfg = Config::load(cli.config.as_deref())?;
     if let Some(db) = cli.database {
         cfg.database = Some(db);
     }
-    match cli.cmd.unwrap_or(Cmd::Serve { listen: None }) {
-        Cmd::Serve { listen } => {
+    match cli.cmd.unwrap_or(Cmd::Serve {
+        listen: None,
+        demo: false,
+    }) {
+        Cmd::Serve { listen, demo } => {
             if let Some(l) = listen {
                 cfg.listen = l;
             }
+            cfg.demo_seed |= demo || embedded_demo;
             app::serve(cfg).await
         }
         Cmd::Migrate => {
@@ -168,6 +213,13 @@ async fn kiosk(store: &Store, code: &str) -> anyhow::Result<server::store::Kiosk
         .kiosk_by_code(code)
         .await?
         .with_context(|| format!("no kiosk {code}"))
+}
+
+async fn user(store: &Store, login: &str) -> anyhow::Result<server::store::User> {
+    store
+        .user_by_login(login.trim())
+        .await?
+        .with_context(|| format!("no user {login}"))
 }
 
 async fn admin(store: &Store, a: Admin) -> anyhow::Result<()> {
@@ -251,6 +303,46 @@ async fn admin(store: &Store, a: Admin) -> anyhow::Result<()> {
                         "active"
                     }
                 );
+            }
+        }
+        Admin::DeactivateUser { login } => {
+            let u = user(store, &login).await?;
+            store.set_user_active(u.id, false).await?;
+            println!("user {} deactivated", u.login);
+        }
+        Admin::ActivateUser { login } => {
+            let u = user(store, &login).await?;
+            store.set_user_active(u.id, true).await?;
+            println!("user {} activated", u.login);
+        }
+        Admin::DeleteUser { login } => {
+            let u = user(store, &login).await?;
+            store.delete_user(u.id).await?;
+            println!("user {} deleted", u.login);
+        }
+        Admin::DeactivateKiosk { kiosk: code } => {
+            let k = kiosk(store, &code).await?;
+            store.set_kiosk_flags(k.id, false, k.cheque_enabled).await?;
+            println!("kiosk {} deactivated", k.code);
+        }
+        Admin::ActivateKiosk { kiosk: code } => {
+            let k = kiosk(store, &code).await?;
+            store.set_kiosk_flags(k.id, true, k.cheque_enabled).await?;
+            println!("kiosk {} activated", k.code);
+        }
+        Admin::DeleteKiosk {
+            kiosk: code,
+            discard_refills,
+        } => {
+            let k = kiosk(store, &code).await?;
+            match store.delete_kiosk(k.id, discard_refills).await {
+                Ok(discarded) => {
+                    println!("kiosk {} deleted (refills discarded: {discarded})", k.code)
+                }
+                Err(e @ server::store::StoreError::HasRefills(_)) => {
+                    anyhow::bail!("{e}; pass --discard-refills to remove them with the kiosk")
+                }
+                Err(e) => return Err(e.into()),
             }
         }
         Admin::DeregisterDevice { id } => {

@@ -25,6 +25,12 @@ pub enum StoreError {
     Invalid(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// A device or payment refers to it: the centre keeps that history,
+    /// so it can only be deactivated.
+    #[error("this {0} has devices or payments on record; deactivate it instead")]
+    HasHistory(&'static str),
+    #[error("the kiosk's wallet holds {0} of refills")]
+    HasRefills(Paise),
 }
 
 impl domain::ErrorCode for StoreError {
@@ -36,6 +42,8 @@ impl domain::ErrorCode for StoreError {
             StoreError::BoundElsewhere(_) => protocol::codes::DEVICE_BOUND_ELSEWHERE,
             StoreError::CatalogueNotNewer(..) => "catalogue.not_newer",
             StoreError::Invalid(_) => protocol::codes::INVALID,
+            StoreError::HasHistory(_) => "request.has_history",
+            StoreError::HasRefills(_) => "request.has_refills",
         }
     }
 }
@@ -98,6 +106,18 @@ pub(crate) fn kiosk_from(r: &Row) -> SResult<Kiosk> {
         wallet_balance: Paise::new(r.i64(9)?),
         commission_balance: Paise::new(r.i64(10)?),
     })
+}
+
+/// What [`Store::book_password_check`] allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Booked {
+    /// Check the password; it is already counted as failure number `failures`.
+    Check {
+        failures: i64,
+        delayed_until_ms: Option<i64>,
+    },
+    /// A delay runs: refuse without checking.
+    Delayed { until_ms: i64 },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -467,33 +487,175 @@ impl Store {
         rows.iter().map(user_from).collect()
     }
 
-    /// Writes the mutable fields of a user back.
+    /// Writes the mutable fields of a user back. The failure count and
+    /// delay are not among them: only the password check changes those,
+    /// under the row lock, so a stale copy can never undo a counted guess.
     pub async fn update_user(&self, u: &User) -> SResult<()> {
         in_tx!(self.db, |tx| {
             tx.exec(
-                "UPDATE users SET name = $1, mobile = $2, password_hash = $3, must_change = $4, active = $5, failed_logins = $6, locked_until_ms = $7 WHERE id = $8",
-                &params![&u.name, u.mobile.clone(), &u.password_hash, u.must_change, u.active, u.failed_logins, u.locked_until_ms, u.id],
+                "UPDATE users SET name = $1, mobile = $2, password_hash = $3, must_change = $4, active = $5 WHERE id = $6",
+                &params![&u.name, u.mobile.clone(), &u.password_hash, u.must_change, u.active, u.id],
             )
             .await?;
             Ok(())
         })
     }
 
-    /// Counts a failed login atomically; returns the new count.
-    pub async fn record_failed_login(
+    /// Books one password check for `user` before it is made, under the
+    /// user's row lock: counted as a failure up front, so parallel guesses
+    /// cannot outrun the count, and refused while a delay runs (such a try
+    /// is neither checked nor counted). `delay(n)` is the delay that the
+    /// n-th failure in a row starts (0: none); the count starts over once
+    /// `forget_ms` pass without a failure.
+    pub async fn book_password_check(
         &self,
         user: Uuid,
-        lock_after: i64,
-        lock_until_ms: i64,
-    ) -> SResult<i64> {
+        forget_ms: i64,
+        delay: impl Fn(i64) -> i64 + Send,
+    ) -> SResult<Booked> {
+        let now = self.now_ms();
         in_tx!(self.db, |tx| {
+            let lock = row_lock(&*tx);
             let r = tx
-                .query_one(
-                    "UPDATE users SET failed_logins = failed_logins + 1, locked_until_ms = CASE WHEN failed_logins + 1 >= $1 THEN $2 ELSE locked_until_ms END WHERE id = $3 RETURNING failed_logins",
-                    &params![lock_after, lock_until_ms, user],
+                .query_opt(
+                    &format!("SELECT failed_logins, locked_until_ms, last_failed_ms FROM users WHERE id = $1{lock}"),
+                    &params![user],
+                )
+                .await?
+                .ok_or(StoreError::NotFound("user"))?;
+            let (count, until, last) = (r.i64(0)?, r.opt_i64(1)?, r.opt_i64(2)?);
+            if let Some(u) = until.filter(|u| *u > now) {
+                return Ok(Booked::Delayed { until_ms: u });
+            }
+            let n = match last {
+                Some(t) if now - t >= forget_ms => 1,
+                _ => count + 1,
+            };
+            let d = delay(n);
+            let until = (d > 0).then_some(now + d);
+            tx.exec(
+                "UPDATE users SET failed_logins = $1, last_failed_ms = $2, locked_until_ms = $3 WHERE id = $4",
+                &params![n, now, until, user],
+            )
+            .await?;
+            Ok(Booked::Check {
+                failures: n,
+                delayed_until_ms: until,
+            })
+        })
+    }
+
+    /// The password was right: the booked failure and any before it are forgotten.
+    pub async fn password_check_passed(&self, user: Uuid) -> SResult<()> {
+        in_tx!(self.db, |tx| {
+            tx.exec(
+                "UPDATE users SET failed_logins = 0, locked_until_ms = NULL, last_failed_ms = NULL WHERE id = $1",
+                &params![user],
+            )
+            .await?;
+            Ok(())
+        })
+    }
+
+    /// Sets a new password hash; the first-password flag goes.
+    pub async fn set_password(&self, user: Uuid, hash: &str) -> SResult<()> {
+        in_tx!(self.db, |tx| {
+            tx.exec(
+                "UPDATE users SET password_hash = $1, must_change = $2 WHERE id = $3",
+                &params![hash, false, user],
+            )
+            .await?;
+            Ok(())
+        })
+    }
+
+    /// Deactivates (or reactivates) a user; a deactivated user's sessions end.
+    pub async fn set_user_active(&self, user: Uuid, active: bool) -> SResult<()> {
+        in_tx!(self.db, |tx| {
+            let n = tx
+                .exec(
+                    "UPDATE users SET active = $1 WHERE id = $2",
+                    &params![active, user],
                 )
                 .await?;
-            Ok(r.i64(0)?)
+            if n == 0 {
+                return Err(StoreError::NotFound("user"));
+            }
+            if !active {
+                tx.exec("DELETE FROM sessions WHERE user_id = $1", &params![user])
+                    .await?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Deletes a user who never had a device: a device's entries are
+    /// history the centre keeps, so such a user can only be deactivated.
+    pub async fn delete_user(&self, user: Uuid) -> SResult<()> {
+        in_tx!(self.db, |tx| {
+            if tx
+                .query_opt("SELECT id FROM devices WHERE user_id = $1", &params![user])
+                .await?
+                .is_some()
+            {
+                return Err(StoreError::HasHistory("user"));
+            }
+            tx.exec("DELETE FROM sessions WHERE user_id = $1", &params![user])
+                .await?;
+            let n = tx
+                .exec("DELETE FROM users WHERE id = $1", &params![user])
+                .await?;
+            if n == 0 {
+                return Err(StoreError::NotFound("user"));
+            }
+            Ok(())
+        })
+    }
+
+    /// Deletes a kiosk that never served anyone (no device, no payment),
+    /// with its users, tickets and notices. Refills credited to it are
+    /// removed as whole transactions (the books stay balanced), and only
+    /// when `discard_refills` says so; returns their total.
+    pub async fn delete_kiosk(&self, kiosk: Uuid, discard_refills: bool) -> SResult<Paise> {
+        in_tx!(self.db, |tx| {
+            lock_kiosk(&mut *tx, kiosk)
+                .await?
+                .ok_or(StoreError::NotFound("kiosk"))?;
+            let used = tx
+                .query_one(
+                    "SELECT CAST((SELECT COUNT(*) FROM devices WHERE kiosk_id = $1) + (SELECT COUNT(*) FROM payments WHERE kiosk_id = $1) + (SELECT COUNT(*) FROM ledger WHERE kiosk_id = $1 AND kind <> 'refill') AS BIGINT)",
+                    &params![kiosk],
+                )
+                .await?
+                .i64(0)?;
+            if used > 0 {
+                return Err(StoreError::HasHistory("kiosk"));
+            }
+            let r = tx
+                .query_one(
+                    "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM ledger WHERE kiosk_id = $1",
+                    &params![kiosk],
+                )
+                .await?;
+            let (lines, total) = (r.i64(0)?, Paise::new(r.i64(1)?));
+            if lines > 0 && !discard_refills {
+                return Err(StoreError::HasRefills(total));
+            }
+            tx.exec(
+                "DELETE FROM ledger WHERE txn_id IN (SELECT txn_id FROM ledger WHERE kiosk_id = $1)",
+                &params![kiosk],
+            )
+            .await?;
+            for sql in [
+                "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE kiosk_id = $1)",
+                "DELETE FROM users WHERE kiosk_id = $1",
+                "DELETE FROM tickets WHERE kiosk_id = $1",
+                "DELETE FROM notices WHERE kiosk_id = $1",
+                "DELETE FROM kiosks WHERE id = $1",
+            ] {
+                tx.exec(sql, &params![kiosk]).await?;
+            }
+            Ok(total)
         })
     }
 

@@ -952,12 +952,13 @@ async fn openapi_describes_every_route_that_answers() {
 async fn runaway_callers_are_rate_limited() {
     let h = H::new(Backend::Sqlite).await;
     // A server over the same store with a tight limit: 3 at once, then one every 1000 s.
-    let state = std::sync::Arc::new(server::api::AppState {
-        store: h.store.clone(),
-        policy: Default::default(),
-        billers: server::biller::Billers::new(&h.store, &[]),
-        limiter: server::api::RateLimiter::new(0.001, 3.0),
-    });
+    let mut state = server::api::AppState::new(
+        h.store.clone(),
+        Default::default(),
+        server::biller::Billers::new(&h.store, &[]),
+    );
+    state.limiter = server::api::RateLimiter::new(0.001, 3.0);
+    let state = std::sync::Arc::new(state);
     let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", l.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(l, server::api::router(state)).await.unwrap() });

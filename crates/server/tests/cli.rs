@@ -334,3 +334,321 @@ async fn serves_https_with_rustls() {
         "plain HTTP is not served on the TLS port"
     );
 }
+
+/// A fresh PostgreSQL schema and a URL whose connections work in it.
+async fn pg_schema() -> (String, String) {
+    let base = std::env::var("KIOSK_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/test".into());
+    let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let (client, conn) = tokio_postgres::connect(&base, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    let h = tokio::spawn(conn);
+    client
+        .batch_execute(&format!("CREATE SCHEMA \"{schema}\""))
+        .await
+        .unwrap();
+    drop(client);
+    let _ = h.await;
+    let sep = if base.contains('?') { '&' } else { '?' };
+    (
+        format!("{base}{sep}options=-c%20search_path%3D{schema}"),
+        schema,
+    )
+}
+
+async fn drop_schema(schema: &str) {
+    let base = std::env::var("KIOSK_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/test".into());
+    let (client, conn) = tokio_postgres::connect(&base, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    let h = tokio::spawn(conn);
+    client
+        .batch_execute(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+        .await
+        .unwrap();
+    drop(client);
+    let _ = h.await;
+}
+
+/// A running `kiosk-server serve`.
+struct Served {
+    child: std::process::Child,
+    base: String,
+    out: std::sync::mpsc::Receiver<String>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Served {
+    /// Stops the server and returns all it printed.
+    fn stop(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        // The process is gone: the reader sees end of file and hangs up.
+        self.out.iter().collect::<Vec<_>>().join("\n")
+    }
+}
+
+fn serve(dir: &std::path::Path, args: &[&str]) -> Served {
+    use std::io::BufRead;
+    let mut child = bin()
+        .current_dir(dir)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    let mut lines = std::io::BufReader::new(out).lines();
+    let first = lines.next().expect("a banner").unwrap();
+    let addr = first
+        .split("http://")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_string();
+    let (tx, rx) = std::sync::mpsc::channel();
+    tx.send(first).unwrap();
+    std::thread::spawn(move || {
+        for l in lines.map_while(Result::ok) {
+            if tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+    Served {
+        child,
+        base: format!("http://{addr}"),
+        out: rx,
+    }
+}
+
+fn no_demo(banner: &str) {
+    assert!(
+        !banner.contains("Holder@2026") && !banner.contains("Operator@2026"),
+        "no demo password in the banner: {banner}"
+    );
+}
+
+async fn login_status(base: &str, login: &str, pw: &str) -> (u16, serde_json::Value) {
+    let r = reqwest::Client::new()
+        .post(format!("{base}/v1/auth/login"))
+        .json(&serde_json::json!({"login": login, "password": pw}))
+        .send()
+        .await
+        .unwrap();
+    let st = r.status().as_u16();
+    (st, r.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_named_postgres_database_gets_no_demo_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, schema) = pg_schema().await;
+    // No config at all, only the database.
+    let s = serve(
+        dir.path(),
+        &["--database", &url, "serve", "--listen", "127.0.0.1:0"],
+    );
+    let (st, v) = login_status(&s.base, "holder1", "Holder@2026").await;
+    assert_eq!(
+        (st, v["code"].as_str()),
+        (401, Some("auth.bad_credentials"))
+    );
+    no_demo(&s.stop());
+    // A config that says nothing about the demo.
+    let cfg = dir.path().join("centre.toml");
+    std::fs::write(&cfg, "listen = \"127.0.0.1:0\"\n").unwrap();
+    let s = serve(
+        dir.path(),
+        &[
+            "--config",
+            cfg.to_str().unwrap(),
+            "--database",
+            &url,
+            "serve",
+        ],
+    );
+    let (st, _) = login_status(&s.base, "operator1", "Operator@2026").await;
+    assert_eq!(st, 401);
+    no_demo(&s.stop());
+    let (ok, out) = run(&url, &["admin", "devices"]);
+    assert!(ok && out.trim().is_empty(), "{out}");
+    assert!(
+        !run(&url, &["admin", "ledger", "--kiosk", "K1001"]).0,
+        "no demo kiosk"
+    );
+    // The catalogue is loaded all the same: the centre can serve.
+    assert!(!dir.path().join(".demo").exists());
+    drop_schema(&schema).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_config_without_a_database_line_gets_no_demo_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("centre.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "listen = \"127.0.0.1:0\"\ndata_dir = \"{}\"\n",
+            dir.path().join("data").display()
+        ),
+    )
+    .unwrap();
+    let s = serve(dir.path(), &["--config", cfg.to_str().unwrap(), "serve"]);
+    let (st, _) = login_status(&s.base, "holder1", "Holder@2026").await;
+    assert_eq!(st, 401);
+    no_demo(&s.stop());
+    // A named SQLite file: the same.
+    let db = format!("sqlite:{}", dir.path().join("named.db").display());
+    let s = serve(
+        dir.path(),
+        &["--database", &db, "serve", "--listen", "127.0.0.1:0"],
+    );
+    let (st, _) = login_status(&s.base, "holder1", "Holder@2026").await;
+    assert_eq!(st, 401);
+    no_demo(&s.stop());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_on_a_named_database_only_when_asked_and_its_removal() {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, schema) = pg_schema().await;
+    let s = serve(
+        dir.path(),
+        &[
+            "--database",
+            &url,
+            "serve",
+            "--demo",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+    );
+    let (st, v) = login_status(&s.base, "holder1", "Holder@2026").await;
+    assert_eq!(st, 200, "{v}");
+    let (st, _) = login_status(&s.base, "operator1", "Operator@2026").await;
+    assert_eq!(st, 200);
+
+    // Deactivation takes effect on the running server at once.
+    let (ok, out) = run(&url, &["admin", "deactivate-user", "--login", "holder1"]);
+    assert!(ok && out.contains("holder1 deactivated"), "{out}");
+    let (st, v) = login_status(&s.base, "holder1", "Holder@2026").await;
+    assert_eq!((st, v["code"].as_str()), (403, Some("auth.inactive")));
+    let (ok, out) = run(&url, &["admin", "activate-user", "--login", "holder1"]);
+    assert!(ok, "{out}");
+    assert_eq!(login_status(&s.base, "holder1", "Holder@2026").await.0, 200);
+    let (ok, out) = run(&url, &["admin", "deactivate-kiosk", "--kiosk", "K1001"]);
+    assert!(ok && out.contains("K1001 deactivated"), "{out}");
+    let (st, v) = login_status(&s.base, "operator1", "Operator@2026").await;
+    assert_eq!((st, v["code"].as_str()), (403, Some("auth.inactive")));
+
+    // Deleting a user: gone for good; an unknown one is an error.
+    let (ok, out) = run(&url, &["admin", "delete-user", "--login", "operator1"]);
+    assert!(ok && out.contains("operator1 deleted"), "{out}");
+    let (st, _) = login_status(&s.base, "operator1", "Operator@2026").await;
+    assert_eq!(st, 401);
+    assert!(!run(&url, &["admin", "delete-user", "--login", "operator1"]).0);
+    assert!(!run(&url, &["admin", "deactivate-user", "--login", "nobody"]).0);
+
+    // A kiosk with money in its wallet is kept unless the admin says to
+    // discard it; then the kiosk, its users and its refills are gone and
+    // the books still balance.
+    let (ok, out) = run(&url, &["admin", "delete-kiosk", "--kiosk", "K1001"]);
+    assert!(!ok && out.contains("--discard-refills"), "{out}");
+    assert!(run(&url, &["admin", "ledger", "--kiosk", "K1001"]).0);
+    let (ok, out) = run(
+        &url,
+        &[
+            "admin",
+            "delete-kiosk",
+            "--kiosk",
+            "K1001",
+            "--discard-refills",
+        ],
+    );
+    assert!(ok && out.contains("K1001 deleted"), "{out}");
+    assert!(!run(&url, &["admin", "ledger", "--kiosk", "K1001"]).0);
+    let (ok, out) = run(&url, &["admin", "check-ledger"]);
+    assert!(ok, "{out}");
+    assert_eq!(login_status(&s.base, "holder1", "Holder@2026").await.0, 401);
+    let banner = s.stop();
+    assert!(banner.contains("holder1 / Holder@2026"), "{banner}");
+    // Restarting without --demo does not bring it back.
+    let s = serve(
+        dir.path(),
+        &["--database", &url, "serve", "--listen", "127.0.0.1:0"],
+    );
+    assert_eq!(login_status(&s.base, "holder1", "Holder@2026").await.0, 401);
+    no_demo(&s.stop());
+    drop_schema(&schema).await;
+}
+
+#[test]
+fn a_kiosk_that_served_citizens_cannot_be_deleted() {
+    // Devices and payments are history the centre keeps: only deactivation.
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("s.db").display());
+    assert!(run(&db, &["migrate"]).0);
+    let (ok, out) = run(
+        &db,
+        &[
+            "admin",
+            "create-kiosk",
+            "--code",
+            "K3001",
+            "--district",
+            "Kota",
+            "--name",
+            "K",
+        ],
+    );
+    assert!(ok, "{out}");
+    let (ok, out) = run(
+        &db,
+        &[
+            "admin",
+            "create-user",
+            "--kiosk",
+            "K3001",
+            "--login",
+            "k3-h",
+            "--name",
+            "H",
+            "--role",
+            "holder",
+        ],
+    );
+    assert!(ok, "{out}");
+    // Register a device straight in the file, as the API would.
+    let c = rusqlite::Connection::open(dir.path().join("s.db")).unwrap();
+    c.execute(
+        "INSERT INTO devices (id, kiosk_id, user_id, device_no, public_key, label, registered_ms, high_water, last_hash)
+         SELECT randomblob(16), kiosk_id, id, 1, zeroblob(32), 'c', 0, 0, zeroblob(32) FROM users WHERE login = 'k3-h'",
+        [],
+    )
+    .unwrap();
+    drop(c);
+    let (ok, out) = run(&db, &["admin", "delete-user", "--login", "k3-h"]);
+    assert!(!ok && out.contains("deactivate"), "{out}");
+    let (ok, out) = run(
+        &db,
+        &[
+            "admin",
+            "delete-kiosk",
+            "--kiosk",
+            "K3001",
+            "--discard-refills",
+        ],
+    );
+    assert!(!ok && out.contains("deactivate"), "{out}");
+    let (ok, out) = run(&db, &["admin", "deactivate-kiosk", "--kiosk", "K3001"]);
+    assert!(ok, "{out}");
+}

@@ -257,13 +257,14 @@ async fn run() -> anyhow::Result<()> {
         body_bytes as f64 / (prepared.len() * batch) as f64
     );
 
-    let state = Arc::new(AppState {
-        store: store.clone(),
-        policy: Default::default(),
-        billers: server::biller::Billers::new(&store, &[]),
-        // The load is the point here, not its limits.
-        limiter: server::api::RateLimiter::new(1e9, 1e9),
-    });
+    let mut state = AppState::new(
+        store.clone(),
+        Default::default(),
+        server::biller::Billers::new(&store, &[]),
+    );
+    // The load is the point here, not its limits.
+    state.limiter = server::api::RateLimiter::new(1e9, 1e9);
+    let state = Arc::new(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let app = server::api::router(state);

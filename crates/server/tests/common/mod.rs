@@ -66,6 +66,20 @@ impl H {
         billers: Vec<HttpBillerConfig>,
         confirm_later: Vec<String>,
     ) -> H {
+        Self::build(backend, billers, confirm_later, |_| {}).await
+    }
+
+    /// The server's state can be adjusted (policy, limits) before it serves.
+    pub async fn with_state(backend: Backend, tweak: impl FnOnce(&mut AppState)) -> H {
+        Self::build(backend, vec![], vec![], tweak).await
+    }
+
+    pub async fn build(
+        backend: Backend,
+        billers: Vec<HttpBillerConfig>,
+        confirm_later: Vec<String>,
+        tweak: impl FnOnce(&mut AppState),
+    ) -> H {
         let clock = Arc::new(FixedClock::new(start_time()));
         let (db, dir, schema): (Arc<dyn Db>, _, _) = match backend {
             Backend::Sqlite => {
@@ -87,17 +101,20 @@ impl H {
         store.save_catalogue(&catalogue).await.unwrap();
         let kiosk = new_kiosk(&store, "K1001", "Jaipur").await;
         let billers = Billers::new(&store, &billers);
-        let state = Arc::new(AppState {
-            store: store.clone(),
-            policy: AuthPolicy::default(),
-            billers,
-            limiter: server::api::RateLimiter::default(),
-        });
+        let mut state = AppState::new(store.clone(), AuthPolicy::default(), billers);
+        tweak(&mut state);
+        let state = Arc::new(state);
+        // Clients may bind other 127.0.0.x addresses to stand for other callers.
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let app = server::api::router(state);
         let server = tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+            .unwrap();
         });
         H {
             backend,

@@ -1,0 +1,206 @@
+// The window's state: a projection of the backend's (money state lives in
+// Rust). Loaded from `app_state`, then kept fresh by events.
+import type {
+  ApiError,
+  AppState,
+  CartView,
+  CatalogueView,
+  Event,
+  Lang,
+  PayResult,
+  PreviewView,
+  PrintView,
+  ReceiptView,
+  StatusView,
+} from './backend/bindings';
+import { asApiError, call, onEvent } from './backend/ipc';
+import { i18n } from './i18n/index.svelte';
+
+class AppModel {
+  state = $state<AppState | null>(null);
+  status = $state<StatusView | null>(null);
+  catalogue = $state<CatalogueView | null>(null);
+  cart = $state<CartView | null>(null);
+  /** After Pay: the receipt on screen. */
+  paid = $state<PayResult | null>(null);
+  receipt = $state<ReceiptView | null>(null);
+  print = $state<PrintView | null>(null);
+  preview = $state<PreviewView | null>(null);
+  /** The last refusal not shown next to a field. */
+  error = $state<ApiError | null>(null);
+  startError = $state<ApiError | null>(null);
+  /** The operator of the session that was locked, to prefill the login. */
+  lastLogin = $state('');
+  counterLoaded = $state(false);
+
+  phase = $derived(this.state?.phase ?? 'loading');
+  ready = $derived(
+    this.phase === 'counter' && this.counterLoaded && !!this.catalogue && !!this.cart && !!this.status,
+  );
+
+  private unlisten: (() => void) | null = null;
+  private lastTouch = 0;
+
+  async start(): Promise<void> {
+    try {
+      this.unlisten = await onEvent((e) => this.onEvent(e));
+      this.apply(await call('app_state', null));
+      this.status = await call('status', null).catch(() => null);
+    } catch (e) {
+      this.startError = asApiError(e);
+    }
+  }
+
+  stop(): void {
+    this.unlisten?.();
+    this.unlisten = null;
+  }
+
+  /** Back to nothing loaded (tests start each case here). */
+  reset(): void {
+    this.stop();
+    this.state = null;
+    this.status = null;
+    this.catalogue = null;
+    this.cart = null;
+    this.paid = null;
+    this.receipt = null;
+    this.print = null;
+    this.preview = null;
+    this.error = null;
+    this.startError = null;
+    this.lastLogin = '';
+    this.counterLoaded = false;
+    this.lastTouch = 0;
+  }
+
+  /** A new AppState from any command: phase, language, session. */
+  apply(s: AppState): void {
+    const before = this.state?.phase;
+    this.state = s;
+    i18n.lang = s.lang;
+    if (s.session) this.lastLogin = s.session.login;
+    if (s.phase === 'counter' && before !== 'counter') void this.loadCounter();
+    if (s.phase !== 'counter') this.counterLoaded = false;
+  }
+
+  async loadCounter(): Promise<void> {
+    try {
+      const [catalogue, cart, status] = await Promise.all([
+        call('catalogue', null).catch((e) => {
+          this.error = asApiError(e);
+          return null;
+        }),
+        call('cart', null),
+        call('status', null),
+      ]);
+      this.catalogue = catalogue;
+      this.cart = cart;
+      this.status = status;
+      this.counterLoaded = true;
+    } catch (e) {
+      this.error = asApiError(e);
+    }
+  }
+
+  onEvent(e: Event): void {
+    switch (e.kind) {
+      case 'status':
+        this.status = e.data;
+        break;
+      case 'receipt':
+        if (this.receipt && e.data.id === this.receipt.id) {
+          const changed = e.data.status !== this.receipt.status || e.data.final_receipt_no !== this.receipt.final_receipt_no;
+          this.receipt = e.data;
+          if (changed) void this.loadPreview();
+        }
+        break;
+      case 'locked':
+        if (this.state?.session) this.lastLogin = this.state.session.login;
+        void call('app_state', null)
+          .then((s) => this.apply(s))
+          .catch(() => {
+            if (this.state) this.state = { ...this.state, phase: 'locked', session: null };
+          });
+        break;
+      case 'catalogue':
+        void call('catalogue', null).then((c) => (this.catalogue = c)).catch(() => {});
+        break;
+    }
+  }
+
+  /** Switch at once on screen, then persist. */
+  async setLang(lang: Lang): Promise<void> {
+    i18n.lang = lang;
+    try {
+      const s = await call('set_lang', { lang });
+      this.state = s;
+    } catch (e) {
+      this.error = asApiError(e);
+    }
+  }
+
+  toggleLang(): void {
+    void this.setLang(i18n.lang === 'hi' ? 'en' : 'hi');
+  }
+
+  /** The operator is working: keep the idle lock away (at most every 30 s). */
+  touch(now = Date.now()): void {
+    if (this.phase !== 'counter') return;
+    if (now - this.lastTouch < 30_000) return;
+    this.lastTouch = now;
+    void call('touch', null).catch(() => {});
+  }
+
+  async afterPay(r: PayResult): Promise<void> {
+    this.paid = r;
+    this.receipt = r.receipt;
+    this.print = r.print;
+    this.preview = null;
+    await this.loadPreview();
+  }
+
+  async loadPreview(): Promise<void> {
+    if (!this.receipt) return;
+    try {
+      this.preview = await call('preview', { key: this.receipt.id });
+    } catch (e) {
+      this.preview = null;
+    }
+  }
+
+  async printAgain(): Promise<void> {
+    if (!this.receipt) return;
+    try {
+      this.print = await call('print_receipt', { key: this.receipt.id });
+      await this.loadPreview();
+    } catch (e) {
+      this.error = asApiError(e);
+    }
+  }
+
+  async newPayment(): Promise<void> {
+    this.paid = null;
+    this.receipt = null;
+    this.print = null;
+    this.preview = null;
+    this.error = null;
+    try {
+      this.cart = await call('cart', null);
+    } catch (e) {
+      this.error = asApiError(e);
+    }
+  }
+
+  async dismissRecovery(): Promise<void> {
+    try {
+      this.apply(await call('dismiss_recovery', null));
+      this.cart = await call('cart', null);
+    } catch (e) {
+      this.error = asApiError(e);
+    }
+  }
+}
+
+export const app = new AppModel();
+export type { AppModel };

@@ -1,0 +1,44 @@
+import type { Lang } from './backend/bindings';
+
+const units = {
+  en: { s: 's', min: 'min', h: 'h', d: (n: number) => (n === 1 ? 'day' : 'days') },
+  hi: { s: 'सेकंड', min: 'मिनट', h: 'घंटे', d: (_n: number) => 'दिन' },
+};
+
+/** 200 → "3 min", 7500 → "2 h 5 min", 190000 → "2 days". */
+export function humanAge(secs: number, lang: Lang): string {
+  const u = units[lang];
+  const s = Math.max(0, Math.floor(secs));
+  if (s < 60) return `${s} ${u.s}`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} ${u.min}`;
+  const h = Math.floor(m / 60);
+  if (h < 24) {
+    const rm = m % 60;
+    return rm ? `${h} ${u.h} ${rm} ${u.min}` : `${h} ${u.h}`;
+  }
+  const d = Math.floor(h / 24);
+  return `${d} ${u.d(d)}`;
+}
+
+/** An RFC 3339 time as the shop's clock shows it: "01-12-2026 14:05". */
+export function localTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${p(d.getDate())}-${p(d.getMonth() + 1)}-${d.getFullYear()} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+/** `YYYY-MM-DD` → "DD-MM-YYYY" (as bills print it). */
+export function localDate(ymd: string | null | undefined): string {
+  if (!ymd) return '—';
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(ymd);
+  return m ? `${m[3]}-${m[2]}-${m[1]}` : ymd;
+}
+
+/** Today in the shop's clock as `YYYY-MM-DD`. */
+export function todayYmd(now = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())}`;
+}

@@ -1,0 +1,12 @@
+import { afterEach } from 'vitest';
+import { cleanup } from '@testing-library/svelte';
+import { app } from '../src/lib/app.svelte';
+import { counter } from '../src/lib/counter.svelte';
+import { _resetKeys } from '../src/lib/keys';
+
+afterEach(() => {
+  cleanup();
+  app.reset();
+  counter.reset();
+  _resetKeys();
+});

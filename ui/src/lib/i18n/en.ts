@@ -108,12 +108,12 @@ export const en = {
   'keys.esc': 'back',
   'keys.enter': 'next step',
   'keys.arrows': 'move in the list',
-  'keys.del': 'remove the last line (in the receipt list: the chosen line)',
+  'keys.del': 'on a receipt line\'s ✕: remove that line',
   'keys.enter_steps': 'Enter: search → first service → number → Get Bill Details (or amount) → Add → next bill. In mobile: Pay.',
 
   'counter.search': 'Search service (name, code)',
-  'counter.search_ph': 'e.g. bijli, बिजली, JVVNL',
-  'counter.results': '{n} services',
+  'counter.search_ph': 'e.g. electricity, बिजली, JVVNL',
+  'counter.results': '{n} found',
   'counter.no_results': 'No service matches.',
   'counter.favourites': 'Favourites',
   'counter.pin': 'Pin',
@@ -142,7 +142,7 @@ export const en = {
   'counter.bill_due': 'Due date',
   'counter.bill_ref': 'Bill ref.',
   'counter.bill_consumer': 'Number',
-  'counter.bill_duplicate': 'Paid already on {date} as receipt {no} (kiosk {kiosk}). Add only if the citizen wants to pay again.',
+  'counter.bill_duplicate': 'Paid already on {date} as receipt {no} ({where}). Add only if the citizen wants to pay again.',
   'counter.added': 'Added. Next number, or F6 for mobile.',
 
   'cart.title': 'Receipt',
@@ -191,6 +191,7 @@ export const en = {
   'dup.where': 'Kiosk',
   'dup.amount': 'Amount',
   'dup.here': 'this kiosk',
+  'dup.other': 'kiosk {kiosk}',
   'dup.confirm': 'Pay again anyway (F9)',
   'dup.cancel': 'Go back (Esc)',
 

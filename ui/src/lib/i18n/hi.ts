@@ -109,12 +109,12 @@ export const hi: Record<Key, string> = {
   'keys.esc': 'वापस',
   'keys.enter': 'अगला कदम',
   'keys.arrows': 'सूची में ऊपर-नीचे',
-  'keys.del': 'आखिरी पंक्ति हटाएं (रसीद सूची में: चुनी पंक्ति)',
+  'keys.del': 'रसीद की पंक्ति के ✕ पर: वह पंक्ति हटाएं',
   'keys.enter_steps': 'Enter: खोज → पहली सेवा → नंबर → बिल विवरण (या राशि) → जोड़ें → अगला बिल। मोबाइल में: भुगतान।',
 
   'counter.search': 'सेवा खोजें (नाम, कोड)',
-  'counter.search_ph': 'जैसे bijli, बिजली, JVVNL',
-  'counter.results': '{n} सेवाएं',
+  'counter.search_ph': 'जैसे बिजली, पानी, JVVNL',
+  'counter.results': '{n} मिलीं',
   'counter.no_results': 'कोई सेवा नहीं मिली।',
   'counter.favourites': 'पसंदीदा',
   'counter.pin': 'पिन',
@@ -143,7 +143,7 @@ export const hi: Record<Key, string> = {
   'counter.bill_due': 'अंतिम तिथि',
   'counter.bill_ref': 'बिल संदर्भ',
   'counter.bill_consumer': 'नंबर',
-  'counter.bill_duplicate': 'यह बिल {date} को रसीद {no} से जमा हो चुका है (कियोस्क {kiosk})। नागरिक दोबारा जमा करना चाहे तभी जोड़ें।',
+  'counter.bill_duplicate': 'यह बिल {date} को रसीद {no} से जमा हो चुका है ({where})। नागरिक दोबारा जमा करना चाहे तभी जोड़ें।',
   'counter.added': 'जुड़ गया। अगला नंबर लिखें, या मोबाइल के लिए F6।',
 
   'cart.title': 'रसीद',
@@ -192,6 +192,7 @@ export const hi: Record<Key, string> = {
   'dup.where': 'कियोस्क',
   'dup.amount': 'राशि',
   'dup.here': 'यही कियोस्क',
+  'dup.other': 'कियोस्क {kiosk}',
   'dup.confirm': 'फिर भी दोबारा जमा करें (F9)',
   'dup.cancel': 'वापस जाएं (Esc)',
 

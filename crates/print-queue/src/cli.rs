@@ -42,6 +42,10 @@ pub struct PrinterArgs {
     /// Profile id (see `printers list`).
     #[arg(long)]
     pub profile: String,
+    /// Line width to lay receipts and reports out at (default: the
+    /// profile's; 136 on an 8" carriage prints condensed).
+    #[arg(long)]
+    pub columns: Option<u16>,
 }
 
 #[derive(Args, Debug)]
@@ -132,17 +136,20 @@ pub fn run_print(db: &Path, json: bool, cmd: PrintCommand) -> Result<()> {
             } else {
                 Lang::Bilingual
             };
-            let (id, kind) = jobs::enqueue_receipt(&mut kiosk, &a.receipt, &c, lang)?;
+            // Everything that can refuse the request (the preview included)
+            // runs before the job is queued: a refused request queues
+            // nothing that a later retry would print.
+            let r = jobs::render_receipt(&kiosk, &a.receipt, &c, lang)?;
             if let Some(png) = &a.preview {
-                let profile = Profile::builtin_by_id(&c.profile)?;
-                let bytes: Vec<u8> = kiosk.store().conn().query_row(
-                    "SELECT payload FROM print_jobs WHERE id = ?1",
-                    [&id],
-                    |r| r.get(0),
-                )?;
-                let page = print::virtual_printer::render(&bytes, &profile)?;
+                let page = print::virtual_printer::render(&r.bytes, &r.profile)?;
                 std::fs::write(png, page.png())?;
             }
+            let id = jobs::enqueue_rendered(&mut kiosk, &c, &r).inspect_err(|_| {
+                if let Some(png) = &a.preview {
+                    std::fs::remove_file(png).ok();
+                }
+            })?;
+            let kind = r.kind;
             drop(kiosk);
             let j = print_now(
                 db,
@@ -256,9 +263,16 @@ pub fn run_print(db: &Path, json: bool, cmd: PrintCommand) -> Result<()> {
                 uri: a.to,
                 profile: a.profile,
             };
-            jobs::set_printer(&mut kiosk, &c)?;
+            jobs::set_printer_columns(&mut kiosk, &c, a.columns)?;
             out(json, &c, || {
-                format!("receipts print on {} ({})", c.uri, c.profile)
+                format!(
+                    "receipts print on {} ({}{})",
+                    c.uri,
+                    c.profile,
+                    a.columns
+                        .map(|n| format!(", {n} columns"))
+                        .unwrap_or_default()
+                )
             });
         }
     }

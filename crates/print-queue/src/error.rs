@@ -23,6 +23,12 @@ pub enum QueueError {
     ReceiptCancelled(String),
     #[error("no receipt printer set: pass --to and --profile, or `print use`")]
     NoPrinter,
+    #[error("{columns} columns does not fit printer profile {profile} (32 to {max})")]
+    ColumnsInvalid {
+        columns: String,
+        profile: String,
+        max: u16,
+    },
     #[error("print job {id} failed: {code}: {message}")]
     JobFailed {
         id: String,
@@ -46,6 +52,7 @@ impl QueueError {
             QueueError::NothingToRetry(_) => "print_queue.nothing_to_retry",
             QueueError::ReceiptCancelled(_) => "print_queue.receipt_cancelled",
             QueueError::NoPrinter => "print_queue.no_printer",
+            QueueError::ColumnsInvalid { .. } => "print_queue.columns_invalid",
             QueueError::JobFailed { .. } => "print_queue.job_failed",
             QueueError::Io(_) => "print_queue.io",
         }

@@ -105,12 +105,66 @@ pub fn configured_printer(conn: &Connection) -> Result<Option<PrinterChoice>> {
 }
 
 pub fn set_printer(kiosk: &mut Kiosk, choice: &PrinterChoice) -> Result<()> {
-    choice.validate()?;
+    set_printer_columns(kiosk, choice, None)
+}
+
+/// Sets the receipt printer and, optionally, the line width to lay its
+/// jobs out at (136 on an 8" carriage prints condensed); `None` uses the
+/// profile's own width.
+pub fn set_printer_columns(
+    kiosk: &mut Kiosk,
+    choice: &PrinterChoice,
+    columns: Option<u16>,
+) -> Result<()> {
+    let profile = choice.validate()?;
+    if let Some(n) = columns {
+        check_columns(n, &profile)?;
+    }
     kiosk.store_mut().write(|tx| -> Result<()> {
         set_setting(tx, "print.printer", &choice.uri)?;
         set_setting(tx, "print.profile", &choice.profile)?;
+        // Empty: the profile's own width.
+        set_setting(
+            tx,
+            "print.columns",
+            &columns.map(|n| n.to_string()).unwrap_or_default(),
+        )?;
         Ok(())
     })
+}
+
+/// Layouts exist from a 32-column slip up to what the printer's narrowest
+/// pitch gives; more would be cut at the paper's edge.
+fn check_columns(n: u16, profile: &Profile) -> Result<()> {
+    if !(32..=profile.max_columns()).contains(&n) {
+        return Err(QueueError::ColumnsInvalid {
+            columns: n.to_string(),
+            profile: profile.id.clone(),
+            max: profile.max_columns(),
+        });
+    }
+    Ok(())
+}
+
+/// The line width a job for `printer` is laid out at: the kiosk's column
+/// setting when this is its configured printer, else the profile's own.
+pub fn layout_columns(
+    conn: &Connection,
+    printer: &PrinterChoice,
+    profile: &Profile,
+) -> Result<u16> {
+    if configured_printer(conn)?.as_ref() == Some(printer)
+        && let Some(c) = get_setting(conn, "print.columns")?.filter(|c| !c.is_empty())
+    {
+        let n = c.parse::<u16>().map_err(|_| QueueError::ColumnsInvalid {
+            columns: c.clone(),
+            profile: profile.id.clone(),
+            max: profile.max_columns(),
+        })?;
+        check_columns(n, profile)?;
+        return Ok(n);
+    }
+    Ok(profile.layout_columns())
 }
 
 const COLS: &str =
@@ -213,6 +267,52 @@ fn kind_for(conn: &Connection, receipt_id: &str, provisional: bool) -> Result<Jo
     Ok(if printed { JobKind::Duplicate } else { first })
 }
 
+/// A receipt rendered for one printer and not queued yet: what a preview
+/// is drawn from before anything is written.
+#[derive(Debug, Clone)]
+pub struct RenderedReceipt {
+    pub receipt_id: String,
+    pub kind: JobKind,
+    pub profile: Profile,
+    pub bytes: Vec<u8>,
+}
+
+/// Renders a receipt for a printer without touching the queue. A receipt
+/// already printed comes out as DUPLICATE COPY.
+pub fn render_receipt(
+    kiosk: &Kiosk,
+    key: &str,
+    printer: &PrinterChoice,
+    lang: Lang,
+) -> Result<RenderedReceipt> {
+    let profile = printer.validate()?;
+    let (receipt_id, mut view) = crate::view::receipt_view(kiosk, key, false)?;
+    let kind = kind_for(kiosk.store().conn(), &receipt_id, view.provisional)?;
+    view.duplicate = kind == JobKind::Duplicate;
+    let cols = layout_columns(kiosk.store().conn(), printer, &profile)?;
+    let bytes = print::encode::encode(&layout(&view, cols, lang), &profile)?;
+    Ok(RenderedReceipt {
+        receipt_id,
+        kind,
+        profile,
+        bytes,
+    })
+}
+
+/// Queues a rendered receipt; returns the job id.
+pub fn enqueue_rendered(
+    kiosk: &mut Kiosk,
+    printer: &PrinterChoice,
+    r: &RenderedReceipt,
+) -> Result<String> {
+    let now = kiosk.clock().now();
+    let id = domain::new_id(kiosk.clock()).to_string();
+    kiosk
+        .store_mut()
+        .write(|tx| enqueue_bytes(tx, now, &id, Some(&r.receipt_id), r.kind, printer, &r.bytes))?;
+    Ok(id)
+}
+
 /// Renders and queues a receipt. A receipt already printed comes out as
 /// DUPLICATE COPY. Returns the job id and its kind.
 pub fn enqueue_receipt(
@@ -221,21 +321,9 @@ pub fn enqueue_receipt(
     printer: &PrinterChoice,
     lang: Lang,
 ) -> Result<(String, JobKind)> {
-    let profile = printer.validate()?;
-    let (receipt_id, mut view) = crate::view::receipt_view(kiosk, key, false)?;
-    let kind = kind_for(kiosk.store().conn(), &receipt_id, view.provisional)?;
-    view.duplicate = kind == JobKind::Duplicate;
-    let cols = match profile.language {
-        print::Language::Escpos => profile.default_columns(),
-        _ => 80,
-    };
-    let bytes = print::encode::encode(&layout(&view, cols, lang), &profile)?;
-    let now = kiosk.clock().now();
-    let id = domain::new_id(kiosk.clock()).to_string();
-    kiosk
-        .store_mut()
-        .write(|tx| enqueue_bytes(tx, now, &id, Some(&receipt_id), kind, printer, &bytes))?;
-    Ok((id, kind))
+    let r = render_receipt(kiosk, key, printer, lang)?;
+    let id = enqueue_rendered(kiosk, printer, &r)?;
+    Ok((id, r.kind))
 }
 
 /// Cancels a job that has not printed.
@@ -304,20 +392,10 @@ pub fn day_report(kiosk: &Kiosk, day: chrono::NaiveDate) -> Result<print::receip
             page_size: 200,
             ..Default::default()
         })?;
-        for r in &p.receipts {
-            rows.push(vec![
-                r.final_receipt_no
-                    .clone()
-                    .unwrap_or_else(|| r.receipt_no.clone()),
-                r.created_at
-                    .with_timezone(&domain::clock::ist())
-                    .format("%H:%M")
-                    .to_string(),
-                r.services.clone(),
-                r.consumers.clone(),
-                r.status.clone(),
-                r.total.format_plain(),
-            ]);
+        // Newest first from the core; each receipt's bills in line order,
+        // so the block is reversed as a whole below.
+        for r in p.receipts.iter() {
+            rows.push(receipt_rows(r));
         }
         if !p.has_more {
             break;
@@ -326,6 +404,7 @@ pub fn day_report(kiosk: &Kiosk, day: chrono::NaiveDate) -> Result<print::receip
     }
     // Oldest first reads like a day book.
     rows.reverse();
+    let rows: Vec<Vec<String>> = rows.into_iter().flatten().collect();
     let t = kiosk.totals(from, to)?;
     let id = kiosk.identity();
     Ok(print::receipt::ReportView {
@@ -354,6 +433,45 @@ pub fn day_report(kiosk: &Kiosk, day: chrono::NaiveDate) -> Result<print::receip
     })
 }
 
+/// One report row per bill of a receipt: the receipt's number, time,
+/// status and total on its first bill's row, so a multi-bill receipt's
+/// services and consumer numbers each get a line of their own.
+fn receipt_rows(r: &kiosk_core::ReceiptSummary) -> Vec<Vec<String>> {
+    let services: Vec<&str> = r.services.split(',').collect();
+    let consumers: Vec<&str> = r.consumers.split(',').collect();
+    let n = services.len().max(consumers.len()).max(1);
+    (0..n)
+        .map(|i| {
+            let svc = services.get(i).copied().unwrap_or("").to_string();
+            let no = consumers.get(i).copied().unwrap_or("").to_string();
+            if i == 0 {
+                vec![
+                    r.final_receipt_no
+                        .clone()
+                        .unwrap_or_else(|| r.receipt_no.clone()),
+                    r.created_at
+                        .with_timezone(&domain::clock::ist())
+                        .format("%H:%M")
+                        .to_string(),
+                    svc,
+                    no,
+                    r.status.clone(),
+                    r.total.format_plain(),
+                ]
+            } else {
+                vec![
+                    String::new(),
+                    String::new(),
+                    svc,
+                    no,
+                    String::new(),
+                    String::new(),
+                ]
+            }
+        })
+        .collect()
+}
+
 /// Renders and queues a report.
 pub fn enqueue_report(
     kiosk: &mut Kiosk,
@@ -361,10 +479,7 @@ pub fn enqueue_report(
     printer: &PrinterChoice,
 ) -> Result<String> {
     let profile = printer.validate()?;
-    let cols = match profile.language {
-        print::Language::Escpos => profile.default_columns(),
-        _ => 80,
-    };
+    let cols = layout_columns(kiosk.store().conn(), printer, &profile)?;
     let bytes = print::encode::encode(&print::receipt::report(report, cols), &profile)?;
     let now = kiosk.clock().now();
     let id = domain::new_id(kiosk.clock()).to_string();

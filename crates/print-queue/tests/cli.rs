@@ -10,6 +10,11 @@ use std::io::Read;
 use std::sync::Arc;
 
 fn kiosk_with_receipt(db: &std::path::Path) -> String {
+    kiosk_with_bills(db, &["210412345678"])
+}
+
+/// A kiosk whose one receipt pays a bill for each consumer number.
+fn kiosk_with_bills(db: &std::path::Path, consumers: &[&str]) -> String {
     let clock = Arc::new(SystemClock);
     let mut k = Kiosk::init(
         db,
@@ -37,17 +42,19 @@ fn kiosk_with_receipt(db: &std::path::Path) -> String {
     })
     .unwrap();
     let mut d = k.start_cart();
-    k.add_bill(
-        &mut d,
-        &BillInput {
-            service: "JVVNL-BILL".into(),
-            consumer_no: "210412345678".into(),
-            amount: Paise::new(99_900),
-            consumer_name: Some("Suresh Kumar".into()),
-            bill_ref: None,
-        },
-    )
-    .unwrap();
+    for no in consumers {
+        k.add_bill(
+            &mut d,
+            &BillInput {
+                service: "JVVNL-BILL".into(),
+                consumer_no: (*no).into(),
+                amount: Paise::new(99_900),
+                consumer_name: Some("Suresh Kumar".into()),
+                bill_ref: None,
+            },
+        )
+        .unwrap();
+    }
     k.set_contact(&mut d, Some("9876543210"), None).unwrap();
     k.choose_wallet(&mut d);
     k.commit_payment(&d, "holder", false).unwrap().receipt_no
@@ -134,6 +141,7 @@ fn receipt_prints_with_a_preview_and_an_offline_printer_keeps_the_job() {
     let use_off = PrintCommand::Use(print_queue::cli::PrinterArgs {
         to: off,
         profile: "escp9-generic".into(),
+        columns: None,
     });
     run_print(&db, false, use_off).unwrap();
     let e = run_print(
@@ -188,6 +196,7 @@ fn receipt_prints_with_a_preview_and_an_offline_printer_keeps_the_job() {
         PrintCommand::Use(print_queue::cli::PrinterArgs {
             to: "gopher://x".into(),
             profile: "escp9-generic".into(),
+            columns: None,
         }),
     )
     .unwrap_err();
@@ -230,4 +239,172 @@ fn day_report_as_pdf_to_a_file_printer() {
         pdf.windows(no.len()).any(|w| w == no.as_bytes()),
         "receipt number in the PDF"
     );
+}
+
+#[test]
+fn a_refused_preview_queues_nothing() {
+    // The laser profile prints PDF, which the virtual printer cannot draw:
+    // the request is refused with its code and leaves no job behind that a
+    // later retry would print.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("kiosk.db");
+    let no = kiosk_with_receipt(&db);
+    let png = dir.path().join("preview.png");
+    let e = run_print(
+        &db,
+        false,
+        PrintCommand::Receipt(ReceiptArgs {
+            receipt: no.clone(),
+            to: Some(format!("file://{}", dir.path().join("laser.pdf").display())),
+            profile: Some("pdf-laser".into()),
+            english: false,
+            preview: Some(png.clone()),
+        }),
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "print.unsupported");
+    let k = Kiosk::open(&db, Arc::new(SystemClock)).unwrap();
+    assert!(jobs::list(k.store().conn(), None, 10).unwrap().is_empty());
+    drop(k);
+    assert!(!png.exists(), "no preview written for a refused request");
+    assert!(!dir.path().join("laser.pdf").exists(), "nothing printed");
+    // A retry finds nothing to print.
+    let e = run_print(
+        &db,
+        false,
+        PrintCommand::Retry {
+            receipt: no.clone(),
+        },
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "print_queue.nothing_to_retry");
+
+    // A preview that cannot be written is refused the same way.
+    let e = run_print(
+        &db,
+        false,
+        PrintCommand::Receipt(ReceiptArgs {
+            receipt: no,
+            to: Some(format!("file://{}", dir.path().join("lp.bin").display())),
+            profile: Some("escp9-generic".into()),
+            english: false,
+            preview: Some(dir.path().join("no-such-dir/preview.png")),
+        }),
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "print_queue.io");
+    let k = Kiosk::open(&db, Arc::new(SystemClock)).unwrap();
+    assert!(jobs::list(k.store().conn(), None, 10).unwrap().is_empty());
+    assert!(!dir.path().join("lp.bin").exists(), "nothing printed");
+}
+
+#[test]
+fn a_multi_bill_receipt_keeps_every_consumer_number_in_the_printed_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("kiosk.db");
+    let nos = ["210000000101", "210000000102", "210000000103"];
+    let no = kiosk_with_bills(&db, &nos);
+    let today = domain::clock::ist_date(domain::Clock::now(&SystemClock));
+    let k = Kiosk::open(&db, Arc::new(SystemClock)).unwrap();
+    let r = jobs::day_report(&k, today).unwrap();
+    drop(k);
+    // One row per bill; the receipt's number and total on the first.
+    assert_eq!(r.rows.len(), 3, "{:?}", r.rows);
+    assert_eq!(r.rows[0][0], no);
+    for (row, n) in r.rows.iter().zip(nos) {
+        assert_eq!(row[3], n);
+        assert_eq!(row[2], "JVVNL-BILL");
+    }
+    // Printed on a 40-column receipt printer and on an 80-column DMP.
+    for profile in ["escpos-impact-tmu220", "escp9-generic", "text-plain"] {
+        let out = dir.path().join(format!("{profile}.bin"));
+        run_print(
+            &db,
+            false,
+            PrintCommand::Report(print_queue::cli::ReportArgs {
+                day: Some(today),
+                to: Some(format!("file://{}", out.display())),
+                profile: Some(profile.into()),
+            }),
+        )
+        .unwrap();
+        let bytes = std::fs::read(&out).unwrap();
+        let p = print::Profile::builtin_by_id(profile).unwrap();
+        print::stream::validate(&bytes, &p).unwrap();
+        for n in nos.iter().chain([&no.as_str()]) {
+            assert!(
+                bytes.windows(n.len()).any(|w| w == n.as_bytes()),
+                "{profile}: {n} missing from\n{}",
+                String::from_utf8_lossy(&bytes)
+            );
+        }
+    }
+}
+
+/// Whether a stream switches to condensed pitch (SI) anywhere.
+fn condensed(bytes: &[u8], p: &print::Profile) -> bool {
+    print::stream::parse(bytes, p.language)
+        .unwrap()
+        .iter()
+        .any(|(_, op)| *op == print::stream::Op::Condensed(true))
+}
+
+#[test]
+fn the_line_width_comes_from_the_printer_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("kiosk.db");
+    let no = kiosk_with_receipt(&db);
+    let out = dir.path().join("lp.bin");
+    let to = format!("file://{}", out.display());
+    let use_ = |profile: &str, columns: Option<u16>| {
+        run_print(
+            &db,
+            false,
+            PrintCommand::Use(print_queue::cli::PrinterArgs {
+                to: to.clone(),
+                profile: profile.into(),
+                columns,
+            }),
+        )
+    };
+    let receipt = || {
+        std::fs::remove_file(&out).ok();
+        run_print(
+            &db,
+            false,
+            PrintCommand::Receipt(ReceiptArgs {
+                receipt: no.clone(),
+                to: None,
+                profile: None,
+                english: true,
+                preview: None,
+            }),
+        )
+        .unwrap();
+        std::fs::read(&out).unwrap()
+    };
+    // An 8" carriage set to 136 columns prints condensed.
+    use_("escp9-generic", Some(136)).unwrap();
+    let bytes = receipt();
+    let p = print::Profile::builtin_by_id("escp9-generic").unwrap();
+    let rep = print::stream::validate(&bytes, &p).unwrap();
+    assert!(condensed(&bytes, &p), "condensed (SI)");
+    assert!(rep.max_line_fraction_permille > 900, "{rep:?}");
+    // The wide carriage prints 136 columns at 10 cpi, by its profile alone.
+    use_("escp9-wide", None).unwrap();
+    let bytes = receipt();
+    let w = print::Profile::builtin_by_id("escp9-wide").unwrap();
+    let rep = print::stream::validate(&bytes, &w).unwrap();
+    assert!(!condensed(&bytes, &w), "pica, not condensed");
+    assert!(rep.max_line_fraction_permille > 900, "{rep:?}");
+    // The 80-column default is back when the setting is dropped.
+    use_("escp9-generic", None).unwrap();
+    let bytes = receipt();
+    assert!(!condensed(&bytes, &p));
+    // More columns than the printer has is refused, and changes nothing.
+    let e = use_("escpos-impact-tmu220", Some(136)).unwrap_err();
+    assert_eq!(e.code(), "print_queue.columns_invalid");
+    let k = Kiosk::open(&db, Arc::new(SystemClock)).unwrap();
+    let c = jobs::configured_printer(k.store().conn()).unwrap().unwrap();
+    assert_eq!(c.profile, "escp9-generic");
 }

@@ -51,8 +51,14 @@ pub enum Block {
     /// A picture at the profile's image density.
     Image(Bitmap, Align),
     /// Text in any script, shaped and sent as a picture (or drawn as
-    /// outlines in a PDF). Wrapped to the paper width.
-    Unicode { text: String, align: Align },
+    /// outlines in a PDF). Wrapped to the paper width. `fallback` is what a
+    /// printer without images prints instead: set for data (a name), `None`
+    /// for a translation of English already on the paper.
+    Unicode {
+        text: String,
+        align: Align,
+        fallback: Option<String>,
+    },
     /// Blank lines.
     Feed(u8),
 }
@@ -121,10 +127,20 @@ impl Document {
     pub fn rule(&mut self) {
         self.blocks.push(Block::Rule);
     }
+    /// A translation of what the English lines already say.
     pub fn unicode(&mut self, text: impl Into<String>, align: Align) {
         self.blocks.push(Block::Unicode {
             text: text.into(),
             align,
+            fallback: None,
+        });
+    }
+    /// Data in any script (a name): text-only printers print `fallback`.
+    pub fn unicode_field(&mut self, text: impl Into<String>, align: Align, fallback: String) {
+        self.blocks.push(Block::Unicode {
+            text: text.into(),
+            align,
+            fallback: Some(fallback),
         });
     }
     pub fn feed(&mut self, n: u8) {

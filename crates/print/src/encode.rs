@@ -113,6 +113,9 @@ fn raster_image(bm: &Bitmap, pad: usize, out: &mut Vec<u8>) {
     out.extend_from_slice(&data);
 }
 
+/// Pitch commands. ESC/P reference: `ESC P` 10 cpi, `ESC M` 12 cpi, `SI`
+/// condensed (17.1 cpi from pica), `DC2` cancels condensed. IBM Proprinter:
+/// `DC2` 10 cpi, `ESC :` 12 cpi, `SI` condensed.
 fn escp_pitch(lang: Language, p: Pitch, out: &mut Vec<u8>) {
     match (lang, p) {
         (Language::Ibm, Pitch::Pica) => out.extend_from_slice(&[0x12]),
@@ -150,7 +153,7 @@ fn escp(doc: &Document, profile: &Profile) -> Vec<u8> {
             Block::Image(bm, align) => {
                 column_image(profile, bm, offset(profile, bm, *align), &mut out)
             }
-            Block::Unicode { text, align } => {
+            Block::Unicode { text, align, .. } => {
                 for bm in unicode_lines(profile, text).iter() {
                     column_image(profile, bm, offset(profile, bm, *align), &mut out);
                 }
@@ -266,7 +269,7 @@ fn escpos(doc: &Document, profile: &Profile) -> Result<Vec<u8>> {
                 pos_image(profile, bm, offset(profile, bm, *align), &mut v);
                 p.custom(&v).map_err(e)?;
             }
-            Block::Unicode { text, align } => {
+            Block::Unicode { text, align, .. } => {
                 let mut v = Vec::new();
                 for bm in unicode_lines(profile, text).iter() {
                     pos_image(profile, bm, offset(profile, bm, *align), &mut v);
@@ -280,21 +283,34 @@ fn escpos(doc: &Document, profile: &Profile) -> Result<Vec<u8>> {
             }
         }
     }
+    // `ESC d n`: print and feed n lines (Epson ESC/POS reference); it leaves
+    // the head at the start of a line, where GS V must be sent.
     if profile.paper.tear_off_lines > 0 {
         p.feeds(profile.paper.tear_off_lines).map_err(e)?;
     }
-    match profile.paper.cut {
-        crate::profile::Cut::Partial => {
-            p.partial_cut().map_err(e)?;
-        }
-        crate::profile::Cut::Full => {
-            p.cut().map_err(e)?;
-        }
-        crate::profile::Cut::None => {}
+    // Not the crate's `cut`/`partial_cut`: it sends `GS V 65 0/1`, and
+    // Epson defines m = 65 as a full cut whatever n is.
+    if let Some(cmd) = cut_command(profile.paper.cut) {
+        p.custom(&cmd).map_err(e)?;
     }
     p.print().map_err(e)?;
     let bytes = drv.0.borrow().clone();
     Ok(bytes)
+}
+
+/// The cut at the end of a receipt. Epson ESC/POS reference, `GS V`
+/// "Select cut mode and cut paper", function B: m = 65 feeds the paper to
+/// (cutting position + n × vertical motion unit) and cuts fully, m = 66 does
+/// the same with a partial cut (one point left uncut). n = 0: the last
+/// printed line reaches the cutter and nothing more is fed. Function A
+/// (m = 0/1) would cut at the current position, leaving the lines between
+/// head and cutter on the next receipt.
+pub fn cut_command(cut: crate::profile::Cut) -> Option<[u8; 4]> {
+    match cut {
+        crate::profile::Cut::Full => Some([GS, b'V', 65, 0]),
+        crate::profile::Cut::Partial => Some([GS, b'V', 66, 0]),
+        crate::profile::Cut::None => None,
+    }
 }
 
 fn pos_image(profile: &Profile, bm: &Bitmap, pad: usize, out: &mut Vec<u8>) {
@@ -331,8 +347,25 @@ fn text(doc: &Document, profile: &Profile) -> Vec<u8> {
                 out.extend(std::iter::repeat_n(b'-', (doc.columns as usize).min(cols)));
                 out.extend_from_slice(b"\r\n");
             }
-            // A text-only printer has no Devanagari and no images.
-            Block::Image(..) | Block::Unicode { .. } => {}
+            // A text-only printer has no Devanagari and no images: data
+            // (a name) comes out romanised; translations of the English
+            // lines are left out, the English says it.
+            Block::Unicode {
+                fallback: Some(f),
+                align,
+                ..
+            } => {
+                for chunk in crate::doc::wrap(&ascii(f), cols) {
+                    let pad = match align {
+                        Align::Left => 0,
+                        Align::Center => cols.saturating_sub(chunk.len()) / 2,
+                    };
+                    out.extend(std::iter::repeat_n(b' ', pad));
+                    out.extend_from_slice(chunk.as_bytes());
+                    out.extend_from_slice(b"\r\n");
+                }
+            }
+            Block::Image(..) | Block::Unicode { fallback: None, .. } => {}
             Block::Feed(n) => {
                 for _ in 0..*n {
                     out.extend_from_slice(b"\r\n");

@@ -22,4 +22,5 @@ pub mod virtual_printer;
 pub use doc::Document;
 pub use receipt::{Lang, ReceiptLine, ReceiptView};
 pub mod discover;
+pub mod translit;
 pub mod transport;

@@ -97,7 +97,7 @@ pub fn document_pdf(doc: &Document, profile: &Profile) -> Result<Vec<u8>> {
                 c.stroke();
             }
             Block::Image(..) => {}
-            Block::Unicode { text, align } => {
+            Block::Unicode { text, align, .. } => {
                 for line in wrap_pt(dev, text, hi_size, width_pt) {
                     new_page(&mut c, &mut y, hi_lead);
                     y -= hi_lead;

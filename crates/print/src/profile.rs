@@ -553,12 +553,29 @@ impl Profile {
     pub fn default_columns(&self) -> u16 {
         self.columns_at(self.default_pitch)
     }
+
+    /// The line width receipts and reports are laid out at on this
+    /// printer: its default pitch's columns (80 on an 8" carriage, 136 on a
+    /// wide one, 40–48 on receipt printers).
+    pub fn layout_columns(&self) -> u16 {
+        self.default_columns()
+    }
+
+    /// The most columns any pitch gives (condensed on a carriage): the
+    /// widest layout a printer setting may ask for.
+    pub fn max_columns(&self) -> u16 {
+        self.columns.values().copied().max().unwrap_or(0)
+    }
 }
 
 const BUILTIN: &[(&str, &str)] = &[
     (
         "escp9-generic.toml",
         include_str!("../../../printers/escp9-generic.toml"),
+    ),
+    (
+        "escp9-wide.toml",
+        include_str!("../../../printers/escp9-wide.toml"),
     ),
     (
         "escp24-generic.toml",

@@ -92,7 +92,11 @@ pub fn layout(r: &ReceiptView, columns: u16, lang: Lang) -> Document {
         d.centered(&r.kiosk_name, name_style);
     } else {
         // A kiosk named in Hindi: shaped and printed as an image.
-        d.unicode(r.kiosk_name.clone(), Align::Center);
+        d.unicode_field(
+            r.kiosk_name.clone(),
+            Align::Center,
+            romanised(&r.kiosk_name, "Kiosk name"),
+        );
     }
     if hi {
         d.unicode("ई-मित्र कियोस्क — भुगतान रसीद", Align::Center);
@@ -203,8 +207,19 @@ fn name_line(d: &mut Document, n: &str, indent: usize) {
     if is_latin(n) {
         d.para(format!("Name: {n}"), indent, Style::PLAIN);
     } else {
-        d.unicode(format!("नाम: {n}"), Align::Left);
+        d.unicode_field(
+            format!("नाम: {n}"),
+            Align::Left,
+            format!("Name: {}", romanised(n, "Name")),
+        );
     }
+}
+
+/// A Hindi name for printers without Devanagari: romanised, or where it
+/// cannot be, a line that says it was left out (never silently dropped).
+fn romanised(s: &str, what: &str) -> String {
+    crate::translit::devanagari_to_ascii(s)
+        .unwrap_or_else(|| format!("({what} not in Latin letters: not printable here)"))
 }
 
 fn narrow_lines(d: &mut Document, r: &ReceiptView, hi: bool) {
@@ -370,36 +385,229 @@ pub struct ReportView {
     pub total: Option<Paise>,
 }
 
+/// Lays a report out for `columns`. Nothing is ever cut: cells wrap inside
+/// their column (amounts are never wrapped), and where the table cannot fit
+/// the paper each row becomes a block of "Header: value" lines.
 pub fn report(r: &ReportView, columns: u16) -> Document {
+    let w = columns as usize;
     let mut d = Document::new(columns);
     d.centered(&r.title, Style::BOLD);
     d.centered(&r.subtitle, Style::PLAIN);
     d.rule();
-    let fmt = |v: &[String]| {
-        let mut out = String::new();
-        for (k, s) in v.iter().enumerate() {
-            let n = r.widths.get(k).copied().unwrap_or(10);
-            if !out.is_empty() {
-                out.push(' ');
-            }
-            out.push_str(&cell(
-                s,
-                n,
-                r.right_aligned.get(k).copied().unwrap_or(false),
-            ));
-        }
-        out.truncate(columns as usize);
-        out
-    };
-    d.line(fmt(&r.headers), Style::BOLD);
-    for row in &r.rows {
-        d.line(fmt(row), Style::PLAIN);
+    match table_widths(r, w) {
+        Some(widths) => report_table(&mut d, r, &widths),
+        None => report_blocks(&mut d, r),
     }
     d.rule();
     if let Some(t) = r.total {
         d.pair("Total", money(t), Style::BOLD);
     }
     d
+}
+
+fn report_cols(r: &ReportView) -> usize {
+    r.rows
+        .iter()
+        .map(Vec::len)
+        .chain([r.headers.len(), r.widths.len()])
+        .max()
+        .unwrap_or(0)
+}
+
+fn right_aligned(r: &ReportView, k: usize) -> bool {
+    r.right_aligned.get(k).copied().unwrap_or(false)
+}
+
+/// A text cell with a break chance after every comma, so a list of
+/// consumer numbers wraps between numbers, not inside one.
+fn breakable(s: &str) -> String {
+    ascii(s).replace(',', ", ").replace(",  ", ", ")
+}
+
+/// A word's pieces, each ending after a '-' or '/' (where a long code or
+/// receipt number may break between lines).
+fn pieces(word: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in word.char_indices() {
+        if matches!(c, '-' | '/') && i + 1 < word.len() {
+            out.push(&word[start..=i]);
+            start = i + 1;
+        }
+    }
+    out.push(&word[start..]);
+    out
+}
+
+/// Word wrap for table cells: whole words where they fit, else a word
+/// breaks after a '-' or '/'; only a piece wider than the column is cut.
+fn wrap_cell(s: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    for word in s.split_whitespace() {
+        let sep = usize::from(!cur.is_empty());
+        if cur.len() + sep + word.len() <= width {
+            if sep == 1 {
+                cur.push(' ');
+            }
+            cur.push_str(word);
+            continue;
+        }
+        for (k, piece) in pieces(word).into_iter().enumerate() {
+            let sep = usize::from(k == 0 && !cur.is_empty());
+            if cur.len() + sep + piece.len() <= width {
+                if sep == 1 {
+                    cur.push(' ');
+                }
+                cur.push_str(piece);
+                continue;
+            }
+            if !cur.is_empty() {
+                lines.push(std::mem::take(&mut cur));
+            }
+            let mut p = piece;
+            while p.len() > width {
+                lines.push(p[..width].to_string());
+                p = &p[width..];
+            }
+            cur = p.to_string();
+        }
+    }
+    if !cur.is_empty() || lines.is_empty() {
+        lines.push(cur);
+    }
+    lines
+}
+
+/// Column widths for the table layout: wide enough for every amount and
+/// every unbreakable piece of text (so nothing is cut), then the spare
+/// room to the columns that would wrap, those that lack least first;
+/// `None` when that cannot fit `w`.
+fn table_widths(r: &ReportView, w: usize) -> Option<Vec<usize>> {
+    let n = report_cols(r);
+    if n == 0 {
+        return Some(Vec::new());
+    }
+    let cells = |k: usize| {
+        r.rows
+            .iter()
+            .filter_map(move |row| row.get(k))
+            .chain(r.headers.get(k))
+    };
+    // min: the widest amount and unbreakable piece; want: every cell on
+    // one line; pref: the view's widths where they are wider still.
+    let mut min = vec![0usize; n];
+    let mut want = vec![0usize; n];
+    let mut pref = vec![0usize; n];
+    for k in 0..n {
+        let given = r.widths.get(k).copied().unwrap_or(10).max(1);
+        if right_aligned(r, k) {
+            min[k] = cells(k).map(|s| ascii(s).len()).max().unwrap_or(0).max(1);
+            want[k] = min[k];
+        } else {
+            let piece = cells(k)
+                .flat_map(|s| {
+                    breakable(s)
+                        .split_whitespace()
+                        .flat_map(|w| pieces(w).into_iter().map(str::len).collect::<Vec<_>>())
+                        .collect::<Vec<_>>()
+                })
+                .max()
+                .unwrap_or(0);
+            let whole = cells(k).map(|s| breakable(s).len()).max().unwrap_or(0);
+            min[k] = piece.max(1);
+            want[k] = whole.max(min[k]);
+        }
+        pref[k] = want[k].max(given);
+    }
+    let gaps = n - 1;
+    let sum = |v: &[usize]| v.iter().sum::<usize>() + gaps;
+    if sum(&min) > w {
+        return None;
+    }
+    // Grow `from` towards `to` within `w`, the columns that lack least
+    // first (a receipt number stays on one line before a service wraps).
+    let grow = |from: &[usize], to: &[usize]| {
+        let mut spare = w - sum(from);
+        let mut widths = from.to_vec();
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by_key(|&k| to[k] - from[k]);
+        for k in order {
+            let add = (to[k] - from[k]).min(spare);
+            widths[k] += add;
+            spare -= add;
+        }
+        widths
+    };
+    Some(if sum(&want) <= w {
+        grow(&want, &pref)
+    } else {
+        grow(&min, &want)
+    })
+}
+
+fn report_table(d: &mut Document, r: &ReportView, widths: &[usize]) {
+    let line = |d: &mut Document, v: &[String], style: Style| {
+        let cols: Vec<Vec<String>> = widths
+            .iter()
+            .enumerate()
+            .map(|(k, &n)| {
+                let s = v.get(k).map(String::as_str).unwrap_or("");
+                if right_aligned(r, k) {
+                    vec![ascii(s)]
+                } else {
+                    wrap_cell(&breakable(s), n)
+                }
+            })
+            .collect();
+        let rows = cols.iter().map(Vec::len).max().unwrap_or(1);
+        for i in 0..rows {
+            let mut out = String::new();
+            for (k, &n) in widths.iter().enumerate() {
+                if k > 0 {
+                    out.push(' ');
+                }
+                let s = cols[k].get(i).map(String::as_str).unwrap_or("");
+                if right_aligned(r, k) {
+                    out.push_str(&format!("{s:>n$}"));
+                } else {
+                    out.push_str(&format!("{s:<n$}"));
+                }
+            }
+            d.line(out.trim_end(), style);
+        }
+    };
+    line(d, &r.headers, Style::BOLD);
+    for row in &r.rows {
+        line(d, row, Style::PLAIN);
+    }
+}
+
+/// Too narrow for a table (receipt printers): each row is its first cell
+/// with the row's amount on the right, then "Header: value" lines.
+fn report_blocks(d: &mut Document, r: &ReportView) {
+    let n = report_cols(r);
+    let amount = (0..n).rev().find(|&k| right_aligned(r, k));
+    let header = |k: usize| r.headers.get(k).map(String::as_str).unwrap_or("");
+    for row in &r.rows {
+        let cell = |k: usize| row.get(k).map(String::as_str).unwrap_or("");
+        let first = cell(0);
+        let amt = amount.map(cell).unwrap_or("");
+        if !first.is_empty() || !amt.is_empty() {
+            d.pair(first, amt, Style::BOLD);
+        }
+        for k in 1..n {
+            if Some(k) == amount || cell(k).is_empty() {
+                continue;
+            }
+            d.para(
+                format!("{}: {}", header(k), breakable(cell(k))),
+                2,
+                Style::PLAIN,
+            );
+        }
+    }
 }
 
 /// Fixed example receipts: the test page, golden files and benchmarks use
@@ -465,6 +673,57 @@ pub mod sample {
                 "Keep this receipt for your records.".into(),
                 "Helpdesk: 0141-2923486".into(),
             ],
+        }
+    }
+
+    /// A day's transactions as `print-queue`'s day report builds them: one
+    /// row per bill, a three-bill receipt among them, a long service code.
+    pub fn day_report() -> ReportView {
+        let row = |v: [&str; 6]| v.map(String::from).to_vec();
+        ReportView {
+            title: "Shree Ganesh e-Mitra (K10023456) - Transactions".into(),
+            subtitle: "21-11-2026  receipts 3  cancelled 1  commission Rs.45.00".into(),
+            headers: [
+                "Receipt No",
+                "Time",
+                "Service",
+                "Consumer No",
+                "Status",
+                "Amount",
+            ]
+            .map(String::from)
+            .to_vec(),
+            widths: vec![21, 5, 16, 14, 7, 12],
+            right_aligned: vec![false, false, false, false, false, true],
+            rows: vec![
+                row([
+                    "RJ2026112100004519",
+                    "09:12",
+                    "JVVNL-BILL",
+                    "210412345678",
+                    "synced",
+                    "1244.50",
+                ]),
+                row([
+                    "K10023456-001-0000042",
+                    "10:35",
+                    "JVVNL-BILL",
+                    "210000000101",
+                    "pending",
+                    "5630.00",
+                ]),
+                row(["", "", "JVVNL-BILL", "210000000102", "", ""]),
+                row(["", "", "PHED-WATER-BILL-JAIPUR", "PHED/JP/99812", "", ""]),
+                row([
+                    "K10023456-001-0000043",
+                    "11:02",
+                    "RAJ-MOBILE-POSTPAID",
+                    "9876543210",
+                    "cancelled",
+                    "399.00",
+                ]),
+            ],
+            total: Some(Paise::new(124_450 + 563_000)),
         }
     }
 

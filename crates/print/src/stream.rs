@@ -254,15 +254,17 @@ pub fn parse(bytes: &[u8], lang: Language) -> Result<Vec<(usize, Op)>, StreamErr
                         need(i, 1)?;
                         let m = bytes[i];
                         i += 1;
+                        // Epson ESC/POS reference, GS V: function A
+                        // m = 0/48 full, 1/49 partial; function B (one more
+                        // byte n, a feed before the cut) m = 65 full, 66
+                        // partial. n never makes a cut partial.
                         match m {
                             0 | 48 => Op::Cut { partial: false },
                             1 | 49 => Op::Cut { partial: true },
                             65 | 66 => {
                                 need(i, 1)?;
                                 i += 1;
-                                Op::Cut {
-                                    partial: m == 66 || bytes[i - 1] == 1,
-                                }
+                                Op::Cut { partial: m == 66 }
                             }
                             _ => return Err(err(at, format!("GS V {m}: unknown cut"))),
                         }

@@ -16,12 +16,16 @@ fn dmp_profiles() -> Vec<Profile> {
 }
 
 /// The layouts each profile prints: receipt printers their own widths,
-/// 8" carriages 80 and 136 (condensed).
+/// 8" carriages 80 and 136 (condensed), wide carriages 136 (pica).
 fn widths(p: &Profile) -> Vec<u16> {
     match p.language {
         Language::Escpos => p.columns.values().copied().collect(),
-        Language::Text => vec![80],
-        _ => vec![80, 136],
+        Language::Text => vec![p.layout_columns()],
+        _ => {
+            let mut v = vec![p.layout_columns(), 136];
+            v.dedup();
+            v
+        }
     }
 }
 
@@ -51,7 +55,8 @@ fn every_profile_every_width_passes_the_validator() {
             }
         }
     }
-    assert_eq!(checked, 2 * (2 + 2 + 2 + 2 + 2 + 1));
+    // escp9, escp9-wide, escp24, ibm, tm-u220, thermal, text.
+    assert_eq!(checked, 2 * (2 + 1 + 2 + 2 + 2 + 2 + 1));
 }
 
 fn escp9() -> Profile {
@@ -200,11 +205,7 @@ fn check_golden(name: &str, png: &[u8]) {
 fn golden_pngs_from_the_virtual_printer() {
     let mut n = 0;
     for p in dmp_profiles() {
-        let w = if p.language == Language::Escpos {
-            p.default_columns()
-        } else {
-            80
-        };
+        let w = p.layout_columns();
         for (name, view, lang) in [
             ("english", sample::english(), Lang::English),
             ("bilingual", sample::bilingual(), Lang::Bilingual),
@@ -216,14 +217,18 @@ fn golden_pngs_from_the_virtual_printer() {
             n += 1;
         }
     }
-    // The wide layout on a 9-pin printer in condensed pitch.
-    let p = escp9();
-    let bytes = encode(&layout(&sample::bilingual(), 136, Lang::Bilingual), &p).unwrap();
-    check_golden(
-        "escp9-generic-136-bilingual.png",
-        &render(&bytes, &p).unwrap().png(),
-    );
-    assert_eq!(n, 12);
+    // The wide layout on 8" carriages in condensed pitch (the wide
+    // carriage prints it at pica above).
+    for id in ["escp9-generic", "escp24-generic", "ibm-proprinter"] {
+        let p = Profile::builtin_by_id(id).unwrap();
+        let bytes = encode(&layout(&sample::bilingual(), 136, Lang::Bilingual), &p).unwrap();
+        assert!(bytes.contains(&0x0f), "{id}: condensed");
+        check_golden(
+            &format!("{id}-136-bilingual.png"),
+            &render(&bytes, &p).unwrap().png(),
+        );
+    }
+    assert_eq!(n, 14);
 }
 
 #[test]
@@ -273,5 +278,61 @@ fn names_in_devanagari_are_printed_as_images_not_question_marks() {
                 assert!(rep.images >= 2, "{} {w}", p.id);
             }
         }
+    }
+}
+
+#[test]
+fn cuts_are_the_ones_epson_defines() {
+    use print::stream::{Op, parse};
+    // GS V 65 n is a full cut whatever n is; 66 is the partial one.
+    let full = parse(&[0x1d, b'V', 65, 1], Language::Escpos).unwrap();
+    assert_eq!(full[0].1, Op::Cut { partial: false });
+    let part = parse(&[0x1d, b'V', 66, 0], Language::Escpos).unwrap();
+    assert_eq!(part[0].1, Op::Cut { partial: true });
+
+    let p = Profile::builtin_by_id("escpos-thermal-80").unwrap();
+    assert_eq!(p.paper.cut, print::profile::Cut::Partial);
+    let bytes = encode(&layout(&sample::english(), 48, Lang::English), &p).unwrap();
+    let cuts: Vec<Op> = parse(&bytes, p.language)
+        .unwrap()
+        .into_iter()
+        .map(|(_, op)| op)
+        .filter(|op| matches!(op, Op::Cut { .. }))
+        .collect();
+    assert_eq!(cuts, [Op::Cut { partial: true }]);
+    // Function B, n = 0: feed to the cutter, then cut; the job's last bytes.
+    assert!(
+        bytes.ends_with(&[0x1d, b'V', 66, 0]),
+        "{:02x?}",
+        &bytes[bytes.len() - 6..]
+    );
+
+    // A profile that asks for a full cut gets function B's full cut.
+    let src = include_str!("../../../printers/escpos-thermal-80.toml")
+        .replace("cut = \"partial\"", "cut = \"full\"");
+    let full = Profile::from_toml(&src, "full").unwrap();
+    let bytes = encode(&layout(&sample::english(), 48, Lang::English), &full).unwrap();
+    assert!(bytes.ends_with(&[0x1d, b'V', 65, 0]));
+    validate(&bytes, &full).unwrap();
+}
+
+#[test]
+fn text_profile_prints_hindi_names_romanised_never_drops_them() {
+    let p = Profile::builtin_by_id("text-plain").unwrap();
+    let mut v = sample::english();
+    v.kiosk_name = "श्री गणेश ई-मित्र".into();
+    v.lines[0].consumer_name = Some("राम लाल".into());
+    // A script with no romanisation here: said, not silently dropped.
+    v.lines[1].consumer_name = Some("முருகன்".into());
+    for lang in [Lang::English, Lang::Bilingual] {
+        let s = String::from_utf8(encode(&layout(&v, 80, lang), &p).unwrap()).unwrap();
+        for needle in [
+            "Shri Ganesh I-Mitra",
+            "Name: Ram Lal",
+            "Name: (Name not in Latin letters: not printable here)",
+        ] {
+            assert!(s.contains(needle), "{needle:?} missing from\n{s}");
+        }
+        validate(s.as_bytes(), &p).unwrap();
     }
 }

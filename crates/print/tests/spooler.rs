@@ -6,6 +6,10 @@
 //! with a `file:` device finishes jobs without writing anything on CUPS 2.4,
 //! because neither a filter nor a backend runs for it. Real printers sit on
 //! `usb:`/`parallel:` backends, where plain raw queues work.
+//!
+//! CUPS 2.4 (Debian's 2.4.2) opens a `file:` device without `O_CREAT`, so
+//! the device file is made here, before the queue, writable by the user the
+//! scheduler's job side runs as (`lp` when cupsd runs as root).
 
 use print::transport::{Target, send};
 use std::path::{Path, PathBuf};
@@ -44,6 +48,60 @@ fn wait_for(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
     }
 }
 
+/// The `file:` device must exist before the first job (no `O_CREAT` in the
+/// scheduler's open). Empty, owner `lp` when we are root (cupsd then runs
+/// the job side as `lp`), and 0666 so either user can write it.
+fn make_device_file(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::File::create(path).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o666)).unwrap();
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        if let Some((uid, gid)) = lp_user() {
+            std::os::unix::fs::chown(path, Some(uid), Some(gid)).unwrap();
+        }
+    }
+}
+
+/// uid and gid of the `lp` user, if the system has one.
+fn lp_user() -> Option<(u32, u32)> {
+    let name = std::ffi::CString::new("lp").unwrap();
+    // SAFETY: getpwnam reads a static buffer; the test process is single
+    // threaded here and copies the two numbers out at once.
+    let pw = unsafe { libc::getpwnam(name.as_ptr()) };
+    if pw.is_null() {
+        return None;
+    }
+    // SAFETY: pw is non-null and points at libc's passwd record.
+    Some(unsafe { ((*pw).pw_uid, (*pw).pw_gid) })
+}
+
+/// The scheduler's error log, for a failure message.
+fn error_log(cups: &Cupsd) -> String {
+    let log = cups
+        .out
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("log/error_log");
+    std::fs::read_to_string(log).unwrap_or_default()
+}
+
+/// Waits until the device file holds `len` bytes; on timeout the message
+/// carries the scheduler's log, which says why a job never arrived.
+fn wait_for_device(cups: &Cupsd, what: &str, len: usize) {
+    let end = Instant::now() + Duration::from_secs(30);
+    while std::fs::metadata(&cups.out).map_or(0, |m| m.len() as usize) < len {
+        assert!(
+            Instant::now() < end,
+            "timed out waiting for {what}; cupsd error_log:\n{}",
+            error_log(cups)
+        );
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
 fn run(cmd: &mut Command) {
     let out = cmd
         .output()
@@ -61,11 +119,15 @@ fn start_cupsd(queue: &str) -> Cupsd {
     for sub in ["conf", "spool", "tmp", "state", "cache", "log", "out"] {
         std::fs::create_dir_all(d.join(sub)).unwrap();
     }
-    // Filters run as the `lp` user: they must be able to write there.
+    use std::os::unix::fs::PermissionsExt;
+    // Filters run as the `lp` user: they must reach the test's directory
+    // (a temp dir is 0700) and write in these two.
+    std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
     for sub in ["out", "tmp"] {
-        use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(d.join(sub), std::fs::Permissions::from_mode(0o777)).unwrap();
     }
+    let out = d.join("out/printer.bin");
+    make_device_file(&out);
     let port = free_port();
     std::fs::write(
         d.join("conf/cupsd.conf"),
@@ -111,7 +173,7 @@ fn start_cupsd(queue: &str) -> Cupsd {
     let c = Cupsd {
         child,
         port,
-        out: d.join("out/printer.bin"),
+        out,
         _dir: dir,
     };
     wait_for("cupsd to listen", 30, || {
@@ -149,11 +211,7 @@ fn raw_job_through_a_real_cupsd_arrives_byte_for_byte() {
     let data = print::encode::encode(&doc, &profile).unwrap();
     let target = Target::parse("spool:KIOSK_DMP", Some(&profile)).unwrap();
     send(&target, &data, profile.transport.chunk_bytes).unwrap();
-    wait_for("the job to reach the file device", 30, || {
-        std::fs::metadata(&cups.out)
-            .map(|m| m.len() as usize >= data.len())
-            .unwrap_or(false)
-    });
+    wait_for_device(&cups, "the job to reach the file device", data.len());
     let got = std::fs::read(&cups.out).unwrap();
     // RAW: no filter touched our ESC/P bytes.
     assert_eq!(got, data);
@@ -190,10 +248,6 @@ fn a_pdf_for_the_laser_goes_through_the_same_spooler() {
         65536,
     )
     .unwrap();
-    wait_for("the PDF at the device", 30, || {
-        std::fs::metadata(&cups.out)
-            .map(|m| m.len() as usize >= pdf.len())
-            .unwrap_or(false)
-    });
+    wait_for_device(&cups, "the PDF at the device", pdf.len());
     assert_eq!(std::fs::read(&cups.out).unwrap(), pdf);
 }

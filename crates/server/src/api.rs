@@ -35,6 +35,8 @@ pub struct AppState {
     /// cannot drive many logins into delays. Tries from an address past its
     /// budget are refused before any check, so they count against no login.
     pub addr_failures: RateLimiter,
+    /// The longest a request body may take to arrive (`request.timeout`).
+    pub body_timeout: std::time::Duration,
 }
 
 impl AppState {
@@ -45,12 +47,14 @@ impl AppState {
             billers,
             limiter: RateLimiter::default(),
             addr_failures: RateLimiter::failures_per_address(10),
+            body_timeout: std::time::Duration::from_secs(600),
         }
     }
 }
 
 /// Server-side refusal codes (the kiosk's shared ones are in `protocol::codes`).
 pub const CODE_BUSY: &str = "request.busy";
+pub const CODE_TIMEOUT: &str = "request.timeout";
 
 /// The caller's address, when the server was started with connect info.
 pub struct Peer(pub Option<std::net::IpAddr>);
@@ -271,10 +275,20 @@ type R<T> = Result<T, ApiErr>;
 /// The request body, with size and read errors as API errors.
 pub struct Body(pub Bytes);
 
-impl<S: Send + Sync> FromRequest<S> for Body {
+impl FromRequest<Shared> for Body {
     type Rejection = ApiErr;
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Bytes::from_request(req, state).await {
+    async fn from_request(req: Request, state: &Shared) -> Result<Self, Self::Rejection> {
+        // A body dripped in a byte at a time holds a connection and its
+        // buffer: it gets `body_timeout` in all.
+        let read = tokio::time::timeout(state.body_timeout, Bytes::from_request(req, state));
+        let Ok(r) = read.await else {
+            return Err(ApiErr::new(
+                StatusCode::REQUEST_TIMEOUT,
+                CODE_TIMEOUT,
+                "the request body did not arrive in time",
+            ));
+        };
+        match r {
             Ok(b) => Ok(Body(b)),
             Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiErr::new(
                 StatusCode::PAYLOAD_TOO_LARGE,

@@ -64,6 +64,9 @@ pub struct Config {
     pub hash_threads: Option<usize>,
     #[serde(default = "default_hash_queue")]
     pub hash_queue: usize,
+    /// Timeouts and connection limits (see [`crate::serve`]).
+    #[serde(default)]
+    pub limits: crate::serve::Limits,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -272,6 +275,7 @@ pub async fn build_state(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<
     }
     let billers = Billers::new(&store, &cfg.billers);
     let mut state = AppState::new(store.clone(), cfg.policy(), billers);
+    state.body_timeout = std::time::Duration::from_secs(cfg.limits.body_timeout_secs.max(1));
     state.addr_failures =
         crate::api::RateLimiter::failures_per_address(cfg.login_failures_per_address);
     let state = Arc::new(state);
@@ -319,27 +323,12 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
         );
         println!("OpenAPI: {scheme}://{addr}/openapi.json");
     }
-    // Connect info: the per-address limits need the caller's address.
     let app = crate::api::router(state);
-    match &cfg.tls {
-        Some(t) => {
-            let acceptor = crate::tls::acceptor(&t.cert, &t.key)?;
-            axum::serve(
-                crate::tls::TlsListener::new(listener, acceptor)?,
-                app.into_make_service_with_connect_info::<crate::tls::TlsPeer>(),
-            )
-            .with_graceful_shutdown(stop_signal())
-            .await?;
-        }
-        None => {
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-            )
-            .with_graceful_shutdown(stop_signal())
-            .await?
-        }
-    }
+    let tls = match &cfg.tls {
+        Some(t) => Some(crate::tls::acceptor(&t.cert, &t.key)?),
+        None => None,
+    };
+    crate::serve::run(listener, tls, app, cfg.limits.clone(), stop_signal()).await?;
     Ok(())
 }
 

@@ -9,6 +9,8 @@
 //!   wire format, signatures and the encoding measurements).
 //! * [`auth`], [`api`]: logins, tokens, devices and the HTTP API, whose
 //!   OpenAPI description is served at `/openapi.json`.
+//! * [`serve`]: the accept loop with header, body and idle timeouts and
+//!   connection limits per address and in all (`[limits]` in the config).
 //! * [`biller`], [`notify`]: bill fetch (built-in demo biller, or a
 //!   department's HTTP API from the config) and SMS / e-mail with retries.
 //!
@@ -103,7 +105,7 @@
 //! `sync.gap`, `sync.chain_mismatch`, `sync.batch_empty`,
 //! `sync.batch_too_large`, `protocol.too_large`, `protocol.malformed`,
 //! `protocol.unsupported_version`, `request.invalid`, `request.rate_limited`,
-//! `request.busy`, `request.has_history`, `request.has_refills`,
+//! `request.busy`, `request.timeout`, `request.has_history`, `request.has_refills`,
 //! `not_found`, `bill.unknown`, `biller.unavailable`, `internal`.
 //! Another kiosk's user, device or ticket is answered exactly like one that
 //! does not exist (`not_found`, 404), so ids cannot be probed. Per-entry
@@ -115,6 +117,7 @@ pub mod auth;
 pub mod biller;
 pub mod db;
 pub mod notify;
+pub mod serve;
 pub mod store;
 pub mod sync;
 pub mod tls;

@@ -54,11 +54,16 @@ impl TlsListener {
         let local = tcp.local_addr()?;
         let (tx, rx) = tokio::sync::mpsc::channel(256);
         tokio::spawn(async move {
+            // Out of descriptors: back off, and log it without flooding.
+            let mut errors = crate::serve::AcceptErrors::new();
             loop {
                 let (sock, peer) = match tcp.accept().await {
-                    Ok(x) => x,
+                    Ok(x) => {
+                        errors.ok();
+                        x
+                    }
                     Err(e) => {
-                        tracing::warn!(error = %e, "accept failed");
+                        errors.failed(&e).await;
                         continue;
                     }
                 };

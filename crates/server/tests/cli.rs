@@ -699,3 +699,215 @@ fn server_data_files_are_private() {
     assert_eq!(mode(&demo.join(".demo/server")), 0o700);
     assert_eq!(mode(&demo.join(".demo/server/server.db")), 0o600);
 }
+
+/// Writes a config with these `[limits]` and serves it.
+fn serve_limited(dir: &std::path::Path, limits: &str) -> Served {
+    let cfg = dir.join("limits.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "listen = \"127.0.0.1:0\"\ndata_dir = \"{}\"\n[limits]\n{limits}\n",
+            dir.join("data").display()
+        ),
+    )
+    .unwrap();
+    serve(dir, &["--config", cfg.to_str().unwrap(), "serve"])
+}
+
+fn connect_from(ip: [u8; 4], base: &str) -> std::net::TcpStream {
+    let addr: std::net::SocketAddr = base.trim_start_matches("http://").parse().unwrap();
+    let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    s.bind(&std::net::SocketAddr::from((ip, 0)).into()).unwrap();
+    s.connect(&addr.into()).unwrap();
+    s.into()
+}
+
+/// Reads until the server closes the connection (bounded); returns what came.
+fn until_closed(s: &mut std::net::TcpStream, within: std::time::Duration) -> Option<String> {
+    use std::io::Read;
+    let deadline = std::time::Instant::now() + within;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while std::time::Instant::now() < deadline {
+        s.set_read_timeout(Some(std::time::Duration::from_millis(100)))
+            .unwrap();
+        match s.read(&mut buf) {
+            Ok(0) => return Some(String::from_utf8_lossy(&got).into_owned()),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e)
+                if e.kind() == std::io::ErrorKind::WouldBlock
+                    || e.kind() == std::io::ErrorKind::TimedOut => {}
+            Err(_) => return Some(String::from_utf8_lossy(&got).into_owned()),
+        }
+    }
+    None
+}
+
+fn health_from(ip: [u8; 4], base: &str) -> Option<String> {
+    use std::io::Write;
+    let mut s = connect_from(ip, base);
+    let _ = s.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
+    until_closed(&mut s, std::time::Duration::from_secs(10))
+}
+
+#[test]
+fn slow_heads_bodies_and_silent_keep_alives_are_cut_off() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let s = serve_limited(
+        dir.path(),
+        "header_timeout_secs = 1\nbody_timeout_secs = 1\nidle_timeout_secs = 3",
+    );
+    let limit = std::time::Duration::from_secs(10);
+    // Half a request head, then nothing.
+    let mut head = connect_from([127, 0, 0, 1], &s.base);
+    head.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n")
+        .unwrap();
+    // A body that stops after a few bytes.
+    let mut body = connect_from([127, 0, 0, 1], &s.base);
+    body.write_all(b"POST /v1/auth/login HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{\"login\"").unwrap();
+    // A keep-alive connection that goes quiet after one request.
+    let mut quiet = connect_from([127, 0, 0, 1], &s.base);
+    quiet
+        .write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n")
+        .unwrap();
+    let got = until_closed(&mut head, limit).expect("a half-sent head is cut off");
+    assert!(got.is_empty() || got.contains("408"), "{got}");
+    let got = until_closed(&mut body, limit).expect("a stalled body is cut off");
+    assert!(
+        got.contains("408") && got.contains("request.timeout"),
+        "{got}"
+    );
+    let got = until_closed(&mut quiet, limit).expect("a silent keep-alive is closed");
+    assert!(got.starts_with("HTTP/1.1 200"), "{got}");
+    // The server is still there for everyone else.
+    assert!(
+        health_from([127, 0, 0, 2], &s.base)
+            .unwrap()
+            .contains("200 OK")
+    );
+    s.stop();
+}
+
+#[test]
+fn connections_are_limited_per_address_and_in_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = serve_limited(
+        dir.path(),
+        "header_timeout_secs = 60\nidle_timeout_secs = 60\nmax_connections = 6\nmax_connections_per_address = 3",
+    );
+    let limit = std::time::Duration::from_secs(10);
+    // Silent connections are accepted in the order they were made.
+    let mine: Vec<_> = (0..3)
+        .map(|_| connect_from([127, 0, 0, 1], &s.base))
+        .collect();
+    let theirs: Vec<_> = (0..3)
+        .map(|_| connect_from([127, 0, 0, 3], &s.base))
+        .collect();
+    // Six held: the next caller is closed without an answer...
+    assert_eq!(health_from([127, 0, 0, 5], &s.base).as_deref(), Some(""));
+    drop(theirs);
+    // ...and served again once places come back (bounded poll).
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if health_from([127, 0, 0, 5], &s.base).is_some_and(|r| r.contains("200 OK")) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "places never came back"
+        );
+    }
+    // One address holds at most three: a fourth is closed at once, while
+    // another address is served.
+    let mut fourth = connect_from([127, 0, 0, 1], &s.base);
+    assert_eq!(until_closed(&mut fourth, limit).as_deref(), Some(""));
+    assert!(
+        health_from([127, 0, 0, 2], &s.base)
+            .unwrap()
+            .contains("200 OK")
+    );
+    drop(mine);
+    s.stop();
+}
+
+#[test]
+fn running_out_of_descriptors_backs_off_quietly() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("fd.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "listen = \"127.0.0.1:0\"\ndata_dir = \"{}\"\n[limits]\nheader_timeout_secs = 60\nidle_timeout_secs = 60\n",
+            dir.path().join("data").display()
+        ),
+    )
+    .unwrap();
+    let log = dir.path().join("stderr.log");
+    // A low descriptor limit, so a few dozen connections exhaust it.
+    let mut child = Command::new("bash")
+        .arg("-c")
+        .arg("ulimit -n 48 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_kiosk-server"))
+        .args(["--config", cfg.to_str().unwrap(), "serve"])
+        .env_remove("KIOSK_SERVER_CONFIG")
+        .env_remove("KIOSK_SERVER_DATABASE")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let base = format!(
+        "http://{}",
+        first
+            .split("http://")
+            .nth(1)
+            .unwrap()
+            .split_whitespace()
+            .next()
+            .unwrap()
+    );
+    let cpu = || {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", child.id())).unwrap();
+        let f: Vec<&str> = stat
+            .rsplit(')')
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        // utime + stime, in clock ticks (fields 14 and 15).
+        f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap()
+    };
+    let held: Vec<_> = (0..120)
+        .map(|_| connect_from([127, 0, 0, 1], &base))
+        .collect();
+    let before = cpu();
+    // Three seconds of a full descriptor table.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let spent = cpu() - before;
+    drop(held);
+    // It recovers once descriptors are free again (bounded poll).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        if health_from([127, 0, 0, 2], &base).is_some_and(|r| r.contains("200 OK")) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never recovered");
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let lines = std::fs::read_to_string(&log).unwrap();
+    let warnings = lines
+        .lines()
+        .filter(|l| l.contains("accept failed"))
+        .count();
+    assert!(warnings >= 1, "the exhaustion is reported: {lines}");
+    assert!(warnings <= 5, "{warnings} warning lines in ~3 s");
+    // 100 ticks a second: a busy loop would spend most of 300.
+    assert!(spent < 60, "{spent} ticks of CPU in 3 s");
+}

@@ -147,6 +147,7 @@ export const hi: Record<Key, string> = {
   'counter.add': 'रसीद में जोड़ें',
   'counter.offline_only_reason': 'यह सेवा केवल ऑनलाइन है; अभी केंद्र से संपर्क नहीं है।',
   'counter.amount_hint': 'कागज़ी बिल से राशि लिखें।',
+  'counter.offline_typed': 'अभी विभाग से बिल नहीं लाया जा सकता (इंटरनेट नहीं): कागज़ी बिल से राशि लिखें। पर्ची अस्थायी होगी।',
   'counter.match_hint': 'जोड़ने से पहले यह विवरण कागज़ी बिल से मिलाएं।',
   'counter.bill_name': 'नाम',
   'counter.bill_amount': 'राशि',

@@ -275,13 +275,13 @@ export class CounterModel {
     return (c?.mobile ?? '') !== this.mobile.trim() || (c?.email ?? '') !== this.email.trim();
   }
 
-  async saveContact(): Promise<boolean> {
+  async saveContact(moveFocus = true): Promise<boolean> {
     if (!this.contactChanged() && (app.cart?.mobile || app.cart?.email)) return true;
     const mobile = this.mobile.trim();
     const email = this.email.trim();
     if (!mobile && !email) {
       this.contactError = { code: 'contact.required', message: '' };
-      void focusTestId('mobile-input');
+      if (moveFocus) void focusTestId('mobile-input');
       return false;
     }
     try {
@@ -293,14 +293,23 @@ export class CounterModel {
       return true;
     } catch (e) {
       this.contactError = asApiError(e);
-      void focusTestId(e && (e as ApiError).code === 'contact.email_invalid' ? 'email-input' : 'mobile-input');
+      if (moveFocus) void focusTestId(e && (e as ApiError).code === 'contact.email_invalid' ? 'email-input' : 'mobile-input');
       return false;
     }
+  }
+
+  /** Keeps a typed contact in the backend's cart (on leaving the field,
+   *  choosing the mode), so a reload keeps it; quiet when nothing is typed. */
+  async keepContact(): Promise<void> {
+    if (!app.cart?.lines.length || !this.contactChanged()) return;
+    if (!this.mobile.trim() && !this.email.trim()) return;
+    await this.saveContact(false);
   }
 
   async wallet(): Promise<void> {
     this.chequeOpen = false;
     this.chequeError = null;
+    await this.keepContact();
     try {
       app.cart = await call('cart_mode', { mode: 'wallet' });
     } catch (e) {
@@ -331,6 +340,7 @@ export class CounterModel {
   }
 
   async useCheque(): Promise<boolean> {
+    await this.keepContact();
     try {
       app.cart = await call('cart_mode', {
         mode: 'cheque',

@@ -161,7 +161,7 @@ export const hi: Record<Key, string> = {
   'cart.empty': 'अभी कोई बिल नहीं।',
   'cart.bills': 'बिल',
   'cart.charges': 'शुल्क',
-  'cart.total': 'कुल लेने हैं',
+  'cart.total': 'कुल देय राशि',
   'cart.remove': 'हटाएं',
   'cart.remove_title': 'यह पंक्ति हटाएं (Delete)',
   'cart.lines': '{n} बिल',

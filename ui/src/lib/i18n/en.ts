@@ -146,6 +146,7 @@ export const en = {
   'counter.add': 'Add to receipt',
   'counter.offline_only_reason': 'This service works online only; the centre is not reachable now.',
   'counter.amount_hint': 'Type the amount from the paper bill.',
+  'counter.offline_typed': 'The department cannot be asked now (no link): type the amount from the paper bill. The slip will be PROVISIONAL.',
   'counter.match_hint': 'Match these details against the paper bill before adding.',
   'counter.bill_name': 'Name',
   'counter.bill_amount': 'Amount',

@@ -426,6 +426,17 @@ async fn authenticate(
                 "this needs a user's login, not a device",
             ));
         }
+        // A device bound to a deactivated user's SSO ID still hands in the
+        // entries it made (money already taken from citizens must reach
+        // the books), and nothing else.
+        let bound_active = s.store.user(d.user_id).await?.is_some_and(|u| u.active);
+        if !bound_active && path != "/v1/sync/push" {
+            return Err(ApiErr::new(
+                StatusCode::FORBIDDEN,
+                codes::AUTH_INACTIVE,
+                "the user this device is registered to is deactivated; only its pending entries are taken",
+            ));
+        }
         return Ok(Caller {
             kiosk_id: d.kiosk_id,
             kind: CallerKind::Device { device_id: id },
@@ -664,6 +675,11 @@ pub struct DayQuery {
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TicketRequest {
+    /// The caller's id for this ticket (a UUID): required on signed device
+    /// requests, so a replayed request makes no second ticket; a repeat
+    /// answers the first.
+    #[serde(default)]
+    pub id: Option<Uuid>,
     pub subject: String,
     pub body: String,
 }
@@ -1274,7 +1290,10 @@ async fn reconcile_day(
     Ok(axum::Json(list))
 }
 
-#[utoipa::path(post, path = "/v1/tickets", request_body = TicketRequest, responses((status = 201, body = Created)), security(("bearer" = []), ("device" = [])))]
+#[utoipa::path(post, path = "/v1/tickets", request_body = TicketRequest,
+    responses((status = 201, body = Created), (status = 200, body = Created, description = "a repeat of the same id"),
+        (status = 409, body = ApiErrorDoc), (status = 422, body = ApiErrorDoc)),
+    security(("bearer" = []), ("device" = [])))]
 async fn create_ticket(
     State(s): State<Shared>,
     m: Method,
@@ -1295,11 +1314,37 @@ async fn create_ticket(
             "subject required; body at most 4000 characters",
         ));
     }
-    let id = s
-        .store
-        .create_ticket(c.kiosk_id, &c.login(), &subject, req.body.trim())
-        .await?;
-    Ok((StatusCode::CREATED, axum::Json(Created { id })))
+    let (id, new) = match (req.id, &c.kind) {
+        (Some(id), _) => {
+            let new = s
+                .store
+                .create_ticket_once(id, c.kiosk_id, &c.login(), &subject, req.body.trim())
+                .await?;
+            (id, new)
+        }
+        (None, CallerKind::Device { .. }) => {
+            // Signatures carry no nonce: without the caller's id the same
+            // signed bytes could be sent again to make another ticket.
+            return Err(ApiErr::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                codes::INVALID,
+                "a signed ticket request carries its own id",
+            ));
+        }
+        (None, CallerKind::User { .. }) => {
+            let id = s
+                .store
+                .create_ticket(c.kiosk_id, &c.login(), &subject, req.body.trim())
+                .await?;
+            (id, true)
+        }
+    };
+    let status = if new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, axum::Json(Created { id })))
 }
 
 #[utoipa::path(get, path = "/v1/tickets", responses((status = 200, body = Vec<Ticket>)), security(("bearer" = []), ("device" = [])))]

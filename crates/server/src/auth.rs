@@ -369,10 +369,14 @@ impl Store {
         };
         self.create_user(&u).await?;
         if let Some(m) = mobile {
-            self.queue_notification(
+            // The password is sent, never stored: the row keeps a text without it.
+            self.queue_held_notification(
                 "sms",
                 &m,
-                "e-Mitra login",
+                &format!(
+                    "e-Mitra: your login {} has a first password (not kept here). Change it at first login.",
+                    u.login
+                ),
                 &format!(
                     "e-Mitra: your login {} has first password {}. Change it at first login.",
                     u.login, pw

@@ -294,6 +294,13 @@ const PG_MIGRATIONS: &[Migration] = &[
         name: "0002_login_delays.sql",
         sql: include_str!("../../../migrations/server/postgres/0002_login_delays.sql"),
     },
+    Migration {
+        version: 3,
+        name: "0003_no_first_passwords_at_rest.sql",
+        sql: include_str!(
+            "../../../migrations/server/postgres/0003_no_first_passwords_at_rest.sql"
+        ),
+    },
 ];
 
 const SQLITE_MIGRATIONS: &[Migration] = &[
@@ -306,6 +313,11 @@ const SQLITE_MIGRATIONS: &[Migration] = &[
         version: 2,
         name: "0002_login_delays.sql",
         sql: include_str!("../../../migrations/server/sqlite/0002_login_delays.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "0003_no_first_passwords_at_rest.sql",
+        sql: include_str!("../../../migrations/server/sqlite/0003_no_first_passwords_at_rest.sql"),
     },
 ];
 

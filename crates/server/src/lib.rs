@@ -27,6 +27,25 @@
 //! it (a kiosk or user with devices or payments on record can only be
 //! deactivated: that history is kept).
 //!
+//! # Deactivated users' devices
+//!
+//! A device registered under a deactivated user's SSO ID may still push:
+//! its entries are money already taken from citizens and are applied
+//! exactly once as ever. Everything else it asks (pull, kiosk, ledger,
+//! bills, duplicates, reconcile, tickets) is refused with `auth.inactive`
+//! until the user is active again. To stop a counter taking payments,
+//! deactivate the kiosk or de-register the device.
+//!
+//! # Replays and secrets
+//!
+//! Signatures carry no nonce, so a signed request that makes something new
+//! carries the caller's own id: `POST /v1/tickets` from a device needs
+//! `id`, and a repeat answers the first ticket (pushes are safe by seq).
+//! A first password sent by SMS is held in the sending process's memory
+//! only; the queued row keeps a text without it, and a server started again
+//! lets such a message expire. Messages not delivered within 48 hours
+//! expire (`expired`) instead of being retried for ever.
+//!
 //! # Files
 //!
 //! The SQLite database is created 0600 (its -wal and -shm files take that

@@ -36,7 +36,11 @@ pub struct Notifier {
 pub struct RunStats {
     pub sent: usize,
     pub failed: usize,
+    pub expired: usize,
 }
+
+/// Queued messages older than this are given up.
+pub const MAX_AGE_MS: i64 = 48 * 3600 * 1000;
 
 /// Delay before attempt `n + 1`: 30 s doubling, at most an hour.
 pub fn backoff_ms(attempts: i64) -> i64 {
@@ -60,12 +64,34 @@ impl Notifier {
 
     /// Tries every due message once.
     pub async fn run_once(&self) -> Result<RunStats, crate::store::StoreError> {
+        let mut st = RunStats {
+            expired: self
+                .store
+                .expire_notifications(self.store.now_ms() - MAX_AGE_MS)
+                .await? as usize,
+            ..Default::default()
+        };
         let due = self.store.due_notifications(200).await?;
-        let mut st = RunStats::default();
-        for n in due {
+        for mut n in due {
+            if n.subject == crate::store::HELD_SUBJECT {
+                match self.store.held_text(n.id) {
+                    Some(text) => n.body = text,
+                    None => {
+                        self.store
+                            .mark_notification_expired(
+                                n.id,
+                                "its text was not kept across a restart",
+                            )
+                            .await?;
+                        st.expired += 1;
+                        continue;
+                    }
+                }
+            }
             match self.send(&n).await {
                 Ok(()) => {
                     self.store.mark_notification_sent(n.id).await?;
+                    self.store.forget_held(n.id);
                     st.sent += 1;
                 }
                 Err(e) => {

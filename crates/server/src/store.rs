@@ -321,7 +321,13 @@ pub struct Store {
     /// Services whose department confirms payments later: their payments
     /// are held (`pending`) until [`Store::settle`].
     pub(crate) confirm_later: Arc<std::collections::HashSet<String>>,
+    /// Message texts that must never be written down (first passwords),
+    /// by notification id: this process's memory only.
+    pub(crate) held: Arc<std::sync::Mutex<std::collections::HashMap<Uuid, String>>>,
 }
+
+/// The subject of a message whose text is held in memory only.
+pub const HELD_SUBJECT: &str = "e-Mitra login";
 
 impl Store {
     pub fn new(db: Arc<dyn Db>, clock: Arc<dyn Clock>) -> Store {
@@ -330,7 +336,14 @@ impl Store {
             clock,
             cat_cache: Default::default(),
             confirm_later: Default::default(),
+            held: Default::default(),
         }
+    }
+
+    /// The same database as a new process sees it: nothing held in memory.
+    pub fn reopened(&self) -> Store {
+        Store::new(self.db.clone(), self.clock.clone())
+            .with_confirm_later(self.confirm_later.iter().cloned())
     }
     pub fn with_confirm_later(mut self, services: impl IntoIterator<Item = String>) -> Store {
         self.confirm_later = Arc::new(services.into_iter().collect());
@@ -1230,6 +1243,40 @@ impl Store {
         })
     }
 
+    /// A ticket with the caller's own id: a repeat of the same id at the
+    /// same kiosk answers the first ticket (false: not new); at another
+    /// kiosk it is refused.
+    pub async fn create_ticket_once(
+        &self,
+        id: Uuid,
+        kiosk: Uuid,
+        raised_by: &str,
+        subject: &str,
+        body: &str,
+    ) -> SResult<bool> {
+        let now = self.now_ms();
+        in_tx!(self.db, |tx| {
+            let n = tx
+                .exec(
+                    "INSERT INTO tickets (id, kiosk_id, raised_by, subject, body, status, created_ms, updated_ms) VALUES ($1,$2,$3,$4,$5,'open',$6,$6) ON CONFLICT (id) DO NOTHING",
+                    &params![id, kiosk, raised_by, subject, body, now],
+                )
+                .await?;
+            if n == 1 {
+                return Ok(true);
+            }
+            let owner = tx
+                .query_one("SELECT kiosk_id FROM tickets WHERE id = $1", &params![id])
+                .await?
+                .uuid(0)?;
+            if owner == kiosk {
+                Ok(false)
+            } else {
+                Err(StoreError::Exists("ticket"))
+            }
+        })
+    }
+
     pub async fn tickets(&self, kiosk: Option<Uuid>) -> SResult<Vec<Ticket>> {
         let mut tx = self.db.begin_read().await?;
         let sql = "SELECT t.id, k.code, t.raised_by, t.subject, t.body, t.status, t.created_ms, t.updated_ms FROM tickets t JOIN kiosks k ON k.id = t.kiosk_id";
@@ -1341,7 +1388,67 @@ impl Store {
         })
     }
 
-    /// Queues a message outside a payment (e.g. a first password by SMS).
+    /// Queues a message whose text holds a secret: the row keeps `stored`
+    /// (without it), the text to send lives in this process only. A server
+    /// started again cannot send it; the message then expires.
+    pub async fn queue_held_notification(
+        &self,
+        channel: &str,
+        recipient: &str,
+        stored: &str,
+        text: &str,
+    ) -> SResult<Uuid> {
+        let id = self
+            .queue_notification(channel, recipient, HELD_SUBJECT, stored)
+            .await?;
+        self.held.lock().unwrap().insert(id, text.to_string());
+        Ok(id)
+    }
+
+    /// The text to send for a held message, if this process has it.
+    pub fn held_text(&self, id: Uuid) -> Option<String> {
+        self.held.lock().unwrap().get(&id).cloned()
+    }
+
+    pub fn forget_held(&self, id: Uuid) {
+        self.held.lock().unwrap().remove(&id);
+    }
+
+    /// Messages still queued that were made before `before_ms` are given up
+    /// (`expired`): a receipt SMS days late helps no one, and no gateway
+    /// must mean retries forever. Returns how many.
+    pub async fn expire_notifications(&self, before_ms: i64) -> SResult<u64> {
+        let n = in_tx!(self.db, |tx| {
+            Ok(tx
+                .exec(
+                    "UPDATE notifications SET status = 'expired', last_error = 'not delivered in time' WHERE status = 'queued' AND created_ms < $1",
+                    &params![before_ms],
+                )
+                .await?)
+        })?;
+        Ok(n)
+    }
+
+    /// Gives one message up.
+    pub async fn mark_notification_expired(&self, id: Uuid, why: &str) -> SResult<()> {
+        in_tx!(self.db, |tx| {
+            tx.exec(
+                "UPDATE notifications SET status = 'expired', last_error = $1 WHERE id = $2",
+                &params![why, id],
+            )
+            .await?;
+            Ok(())
+        })
+    }
+
+    /// Every stored message text (for checks that nothing secret is kept).
+    pub async fn all_notification_bodies(&self) -> SResult<Vec<String>> {
+        let mut tx = self.db.begin_read().await?;
+        let rows = tx.query("SELECT body FROM notifications", &[]).await?;
+        rows.iter().map(|r| Ok(r.text(0)?)).collect()
+    }
+
+    /// Queues a message outside a payment.
     pub async fn queue_notification(
         &self,
         channel: &str,

@@ -111,11 +111,11 @@ both!(
         assert_eq!(st, StatusCode::CREATED, "{v}");
         let first = v["initial_password"].as_str().unwrap().to_string();
         assert!(domain::rules::check_password(&first).is_ok());
-        // The first password went out by SMS.
+        // An SMS is queued for it, without the password at rest.
         let due = h.store.due_notifications(10).await.unwrap();
         assert!(
             due.iter()
-                .any(|n| n.recipient == "9829012345" && n.body.contains(&first))
+                .any(|n| n.recipient == "9829012345" && !n.body.contains(&first))
         );
         let (st, v) = call(
             &h,
@@ -989,3 +989,115 @@ async fn runaway_callers_are_rate_limited() {
     assert_eq!(get(other).await.status(), StatusCode::OK);
     h.finish().await;
 }
+
+both!(
+    a_deactivated_holders_device_may_only_hand_in_what_it_took,
+    |h: H| async move {
+        // Decided: entries a device already made are money taken from
+        // citizens, so its pushes are still applied (exactly once, as
+        // ever); everything else — pulls, reads, bills, tickets — is
+        // refused with auth.inactive until the holder is active again.
+        let mut d = h.register("k1001-h", 1).await;
+        let cat = h.catalogue.clone();
+        d.pay(&cat, &[line("JVVNL-BILL", "210000000001", 100_00)]);
+        let holder = h.store.user_by_login("k1001-h").await.unwrap().unwrap();
+        h.store.set_user_active(holder.id, false).await.unwrap();
+        let r = h.push(&d, &d.rest(0)).await.expect("the push is taken");
+        accepted(&r.outcomes[0].outcome);
+        let req = protocol::PullRequest {
+            version: protocol::PROTOCOL_VERSION,
+            cursor: protocol::Cursor::default(),
+            limit: 10,
+        };
+        let r = h
+            .send_signed(&d, "/v1/sync/pull", protocol::encode_body(&req))
+            .await;
+        let (st, e) = decode::<protocol::PullResponse>(r).await.unwrap_err();
+        assert_eq!(
+            (st, e.code.as_str()),
+            (StatusCode::FORBIDDEN, codes::AUTH_INACTIVE)
+        );
+        for (m, path, body) in [
+            (Method::GET, "/v1/kiosk", None),
+            (Method::GET, "/v1/ledger", None),
+            (
+                Method::GET,
+                "/v1/bills?service=JVVNL-BILL&consumer_no=210000000002",
+                None,
+            ),
+            (Method::GET, "/v1/tickets", None),
+            (
+                Method::POST,
+                "/v1/tickets",
+                Some(json!({"subject": "s", "body": "b"})),
+            ),
+        ] {
+            let (st, v) = call_dev(&h, &d, m.clone(), path, body).await;
+            assert_eq!(
+                (st, code(&v)),
+                (StatusCode::FORBIDDEN, codes::AUTH_INACTIVE),
+                "{m} {path}"
+            );
+        }
+        assert!(h.store.tickets(Some(h.kiosk.id)).await.unwrap().is_empty());
+        // Active again: everything works as before.
+        h.store.set_user_active(holder.id, true).await.unwrap();
+        let (st, _) = call_dev(&h, &d, Method::GET, "/v1/kiosk", None).await;
+        assert_eq!(st, StatusCode::OK);
+        h.pull(&d, protocol::Cursor::default(), 10).await;
+        h.finish().await;
+    }
+);
+
+both!(
+    a_replayed_signed_ticket_request_makes_one_ticket,
+    |h: H| async move {
+        let d = h.register("k1001-h", 1).await;
+        let id = uuid::Uuid::new_v4();
+        let body = json!({"id": id, "subject": "Printer jams", "body": "LX-310"});
+        // The same signed bytes three times, as a replaying stranger would.
+        let mut answers = vec![];
+        for _ in 0..3 {
+            answers.push(call_dev(&h, &d, Method::POST, "/v1/tickets", Some(body.clone())).await);
+        }
+        assert_eq!(answers[0].0, StatusCode::CREATED);
+        for (st, v) in &answers {
+            assert!(st.is_success(), "{st} {v}");
+            assert_eq!(v["id"], json!(id));
+        }
+        assert_eq!(h.store.tickets(Some(h.kiosk.id)).await.unwrap().len(), 1);
+        // A signed request without a client id would be replayable: refused.
+        let (st, v) = call_dev(
+            &h,
+            &d,
+            Method::POST,
+            "/v1/tickets",
+            Some(json!({"subject": "again", "body": "x"})),
+        )
+        .await;
+        assert_eq!(
+            (st, code(&v)),
+            (StatusCode::UNPROCESSABLE_ENTITY, codes::INVALID)
+        );
+        // The same id from another kiosk does not touch this one's ticket.
+        h.add_kiosk("K2002").await;
+        let other = h.register("k2002-h", 2).await;
+        let (st, v) = call_dev(&h, &other, Method::POST, "/v1/tickets", Some(body.clone())).await;
+        assert_eq!((st, code(&v)), (StatusCode::CONFLICT, "request.exists"));
+        let ts = h.store.tickets(None).await.unwrap();
+        assert_eq!(ts.len(), 1);
+        assert_eq!(ts[0].subject, "Printer jams");
+        // A user's token request may leave the id to the server.
+        let token = h.login("k1001-o", OPERATOR_PW).await;
+        let (st, _) = call(
+            &h,
+            Method::POST,
+            "/v1/tickets",
+            Some(&token),
+            Some(json!({"subject": "Paper out", "body": ""})),
+        )
+        .await;
+        assert_eq!(st, StatusCode::CREATED);
+        h.finish().await;
+    }
+);

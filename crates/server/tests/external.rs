@@ -251,3 +251,85 @@ both!(notifications_survive_a_gateway_outage, |h: H| async move {
     assert_eq!((n.status.as_str(), n.attempts), ("queued", 1));
     h.finish().await;
 });
+
+both!(
+    first_passwords_are_never_at_rest_and_messages_expire,
+    |h: H| async move {
+        let (url, gw) = sms_gateway().await;
+        let notifier = Notifier::new(
+            h.store.clone(),
+            Some(SmsConfig {
+                url: url.clone(),
+                sender_id: None,
+            }),
+            None,
+        );
+        let holder = h.login("k1001-h", HOLDER_PW).await;
+        let add = |login: &'static str| {
+            let (h, holder) = (&h, holder.clone());
+            async move {
+                let r = h
+                    .http
+                    .post(h.url("/v1/users"))
+                    .bearer_auth(holder)
+                    .json(&serde_json::json!({"login": login, "name": "Op", "role": "operator", "mobile": "9829012345"}))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), reqwest::StatusCode::CREATED);
+                let v: serde_json::Value = r.json().await.unwrap();
+                v["initial_password"].as_str().unwrap().to_string()
+            }
+        };
+        let first = add("op2").await;
+        // Queued while the gateway is down: the row holds no password.
+        assert_eq!(notifier.run_once().await.unwrap().failed, 1);
+        let rows = h.store.all_notification_bodies().await.unwrap();
+        assert!(!rows.is_empty());
+        assert!(rows.iter().all(|b| !b.contains(&first)), "{rows:?}");
+        // The running server still sends it once the gateway is back.
+        h.clock.advance(chrono::Duration::seconds(31));
+        gw.up.store(true, Ordering::SeqCst);
+        assert_eq!(notifier.run_once().await.unwrap().sent, 1);
+        let got = gw.got.lock().unwrap().clone();
+        assert!(got[0]["text"].as_str().unwrap().contains(&first));
+
+        // A server started again has no copy: the message expires unsent
+        // (the holder has the password from the API answer).
+        let second = add("op3").await;
+        let restarted = Notifier::new(
+            h.store.reopened(),
+            Some(SmsConfig {
+                url,
+                sender_id: None,
+            }),
+            None,
+        );
+        let st = restarted.run_once().await.unwrap();
+        assert_eq!((st.sent, st.expired), (0, 1));
+        assert!(
+            gw.got
+                .lock()
+                .unwrap()
+                .iter()
+                .all(|m| !m["text"].as_str().unwrap().contains(&second))
+        );
+        assert_eq!(notifier.run_once().await.unwrap(), Default::default());
+
+        // Messages no gateway took are not retried forever: after two days
+        // they expire.
+        gw.up.store(false, Ordering::SeqCst);
+        let mut d = h.register("k1001-h", 1).await;
+        d.pay(&h.catalogue, &[line("JVVNL-BILL", "210000000001", 100_00)]);
+        let r = h.push(&d, &d.rest(0)).await.unwrap();
+        let (txn, _) = accepted(&r.outcomes[0].outcome);
+        assert_eq!(notifier.run_once().await.unwrap().failed, 1);
+        h.clock.advance(chrono::Duration::hours(49));
+        gw.up.store(true, Ordering::SeqCst);
+        let st = notifier.run_once().await.unwrap();
+        assert_eq!((st.sent, st.expired), (0, 1));
+        let n = &h.store.notifications_for_txn(txn).await.unwrap()[0];
+        assert_eq!(n.status, "expired");
+        h.finish().await;
+    }
+);

@@ -75,8 +75,8 @@ describe('cart', () => {
     expect(add.amount).toBeUndefined();
   });
 
-  it('offline: an online-only service is marked and cannot be added; a bill fetch says why', async () => {
-    const { mock } = await start({ lang: 'en', online: false });
+  it('an online-only service is marked and cannot be added', async () => {
+    const { mock } = await start({ lang: 'en' });
     const kb = new Keyboard();
     el('search')!.focus();
     await kb.type('JDVVNL');
@@ -84,13 +84,27 @@ describe('cart', () => {
     await kb.press('Enter');
     expect(byId('service-blocked').dataset.code).toBe('service.online_only');
     expect((byId('add-bill') as HTMLButtonElement).disabled).toBe(true);
-    // AVVNL is allowed offline but needs its bill fetched.
-    await kb.press('Escape');
-    await kb.press('Escape');
-    (el('search') as HTMLInputElement).value = '';
+    await kb.press('F4');
+    expect(mock.calls.some((c) => c.cmd === 'cart_add')).toBe(false);
+  });
+
+  it('offline: Get Bill Details says why not; the amount comes from the paper bill', async () => {
+    const { mock } = await start({ lang: 'en', online: false });
+    const kb = new Keyboard();
+    el('search')!.focus();
     await kb.type('AVVNL');
     await kb.press('Enter');
-    expect(byId('service-blocked').dataset.code).toBe('bill.fetch_offline');
-    expect(mock.calls.some((c) => c.cmd === 'cart_add')).toBe(false);
+    await kb.type('210000000005');
+    await kb.press('F3');
+    expect(byId('entry-error').dataset.code).toBe('bill.fetch_offline');
+    expect(byId('entry-error').textContent).toContain('needs the link');
+    expect(byId('offline-typed')).toBeTruthy();
+    (byId('consumer-input') as HTMLInputElement).focus();
+    await kb.press('Enter');
+    expect(focused()).toBe('amount-input');
+    await kb.type('412');
+    await kb.press('Enter');
+    expect(allById('cart-line')).toHaveLength(1);
+    expect((mock.calls.find((c) => c.cmd === 'cart_add')!.args as any).amount).toBe('412');
   });
 });

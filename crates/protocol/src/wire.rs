@@ -271,6 +271,8 @@ pub mod codes {
     pub const CHEQUE_INVALID: &str = "cheque.invalid";
     pub const RECEIPT_UNKNOWN: &str = "receipt.unknown";
     pub const RECEIPT_ALREADY_CANCELLED: &str = "receipt.already_cancelled";
+    /// A payment entry reuses the receipt id of an earlier payment.
+    pub const RECEIPT_ID_REUSED: &str = "receipt.id_reused";
     pub const DUPLICATE_ENTRY_ID: &str = "entry.duplicate_id";
     pub const DUPLICATE_WARNING: &str = "payment.duplicate_warning";
     pub const TEXT_INVALID: &str = "text.invalid";

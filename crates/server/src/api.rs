@@ -486,12 +486,10 @@ async fn authenticate(
     })
 }
 
-fn wrong_kiosk() -> ApiErr {
-    ApiErr::new(
-        StatusCode::FORBIDDEN,
-        codes::AUTH_WRONG_KIOSK,
-        "that belongs to another kiosk",
-    )
+/// Another kiosk's object is answered exactly like one that does not
+/// exist: a different answer would tell strangers which ids are real.
+fn not_yours(what: &'static str) -> ApiErr {
+    StoreError::NotFound(what).into()
 }
 
 fn path_of(uri: &axum::http::Uri) -> String {
@@ -876,7 +874,7 @@ async fn set_user_active(
         .await?
         .ok_or(StoreError::NotFound("user"))?;
     if user.kiosk_id != c.kiosk_id {
-        return Err(wrong_kiosk());
+        return Err(not_yours("user"));
     }
     if let CallerKind::User { user_id, .. } = &c.kind {
         if *user_id == user.id && !req.active {
@@ -976,15 +974,14 @@ async fn deregister_device(
     Body(b): Body,
 ) -> R<StatusCode> {
     let c = authenticate(&s, &m, &path_of(&u), &h, &b, Need::Holder).await?;
-    let id = Uuid::parse_str(&id)
-        .map_err(|_| ApiErr::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, "no such device"))?;
+    let id = Uuid::parse_str(&id).map_err(|_| not_yours("device"))?;
     let d = s
         .store
         .device(id)
         .await?
         .ok_or(StoreError::NotFound("device"))?;
     if d.kiosk_id != c.kiosk_id {
-        return Err(wrong_kiosk());
+        return Err(not_yours("device"));
     }
     s.store.deregister_device(id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -1313,15 +1310,14 @@ async fn get_ticket(
     Body(b): Body,
 ) -> R<axum::Json<Ticket>> {
     let c = authenticate(&s, &m, &path_of(&u), &h, &b, Need::Any).await?;
-    let id = Uuid::parse_str(&id)
-        .map_err(|_| ApiErr::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, "no such ticket"))?;
+    let id = Uuid::parse_str(&id).map_err(|_| not_yours("ticket"))?;
     let (kiosk, t) = s
         .store
         .ticket(id)
         .await?
         .ok_or(StoreError::NotFound("ticket"))?;
     if kiosk != c.kiosk_id {
-        return Err(wrong_kiosk());
+        return Err(not_yours("ticket"));
     }
     Ok(axum::Json(t))
 }

@@ -129,7 +129,7 @@ pub async fn open_db(url: &str, pool_size: usize) -> anyhow::Result<Arc<dyn Db>>
     let db: Arc<dyn Db> = if let Some(path) = url.strip_prefix("sqlite:") {
         let p = PathBuf::from(path);
         if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)?;
+            create_private_dir(dir)?;
         }
         Arc::new(SqliteDb::open(&p)?)
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -139,6 +139,17 @@ pub async fn open_db(url: &str, pool_size: usize) -> anyhow::Result<Arc<dyn Db>>
     };
     db.migrate().await?;
     Ok(db)
+}
+
+/// Directories the server makes for its data are its own: 0700 (the
+/// database holds password hashes and citizens' contacts). Directories that
+/// already exist are the operator's and left as they are.
+pub fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir)
 }
 
 pub fn sample_catalogue_text() -> &'static str {

@@ -67,6 +67,8 @@ pub fn normalise_login(login: &str) -> &str {
 pub struct HashPool {
     slots: tokio::sync::Semaphore,
     running: tokio::sync::Semaphore,
+    running_max: usize,
+    queue: usize,
 }
 
 static HASH_POOL: std::sync::OnceLock<HashPool> = std::sync::OnceLock::new();
@@ -75,22 +77,35 @@ impl HashPool {
     /// Sets the pool's size; only the first call (before any hashing) counts.
     pub fn configure(threads: usize, queue: usize) {
         let threads = threads.max(1);
-        let _ = HASH_POOL.set(HashPool {
+        let _ = HASH_POOL.set(HashPool::new(threads, queue));
+    }
+
+    fn new(threads: usize, queue: usize) -> HashPool {
+        HashPool {
             slots: tokio::sync::Semaphore::new(threads + queue),
             running: tokio::sync::Semaphore::new(threads),
-        });
+            running_max: threads,
+            queue,
+        }
     }
 
     pub fn get() -> &'static HashPool {
         HASH_POOL.get_or_init(|| {
             // Leave a core to the async workers where there is more than one.
             let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-            let threads = (cores / 2).max(1);
-            HashPool {
-                slots: tokio::sync::Semaphore::new(threads + 64),
-                running: tokio::sync::Semaphore::new(threads),
-            }
+            HashPool::new((cores / 2).max(1), 64)
         })
+    }
+
+    /// Hashes running or waiting.
+    pub fn in_use(&self) -> usize {
+        let total = self.running_max + self.queue;
+        total - self.slots.available_permits()
+    }
+
+    /// Whether every running and waiting place is taken.
+    pub fn is_full(&self) -> bool {
+        self.slots.available_permits() == 0
     }
 
     /// A place in the queue, or `Busy` at once when it is full.

@@ -561,6 +561,12 @@ pub struct SqliteDb {
 
 impl SqliteDb {
     pub fn open(path: &std::path::Path) -> DbResult<SqliteDb> {
+        private_file(path).map_err(|e| {
+            DbError::Sqlite(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
+                Some(format!("{}: {e}", path.display())),
+            ))
+        })?;
         let db = SqliteDb {
             path: path.to_path_buf(),
             idle: Arc::new(Mutex::new(Vec::new())),
@@ -586,6 +592,41 @@ impl SqliteDb {
         }
         self.connect()
     }
+}
+
+/// The database file is created 0600 before SQLite opens it (SQLite gives
+/// its -wal and -shm files the database file's mode), and an existing one
+/// is narrowed to 0600: it holds password hashes and SMS bodies.
+fn private_file(path: &std::path::Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)?;
+        for p in [
+            path.to_path_buf(),
+            suffixed(path, "-wal"),
+            suffixed(path, "-shm"),
+        ] {
+            match std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+#[cfg(unix)]
+fn suffixed(path: &std::path::Path, suffix: &str) -> std::path::PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    std::path::PathBuf::from(s)
 }
 
 struct SqliteTx {

@@ -25,6 +25,12 @@
 //! it (a kiosk or user with devices or payments on record can only be
 //! deactivated: that history is kept).
 //!
+//! # Files
+//!
+//! The SQLite database is created 0600 (its -wal and -shm files take that
+//! mode) and narrowed to 0600 when found wider; directories the server
+//! creates for it are 0700.
+//!
 //! # Password guessing
 //!
 //! Every password check (login, and the old password of a change) is
@@ -91,7 +97,7 @@
 //! `"KSIG1" 0 ‖ device id ‖ METHOD 0 ‖ path-and-query 0 ‖ body`. Errors are
 //! JSON `{code, message, expected_seq?}`: `auth.missing`, `auth.bad_token`,
 //! `auth.token_expired`, `auth.bad_signature`, `auth.unknown_device`,
-//! `auth.device_deregistered`, `auth.forbidden` (role), `auth.wrong_kiosk`,
+//! `auth.device_deregistered`, `auth.forbidden` (role),
 //! `auth.password_change_required`, `auth.locked`, `auth.inactive`,
 //! `auth.bad_credentials`, `device.bound_elsewhere`, `device.bad_key`,
 //! `sync.gap`, `sync.chain_mismatch`, `sync.batch_empty`,
@@ -99,7 +105,9 @@
 //! `protocol.unsupported_version`, `request.invalid`, `request.rate_limited`,
 //! `request.busy`, `request.has_history`, `request.has_refills`,
 //! `not_found`, `bill.unknown`, `biller.unavailable`, `internal`.
-//! Per-entry rejections (inside outcomes): see `protocol::codes`.
+//! Another kiosk's user, device or ticket is answered exactly like one that
+//! does not exist (`not_found`, 404), so ids cannot be probed. Per-entry
+//! rejections (inside outcomes): see `protocol::codes`.
 
 pub mod api;
 pub mod app;

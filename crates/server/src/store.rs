@@ -1487,7 +1487,9 @@ pub(crate) async fn insert_ticket(
     now: i64,
 ) -> SResult<()> {
     tx.exec(
-        "INSERT INTO tickets (id, kiosk_id, raised_by, subject, body, status, created_ms, updated_ms) VALUES ($1,$2,$3,$4,$5,'open',$6,$6)",
+        // A ticket id seen before: the first one stands. Said in SQL, as a
+        // caught unique violation would abort a PostgreSQL transaction.
+        "INSERT INTO tickets (id, kiosk_id, raised_by, subject, body, status, created_ms, updated_ms) VALUES ($1,$2,$3,$4,$5,'open',$6,$6) ON CONFLICT (id) DO NOTHING",
         &params![id, kiosk, raised_by, subject, body, now],
     )
     .await?;

@@ -197,6 +197,12 @@ fn plan_payment(ctx: &mut Ctx, e: &Entry) -> (Outcome, Effects) {
     if p.kiosk_code != ctx.kiosk.code {
         return reject(codes::ENTRY_WRONG_KIOSK, "payment names another kiosk");
     }
+    if ctx.payments.contains_key(&p.receipt_id) {
+        return reject(
+            codes::RECEIPT_ID_REUSED,
+            "this receipt id belongs to an earlier payment",
+        );
+    }
     if !text_ok(&p.receipt_no, 1, 40) || !text_ok(&p.operator, 1, 64) {
         return reject(
             codes::TEXT_INVALID,
@@ -1038,6 +1044,9 @@ async fn load_ctx<'a>(
         match e.kind {
             EntryKind::Payment => {
                 if let Ok(p) = e.payment() {
+                    // Loaded like a cancellation's target: a payment that
+                    // reuses an earlier one's receipt id is refused in the plan.
+                    cancels.push(p.receipt_id);
                     for l in &p.lines {
                         consumers.insert((l.service_code.clone(), l.consumer_no.clone()));
                         if let Some(r) = &l.bill_ref {
@@ -1148,7 +1157,7 @@ async fn load_ctx<'a>(
             ctx.recent.insert((r.text(0)?, r.text(1)?));
         }
     }
-    // Payments the batch cancels.
+    // Payments the batch cancels, or whose receipt ids its payments reuse.
     for rid in cancels {
         if ctx.payments.contains_key(&rid) {
             continue;
@@ -1346,12 +1355,7 @@ async fn write_planned(
                 &t.body,
                 now,
             )
-            .await
-            .or_else(|e| match e {
-                // A ticket id seen before: the first one stands.
-                StoreError::Db(d) if d.is_unique_violation() => Ok(()),
-                e => Err(e),
-            })?;
+            .await?;
         }
     }
     // notifications (the sender picks them up; nothing is lost if it is down)

@@ -652,3 +652,50 @@ fn a_kiosk_that_served_citizens_cannot_be_deleted() {
     let (ok, out) = run(&db, &["admin", "deactivate-kiosk", "--kiosk", "K3001"]);
     assert!(ok, "{out}");
 }
+
+#[cfg(unix)]
+#[test]
+fn server_data_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let file = data.join("deep").join("s.db");
+    let db = format!("sqlite:{}", file.display());
+    assert!(run(&db, &["migrate"]).0);
+    let (ok, out) = run(
+        &db,
+        &[
+            "admin",
+            "create-kiosk",
+            "--code",
+            "K4001",
+            "--district",
+            "Kota",
+            "--name",
+            "K",
+        ],
+    );
+    assert!(ok, "{out}");
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&data.join("deep")), 0o700);
+    assert_eq!(mode(&file), 0o600);
+    for side in ["s.db-wal", "s.db-shm"] {
+        let p = data.join("deep").join(side);
+        if p.exists() {
+            assert_eq!(mode(&p), 0o600, "{side}");
+        }
+    }
+    // A file left world-readable by an older server is narrowed.
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert!(run(&db, &["admin", "devices"]).0);
+    assert_eq!(mode(&file), 0o600);
+    // The embedded demo's own directory too.
+    let demo = dir.path().join("demo-cwd");
+    std::fs::create_dir(&demo).unwrap();
+    let o = bin().current_dir(&demo).args(["migrate"]).output().unwrap();
+    assert!(o.status.success());
+    assert_eq!(mode(&demo.join(".demo")), 0o700);
+    assert_eq!(mode(&demo.join(".demo/server")), 0o700);
+    assert_eq!(mode(&demo.join(".demo/server/server.db")), 0o600);
+}

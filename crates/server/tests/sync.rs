@@ -401,6 +401,98 @@ both!(
     }
 );
 
+both!(
+    a_reused_ticket_id_keeps_the_first_ticket,
+    |h: H| async move {
+        // Two devices, one ticket id: the first ticket stands, every entry
+        // gets an outcome and the outbox moves on, on both stores alike.
+        let mut a = h.register("k1001-h", 1).await;
+        let k2 = h.add_kiosk("K2002").await;
+        let mut b = h.register("k2002-h", 2).await;
+        let id = uuid::Uuid::new_v4();
+        let ticket = |subject: &str| protocol::TicketPayload {
+            ticket_id: id,
+            raised_by: "op1".into(),
+            subject: subject.into(),
+            body: "LX-310 on LPT1".into(),
+        };
+        a.append(protocol::EntryKind::Ticket, ticket("first").encode());
+        let r = h.push(&a, &a.rest(0)).await.unwrap();
+        accepted(&r.outcomes[0].outcome);
+        // The same id again from the same device in a later batch, next to a payment...
+        a.append(protocol::EntryKind::Ticket, ticket("second").encode());
+        let cat = h.catalogue.clone();
+        a.pay(&cat, &[line("JVVNL-BILL", "210000000001", 100_00)]);
+        let r = h
+            .push(&a, &a.rest(1))
+            .await
+            .expect("no 500, no stuck outbox");
+        assert_eq!(r.outcomes.len(), 2);
+        accepted(&r.outcomes[1].outcome);
+        // ...and twice in one batch from another kiosk's device.
+        b.append(protocol::EntryKind::Ticket, ticket("third").encode());
+        b.append(protocol::EntryKind::Ticket, ticket("fourth").encode());
+        let r = h
+            .push(&b, &b.rest(0))
+            .await
+            .expect("no 500, no stuck outbox");
+        assert_eq!(r.outcomes.len(), 2);
+        let ts = h.store.tickets(None).await.unwrap();
+        let with_id: Vec<_> = ts.iter().filter(|t| t.id == id).collect();
+        assert_eq!(with_id.len(), 1);
+        assert_eq!(with_id[0].subject, "first");
+        assert!(h.store.tickets(Some(k2.id)).await.unwrap().is_empty());
+        assert_eq!(h.store.device(a.id).await.unwrap().unwrap().high_water, 3);
+        assert_eq!(h.store.device(b.id).await.unwrap().unwrap().high_water, 2);
+        h.finish().await;
+    }
+);
+
+both!(
+    a_reused_receipt_id_is_rejected_not_a_stuck_batch,
+    |h: H| async move {
+        let mut d = h.register("k1001-h", 1).await;
+        let cat = h.catalogue.clone();
+        let (_, p) = d.pay(&cat, &[line("JVVNL-BILL", "210000000001", 100_00)]);
+        let r = h.push(&d, &d.rest(0)).await.unwrap();
+        accepted(&r.outcomes[0].outcome);
+        let before = h.wallet(&h.kiosk).await;
+        // A new payment entry that reuses the receipt id, in a later batch
+        // and twice in one batch, with a good payment after them.
+        let mut again = d.payment_payload(
+            &cat,
+            &[line("JVVNL-BILL", "210000000002", 200_00)],
+            domain::PaymentMode::Wallet,
+        );
+        again.receipt_id = p.receipt_id;
+        d.pay_payload(&again);
+        let mut twin = d.payment_payload(
+            &cat,
+            &[line("JVVNL-BILL", "210000000003", 300_00)],
+            domain::PaymentMode::Wallet,
+        );
+        let shared = uuid::Uuid::new_v4();
+        twin.receipt_id = shared;
+        d.pay_payload(&twin);
+        let mut twin2 = d.payment_payload(
+            &cat,
+            &[line("AVVNL-BILL", "310000000001", 400_00)],
+            domain::PaymentMode::Wallet,
+        );
+        twin2.receipt_id = shared;
+        d.pay_payload(&twin2);
+        let r = h.push(&d, &d.rest(1)).await.expect("no stuck batch");
+        assert_eq!(rejected(&r.outcomes[0].outcome), "receipt.id_reused");
+        accepted(&r.outcomes[1].outcome);
+        assert_eq!(rejected(&r.outcomes[2].outcome), "receipt.id_reused");
+        // Only the one good payment took money; replays answer the same.
+        assert_eq!(h.wallet(&h.kiosk).await, before - 300_00);
+        let again = h.push(&d, &d.rest(1)).await.unwrap();
+        assert_eq!(again.outcomes, r.outcomes);
+        h.finish().await;
+    }
+);
+
 /// Bytes on the wire per synced payment at batch 50, request and response
 /// with their HTTP/1.1 headers, as a minimal client sends them (the goal is
 /// ≤ 100 bytes per transaction).

@@ -40,16 +40,20 @@ export class CounterModel {
   results: ServiceView[] = $derived(search(this.index, this.query, app.catalogue?.favourites ?? []));
   online = $derived(app.status?.sync.state === 'online');
   isHolder = $derived(app.state?.session?.role === 'holder');
-  /** Why the chosen service cannot be taken now, as an error code. */
+  /** Why the chosen service cannot be taken here, as an error code: the
+   *  service layer takes only services that may go through the local
+   *  ledger (real-time services are online-only, on the portal). */
   blocked = $derived.by((): string | null => {
     const s = this.selected;
-    if (!s || this.online) return null;
+    if (!s) return null;
     if (!s.offline_allowed) return 'service.online_only';
-    if (s.bill_fetch_required) return 'bill.fetch_offline';
     return null;
   });
-  /** The amount is typed (not fetched) for this service. */
-  typesAmount = $derived(!!this.selected && !this.selected.bill_fetch_required && !this.bill);
+  /** The bill must come from the department now (online). */
+  mustFetch = $derived(!!this.selected?.bill_fetch_required && this.online);
+  /** The amount is typed from the paper bill: services without a bill
+   *  fetch, and, offline, those whose department cannot be asked. */
+  typesAmount = $derived(!!this.selected && !this.bill && !this.mustFetch);
 
   private checkSeq = 0;
   private checkTimer: ReturnType<typeof setTimeout> | null = null;
@@ -188,7 +192,7 @@ export class CounterModel {
       await this.add();
       return;
     }
-    if (s.bill_fetch_required) {
+    if (this.mustFetch) {
       await this.fetchBill();
       return;
     }
@@ -230,7 +234,7 @@ export class CounterModel {
       void focusTestId('consumer-input');
       return;
     }
-    if (!this.bill && s.bill_fetch_required) {
+    if (!this.bill && this.mustFetch) {
       await this.fetchBill();
       return;
     }
@@ -271,13 +275,13 @@ export class CounterModel {
     return (c?.mobile ?? '') !== this.mobile.trim() || (c?.email ?? '') !== this.email.trim();
   }
 
-  async saveContact(): Promise<boolean> {
+  async saveContact(moveFocus = true): Promise<boolean> {
     if (!this.contactChanged() && (app.cart?.mobile || app.cart?.email)) return true;
     const mobile = this.mobile.trim();
     const email = this.email.trim();
     if (!mobile && !email) {
       this.contactError = { code: 'contact.required', message: '' };
-      void focusTestId('mobile-input');
+      if (moveFocus) void focusTestId('mobile-input');
       return false;
     }
     try {
@@ -289,14 +293,23 @@ export class CounterModel {
       return true;
     } catch (e) {
       this.contactError = asApiError(e);
-      void focusTestId(e && (e as ApiError).code === 'contact.email_invalid' ? 'email-input' : 'mobile-input');
+      if (moveFocus) void focusTestId(e && (e as ApiError).code === 'contact.email_invalid' ? 'email-input' : 'mobile-input');
       return false;
     }
+  }
+
+  /** Keeps a typed contact in the backend's cart (on leaving the field,
+   *  choosing the mode), so a reload keeps it; quiet when nothing is typed. */
+  async keepContact(): Promise<void> {
+    if (!app.cart?.lines.length || !this.contactChanged()) return;
+    if (!this.mobile.trim() && !this.email.trim()) return;
+    await this.saveContact(false);
   }
 
   async wallet(): Promise<void> {
     this.chequeOpen = false;
     this.chequeError = null;
+    await this.keepContact();
     try {
       app.cart = await call('cart_mode', { mode: 'wallet' });
     } catch (e) {
@@ -327,6 +340,7 @@ export class CounterModel {
   }
 
   async useCheque(): Promise<boolean> {
+    await this.keepContact();
     try {
       app.cart = await call('cart_mode', {
         mode: 'cheque',

@@ -52,7 +52,7 @@ async function current(): Promise<Backend> {
 export async function call<K extends Cmd>(cmd: K, args: Args<K>): Promise<Result<K>> {
   const b = await current();
   try {
-    return (await b.rpc({ cmd, args: args === undefined ? null : args })) as Result<K>;
+    return (await b.rpc({ cmd: cmd as string, args: args === undefined ? null : args })) as Result<K>;
   } catch (e) {
     throw new BackendError(asApiError(e));
   }

@@ -88,8 +88,8 @@ export function mockServices(n = 250): ServiceView[] {
       department_hi: `${ch} कार्यालय ${th}`,
       category_en: ce,
       category_hi: ch,
-      name_en: `${te} ${ke}`,
-      name_hi: `${th} ${kh}`,
+      name_en: `${te} ${ke} (${ce})`,
+      name_hi: `${th} ${kh} (${ch})`,
       consumer_label_en: 'Account no.',
       consumer_label_hi: 'खाता नंबर',
       charge: 500 + (i % 5) * 100,
@@ -388,7 +388,8 @@ export function createMock(o: MockOptions = {}): Mock {
     cart_add: (a) => {
       needSession();
       const s = svc(a.service);
-      if (!opts.online && !s.offline_allowed) fail('service.online_only');
+      // Real-time services never go through the local ledger.
+      if (!s.offline_allowed) fail('service.online_only');
       const { ok, n } = checkNo(s, a.consumer_no);
       if (!ok) fail('consumer_no.invalid');
       if (lines.some((l) => l.service_code === s.code && l.consumer_no === n)) fail('cart.duplicate_line');
@@ -397,7 +398,7 @@ export function createMock(o: MockOptions = {}): Mock {
         if (!opts.online) fail(s.bill_fetch_required ? 'bill.fetch_offline' : 'amount.required');
         amount = billAmount(n);
       } else {
-        if (s.bill_fetch_required) fail('bill.fetch_required');
+        if (s.bill_fetch_required && opts.online) fail('bill.fetch_required');
         const t = String(a.amount).replace(/,/g, '').trim();
         if (!t) fail('money.empty');
         const m = /^(\d+)(?:\.(\d{1,2}))?$/.exec(t);

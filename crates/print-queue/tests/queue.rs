@@ -249,8 +249,10 @@ fn printer_unplugged_mid_job_leaves_the_job_queued_and_it_prints_whole_later() {
     let (job, _) =
         jobs::enqueue_receipt(&mut fx.kiosk, &no, &printer, print::Lang::Bilingual).unwrap();
     let full = payload(&fx.db, &job);
+    // Several times the 4 KB pipe buffer set below, so the printer is
+    // unplugged with most of the job unsent.
     assert!(
-        full.len() > 20_000,
+        full.len() > 4 * 4096,
         "the job must outgrow the pipe buffer ({})",
         full.len()
     );

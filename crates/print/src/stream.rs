@@ -31,6 +31,8 @@ pub enum Op {
     TableAssign(Vec<u8>),
     /// `ESC C n` (lines)
     PageLength(u8),
+    /// ESC/P `ESC $ nL nH`: absolute head position in 1/60 inch.
+    HeadTo(u16),
     /// Column image: `ESC * m`, `ESC K/L/Y/Z`.
     Image {
         mode: ImageMode,
@@ -191,6 +193,11 @@ pub fn parse(bytes: &[u8], lang: Language) -> Result<Vec<(usize, Op)>, StreamErr
                             return Err(err(at, "ESC C 0 (inches) not emitted by us".into()));
                         }
                         Op::PageLength(n)
+                    }
+                    b'$' if matches!(lang, Language::Escp9 | Language::Escp24) => {
+                        need(i, 2)?;
+                        i += 2;
+                        Op::HeadTo(bytes[i - 2] as u16 | (bytes[i - 1] as u16) << 8)
                     }
                     b'*' if lang != Language::Ibm => {
                         need(i, 3)?;
@@ -454,6 +461,16 @@ pub fn validate(bytes: &[u8], profile: &Profile) -> Result<Report, Vec<String>> 
                 if profile.paper.cut == Cut::None {
                     errs.push(format!("byte {at}: cut on a printer without a cutter"));
                 }
+            }
+            Op::HeadTo(n) => {
+                let dots = *n as usize * profile.images.x_dpi as usize / 60;
+                if dots >= profile.images.width_dots as usize {
+                    errs.push(format!(
+                        "byte {at}: ESC $ {n} moves the head past the paper's edge"
+                    ));
+                }
+                // Text after the move starts there.
+                pos = dots as f64 / profile.images.width_dots as f64;
             }
             Op::TableSelect(_) | Op::TableAssign(_) | Op::Init | Op::Cancel | Op::Bold(_) => {}
             Op::LineSpacing(_) | Op::LineSpacingDefault => {}

@@ -139,6 +139,8 @@ pub fn render(bytes: &[u8], profile: &Profile) -> Result<Page> {
                 dw = false;
                 size_w = 1.0;
             }
+            // 1/60 inch units from the left margin (ESC/P).
+            Op::HeadTo(n) => x = n as f64 * im.x_dpi as f64 / 60.0,
             Op::Cancel | Op::TableSelect(_) | Op::TableAssign(_) | Op::PageLength(_) => {}
         }
     }

@@ -336,3 +336,48 @@ fn text_profile_prints_hindi_names_romanised_never_drops_them() {
         validate(s.as_bytes(), &p).unwrap();
     }
 }
+
+#[test]
+fn no_blank_image_data_goes_down_the_wire() {
+    use print::stream::{Op, parse};
+    for id in [
+        "escp9-generic",
+        "escp24-generic",
+        "ibm-proprinter",
+        "escpos-impact-tmu220",
+    ] {
+        let p = Profile::builtin_by_id(id).unwrap();
+        let bytes = encode(
+            &layout(&sample::bilingual(), p.layout_columns(), Lang::Bilingual),
+            &p,
+        )
+        .unwrap();
+        let per = |m: print::profile::ImageMode| m.band_dots() / 8;
+        for (at, op) in parse(&bytes, p.language).unwrap() {
+            if let Op::Image { mode, cols, data } = op {
+                let col = |c: usize| &data[c * per(mode)..(c + 1) * per(mode)];
+                let blank = |c: usize| col(c).iter().all(|b| *b == 0);
+                assert!(!(0..cols).all(blank), "{id}: blank band at byte {at}");
+                assert!(!blank(cols - 1), "{id}: trailing blank column at byte {at}");
+                if p.language.is_escp() {
+                    // The head moves over blank paper: at most the
+                    // remainder of one move unit (or one space) is sent.
+                    let lead = (0..cols).take_while(|&c| blank(c)).count();
+                    assert!(lead < 12, "{id}: {lead} leading blank columns at byte {at}");
+                }
+            }
+        }
+    }
+    // The receipt's size on the slow serial links (9,600 baud: ~1 KB/s).
+    // Full-width bands sent 41,396 (24-pin) and 11,103 (9-pin) bytes; what
+    // is left is inked columns at 3 (1) bytes each and the receipt's text.
+    let size = |id: &str| {
+        let p = Profile::builtin_by_id(id).unwrap();
+        encode(&layout(&sample::bilingual(), 80, Lang::Bilingual), &p)
+            .unwrap()
+            .len()
+    };
+    let (b24, b9) = (size("escp24-generic"), size("escp9-generic"));
+    assert!(b24 <= 26_000, "24-pin {b24}");
+    assert!(b9 <= 8_500, "9-pin {b9}");
+}

@@ -32,6 +32,7 @@ fn printed_text(bytes: &[u8], p: &Profile) -> String {
         match op {
             Op::Text(t) => s.extend(t),
             Op::Cr | Op::Lf | Op::FeedLines(_) => s.push(b'\n'),
+            Op::HeadTo(_) => s.push(b' '),
             _ => {}
         }
     }

@@ -741,7 +741,7 @@ async fn login(State(s): State<Shared>, peer: Peer, Body(b): Body) -> R<axum::Js
 }
 
 #[utoipa::path(post, path = "/v1/auth/password", request_body = ChangePasswordRequest,
-    responses((status = 200, body = LoginResponse), (status = 422, body = ApiErrorDoc)), security(("bearer" = [])))]
+    responses((status = 401, body = ApiErrorDoc, description = "auth.bad_credentials: wrong old password"), (status = 423, body = ApiErrorDoc, description = "auth.locked"), (status = 503, body = ApiErrorDoc, description = "request.busy"), (status = 200, body = LoginResponse), (status = 422, body = ApiErrorDoc)), security(("bearer" = [])))]
 async fn change_password(
     State(s): State<Shared>,
     peer: Peer,
@@ -857,7 +857,7 @@ async fn list_users(
     ))
 }
 
-#[utoipa::path(post, path = "/v1/users", request_body = NewUserRequest, responses((status = 201, body = NewUserResponse)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/users", request_body = NewUserRequest, responses((status = 409, body = ApiErrorDoc, description = "request.exists"), (status = 422, body = ApiErrorDoc), (status = 201, body = NewUserResponse)), security(("bearer" = [])))]
 async fn create_user(
     State(s): State<Shared>,
     m: Method,
@@ -887,7 +887,7 @@ async fn create_user(
 }
 
 #[utoipa::path(post, path = "/v1/users/{login}/active", request_body = SetActiveRequest,
-    params(("login" = String, Path)), responses((status = 204)), security(("bearer" = [])))]
+    params(("login" = String, Path)), responses((status = 404, body = ApiErrorDoc, description = "not_found: no such user at this kiosk"), (status = 422, body = ApiErrorDoc), (status = 204)), security(("bearer" = [])))]
 async fn set_user_active(
     State(s): State<Shared>,
     Path(login): Path<String>,
@@ -932,7 +932,7 @@ fn device_info(d: crate::store::Device, kiosk_code: &str) -> DeviceInfo {
 }
 
 #[utoipa::path(post, path = "/v1/devices", request_body = RegisterDeviceRequest,
-    responses((status = 201, body = DeviceInfo), (status = 409, body = ApiErrorDoc)), security(("bearer" = [])))]
+    responses((status = 422, body = ApiErrorDoc, description = "device.bad_key, text.invalid"), (status = 201, body = DeviceInfo), (status = 409, body = ApiErrorDoc)), security(("bearer" = [])))]
 async fn register_device(
     State(s): State<Shared>,
     m: Method,
@@ -994,7 +994,7 @@ async fn list_devices(
     ))
 }
 
-#[utoipa::path(delete, path = "/v1/devices/{id}", params(("id" = Uuid, Path)), responses((status = 204)), security(("bearer" = [])))]
+#[utoipa::path(delete, path = "/v1/devices/{id}", params(("id" = Uuid, Path)), responses((status = 404, body = ApiErrorDoc, description = "not_found: no such device at this kiosk"), (status = 204)), security(("bearer" = [])))]
 async fn deregister_device(
     State(s): State<Shared>,
     Path(id): Path<String>,
@@ -1036,8 +1036,8 @@ fn decode_err(e: protocol::WireError) -> ApiErr {
 }
 
 #[utoipa::path(post, path = "/v1/sync/push",
-    request_body(content = Vec<u8>, content_type = "application/x-kiosk-sync", description = "zstd(postcard(protocol::PushRequest))"),
-    responses((status = 200, content_type = "application/x-kiosk-sync", description = "zstd(postcard(protocol::PushResponse))"),
+    request_body(content = SyncBody, content_type = "application/x-kiosk-sync", description = "zstd(postcard(protocol::PushRequest))"),
+    responses((status = 422, body = ApiErrorDoc, description = "sync.batch_empty, sync.batch_too_large"), (status = 503, body = ApiErrorDoc, description = "no catalogue loaded yet"), (status = 200, content_type = "application/x-kiosk-sync", description = "zstd(postcard(protocol::PushResponse))"),
         (status = 409, body = ApiErrorDoc, description = "sync.gap or sync.chain_mismatch, with expected_seq")),
     security(("device" = [])))]
 async fn push(
@@ -1057,7 +1057,7 @@ async fn push(
 }
 
 #[utoipa::path(post, path = "/v1/sync/pull",
-    request_body(content = Vec<u8>, content_type = "application/x-kiosk-sync", description = "zstd(postcard(protocol::PullRequest))"),
+    request_body(content = SyncBody, content_type = "application/x-kiosk-sync", description = "zstd(postcard(protocol::PullRequest))"),
     responses((status = 200, content_type = "application/x-kiosk-sync", description = "zstd(postcard(protocol::PullResponse))")),
     security(("device" = [])))]
 async fn pull(
@@ -1077,7 +1077,7 @@ async fn pull(
 }
 
 #[utoipa::path(get, path = "/v1/bills", params(BillQuery),
-    responses((status = 200, body = BillResponse), (status = 404, body = ApiErrorDoc)), security(("bearer" = []), ("device" = [])))]
+    responses((status = 422, body = ApiErrorDoc, description = "consumer number invalid"), (status = 502, body = ApiErrorDoc, description = "biller.unavailable"), (status = 200, body = BillResponse), (status = 404, body = ApiErrorDoc)), security(("bearer" = []), ("device" = [])))]
 async fn fetch_bill(
     State(s): State<Shared>,
     m: Method,
@@ -1137,7 +1137,7 @@ async fn duplicate_of(s: &AppState, service: &str, consumer: &str) -> R<Option<D
 }
 
 #[utoipa::path(get, path = "/v1/duplicates", params(BillQuery),
-    responses((status = 200, body = Option<DuplicateInfo>)), security(("bearer" = []), ("device" = [])))]
+    responses((status = 422, body = ApiErrorDoc, description = "text.invalid"), (status = 200, body = Option<DuplicateInfo>)), security(("bearer" = []), ("device" = [])))]
 async fn duplicates(
     State(s): State<Shared>,
     m: Method,
@@ -1205,7 +1205,7 @@ async fn ledger(
 }
 
 #[utoipa::path(get, path = "/v1/reconcile/txn", params(TxnQuery),
-    responses((status = 200, body = TxnStatus), (status = 404, body = ApiErrorDoc)), security(("bearer" = []), ("device" = [])))]
+    responses((status = 422, body = ApiErrorDoc, description = "text.invalid"), (status = 200, body = TxnStatus), (status = 404, body = ApiErrorDoc)), security(("bearer" = []), ("device" = [])))]
 async fn reconcile_txn(
     State(s): State<Shared>,
     m: Method,
@@ -1359,7 +1359,7 @@ async fn list_tickets(
     Ok(axum::Json(s.store.tickets(Some(c.kiosk_id)).await?))
 }
 
-#[utoipa::path(get, path = "/v1/tickets/{id}", params(("id" = Uuid, Path)), responses((status = 200, body = Ticket)), security(("bearer" = []), ("device" = [])))]
+#[utoipa::path(get, path = "/v1/tickets/{id}", params(("id" = Uuid, Path)), responses((status = 404, body = ApiErrorDoc, description = "not_found: no such ticket at this kiosk"), (status = 200, body = Ticket)), security(("bearer" = []), ("device" = [])))]
 async fn get_ticket(
     State(s): State<Shared>,
     Path(id): Path<String>,
@@ -1393,6 +1393,75 @@ pub struct ApiErrorDoc {
     expected_seq: Option<u64>,
 }
 
+/// The refusals every API operation can give, added to each so that the
+/// description lists what a client really meets (the test
+/// `openapi_declares_every_status_the_handlers_answer` probes them).
+struct CommonResponses;
+impl utoipa::Modify for CommonResponses {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let err = |d: &str| {
+            ResponseBuilder::new()
+                .description(d)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ApiErrorDoc")))
+                        .build(),
+                )
+                .build()
+        };
+        for (path, item) in api.paths.paths.iter_mut() {
+            if !path.starts_with("/v1/") {
+                continue;
+            }
+            for op in [
+                item.get.as_mut(),
+                item.post.as_mut(),
+                item.delete.as_mut(),
+                item.put.as_mut(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+                let mut add = vec![
+                    (
+                        "400",
+                        "protocol.malformed or request.invalid: unreadable input",
+                    ),
+                    ("408", "request.timeout: the body did not arrive in time"),
+                    ("413", "protocol.too_large: the body is too large"),
+                    ("429", "request.rate_limited: too many requests"),
+                    ("500", "internal"),
+                ];
+                if secured {
+                    add.push((
+                        "401",
+                        "auth.missing, auth.bad_token, auth.token_expired, auth.bad_signature, auth.unknown_device, auth.device_deregistered",
+                    ));
+                    add.push((
+                        "403",
+                        "auth.forbidden, auth.inactive, auth.password_change_required",
+                    ));
+                }
+                for (st, d) in add {
+                    op.responses
+                        .responses
+                        .entry(st.to_string())
+                        .or_insert_with(|| err(d).into());
+                }
+            }
+        }
+    }
+}
+
+/// A sync body: `zstd(postcard(…))` bytes.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)]
+pub struct SyncBody(Vec<u8>);
+
 struct Security;
 impl utoipa::Modify for Security {
     fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
@@ -1420,8 +1489,8 @@ impl utoipa::Modify for Security {
     paths(healthz, openapi_json, login, change_password, logout, kiosk_info, list_users, create_user, set_user_active,
         register_device, list_devices, deregister_device, push, pull, fetch_bill, duplicates, ledger,
         reconcile_txn, reconcile_day, create_ticket, list_tickets, get_ticket),
-    components(schemas(ApiErrorDoc)),
-    modifiers(&Security)
+    components(schemas(ApiErrorDoc, SyncBody)),
+    modifiers(&Security, &CommonResponses)
 )]
 pub struct ApiDoc;
 

@@ -1101,3 +1101,198 @@ both!(
         h.finish().await;
     }
 );
+
+/// Every (operation, status) the server answers is in the description: each
+/// documented operation is probed with no caller, bad callers, a caller of
+/// the wrong kind, good callers with empty, malformed, oversized and
+/// plausible bodies, and every status seen must be declared there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openapi_declares_every_status_the_handlers_answer() {
+    let h = H::new(Backend::Sqlite).await;
+    let (_, doc) = call(&h, Method::GET, "/openapi.json", None, None).await;
+    let holder = h.login("k1001-h", HOLDER_PW).await;
+    let operator = h.login("k1001-o", OPERATOR_PW).await;
+    let dev = h.register_with(&holder, 1).await.unwrap();
+    // A second kiosk's objects, for "not yours".
+    h.add_kiosk("K2002").await;
+    let holder_b = h.login("k2002-h", HOLDER_PW).await;
+    let (_, t) = call(
+        &h,
+        Method::POST,
+        "/v1/tickets",
+        Some(&holder_b),
+        Some(json!({"subject": "b's", "body": ""})),
+    )
+    .await;
+    let other_ticket = t["id"].as_str().unwrap().to_string();
+    let big_json = json!({"subject": "x".repeat(70 * 1024), "body": ""});
+    let plausible = |path: &str| -> Vec<Value> {
+        match path {
+            "/v1/auth/login" => vec![
+                json!({"login": "k1001-h", "password": "Wrong@123"}),
+                json!({"login": "k1001-o", "password": OPERATOR_PW}),
+            ],
+            "/v1/auth/password" => vec![
+                json!({"old_password": "Wrong@123", "new_password": "Newpass@2027"}),
+                json!({"old_password": HOLDER_PW, "new_password": "short"}),
+            ],
+            "/v1/users" => vec![
+                json!({"login": "op9", "name": "Op", "role": "operator"}),
+                json!({"login": "op9", "name": "Op", "role": "operator"}),
+                json!({"login": "x", "name": "Op", "role": "operator"}),
+            ],
+            "/v1/users/{login}/active" => vec![json!({"active": true})],
+            "/v1/devices" => vec![
+                json!({"public_key": "bad", "label": "c"}),
+                json!({"public_key": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "label": "c"}),
+            ],
+            "/v1/tickets" => vec![
+                json!({"subject": "", "body": ""}),
+                json!({"subject": "ok", "body": ""}),
+                json!({"id": uuid::Uuid::new_v4(), "subject": "ok", "body": ""}),
+            ],
+            _ => vec![],
+        }
+    };
+    let concrete = |path: &str| -> Vec<String> {
+        let mut out = vec![];
+        for id in [
+            uuid::Uuid::new_v4().to_string(),
+            dev.id.to_string(),
+            other_ticket.clone(),
+            "not-a-uuid".into(),
+        ] {
+            for login in ["someone", "k1001-o", "k2002-o"] {
+                out.push(path.replace("{id}", &id).replace("{login}", login));
+            }
+        }
+        out.sort();
+        out.dedup();
+        if path == "/v1/bills" || path == "/v1/duplicates" {
+            out = vec![
+                format!("{path}"),
+                format!("{path}?service=JVVNL-BILL&consumer_no=210000000001"),
+                format!("{path}?service=JVVNL-BILL&consumer_no=999999999999"),
+                format!("{path}?service=JVVNL-BILL&consumer_no=12"),
+                format!("{path}?service=NOPE&consumer_no=1"),
+            ];
+        }
+        if path == "/v1/reconcile/txn" {
+            out = vec![
+                path.to_string(),
+                format!("{path}?receipt_no=K1001-001-0000001"),
+                format!("{path}?entry_id=nope"),
+            ];
+        }
+        if path == "/v1/reconcile/day" {
+            out = vec![
+                path.to_string(),
+                format!("{path}?date=2026-11-20"),
+                format!("{path}?date=bad"),
+                format!("{path}?date=2026-11-20&status=odd"),
+            ];
+        }
+        if path == "/v1/ledger" {
+            out = vec![path.to_string(), format!("{path}?after=x")];
+        }
+        out
+    };
+    let mut seen: std::collections::BTreeSet<(String, String, u16)> = Default::default();
+    let paths = doc["paths"].as_object().unwrap().clone();
+    for (path, item) in &paths {
+        for (method, _) in item.as_object().unwrap() {
+            let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let mut bodies: Vec<Option<Vec<u8>>> = vec![
+                None,
+                Some(b"{".to_vec()),
+                Some(serde_json::to_vec(&big_json).unwrap()),
+                Some(vec![b' '; protocol::wire::MAX_BODY_BYTES + 10]),
+            ];
+            bodies.extend(
+                plausible(path)
+                    .into_iter()
+                    .map(|b| Some(serde_json::to_vec(&b).unwrap())),
+            );
+            if path.starts_with("/v1/sync/") {
+                bodies.push(Some(vec![1, 2, 3]));
+                let pull = protocol::PullRequest {
+                    version: protocol::PROTOCOL_VERSION,
+                    cursor: protocol::Cursor::default(),
+                    limit: 10,
+                };
+                bodies.push(Some(protocol::encode_body(&pull)));
+                let mut d2 = Dev::new(dev.id, dev.key.clone(), &dev.kiosk_code);
+                let cat = h.catalogue.clone();
+                d2.pay(&cat, &[line("JVVNL-BILL", "210000000003", 100_00)]);
+                bodies.push(Some(protocol::encode_body(&d2.rest(0))));
+                bodies.push(Some(
+                    protocol::encode_body(&d2.batch(1, 1))
+                        .into_iter()
+                        .take(20)
+                        .collect(),
+                ));
+            }
+            for url in concrete(path) {
+                for body in &bodies {
+                    for who in [
+                        "none",
+                        "junk",
+                        "operator",
+                        "holder",
+                        "holder_b",
+                        "device",
+                        "bad_device",
+                    ] {
+                        let b = body.clone().unwrap_or_default();
+                        let mut r = h.http.request(m.clone(), h.url(&url));
+                        r = match who {
+                            "junk" => r.header("authorization", "Bearer nope"),
+                            "operator" => r.bearer_auth(&operator),
+                            "holder" => r.bearer_auth(&holder),
+                            "holder_b" => r.bearer_auth(&holder_b),
+                            "device" | "bad_device" => {
+                                let signed = if who == "device" { url.as_str() } else { "/x" };
+                                let sig = protocol::wire::sign_request(
+                                    &dev.key,
+                                    dev.id,
+                                    m.as_str(),
+                                    signed,
+                                    &b,
+                                );
+                                r.header(protocol::wire::HEADER_DEVICE, dev.id.to_string())
+                                    .header(protocol::wire::HEADER_SIGNATURE, sig)
+                            }
+                            _ => r,
+                        };
+                        // A server may answer and close before a big body is sent.
+                        if let Ok(resp) = r.body(b).send().await {
+                            seen.insert((method.clone(), path.clone(), resp.status().as_u16()));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let missing: Vec<_> = seen
+        .iter()
+        .filter(|(m, p, st)| doc["paths"][p][m]["responses"][st.to_string()].is_null())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "answered but not described: {missing:#?}"
+    );
+    // The sync bodies are described as bytes a generic client can send.
+    for p in ["/v1/sync/push", "/v1/sync/pull"] {
+        let mut s = &doc["paths"][p]["post"]["requestBody"]["content"]["application/x-kiosk-sync"]
+            ["schema"];
+        if let Some(r) = s["$ref"].as_str() {
+            s = &doc["components"]["schemas"][r.rsplit('/').next().unwrap()];
+        }
+        assert_eq!(
+            (s["type"].as_str(), s["format"].as_str()),
+            (Some("string"), Some("binary")),
+            "{p}: {s}"
+        );
+    }
+    h.finish().await;
+}

@@ -96,8 +96,8 @@ describe('cart', () => {
     await kb.press('Enter');
     await kb.type('210000000005');
     await kb.press('F3');
-    expect(byId('entry-error').dataset.code).toBe('bill.fetch_offline');
-    expect(byId('entry-error').textContent).toContain('needs the link');
+    expect(byId('entry-error').dataset.code).toBe('centre.offline');
+    expect(byId('entry-error').textContent).toContain('cannot be reached');
     expect(byId('offline-typed')).toBeTruthy();
     (byId('consumer-input') as HTMLInputElement).focus();
     await kb.press('Enter');

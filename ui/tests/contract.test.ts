@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { COMMAND_NAMES } from '../src/lib/backend/bindings';
 import { createMock } from '../src/lib/backend/mock';
 import { call, setBackend, BackendError } from '../src/lib/backend/ipc';
@@ -12,7 +11,8 @@ function files(dir: string): string[] {
     return statSync(p).isDirectory() ? files(p) : [p];
   });
 }
-const src = fileURLToPath(new URL('../src', import.meta.url));
+// Vitest runs in ui/.
+const src = join(process.cwd(), 'src');
 
 describe('backend contract', () => {
   it('only src/lib/backend imports @tauri-apps', () => {

@@ -195,3 +195,37 @@ describe('pay', () => {
     expect(focused()).toBe('search');
   });
 });
+
+describe('print status', () => {
+  it('follows the printer queue: queued, then printed or failed', async () => {
+    const { mock } = await start({ lang: 'en' });
+    const kb = new Keyboard();
+    await oneBill(kb);
+    const real = mock.rpc.bind(mock);
+    mock.rpc = async (req) => {
+      const r: any = await real(req);
+      if (req.cmd === 'pay' || req.cmd === 'print_receipt') return { ...(r.receipt ? r : r), ...(r.print ? { print: { ...r.print, status: 'queued' } } : { status: 'queued' }) };
+      return r;
+    };
+    await kb.press('F6');
+    await kb.type('9876543210');
+    await kb.press('Enter');
+    expect(byId('print-status').dataset.status).toBe('queued');
+    const st: any = await real({ cmd: 'status', args: null });
+    mock.emit({ kind: 'status', data: { ...st, printer: { ...st.printer, state: 'printing', queued: 1 } } });
+    await settle();
+    expect(byId('print-status').dataset.status).toBe('printing');
+    mock.emit({ kind: 'status', data: { ...st, printer: { ...st.printer, state: 'ready', queued: 0 } } });
+    await settle();
+    expect(byId('print-status').dataset.status).toBe('printed');
+    await kb.press('F10');
+    expect(byId('print-status').dataset.status).toBe('queued');
+    mock.emit({
+      kind: 'status',
+      data: { ...st, printer: { ...st.printer, state: 'paper_out', queued: 0, failed: 1, last_error_code: 'print.paper_out' } },
+    });
+    await settle();
+    expect(byId('print-status').dataset.status).toBe('failed');
+    expect(byId('print-status').textContent).toContain('out of paper');
+  });
+});

@@ -107,6 +107,7 @@ class AppModel {
     switch (e.kind) {
       case 'status':
         this.status = e.data;
+        this.followPrint(e.data);
         break;
       case 'receipt':
         if (this.receipt && e.data.id === this.receipt.id) {
@@ -152,10 +153,33 @@ class AppModel {
     void call('touch', null).catch(() => {});
   }
 
+  /** Printer failures counted when the job on screen was queued. */
+  private failedAtQueue = 0;
+
+  /** No event names the job on screen: when the printer's queue empties,
+   *  the job on screen has printed, unless the failed count grew. */
+  private followPrint(s: StatusView): void {
+    const p = this.print;
+    if (!p || (p.status !== 'queued' && p.status !== 'printing')) return;
+    if (s.printer.state === 'printing') {
+      this.print = { ...p, status: 'printing' };
+    } else if (s.printer.queued === 0) {
+      this.print =
+        s.printer.failed > this.failedAtQueue
+          ? { ...p, status: 'failed', code: s.printer.last_error_code ?? p.code }
+          : { ...p, status: 'printed' };
+    }
+  }
+
+  private queued(p: PrintView | null): void {
+    this.print = p;
+    this.failedAtQueue = this.status?.printer.failed ?? 0;
+  }
+
   async afterPay(r: PayResult): Promise<void> {
     this.paid = r;
     this.receipt = r.receipt;
-    this.print = r.print;
+    this.queued(r.print);
     this.preview = null;
     await this.loadPreview();
   }
@@ -172,7 +196,7 @@ class AppModel {
   async printAgain(): Promise<void> {
     if (!this.receipt) return;
     try {
-      this.print = await call('print_receipt', { key: this.receipt.id });
+      this.queued(await call('print_receipt', { key: this.receipt.id }));
       await this.loadPreview();
     } catch (e) {
       this.error = asApiError(e);

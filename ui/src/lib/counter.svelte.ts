@@ -208,7 +208,8 @@ export class CounterModel {
       return;
     }
     if (!this.online) {
-      this.entryError = { code: s.bill_fetch_required ? 'bill.fetch_offline' : 'centre.offline', message: '' };
+      // Get Bill Details asks the department through the centre.
+      this.entryError = { code: 'centre.offline', message: '' };
       return;
     }
     this.fetching = true;
@@ -384,7 +385,7 @@ export class CounterModel {
     } catch (e) {
       const err = asApiError(e);
       if (err.code === 'payment.duplicate_unconfirmed') {
-        this.dup = (err.details?.duplicates as DuplicateView[] | undefined) ?? app.cart?.duplicates ?? [];
+        this.dup = ((err.details as { duplicates?: DuplicateView[] } | undefined)?.duplicates) ?? app.cart?.duplicates ?? [];
       } else {
         this.payError = err;
         if (err.code === 'cart.changed') app.cart = await call('cart', null).catch(() => app.cart);

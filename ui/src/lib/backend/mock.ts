@@ -370,7 +370,7 @@ export function createMock(o: MockOptions = {}): Mock {
     fetch_bill: (a) => {
       needSession();
       const s = svc(a.service);
-      if (!opts.online) fail('bill.fetch_offline');
+      if (!opts.online) fail('centre.offline');
       const { ok, n } = checkNo(s, a.consumer_no);
       if (!ok) fail('consumer_no.invalid');
       if (n.endsWith('000')) fail('bill.unknown');
@@ -395,7 +395,7 @@ export function createMock(o: MockOptions = {}): Mock {
       if (lines.some((l) => l.service_code === s.code && l.consumer_no === n)) fail('cart.duplicate_line');
       let amount: number;
       if (a.amount === undefined || a.amount === null) {
-        if (!opts.online) fail(s.bill_fetch_required ? 'bill.fetch_offline' : 'amount.required');
+        if (!opts.online) fail('amount.required');
         amount = billAmount(n);
       } else {
         if (s.bill_fetch_required && opts.online) fail('bill.fetch_required');

@@ -27,7 +27,6 @@ export const errorTexts: Record<ErrorCode, Texts> = {
   'auth.wrong_kiosk': { en: 'This login belongs to another kiosk.', hi: 'यह लॉगिन किसी दूसरे कियोस्क का है।' },
   'bill.already_paid': { en: 'The department says this bill is paid already.', hi: 'विभाग के अनुसार यह बिल पहले ही जमा हो चुका है।' },
   'bill.amount_mismatch': { en: 'The amount does not match the department\'s bill.', hi: 'राशि विभाग के बिल से मेल नहीं खाती।' },
-  'bill.fetch_offline': { en: 'This service needs Get Bill Details from the department, which needs the link. It cannot be taken offline.', hi: 'इस सेवा में विभाग से बिल विवरण लाना ज़रूरी है, जिसके लिए इंटरनेट चाहिए। ऑफ़लाइन यह नहीं लिया जा सकता।' },
   'bill.fetch_required': { en: 'Press Get Bill Details first.', hi: 'पहले "बिल विवरण लाएं" दबाएं।' },
   'bill.unknown': { en: 'The department has no bill for this number.', hi: 'इस नंबर का कोई बिल विभाग के पास नहीं है।' },
   'biller.unavailable': { en: 'The department\'s system is not answering now. Try again shortly.', hi: 'विभाग का सिस्टम अभी जवाब नहीं दे रहा। थोड़ी देर में फिर से करें।' },

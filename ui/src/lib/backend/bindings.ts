@@ -1,0 +1,494 @@
+// Generated from crates/kiosk-app/src/api.rs by its `bindings` test. Do not edit:
+// run `UPDATE_BINDINGS=1 cargo test -p kiosk-app --test bindings`.
+
+export type ApiError = { code: string, message: string, 
+/**
+ * Structured facts for the screen (e.g. the earlier receipts of a
+ * duplicate alert, the time a lock ends).
+ */
+details?: JsonValue, };
+
+export type AppState = { phase: Phase, identity: KioskIdentity | null, session: SessionView | null, lang: Lang, 
+/**
+ * The centre this kiosk talks to (preset by the installer or the
+ * first run).
+ */
+centre_url: string | null, 
+/**
+ * Shown on the first-run screen of a demo installation only.
+ */
+demo: DemoHint | null, 
+/**
+ * What became of a payment whose Pay was pressed just before the app
+ * stopped (crash, power cut).
+ */
+recovery: Recovery | null, idle_lock_minutes: number, version: string, };
+
+export type Phase = "setup" | "login" | "change_password" | "locked" | "counter";
+
+export type Lang = "en" | "hi";
+
+export type KioskIdentity = { kiosk_code: string, device_no: number, district: string, kiosk_name: string, cheque_enabled: boolean, };
+
+export type SessionView = { login: string, name: string, 
+/**
+ * `holder` or `operator`.
+ */
+role: string, 
+/**
+ * Logged in against the cached verifier (the centre was not reached).
+ */
+offline: boolean, must_change_password: boolean, };
+
+export type DemoHint = { centre_url: string, kiosk_code: string, holder_login: string, holder_password: string, operator_login: string, operator_password: string, };
+
+export type Recovery = { cart_id: string, 
+/**
+ * True: the payment was made, once, as `receipt_no`. False: it was
+ * not made, and the cart is as it was.
+ */
+paid: boolean, receipt_no: string | null, };
+
+export type RegisterArgs = { centre_url: string, kiosk_code: string, login: string, password: string, 
+/**
+ * When the centre says the holder's first password must be changed.
+ */
+new_password?: string, };
+
+export type LoginArgs = { login: string, password: string, };
+
+export type ChangePasswordArgs = { old_password: string, new_password: string, };
+
+export type SetLangArgs = { lang: Lang, };
+
+export type CatalogueView = { version: number, 
+/**
+ * Category → department → service codes, for browsing.
+ */
+categories: Array<CategoryView>, services: Array<ServiceView>, 
+/**
+ * Service codes the holder pinned, in their order.
+ */
+favourites: Array<string>, };
+
+export type CategoryView = { name_en: string, name_hi: string, departments: Array<DepartmentView>, };
+
+export type DepartmentView = { code: string, name_en: string, name_hi: string, services: Array<string>, };
+
+export type ServiceView = { code: string, department: string, department_en: string, department_hi: string, category_en: string, category_hi: string, name_en: string, name_hi: string, consumer_label_en: string, consumer_label_hi: string, 
+/**
+ * Paise charged to the citizen per bill (never above `state_rate`).
+ */
+charge: number, state_rate: number, bill_fetch_required: boolean, offline_allowed: boolean, 
+/**
+ * Who a departmental cheque is written to, when the department takes
+ * cheques.
+ */
+cheque_payee: string | null, };
+
+export type SetFavouritesArgs = { codes: Array<string>, };
+
+export type ConsumerArgs = { service: string, consumer_no: string, };
+
+export type ConsumerCheck = { valid: boolean, 
+/**
+ * The number as it will be stored (spaces dropped, upper case).
+ */
+normalised: string | null, error: ApiError | null, };
+
+export type BillView = { service: string, consumer_no: string, consumer_name: string | null, bill_ref: string | null, amount: number, due_date: string | null, 
+/**
+ * The same bill paid within 30 days, here or at any kiosk.
+ */
+duplicate: DuplicateView | null, };
+
+export type DuplicateView = { service_code: string, consumer_no: string, receipt_no: string, 
+/**
+ * Where the earlier payment was made (this kiosk or another).
+ */
+kiosk_code: string, paid_at: string, amount: number | null, };
+
+export type CartAddArgs = { service: string, consumer_no: string, 
+/**
+ * The amount as typed (rupees, e.g. `1,234.50`); omitted when the
+ * bill was fetched, whose amount is then used.
+ */
+amount?: string, };
+
+export type CartRemoveArgs = { index: number, };
+
+export type CartContactArgs = { mobile?: string, email?: string, };
+
+export type CartModeArgs = { "mode": "wallet" } | { "mode": "cheque", number: string, 
+/**
+ * `YYYY-MM-DD`.
+ */
+date: string, bank: string, };
+
+export type CartView = { 
+/**
+ * Pay sends this back: one cart makes one receipt, however often Pay
+ * is pressed.
+ */
+cart_id: string, lines: Array<CartLineView>, bills: number, charges: number, total: number, mobile: string | null, email: string | null, 
+/**
+ * `wallet`, `cheque` or none yet.
+ */
+mode: string | null, cheque: ChequeView | null, 
+/**
+ * The payee a cheque for this cart must name (from the department),
+ * or none when the department takes no cheques.
+ */
+cheque_payee: string | null, cheque_enabled: boolean, 
+/**
+ * Earlier payments of these bills within 30 days (local check).
+ */
+duplicates: Array<DuplicateView>, };
+
+export type CartLineView = { index: number, service_code: string, service_en: string, service_hi: string, consumer_no: string, consumer_name: string | null, bill_ref: string | null, bill_amount: number, charge: number, total: number, };
+
+export type ChequeView = { number: string, date: string, bank: string, payee: string, };
+
+export type PayArgs = { cart_id: string, 
+/**
+ * The operator saw the duplicate alert and confirmed.
+ */
+confirm_duplicate: boolean, };
+
+export type PayResult = { receipt: ReceiptView, print: PrintView | null, 
+/**
+ * True when this cart had been paid already (Pay pressed twice): the
+ * receipt shown is that one, no second was made.
+ */
+already_paid: boolean, };
+
+export type ReceiptArgs = { 
+/**
+ * Local or final receipt number, or the receipt's id.
+ */
+key: string, };
+
+export type ReceiptView = { id: string, receipt_no: string, final_receipt_no: string | null, 
+/**
+ * `provisional`, `final`, `rejected`, `cancelled` or `pending`.
+ */
+status: string, created_at: string, operator: string, mode: string, total: number, commission: number, mobile: string | null, email: string | null, lines: Array<CartLineView>, 
+/**
+ * Why the centre refused it (code), when it did.
+ */
+reject_code: string | null, };
+
+export type PrintView = { 
+/**
+ * `queued`, `printing`, `printed`, `failed`, `skipped`.
+ */
+status: string, printer: string, job: string | null, 
+/**
+ * `receipt` (provisional), `final` or `duplicate`.
+ */
+kind: string | null, code: string | null, message: string | null, };
+
+export type PreviewView = { 
+/**
+ * `data:image/png;base64,…` of the paper as the virtual printer draws
+ * the exact bytes sent (or to be sent) to the printer.
+ */
+png: string, width: number, height: number, profile: string, 
+/**
+ * Which print the picture is of (`receipt`, `final`, `duplicate`).
+ */
+kind: string, };
+
+export type StatusView = { sync: SyncView, wallet: WalletView, printer: PrinterView, operator: string | null, };
+
+export type SyncView = { 
+/**
+ * `online`, `offline`, `connecting` (nothing answered yet),
+ * `refused` (the centre answered with a refusal), `not_registered`.
+ */
+state: string, 
+/**
+ * Entries the centre has not answered yet.
+ */
+pending: number, 
+/**
+ * Entries the centre holds until the department confirms.
+ */
+held: number, rejected: number, oldest_pending_age_secs: number | null, last_sync_at: string | null, last_error_code: string | null, };
+
+export type WalletView = { 
+/**
+ * False until the first sync brought a balance.
+ */
+known: boolean, 
+/**
+ * The centre's balance when last heard.
+ */
+balance: number, balance_as_of: string | null, 
+/**
+ * Local wallet payments the centre has not confirmed yet.
+ */
+pending_debits: number, 
+/**
+ * What one more wallet payment may take now.
+ */
+available: number, 
+/**
+ * Payments left before the offline limit on their count.
+ */
+offline_count_left: number, 
+/**
+ * Below the ₹20,000 the kiosk is expected to keep.
+ */
+below_minimum: boolean, };
+
+export type PrinterView = { 
+/**
+ * `none` (not set up), `ready`, `printing`, `offline`, `paper_out`,
+ * `error`.
+ */
+state: string, uri: string | null, profile: string | null, queued: number, failed: number, last_error_code: string | null, };
+
+export type Event = { "kind": "status", "data": StatusView } | { "kind": "receipt", "data": ReceiptView } | { "kind": "locked" } | { "kind": "catalogue" };
+
+export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
+
+export type Commands = {
+  /** What to show now (phase, identity, session, language, recovery). */
+  app_state: { args: null; result: AppState };
+  /** First run: registers this PC as the kiosk's device (online, once). */
+  register: { args: RegisterArgs; result: AppState };
+  /** Operator login: online, or offline against the cached verifier. */
+  login: { args: LoginArgs; result: AppState };
+  change_password: { args: ChangePasswordArgs; result: AppState };
+  logout: { args: null; result: AppState };
+  /** Idle lock (also applied by the service itself after the idle time). */
+  lock: { args: null; result: AppState };
+  set_lang: { args: SetLangArgs; result: AppState };
+  /** The window was used: keeps the session from the idle lock. */
+  touch: { args: null; result: null };
+  catalogue: { args: null; result: CatalogueView };
+  set_favourites: { args: SetFavouritesArgs; result: CatalogueView };
+  check_consumer: { args: ConsumerArgs; result: ConsumerCheck };
+  /** Get Bill Details from the department (online). */
+  fetch_bill: { args: ConsumerArgs; result: BillView };
+  cart: { args: null; result: CartView };
+  cart_add: { args: CartAddArgs; result: CartView };
+  cart_remove: { args: CartRemoveArgs; result: CartView };
+  cart_clear: { args: null; result: CartView };
+  cart_contact: { args: CartContactArgs; result: CartView };
+  cart_mode: { args: CartModeArgs; result: CartView };
+  /** Commits the cart once; a second Pay of the same cart returns the */
+  /** same receipt. */
+  pay: { args: PayArgs; result: PayResult };
+  receipt: { args: ReceiptArgs; result: ReceiptView };
+  /** Prints the receipt again (DUPLICATE COPY once it has printed). */
+  print_receipt: { args: ReceiptArgs; result: PrintView };
+  preview: { args: ReceiptArgs; result: PreviewView };
+  status: { args: null; result: StatusView };
+  /** Forget the crash-recovery note once the operator has read it. */
+  dismiss_recovery: { args: null; result: AppState };
+  /** Push and pull now (the status shows the outcome). */
+  sync_now: { args: null; result: null };
+};
+
+export const COMMAND_NAMES = [
+  "app_state",
+  "register",
+  "login",
+  "change_password",
+  "logout",
+  "lock",
+  "set_lang",
+  "touch",
+  "catalogue",
+  "set_favourites",
+  "check_consumer",
+  "fetch_bill",
+  "cart",
+  "cart_add",
+  "cart_remove",
+  "cart_clear",
+  "cart_contact",
+  "cart_mode",
+  "pay",
+  "receipt",
+  "print_receipt",
+  "preview",
+  "status",
+  "dismiss_recovery",
+  "sync_now",
+] as const;
+
+/** Every error code the backend can answer with. */
+export const ERROR_CODES = [
+  "amount.invalid",
+  "amount.required",
+  "app.already_set_up",
+  "app.internal",
+  "app.lang_invalid",
+  "app.not_set_up",
+  "auth.bad_credentials",
+  "auth.bad_signature",
+  "auth.bad_token",
+  "auth.device_deregistered",
+  "auth.forbidden",
+  "auth.inactive",
+  "auth.locked",
+  "auth.missing",
+  "auth.password_change_required",
+  "auth.token_expired",
+  "auth.unknown_device",
+  "auth.wrong_kiosk",
+  "bill.already_paid",
+  "bill.amount_mismatch",
+  "bill.fetch_required",
+  "bill.unknown",
+  "biller.unavailable",
+  "cancel.reason_required",
+  "cart.changed",
+  "cart.duplicate_line",
+  "cart.empty",
+  "cart.full",
+  "cart.no_such_line",
+  "catalogue.invalid",
+  "catalogue.missing",
+  "catalogue.older",
+  "centre.bad_answer",
+  "centre.offline",
+  "centre.url_invalid",
+  "charge.above_state_rate",
+  "cheque.bank_required",
+  "cheque.date_invalid",
+  "cheque.invalid",
+  "cheque.mixed_departments",
+  "cheque.not_enabled",
+  "cheque.number_invalid",
+  "cheque.payee_mismatch",
+  "cheque.post_dated",
+  "cheque.refused_by_department",
+  "cheque.stale",
+  "consumer_no.invalid",
+  "contact.email_invalid",
+  "contact.mobile_invalid",
+  "contact.required",
+  "device.bad_key",
+  "device.bound_elsewhere",
+  "device_no.invalid",
+  "entry.duplicate_id",
+  "entry.malformed",
+  "entry.unsupported_format",
+  "entry.unsupported_kind",
+  "entry.wrong_kiosk",
+  "exposure.age_exceeded",
+  "exposure.amount_exceeded",
+  "exposure.balance_insufficient",
+  "exposure.count_exceeded",
+  "exposure.no_snapshot",
+  "http.status",
+  "internal",
+  "kiosk.already_initialised",
+  "kiosk.district_required",
+  "kiosk.name_required",
+  "kiosk.not_initialised",
+  "kiosk_code.invalid",
+  "ledger.exposure_exceeded",
+  "ledger.line_invalid",
+  "login.bad_credentials",
+  "login.locked",
+  "login.no_offline_verifier",
+  "money.empty",
+  "money.invalid",
+  "money.negative",
+  "money.overflow",
+  "money.too_many_decimals",
+  "money.zero",
+  "not_found",
+  "operator.exists",
+  "operator.inactive",
+  "operator.login_invalid",
+  "operator.role_invalid",
+  "operator.unknown",
+  "outbox.chain_broken",
+  "outbox.entry_undecodable",
+  "outbox.not_found",
+  "outbox.outcome_conflict",
+  "password.no_digit",
+  "password.no_lowercase",
+  "password.no_uppercase",
+  "password.too_long",
+  "password.too_short",
+  "password.unchanged",
+  "payment.already_paid",
+  "payment.duplicate_unconfirmed",
+  "payment.duplicate_warning",
+  "payment.mode_required",
+  "payment.totals_mismatch",
+  "print.encoder",
+  "print.font",
+  "print.interrupted",
+  "print.paper_out",
+  "print.printer_offline",
+  "print.profile_invalid",
+  "print.profile_unknown",
+  "print.profile_unreadable",
+  "print.spooler",
+  "print.stream_invalid",
+  "print.unsupported",
+  "print.uri_invalid",
+  "print_queue.database",
+  "print_queue.io",
+  "print_queue.job_failed",
+  "print_queue.job_unknown",
+  "print_queue.no_printer",
+  "print_queue.not_cancellable",
+  "print_queue.nothing_to_retry",
+  "print_queue.receipt_cancelled",
+  "protocol.malformed",
+  "protocol.too_large",
+  "protocol.unsupported_version",
+  "query.invalid",
+  "receipt.already_cancelled",
+  "receipt.not_found",
+  "receipt.rejected",
+  "receipt.unknown",
+  "receipt_no.invalid",
+  "register.new_password_required",
+  "register.not_holder",
+  "register.wrong_kiosk",
+  "request.invalid",
+  "request.rate_limited",
+  "service.inactive",
+  "service.online_only",
+  "service.unknown",
+  "session.holder_only",
+  "session.locked",
+  "session.none",
+  "session.password_change_required",
+  "store.backup_invalid",
+  "store.busy",
+  "store.corrupt",
+  "store.invalid",
+  "store.io",
+  "store.migration_edited",
+  "store.migration_failed",
+  "store.no_backup",
+  "store.not_found",
+  "store.schema_too_new",
+  "store.sqlite",
+  "sync.batch_empty",
+  "sync.batch_too_large",
+  "sync.chain_mismatch",
+  "sync.config",
+  "sync.gap",
+  "sync.io",
+  "sync.key_missing",
+  "sync.keyring",
+  "sync.locked",
+  "sync.offline",
+  "sync.protocol",
+  "sync.store",
+  "sync.timeout",
+  "text.invalid",
+  "wallet.invalid",
+] as const;

@@ -365,6 +365,63 @@ enum Need {
     UserMayBeFresh,
 }
 
+/// Who may call a handler, as a type in its signature: a handler that
+/// takes `Authed<HolderOnly>` cannot run for anyone else, and one that
+/// forgets to ask does not compile into a private endpoint by accident.
+trait Who {
+    const NEED: Need;
+}
+/// A user or device of the kiosk.
+struct AnyCaller;
+/// A holder's token.
+struct HolderOnly;
+/// A signed device request.
+struct DeviceOnly;
+/// Any logged-in user, even one who must still change the first password.
+struct FreshUserToo;
+impl Who for AnyCaller {
+    const NEED: Need = Need::Any;
+}
+impl Who for HolderOnly {
+    const NEED: Need = Need::Holder;
+}
+impl Who for DeviceOnly {
+    const NEED: Need = Need::Device;
+}
+impl Who for FreshUserToo {
+    const NEED: Need = Need::UserMayBeFresh;
+}
+
+/// The proved caller with the request: the body is read here, once, as the
+/// device signature covers it.
+struct Authed<W> {
+    caller: Caller,
+    body: Bytes,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    _who: std::marker::PhantomData<W>,
+}
+
+impl<W: Who> FromRequest<Shared> for Authed<W> {
+    type Rejection = ApiErr;
+    async fn from_request(req: Request, s: &Shared) -> Result<Self, Self::Rejection> {
+        let (method, uri, headers) = (
+            req.method().clone(),
+            req.uri().clone(),
+            req.headers().clone(),
+        );
+        let Body(body) = Body::from_request(req, s).await?;
+        let caller = authenticate(s, &method, &path_of(&uri), &headers, &body, W::NEED).await?;
+        Ok(Authed {
+            caller,
+            body,
+            uri,
+            headers,
+            _who: std::marker::PhantomData,
+        })
+    }
+}
+
 async fn authenticate(
     s: &AppState,
     method: &Method,
@@ -745,12 +802,11 @@ async fn login(State(s): State<Shared>, peer: Peer, Body(b): Body) -> R<axum::Js
 async fn change_password(
     State(s): State<Shared>,
     peer: Peer,
-    m: Method,
-    u: axum::http::Uri,
-    h: HeaderMap,
-    Body(b): Body,
+    a: Authed<FreshUserToo>,
 ) -> R<axum::Json<LoginResponse>> {
-    let c = authenticate(&s, &m, &path_of(&u), &h, &b, Need::UserMayBeFresh).await?;
+    let Authed {
+        caller: c, body: b, ..
+    } = a;
     let CallerKind::User { user_id, .. } = c.kind else {
         unreachable!("users only")
     };
@@ -784,14 +840,8 @@ async fn change_password(
 }
 
 #[utoipa::path(post, path = "/v1/auth/logout", responses((status = 204)), security(("bearer" = [])))]
-async fn logout(
-    State(s): State<Shared>,
-    m: Method,
-    u: axum::http::Uri,
-    h: HeaderMap,
-    Body(b): Body,
-) -> R<StatusCode> {
-    authenticate(&s, &m, &path_of(&u), &h, &b, Need::UserMayBeFresh).await?;
+async fn logout(State(s): State<Shared>, a: Authed<FreshUserToo>) -> R<StatusCode> {
+    let Authed { headers: h, .. } = a;
     if let Some(t) = h
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -805,14 +855,8 @@ async fn logout(
 }
 
 #[utoipa::path(get, path = "/v1/kiosk", responses((status = 200, body = KioskInfo)), security(("bearer" = []), ("device" = [])))]
-async fn kiosk_info(
-    State(s): State<Shared>,
-    m: Method,
-    u: axum::http::Uri,
-    h: HeaderMap,
-    Body(b): Body,
-) -> R<axum::Json<KioskInfo>> {
-    let c = authenticate(&s, &m, &path_of(&u), &h, &b, Need::Any).await?;
+async fn kiosk_info(State(s): State<Shared>, a: Authed<AnyCaller>) -> R<axum::Json<KioskInfo>> {
+    let Authed { caller: c, .. } = a;
     let k = s
         .store
         .kiosk(c.kiosk_id)
@@ -834,12 +878,9 @@ async fn kiosk_info(
 #[utoipa::path(get, path = "/v1/users", responses((status = 200, body = Vec<UserInfo>)), security(("bearer" = [])))]
 async fn list_users(
     State(s): State<Shared>,
-    m: Method,
-    u: axum::http::Uri,
-    h: HeaderMap,
-    Body(b): Body,
+    a: Authed<HolderOnly>,
 ) -> R<axum::Json<Vec<UserInfo>>> {
-    let c = authenticate(&s, &m, &path_of(&u), &h, &b, Need::Holder).await?;
+    let Authed { caller: c, .. } = a;
     let now = s.store.now_ms();
     let users = s.store.list_users(c.kiosk_id).await?;
     Ok(axum::Json(
@@ -860,12 +901,11 @@ async fn list_users(
 #[utoipa::path(post, path = "/v1/users", request_body = NewUserRequest, responses((status = 409, body = ApiErrorDoc, description = "request.exists"), (status = 422, body = ApiErrorDoc), (status = 201, body = NewUserResponse)), security(("bearer" = [])))]
 async fn create_user(
     State(s): State<Shared>,
-    m: Method,
-    u: axum::http::Uri,
-    h: HeaderMap,
-    Body(b): Body,
+    a: Authed<HolderOnly>,
 ) -> R<(StatusCode, axum::Json<NewUserResponse>)> {
-    let c = authenticate(&s, &m, &path_of(&u), &h, &b, Need::Holder).await?;
+    let Authed {
+        caller: c, body: b, ..
+    } = a;
     let req: NewUserRequest = json(&b)?;
     let (user, pw) = s
         .store
@@ -891,12 +931,11 @@ async fn create_user(
 async fn set_user_active(
     State(s): State<Shared>,
     Path(login): Path<String>,
-    m: Method,
-    u: axum::http::Uri,
-    h: HeaderMap,
-    Body(b): Body,
+    a: Authed<HolderOnly>,
 ) -> R<StatusCode> {
-    let c = authenticate(&s, &m, &path_of(&u), &h, &b, Need::Holder).await?;
+    let Authed {
+        caller: c, body: b, ..
+    } = a;
     let req: SetActiveRequest = json(&b)?;
     let user = s
         .store
@@ -935,13 +974,12 @@ fn device_info(d: crate::store::Device, kiosk_code: &str) -> DeviceInfo {
     responses((status = 422, body = ApiErrorDoc, description = "device.bad_key, text.invalid"), (status = 201, body = DeviceInfo), (status = 409, body = ApiErrorDoc)), security(("bearer" = [])))]
 async fn register_device(
     State(s): State<Shared>,
-    m: Method,
-    u: axum::http::Uri,
-    h: HeaderMap,
-    Body(b): Body,
+    a: Authed<HolderOnly>,
 ) -> R<(StatusCode, axum::Json<DeviceInfo>)> {
     use base64::Engine;
-    let c = authenticate(&s, &m, &path_of(&u), &h, &b, Need::Holder).await?;
+    let Authed {
+        caller: c, body: b, ..
+    } = a;
     let CallerKind::User { user_id, .. } = c.kind else {
         unreachable!("holder is a user")
     };
@@ -977,12 +1015,9 @@ async fn register_device(
 #[utoipa::path(get, path = "/v1/devices", responses((status = 200, body = Vec<DeviceInfo>)), security(("bearer" = [])))]
 async fn list_devices(
     State(s): State<Shared>,
-    m: Method,
-    u: axum::http::Uri,
-    h: HeaderMap,
-    Body(b): Body,
+    a: Authed<HolderOnly>,
 ) -> R<axum::Json<Vec<DeviceInfo>>> {
-    let c = authenticate(&s, &m, &path_of(&u), &h, &b, Need::Holder).await?;
+    let Authed { caller: c, .. } = a;
     let k = s
         .store
         .kiosk(c.kiosk_id)
@@ -998,12 +1033,9 @@ async fn list_devices(
 async fn deregister_device(
     State(s): State<Shared>,
     Path(id): Path<String>,
-    m: Method,
-    u: axum::http::Uri,
-    h: HeaderMap,
-    Body(b): Body,
+    a: Authed<HolderOnly>,
 ) -> R<StatusCode> {
-    let c = authenticate(&s, &m, &path_of(&u), &h, &b, Need::Holder).await?;
+    let Authed { caller: c, .. } = a;
     let id = Uuid::parse_str(&id).map_err(|_| not_yours("device"))?;
     let d = s
         .store
@@ -1040,14 +1072,10 @@ fn decode_err(e: protocol::WireError) -> ApiErr {
     responses((status = 422, body = ApiErrorDoc, description = "sync.batch_empty, sync.batch_too_large"), (status = 503, body = ApiErrorDoc, description = "no catalogue loaded yet"), (status = 200, content_type = "application/x-kiosk-sync", description = "zstd(postcard(protocol::PushResponse))"),
         (status = 409, body = ApiErrorDoc, description = "sync.gap or sync.chain_mismatch, with expected_seq")),
     security(("device" = [])))]
-async fn push(
-    State(s): State<Shared>,
-    m: Method,
-    u: axum::http::Uri,
-    h: HeaderMap,
-    Body(b): Body,
-) -> R<Response> {
-    let c = authenticate(&s, &m, &path_of(&u), &h, &b, Need::Device).await?;
+async fn push(State(s): State<Shared>, a: Authed<DeviceOnly>) -> R<Response> {
+    let Authed {
+        caller: c, body: b, ..
+    } = a;
     let CallerKind::Device { device_id } = c.kind else {
         unreachable!("device only")
     };
@@ -1060,14 +1088,10 @@ async fn push(
     request_body(content = SyncBody, content_type = "application/x-kiosk-sync", description = "zstd(postcard(protocol::PullRequest))"),
     responses((status = 200, content_type = "application/x-kiosk-sync", description = "zstd(postcard(protocol::PullResponse))")),
     security(("device" = [])))]
-async fn pull(
-    State(s): State<Shared>,
-    m: Method,
-    u: axum::http::Uri,
-    h: HeaderMap,
-    Body(b): Body,
-) -> R<Response> {
-    let c = authenticate(&s, &m, &path_of(&u), &h, &b, Need::Device).await?;
+async fn pull(State(s): State<Shared>, a: Authed<DeviceOnly>) -> R<Response> {
+    let Authed {
+        caller: c, body: b, ..
+    } = a;
     let CallerKind::Device { device_id } = c.kind else {
         unreachable!("device only")
     };
@@ -1078,14 +1102,8 @@ async fn pull(
 
 #[utoipa::path(get, path = "/v1/bills", params(BillQuery),
     responses((status = 422, body = ApiErrorDoc, description = "consumer number invalid"), (status = 502, body = ApiErrorDoc, description = "biller.unavailable"), (status = 200, body = BillResponse), (status = 404, body = ApiErrorDoc)), security(("bearer" = []), ("device" = [])))]
-async fn fetch_bill(
-    State(s): State<Shared>,
-    m: Method,
-    u: axum::http::Uri,
-    h: HeaderMap,
-    Body(b): Body,
-) -> R<axum::Json<BillResponse>> {
-    authenticate(&s, &m, &path_of(&u), &h, &b, Need::Any).await?;
+async fn fetch_bill(State(s): State<Shared>, a: Authed<AnyCaller>) -> R<axum::Json<BillResponse>> {
+    let Authed { uri: u, .. } = a;
     let q: BillQuery = Query::try_from_uri(&u)
         .map_err(|e| ApiErr::new(StatusCode::BAD_REQUEST, codes::MALFORMED, e.body_text()))?
         .0;
@@ -1140,12 +1158,9 @@ async fn duplicate_of(s: &AppState, service: &str, consumer: &str) -> R<Option<D
     responses((status = 422, body = ApiErrorDoc, description = "text.invalid"), (status = 200, body = Option<DuplicateInfo>)), security(("bearer" = []), ("device" = [])))]
 async fn duplicates(
     State(s): State<Shared>,
-    m: Method,
-    u: axum::http::Uri,
-    h: HeaderMap,
-    Body(b): Body,
+    a: Authed<AnyCaller>,
 ) -> R<axum::Json<Option<DuplicateInfo>>> {
-    authenticate(&s, &m, &path_of(&u), &h, &b, Need::Any).await?;
+    let Authed { uri: u, .. } = a;
     let q: BillQuery = Query::try_from_uri(&u)
         .map_err(|e| ApiErr::new(StatusCode::BAD_REQUEST, codes::MALFORMED, e.body_text()))?
         .0;
@@ -1162,14 +1177,10 @@ async fn duplicates(
 }
 
 #[utoipa::path(get, path = "/v1/ledger", params(LedgerQuery), responses((status = 200, body = LedgerResponse)), security(("bearer" = []), ("device" = [])))]
-async fn ledger(
-    State(s): State<Shared>,
-    m: Method,
-    u: axum::http::Uri,
-    h: HeaderMap,
-    Body(b): Body,
-) -> R<axum::Json<LedgerResponse>> {
-    let c = authenticate(&s, &m, &path_of(&u), &h, &b, Need::Any).await?;
+async fn ledger(State(s): State<Shared>, a: Authed<AnyCaller>) -> R<axum::Json<LedgerResponse>> {
+    let Authed {
+        caller: c, uri: u, ..
+    } = a;
     let q: LedgerQuery = Query::try_from_uri(&u)
         .map_err(|e| ApiErr::new(StatusCode::BAD_REQUEST, codes::MALFORMED, e.body_text()))?
         .0;
@@ -1206,14 +1217,10 @@ async fn ledger(
 
 #[utoipa::path(get, path = "/v1/reconcile/txn", params(TxnQuery),
     responses((status = 422, body = ApiErrorDoc, description = "text.invalid"), (status = 200, body = TxnStatus), (status = 404, body = ApiErrorDoc)), security(("bearer" = []), ("device" = [])))]
-async fn reconcile_txn(
-    State(s): State<Shared>,
-    m: Method,
-    u: axum::http::Uri,
-    h: HeaderMap,
-    Body(b): Body,
-) -> R<axum::Json<TxnStatus>> {
-    let c = authenticate(&s, &m, &path_of(&u), &h, &b, Need::Any).await?;
+async fn reconcile_txn(State(s): State<Shared>, a: Authed<AnyCaller>) -> R<axum::Json<TxnStatus>> {
+    let Authed {
+        caller: c, uri: u, ..
+    } = a;
     let q: TxnQuery = Query::try_from_uri(&u)
         .map_err(|e| ApiErr::new(StatusCode::BAD_REQUEST, codes::MALFORMED, e.body_text()))?
         .0;
@@ -1249,12 +1256,11 @@ async fn reconcile_txn(
 #[utoipa::path(get, path = "/v1/reconcile/day", params(DayQuery), responses((status = 200, body = Vec<TxnStatus>)), security(("bearer" = []), ("device" = [])))]
 async fn reconcile_day(
     State(s): State<Shared>,
-    m: Method,
-    u: axum::http::Uri,
-    h: HeaderMap,
-    Body(b): Body,
+    a: Authed<AnyCaller>,
 ) -> R<axum::Json<Vec<TxnStatus>>> {
-    let c = authenticate(&s, &m, &path_of(&u), &h, &b, Need::Any).await?;
+    let Authed {
+        caller: c, uri: u, ..
+    } = a;
     let q: DayQuery = Query::try_from_uri(&u)
         .map_err(|e| ApiErr::new(StatusCode::BAD_REQUEST, codes::MALFORMED, e.body_text()))?
         .0;
@@ -1296,12 +1302,11 @@ async fn reconcile_day(
     security(("bearer" = []), ("device" = [])))]
 async fn create_ticket(
     State(s): State<Shared>,
-    m: Method,
-    u: axum::http::Uri,
-    h: HeaderMap,
-    Body(b): Body,
+    a: Authed<AnyCaller>,
 ) -> R<(StatusCode, axum::Json<Created>)> {
-    let c = authenticate(&s, &m, &path_of(&u), &h, &b, Need::Any).await?;
+    let Authed {
+        caller: c, body: b, ..
+    } = a;
     let req: TicketRequest = json(&b)?;
     let bad = |e: domain::DomainError| {
         ApiErr::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string())
@@ -1348,14 +1353,8 @@ async fn create_ticket(
 }
 
 #[utoipa::path(get, path = "/v1/tickets", responses((status = 200, body = Vec<Ticket>)), security(("bearer" = []), ("device" = [])))]
-async fn list_tickets(
-    State(s): State<Shared>,
-    m: Method,
-    u: axum::http::Uri,
-    h: HeaderMap,
-    Body(b): Body,
-) -> R<axum::Json<Vec<Ticket>>> {
-    let c = authenticate(&s, &m, &path_of(&u), &h, &b, Need::Any).await?;
+async fn list_tickets(State(s): State<Shared>, a: Authed<AnyCaller>) -> R<axum::Json<Vec<Ticket>>> {
+    let Authed { caller: c, .. } = a;
     Ok(axum::Json(s.store.tickets(Some(c.kiosk_id)).await?))
 }
 
@@ -1363,12 +1362,9 @@ async fn list_tickets(
 async fn get_ticket(
     State(s): State<Shared>,
     Path(id): Path<String>,
-    m: Method,
-    u: axum::http::Uri,
-    h: HeaderMap,
-    Body(b): Body,
+    a: Authed<AnyCaller>,
 ) -> R<axum::Json<Ticket>> {
-    let c = authenticate(&s, &m, &path_of(&u), &h, &b, Need::Any).await?;
+    let Authed { caller: c, .. } = a;
     let id = Uuid::parse_str(&id).map_err(|_| not_yours("ticket"))?;
     let (kiosk, t) = s
         .store

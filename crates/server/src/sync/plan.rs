@@ -1,0 +1,583 @@
+//! Push planning: each new entry, with what the batch and the database
+//! know, becomes an outcome and the effects to write. No I/O here.
+
+use super::*;
+
+#[derive(Debug, Clone)]
+pub(crate) struct PaidPayment {
+    pub txn_id: i64,
+    pub pending: bool,
+    pub receipt_no: String,
+    pub cancelled: bool,
+    pub lines: Vec<PostLine>,
+    pub mobile: Option<String>,
+    pub email: Option<String>,
+    pub total: i64,
+}
+
+/// What [`plan`] needs to know, loaded inside the push transaction.
+pub(crate) struct Ctx<'a> {
+    pub kiosk: Kiosk,
+    pub catalogue: &'a Catalogue,
+    /// Bills named by the batch: (service, consumer, bill ref) → already paid.
+    pub bills: HashMap<(String, String, String), bool>,
+    /// Payments of this kiosk named by the batch's cancellations, by receipt id.
+    pub payments: HashMap<Uuid, PaidPayment>,
+    /// (service, consumer) paid at any kiosk within the duplicate window.
+    pub recent: HashSet<(String, String)>,
+    /// Entry ids already recorded: id → (device, outcome).
+    pub known_ids: HashMap<Uuid, (Uuid, Outcome)>,
+    pub txn_ids: std::vec::IntoIter<i64>,
+    /// Services whose department confirms later.
+    pub confirm_later: &'a HashSet<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct NewPayment {
+    pub txn_id: i64,
+    pub pending: bool,
+    pub p: PaymentPayload,
+    pub commission: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Effects {
+    pub ledger: Option<(i64, String, String, Vec<PostLine>)>,
+    pub payment: Option<NewPayment>,
+    pub cancel: Option<(i64, i64)>,
+    pub bills_paid: Vec<(String, String, String, i64)>,
+    pub bills_unpaid: Vec<i64>,
+    /// (channel, recipient, subject, body)
+    pub notify: Vec<(String, String, String, String)>,
+    pub ticket: Option<TicketPayload>,
+}
+
+pub(crate) struct Planned {
+    pub entry: Entry,
+    pub hash: Hash32,
+    pub outcome: Outcome,
+    pub effects: Effects,
+}
+
+pub(super) fn reject(code: &str, reason: impl Into<String>) -> (Outcome, Effects) {
+    (
+        Outcome::Rejected {
+            code: code.to_string(),
+            reason: reason.into(),
+        },
+        Effects::default(),
+    )
+}
+
+pub(super) fn text_ok(s: &str, min: usize, max: usize) -> bool {
+    let n = s.chars().count();
+    n >= min && n <= max && !s.chars().any(char::is_control)
+}
+
+/// Decides one new entry. Pure: reads and updates only `ctx`.
+pub(crate) fn plan(ctx: &mut Ctx, e: &Entry) -> (Outcome, Effects) {
+    if let Some((dev, recorded)) = ctx.known_ids.get(&e.id) {
+        // The same entry id again: same device → the recorded outcome, no
+        // second effect; another device → refused.
+        return if *dev == e.device_id {
+            (recorded.clone(), Effects::default())
+        } else {
+            reject(
+                codes::DUPLICATE_ENTRY_ID,
+                "entry id already used by another device",
+            )
+        };
+    }
+    let (outcome, effects) = if e.format != protocol::ENTRY_FORMAT_VERSION {
+        reject(
+            codes::ENTRY_UNSUPPORTED_FORMAT,
+            format!("entry format {} is not supported", e.format),
+        )
+    } else if e.payload.len() > protocol::wire::MAX_PAYLOAD_BYTES {
+        reject(codes::ENTRY_MALFORMED, "payload too large")
+    } else {
+        match e.kind {
+            EntryKind::Payment => plan_payment(ctx, e),
+            EntryKind::Cancellation => plan_cancel(ctx, e),
+            EntryKind::Ticket => plan_ticket(ctx, e),
+            EntryKind::UserChange => {
+                // Recorded for audit; user changes are made online by the holder.
+                let txn = ctx.txn_ids.next().expect("txn id per entry");
+                (
+                    Outcome::Accepted {
+                        txn_id: txn,
+                        receipt_no: String::new(),
+                        warnings: vec![],
+                    },
+                    Effects::default(),
+                )
+            }
+        }
+    };
+    ctx.known_ids.insert(e.id, (e.device_id, outcome.clone()));
+    (outcome, effects)
+}
+
+pub(super) fn plan_payment(ctx: &mut Ctx, e: &Entry) -> (Outcome, Effects) {
+    let p = match e.payment() {
+        Ok(p) => p,
+        Err(err) => return reject(codes::ENTRY_MALFORMED, format!("payment payload: {err}")),
+    };
+    if p.kiosk_code != ctx.kiosk.code {
+        return reject(codes::ENTRY_WRONG_KIOSK, "payment names another kiosk");
+    }
+    if ctx.payments.contains_key(&p.receipt_id) {
+        return reject(
+            codes::RECEIPT_ID_REUSED,
+            "this receipt id belongs to an earlier payment",
+        );
+    }
+    if !text_ok(&p.receipt_no, 1, 40) || !text_ok(&p.operator, 1, 64) {
+        return reject(
+            codes::TEXT_INVALID,
+            "receipt number or operator is empty, too long or has control characters",
+        );
+    }
+    if p.contact.mobile.is_none() && p.contact.email.is_none() {
+        return reject(
+            codes::ENTRY_MALFORMED,
+            "a mobile number or an e-mail address is required",
+        );
+    }
+    if p.lines.is_empty() || p.lines.len() > domain::cart::MAX_CART_LINES {
+        return reject(codes::ENTRY_MALFORMED, "a payment has 1 to 20 bills");
+    }
+    let mut total = Paise::ZERO;
+    let mut commission = Paise::ZERO;
+    let mut charges = Paise::ZERO;
+    let mut by_dept: std::collections::BTreeMap<String, i64> = Default::default();
+    let mut seen = HashSet::new();
+    let mut warnings = Vec::new();
+    for l in &p.lines {
+        if !text_ok(&l.service_code, 1, 32)
+            || !text_ok(&l.department, 1, 32)
+            || !text_ok(&l.consumer_no, 1, 64)
+            || !l
+                .consumer_name
+                .as_deref()
+                .is_none_or(|n| text_ok(n, 0, 100))
+            || !l.bill_ref.as_deref().is_none_or(|n| text_ok(n, 1, 64))
+        {
+            return reject(
+                codes::TEXT_INVALID,
+                "a bill line has an empty, too long or control-character field",
+            );
+        }
+        if !l.bill_amount.is_positive()
+            || l.bill_amount > Paise::MAX_INPUT
+            || l.charge.is_negative()
+            || l.charge > Paise::MAX_INPUT
+            || l.commission.is_negative()
+        {
+            return reject(
+                codes::AMOUNT_INVALID,
+                "bill amounts must be positive, charges not negative, all within limits",
+            );
+        }
+        let Some(svc) = ctx.catalogue.service(&l.service_code) else {
+            return reject(
+                codes::SERVICE_UNKNOWN,
+                format!("service {} is not in the catalogue", l.service_code),
+            );
+        };
+        if !svc.active {
+            return reject(
+                codes::SERVICE_INACTIVE,
+                format!("service {} is not active", l.service_code),
+            );
+        }
+        if svc.department != l.department {
+            return reject(
+                codes::ENTRY_MALFORMED,
+                format!(
+                    "service {} belongs to department {}",
+                    svc.code, svc.department
+                ),
+            );
+        }
+        if l.charge > svc.state_rate {
+            return reject(
+                codes::CHARGE_ABOVE_STATE_RATE,
+                format!(
+                    "charge {} is above the state rate {}",
+                    l.charge, svc.state_rate
+                ),
+            );
+        }
+        match consumer_no_ok(&svc.consumer_pattern, &l.consumer_no) {
+            true => {}
+            false => {
+                return reject(
+                    "consumer_no.invalid",
+                    format!("{} {:?} is not valid", svc.consumer_label_en, l.consumer_no),
+                );
+            }
+        }
+        if !seen.insert((l.service_code.clone(), l.consumer_no.clone())) {
+            return reject(codes::ENTRY_MALFORMED, "the same bill twice on one receipt");
+        }
+        if let Some(r) = &l.bill_ref {
+            if ctx
+                .bills
+                .get(&(l.service_code.clone(), l.consumer_no.clone(), r.clone()))
+                == Some(&true)
+            {
+                return reject(
+                    codes::BILL_ALREADY_PAID,
+                    format!("bill {r} of {} is already paid", l.consumer_no),
+                );
+            }
+        }
+        if ctx
+            .recent
+            .contains(&(l.service_code.clone(), l.consumer_no.clone()))
+            && !warnings.iter().any(|w| w == codes::DUPLICATE_WARNING)
+        {
+            warnings.push(codes::DUPLICATE_WARNING.to_string());
+        }
+        let line_total = match l.bill_amount.checked_add(l.charge) {
+            Some(t) => t,
+            None => return reject(codes::AMOUNT_INVALID, "amount overflow"),
+        };
+        total = match total.checked_add(line_total) {
+            Some(t) => t,
+            None => return reject(codes::AMOUNT_INVALID, "amount overflow"),
+        };
+        charges = charges.checked_add(l.charge).unwrap_or(Paise::MAX_INPUT);
+        // The centre pays the commission its own catalogue names.
+        commission = commission
+            .checked_add(svc.commission)
+            .unwrap_or(Paise::MAX_INPUT);
+        *by_dept.entry(l.department.clone()).or_default() += l.bill_amount.as_i64();
+    }
+    if total != p.total {
+        return reject(
+            codes::TOTALS_MISMATCH,
+            format!("total {} is not the sum of the bills {}", p.total, total),
+        );
+    }
+    if total > Paise::MAX_INPUT {
+        return reject(codes::AMOUNT_INVALID, "total above the limit");
+    }
+    let debit_account = match &p.mode {
+        PaymentMode::Wallet => {
+            let after = ctx.kiosk.wallet_balance.as_i64() - total.as_i64();
+            if after < -ctx.kiosk.exposure.max_pending_amount.as_i64() {
+                return reject(
+                    codes::EXPOSURE_EXCEEDED,
+                    format!(
+                        "wallet {} cannot cover {} within the offline exposure",
+                        ctx.kiosk.wallet_balance, total
+                    ),
+                );
+            }
+            accounts::WALLET
+        }
+        PaymentMode::Cheque(ch) => {
+            if !ctx.kiosk.cheque_enabled {
+                return reject(
+                    "cheque.not_enabled",
+                    "cheque payments are not enabled for this kiosk",
+                );
+            }
+            if by_dept.len() != 1 {
+                return reject(
+                    codes::CHEQUE_INVALID,
+                    "a cheque pays one department's bills",
+                );
+            }
+            let dept_code = by_dept.keys().next().expect("one department");
+            let payee = ctx
+                .catalogue
+                .department(dept_code)
+                .and_then(|d| d.cheque_payee.payee_name(&ctx.kiosk.district));
+            let day = domain::clock::ist_date(
+                chrono::DateTime::from_timestamp_millis(e.device_time_ms).unwrap_or_default(),
+            );
+            if let Err(err) = ch.validate(day, payee.as_deref()) {
+                return reject(err.code(), err.to_string());
+            }
+            accounts::CHEQUE_CLEARING
+        }
+    };
+
+    let txn = ctx.txn_ids.next().expect("txn id per entry");
+    let rno = receipt_no(txn);
+    let k = ctx.kiosk.id;
+    let mut lines = vec![PostLine {
+        account: debit_account.into(),
+        kiosk: Some(k),
+        amount: -total.as_i64(),
+    }];
+    for (d, amt) in &by_dept {
+        lines.push(PostLine {
+            account: accounts::department(d),
+            kiosk: None,
+            amount: *amt,
+        });
+    }
+    let fees = charges.as_i64() - commission.as_i64();
+    if fees != 0 {
+        lines.push(PostLine {
+            account: accounts::FEES.into(),
+            kiosk: None,
+            amount: fees,
+        });
+    }
+    if commission.is_positive() {
+        lines.push(PostLine {
+            account: accounts::COMMISSION.into(),
+            kiosk: Some(k),
+            amount: commission.as_i64(),
+        });
+    }
+    if debit_account == accounts::WALLET {
+        ctx.kiosk.wallet_balance = Paise::new(ctx.kiosk.wallet_balance.as_i64() - total.as_i64());
+    }
+    // A department that confirms later: the money is held (debited and
+    // parked) until `settle` posts the rest or gives it back.
+    let pending = p
+        .lines
+        .iter()
+        .any(|l| ctx.confirm_later.contains(&l.service_code));
+    if pending {
+        lines = vec![
+            lines[0].clone(),
+            PostLine {
+                account: accounts::PENDING.into(),
+                kiosk: None,
+                amount: total.as_i64(),
+            },
+        ];
+    }
+    let mut fx = Effects::default();
+    for l in &p.lines {
+        ctx.recent
+            .insert((l.service_code.clone(), l.consumer_no.clone()));
+        if let Some(r) = &l.bill_ref {
+            let key = (l.service_code.clone(), l.consumer_no.clone(), r.clone());
+            if ctx.bills.contains_key(&key) {
+                ctx.bills.insert(key.clone(), true);
+                fx.bills_paid.push((key.0, key.1, key.2, txn));
+            }
+        }
+    }
+    let first = &p.lines[0];
+    let svc_name = ctx
+        .catalogue
+        .service(&first.service_code)
+        .map(|s| s.name_en.clone())
+        .unwrap_or_default();
+    let more = if p.lines.len() > 1 {
+        format!(" +{} more", p.lines.len() - 1)
+    } else {
+        String::new()
+    };
+    let sms = format!(
+        "e-Mitra: {} received for {} {}{}. Receipt {}. / {} प्राप्त, रसीद {}",
+        total, svc_name, first.consumer_no, more, rno, total, rno
+    );
+    if !pending {
+        // A held payment's citizen hears when the department has confirmed it.
+        queue_contact(&mut fx, &p.contact, &format!("e-Mitra receipt {rno}"), &sms);
+    }
+    ctx.payments.insert(
+        p.receipt_id,
+        PaidPayment {
+            txn_id: txn,
+            pending,
+            receipt_no: rno.clone(),
+            cancelled: false,
+            lines: lines.clone(),
+            mobile: p.contact.mobile.as_ref().map(|m| m.as_str().to_string()),
+            email: p.contact.email.as_ref().map(|m| m.as_str().to_string()),
+            total: total.as_i64(),
+        },
+    );
+    let kind = if pending { "payment_held" } else { "payment" };
+    fx.ledger = Some((txn, kind.into(), format!("receipt {rno}"), lines));
+    fx.payment = Some(NewPayment {
+        txn_id: txn,
+        pending,
+        p,
+        commission: commission.as_i64(),
+    });
+    if pending {
+        return (Outcome::Pending { txn_id: txn }, fx);
+    }
+    (
+        Outcome::Accepted {
+            txn_id: txn,
+            receipt_no: rno,
+            warnings,
+        },
+        fx,
+    )
+}
+
+/// The service's consumer-number rule, with compiled patterns cached (the
+/// catalogue has a few dozen; compiling one per bill would dominate a push).
+pub(super) fn consumer_no_ok(pattern: &str, consumer_no: &str) -> bool {
+    use std::sync::{Mutex, OnceLock};
+    static CACHE: OnceLock<Mutex<HashMap<String, Option<regex::Regex>>>> = OnceLock::new();
+    let mut c = CACHE.get_or_init(Default::default).lock().unwrap();
+    if c.len() > 10_000 {
+        c.clear();
+    }
+    let re = c.entry(pattern.to_string()).or_insert_with(|| {
+        let p = format!(
+            "^(?:{})$",
+            pattern.trim_start_matches('^').trim_end_matches('$')
+        );
+        regex::Regex::new(&p).ok()
+    });
+    // Stored numbers are already normalised (no spaces, upper case).
+    consumer_no.len() <= 64
+        && !consumer_no.contains(char::is_whitespace)
+        && consumer_no.to_uppercase() == consumer_no
+        && re.as_ref().is_some_and(|r| r.is_match(consumer_no))
+}
+
+pub(super) fn queue_contact(fx: &mut Effects, c: &domain::Contact, subject: &str, body: &str) {
+    if let Some(m) = &c.mobile {
+        fx.notify.push((
+            "sms".into(),
+            m.as_str().to_string(),
+            subject.to_string(),
+            body.to_string(),
+        ));
+    }
+    if let Some(m) = &c.email {
+        fx.notify.push((
+            "email".into(),
+            m.as_str().to_string(),
+            subject.to_string(),
+            body.to_string(),
+        ));
+    }
+}
+
+pub(super) fn plan_cancel(ctx: &mut Ctx, e: &Entry) -> (Outcome, Effects) {
+    let c: CancelPayload = match e.cancellation() {
+        Ok(c) => c,
+        Err(err) => {
+            return reject(
+                codes::ENTRY_MALFORMED,
+                format!("cancellation payload: {err}"),
+            );
+        }
+    };
+    if !text_ok(&c.reason, 0, 200) || !text_ok(&c.operator, 1, 64) || !text_ok(&c.receipt_no, 1, 40)
+    {
+        return reject(
+            codes::TEXT_INVALID,
+            "reason, operator or receipt number is too long or has control characters",
+        );
+    }
+    let Some(orig) = ctx.payments.get(&c.receipt_id).cloned() else {
+        return reject(
+            codes::RECEIPT_UNKNOWN,
+            format!("no payment {} at this kiosk", c.receipt_no),
+        );
+    };
+    if orig.pending {
+        return reject(
+            "receipt.pending",
+            format!(
+                "receipt {} waits for the department; cancel it once settled",
+                c.receipt_no
+            ),
+        );
+    }
+    if orig.cancelled {
+        return reject(
+            codes::RECEIPT_ALREADY_CANCELLED,
+            format!("receipt {} is already cancelled", orig.receipt_no),
+        );
+    }
+    let txn = ctx.txn_ids.next().expect("txn id per entry");
+    let lines: Vec<PostLine> = orig
+        .lines
+        .iter()
+        .map(|l| PostLine {
+            account: l.account.clone(),
+            kiosk: l.kiosk,
+            amount: -l.amount,
+        })
+        .collect();
+    for l in &lines {
+        if l.account == accounts::WALLET {
+            ctx.kiosk.wallet_balance = Paise::new(ctx.kiosk.wallet_balance.as_i64() + l.amount);
+        }
+    }
+    ctx.payments
+        .get_mut(&c.receipt_id)
+        .expect("present")
+        .cancelled = true;
+    let mut fx = Effects::default();
+    let body = format!(
+        "e-Mitra: receipt {} for {} is cancelled; the amount is reversed. / रसीद {} रद्द",
+        orig.receipt_no,
+        Paise::new(orig.total),
+        orig.receipt_no
+    );
+    let subject = format!("e-Mitra receipt {} cancelled", orig.receipt_no);
+    if let Some(m) = &orig.mobile {
+        fx.notify
+            .push(("sms".into(), m.clone(), subject.clone(), body.clone()));
+    }
+    if let Some(m) = &orig.email {
+        fx.notify
+            .push(("email".into(), m.clone(), subject.clone(), body.clone()));
+    }
+    fx.ledger = Some((
+        txn,
+        "cancellation".into(),
+        format!("cancel receipt {}", orig.receipt_no),
+        lines,
+    ));
+    fx.cancel = Some((orig.txn_id, txn));
+    fx.bills_unpaid.push(orig.txn_id);
+    (
+        Outcome::Accepted {
+            txn_id: txn,
+            receipt_no: orig.receipt_no,
+            warnings: vec![],
+        },
+        fx,
+    )
+}
+
+pub(super) fn plan_ticket(ctx: &mut Ctx, e: &Entry) -> (Outcome, Effects) {
+    let t = match TicketPayload::decode(&e.payload) {
+        Ok(t) => t,
+        Err(err) => return reject(codes::ENTRY_MALFORMED, format!("ticket payload: {err}")),
+    };
+    if !text_ok(&t.subject, 1, 200)
+        || !text_ok(&t.raised_by, 1, 64)
+        || t.body.chars().count() > 4000
+    {
+        return reject(
+            codes::TEXT_INVALID,
+            "ticket subject, author or body is empty, too long or has control characters",
+        );
+    }
+    let txn = ctx.txn_ids.next().expect("txn id per entry");
+    let fx = Effects {
+        ticket: Some(t),
+        ..Default::default()
+    };
+    (
+        Outcome::Accepted {
+            txn_id: txn,
+            receipt_no: String::new(),
+            warnings: vec![],
+        },
+        fx,
+    )
+}

@@ -228,6 +228,7 @@ export const en = {
   'receipt.print': 'Print',
   'receipt.reprint': 'Reprint (DUPLICATE COPY)',
   'receipt.new': 'New payment',
+  'receipt.new_hint': 'Esc or F2: the next citizen.',
   'receipt.reject': 'Reason: {reason}',
 
   'print.queued': 'Print waiting in the queue',

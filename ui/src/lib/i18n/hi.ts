@@ -229,6 +229,7 @@ export const hi: Record<Key, string> = {
   'receipt.print': 'प्रिंट करें',
   'receipt.reprint': 'दोबारा प्रिंट (DUPLICATE COPY)',
   'receipt.new': 'नया भुगतान',
+  'receipt.new_hint': 'Esc या F2: अगला नागरिक।',
   'receipt.reject': 'कारण: {reason}',
 
   'print.queued': 'प्रिंट कतार में है',

@@ -13,7 +13,7 @@ import type {
   ReceiptView,
   StatusView,
 } from './backend/bindings';
-import { asApiError, call, onEvent } from './backend/ipc';
+import { asApiError, call, onEvent, setSessionGoneHandler } from './backend/ipc';
 import { i18n } from './i18n/index.svelte';
 
 class AppModel {
@@ -42,6 +42,7 @@ class AppModel {
   private lastTouch = 0;
 
   async start(): Promise<void> {
+    setSessionGoneHandler(() => void this.refresh());
     try {
       this.unlisten = await onEvent((e) => this.onEvent(e));
       this.apply(await call('app_state', null));
@@ -51,7 +52,17 @@ class AppModel {
     }
   }
 
+  /** Asks the backend what to show now (after a lock or a lost session). */
+  async refresh(): Promise<void> {
+    try {
+      this.apply(await call('app_state', null));
+    } catch (e) {
+      this.error = asApiError(e);
+    }
+  }
+
   stop(): void {
+    setSessionGoneHandler(null);
     this.unlisten?.();
     this.unlisten = null;
   }

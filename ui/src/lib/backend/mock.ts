@@ -207,7 +207,7 @@ export function createMock(o: MockOptions = {}): Mock {
     : null;
   let printed = new Map<string, number>();
   const session = () =>
-    phase === 'counter' || phase === 'change_password'
+    phase === 'counter' || phase === 'change_password' || phase === 'locked'
       ? {
           login: opts.role === 'holder' ? 'holder.rj14' : 'ramesh.op',
           name: opts.role === 'holder' ? 'Suresh Kumar' : 'Ramesh Sharma',

@@ -81,3 +81,16 @@ describe('search on the counter', () => {
     expect(median).toBeLessThan(50);
   });
 });
+
+describe('in-window measurement', () => {
+  it('records each search keystroke for the benchmark', async () => {
+    await start({ lang: 'en' });
+    const kb = new Keyboard();
+    el('search')!.focus();
+    await kb.type('w');
+    await kb.type('a');
+    const perf = (globalThis as any).__kioskPerf.search as number[];
+    expect(perf.length).toBeGreaterThanOrEqual(2);
+    expect(perf.every((x) => typeof x === 'number' && x >= 0)).toBe(true);
+  });
+});

@@ -214,6 +214,21 @@ class AppModel {
     }
   }
 
+  /** Shows a receipt made before (the one a recovery note names), to
+   *  look at or print again; no payment is made. */
+  async showReceipt(key: string): Promise<void> {
+    try {
+      const receipt = await call('receipt', { key });
+      this.paid = { receipt, print: null, already_paid: true };
+      this.receipt = receipt;
+      this.queued(null);
+      this.preview = null;
+      await this.loadPreview();
+    } catch (e) {
+      this.error = asApiError(e);
+    }
+  }
+
   async newPayment(): Promise<void> {
     this.paid = null;
     this.receipt = null;

@@ -91,6 +91,7 @@ export const en = {
   'recovery.paid': 'The payment that was being made when the app stopped was made once, as receipt {no}.',
   'recovery.not_paid': 'The payment that was being made when the app stopped was not made; the receipt is as it was.',
   'recovery.dismiss': 'Understood',
+  'recovery.show': 'Show the receipt',
 
   'keys.help': 'Keys',
   'bar.f2': 'Search',

@@ -92,6 +92,7 @@ export const hi: Record<Key, string> = {
   'recovery.paid': 'ऐप बंद होते समय जो भुगतान हो रहा था, वह एक बार हुआ: रसीद {no}।',
   'recovery.not_paid': 'ऐप बंद होते समय जो भुगतान हो रहा था, वह नहीं हुआ; रसीद पहले जैसी है।',
   'recovery.dismiss': 'समझ गए',
+  'recovery.show': 'रसीद दिखाएं',
 
   'keys.help': 'कुंजियां',
   'bar.f2': 'खोज',

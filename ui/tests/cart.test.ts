@@ -108,3 +108,17 @@ describe('cart', () => {
     expect((mock.calls.find((c) => c.cmd === 'cart_add')!.args as any).amount).toBe('412');
   });
 });
+
+describe('wallet', () => {
+  it('warns before Pay when the cart is more than the wallet can spend', async () => {
+    await start({ lang: 'en' });
+    const kb = new Keyboard();
+    el('search')!.focus();
+    await kb.press('Enter');
+    await kb.type('210000000001');
+    await kb.press('Enter');
+    await kb.type('30000');
+    await kb.press('Enter');
+    expect(byId('wallet-short').textContent).toContain('₹22,456.50');
+  });
+});

@@ -193,6 +193,7 @@ export const en = {
 
   'pay.button': 'Pay',
   'pay.working': 'Paying…',
+  'pay.wallet_short': 'The wallet can spend only {amount} now: refill it, or take fewer bills.',
   'pay.total': 'Collect {amount}',
 
   'dup.title': 'Paid already within the last month',

@@ -194,6 +194,7 @@ export const hi: Record<Key, string> = {
 
   'pay.button': 'भुगतान करें',
   'pay.working': 'भुगतान हो रहा है…',
+  'pay.wallet_short': 'वॉलेट से अभी केवल {amount} खर्च हो सकते हैं: वॉलेट भरें, या कम बिल लें।',
   'pay.total': '{amount} लें',
 
   'dup.title': 'पिछले एक महीने में पहले ही जमा',

@@ -123,7 +123,7 @@ export const en = {
   'keys.enter_steps': 'Enter: search → first service → number → Get Bill Details (or amount) → Add → next bill. In mobile: Pay.',
 
   'counter.search': 'Search service (name, code)',
-  'counter.search_ph': 'e.g. electricity, बिजली, JVVNL',
+  'counter.search_ph': 'e.g. bijli, बिजली, electricity, JVVNL',
   'counter.results': '{n} found',
   'counter.no_results': 'No service matches.',
   'counter.favourites': 'Favourites',

@@ -124,7 +124,7 @@ export const hi: Record<Key, string> = {
   'keys.enter_steps': 'Enter: खोज → पहली सेवा → नंबर → बिल विवरण (या राशि) → जोड़ें → अगला बिल। मोबाइल में: भुगतान।',
 
   'counter.search': 'सेवा खोजें (नाम, कोड)',
-  'counter.search_ph': 'जैसे बिजली, पानी, JVVNL',
+  'counter.search_ph': 'जैसे बिजली, bijli, पानी, JVVNL',
   'counter.results': '{n} मिलीं',
   'counter.no_results': 'कोई सेवा नहीं मिली।',
   'counter.favourites': 'पसंदीदा',

@@ -108,3 +108,39 @@ describe('cart', () => {
     expect((mock.calls.find((c) => c.cmd === 'cart_add')!.args as any).amount).toBe('412');
   });
 });
+
+describe('wallet', () => {
+  it('warns before Pay when the cart is more than the wallet can spend', async () => {
+    await start({ lang: 'en' });
+    const kb = new Keyboard();
+    el('search')!.focus();
+    await kb.press('Enter');
+    await kb.type('210000000001');
+    await kb.press('Enter');
+    await kb.type('30000');
+    await kb.press('Enter');
+    expect(byId('wallet-short').textContent).toContain('₹22,456.50');
+  });
+});
+
+describe('typing is kept', () => {
+  it('a mobile typed before the last bill is not lost when the cart changes', async () => {
+    await start({ lang: 'en' });
+    const kb = new Keyboard();
+    el('search')!.focus();
+    await kb.press('Enter');
+    await kb.type('210000000001');
+    await kb.press('Enter');
+    await kb.type('100');
+    await kb.press('Enter');
+    await kb.press('F6');
+    await kb.type('98765');
+    (byId('consumer-input') as HTMLInputElement).focus();
+    await kb.type('210000000002');
+    await kb.press('Enter');
+    await kb.type('200');
+    await kb.press('Enter');
+    expect(allById('cart-line')).toHaveLength(2);
+    expect((byId('mobile-input') as HTMLInputElement).value).toBe('98765');
+  });
+});

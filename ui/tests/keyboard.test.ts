@@ -145,3 +145,20 @@ describe('keyboard map', () => {
     expect(counter.selected).toBeNull();
   });
 });
+
+describe('session lost', () => {
+  it('a command refused as session.locked brings the locked screen', async () => {
+    const { mock, root } = await start({ lang: 'en', role: 'operator' });
+    await mock.rpc({ cmd: 'lock', args: null }); // locked behind the window's back, no event
+    const kb = new Keyboard();
+    el('search')!.focus();
+    await kb.press('Enter');
+    await kb.type('210000000001');
+    await kb.press('Enter');
+    await kb.type('100');
+    await kb.press('Enter');
+    await settle();
+    expect(root.dataset.phase).toBe('locked');
+    expect((byId('login-user') as HTMLInputElement).value).toBe('ramesh.op');
+  });
+});

@@ -229,3 +229,25 @@ describe('print status', () => {
     expect(byId('print-status').textContent).toContain('out of paper');
   });
 });
+
+describe('cheque by keyboard', () => {
+  it('F8, number, date, bank, then mobile and Pay: paid by cheque', async () => {
+    const { mock } = await start({ lang: 'en' });
+    const kb = new Keyboard();
+    await oneBill(kb);
+    await kb.press('F8');
+    await kb.type('123456');
+    await kb.press('Enter');
+    await kb.type(todayYmd().split('-').reverse().join('-'));
+    await kb.press('Enter');
+    await kb.type('State Bank of India');
+    await kb.press('Enter');
+    expect(byId('cheque-saved')).toBeTruthy();
+    expect(focused()).toBe('mobile-input');
+    await kb.type('9876543210');
+    await kb.press('Enter');
+    const r = [...mock.receipts.values()][0];
+    expect(r.mode).toBe('cheque');
+    expect(byId('receipt-no')).toBeTruthy();
+  });
+});

@@ -141,3 +141,17 @@ describe('status bar and recovery', () => {
     expect(el('pin-PHED')).toBeNull();
   });
 });
+
+describe('recovery receipt', () => {
+  it('the receipt a recovery note names can be shown and printed again, without paying', async () => {
+    const { mock } = await start({ lang: 'en', recovery: { paid: true, receipt_no: 'RJ26-900041' } });
+    (byId('recovery-show') as HTMLButtonElement).click();
+    await settle();
+    expect(byId('receipt-no').textContent).toBe('RJ26-900041');
+    expect(byId('already-paid')).toBeTruthy();
+    expect(mock.calls.some((c) => c.cmd === 'pay')).toBe(false);
+    (byId('print-button') as HTMLButtonElement).click();
+    await settle();
+    expect(mock.calls.filter((c) => c.cmd === 'print_receipt')).toHaveLength(1);
+  });
+});

@@ -81,3 +81,34 @@ describe('search on the counter', () => {
     expect(median).toBeLessThan(50);
   });
 });
+
+describe('in-window measurement', () => {
+  it('records each search keystroke for the benchmark', async () => {
+    await start({ lang: 'en' });
+    const kb = new Keyboard();
+    el('search')!.focus();
+    await kb.type('w');
+    await kb.type('a');
+    const perf = (globalThis as any).__kioskPerf.search as number[];
+    expect(perf.length).toBeGreaterThanOrEqual(2);
+    expect(perf.every((x) => typeof x === 'number' && x >= 0)).toBe(true);
+  });
+});
+
+describe('Hindi typed in Latin letters', () => {
+  it('finds बिजली for "bijli", पानी for "pani", जयपुर for "jaipur"', () => {
+    expect(codes('bijli')).toEqual(expect.arrayContaining(['JVVNL', 'AVVNL', 'JDVVNL']));
+    expect(codes('pani')[0]).toBe('PHED');
+    expect(codes('jaipur')).toContain('JVVNL');
+    expect(codes('bijli bil').slice(0, 3).sort()).toEqual(['AVVNL', 'JDVVNL', 'JVVNL']);
+    expect(codes('grihkar').length).toBeGreaterThan(0);
+  });
+  it('real English and code matches come first', () => {
+    const r = codes('water');
+    expect(r[0]).toBe('PHED');
+    expect(codes('jvvnl')[0]).toBe('JVVNL');
+  });
+  it('short Latin queries do not match skeletons', () => {
+    expect(codes('bj')).toEqual([]);
+  });
+});

@@ -13,7 +13,7 @@ import type {
   ReceiptView,
   StatusView,
 } from './backend/bindings';
-import { asApiError, call, onEvent } from './backend/ipc';
+import { asApiError, call, onEvent, setSessionGoneHandler } from './backend/ipc';
 import { i18n } from './i18n/index.svelte';
 
 class AppModel {
@@ -42,6 +42,7 @@ class AppModel {
   private lastTouch = 0;
 
   async start(): Promise<void> {
+    setSessionGoneHandler(() => void this.refresh());
     try {
       this.unlisten = await onEvent((e) => this.onEvent(e));
       this.apply(await call('app_state', null));
@@ -51,7 +52,17 @@ class AppModel {
     }
   }
 
+  /** Asks the backend what to show now (after a lock or a lost session). */
+  async refresh(): Promise<void> {
+    try {
+      this.apply(await call('app_state', null));
+    } catch (e) {
+      this.error = asApiError(e);
+    }
+  }
+
   stop(): void {
+    setSessionGoneHandler(null);
     this.unlisten?.();
     this.unlisten = null;
   }
@@ -197,6 +208,21 @@ class AppModel {
     if (!this.receipt) return;
     try {
       this.queued(await call('print_receipt', { key: this.receipt.id }));
+      await this.loadPreview();
+    } catch (e) {
+      this.error = asApiError(e);
+    }
+  }
+
+  /** Shows a receipt made before (the one a recovery note names), to
+   *  look at or print again; no payment is made. */
+  async showReceipt(key: string): Promise<void> {
+    try {
+      const receipt = await call('receipt', { key });
+      this.paid = { receipt, print: null, already_paid: true };
+      this.receipt = receipt;
+      this.queued(null);
+      this.preview = null;
       await this.loadPreview();
     } catch (e) {
       this.error = asApiError(e);

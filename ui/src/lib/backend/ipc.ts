@@ -36,6 +36,13 @@ export function asApiError(e: unknown): ApiError {
 }
 
 let backend: Backend | null = null;
+let onSessionGone: (() => void) | null = null;
+
+/** Called when a command is refused because the session is locked or
+ *  gone (idle lock, logout elsewhere): the window then asks what to show. */
+export function setSessionGoneHandler(h: (() => void) | null): void {
+  onSessionGone = h;
+}
 
 export function setBackend(b: Backend): void {
   backend = b;
@@ -54,7 +61,9 @@ export async function call<K extends Cmd>(cmd: K, args: Args<K>): Promise<Result
   try {
     return (await b.rpc({ cmd: cmd as string, args: args === undefined ? null : args })) as Result<K>;
   } catch (e) {
-    throw new BackendError(asApiError(e));
+    const err = new BackendError(asApiError(e));
+    if ((err.code === 'session.locked' || err.code === 'session.none') && cmd !== 'app_state') onSessionGone?.();
+    throw err;
   }
 }
 

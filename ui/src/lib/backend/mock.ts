@@ -207,7 +207,7 @@ export function createMock(o: MockOptions = {}): Mock {
     : null;
   let printed = new Map<string, number>();
   const session = () =>
-    phase === 'counter' || phase === 'change_password'
+    phase === 'counter' || phase === 'change_password' || phase === 'locked'
       ? {
           login: opts.role === 'holder' ? 'holder.rj14' : 'ramesh.op',
           name: opts.role === 'holder' ? 'Suresh Kumar' : 'Ramesh Sharma',
@@ -503,7 +503,9 @@ export function createMock(o: MockOptions = {}): Mock {
       };
       return { receipt: r, print, already_paid: false };
     },
-    receipt: (a) => [...receipts.values()].find((r) => r.id === a.key || r.receipt_no === a.key) ?? fail('receipt.not_found'),
+    receipt: (a) =>
+      [...receipts.values()].find((r) => r.id === a.key || r.receipt_no === a.key || r.final_receipt_no === a.key) ??
+      fail('receipt.not_found'),
     print_receipt: (a): PrintView => {
       const r = [...receipts.values()].find((x) => x.id === a.key) ?? fail('receipt.not_found');
       const n = (printed.get(r.id) ?? 0) + 1;
@@ -519,6 +521,28 @@ export function createMock(o: MockOptions = {}): Mock {
     dismiss_recovery: () => ((recovery = null), appState()),
     sync_now: () => null,
   };
+
+  if (recovery?.paid && recovery.receipt_no) {
+    // The payment the app was making when it stopped.
+    receipts.set('c-old', {
+      id: 'r-40',
+      receipt_no: 'K-JPR-0042/L000040',
+      final_receipt_no: recovery.receipt_no,
+      status: 'final',
+      created_at: '2026-12-01T08:55:00Z',
+      operator: 'holder.rj14',
+      mode: 'wallet',
+      total: 151000,
+      commission: 1000,
+      mobile: '9876543210',
+      email: null,
+      lines: [
+        { index: 0, service_code: 'JVVNL', service_en: 'JVVNL electricity bill', service_hi: 'जयपुर डिस्कॉम बिजली बिल', consumer_no: '210000000777', consumer_name: null, bill_ref: null, bill_amount: 150000, charge: 1000, total: 151000 },
+      ],
+      reject_code: null,
+    });
+    printed.set('r-40', 1);
+  }
 
   const mock: Mock = {
     calls: [],

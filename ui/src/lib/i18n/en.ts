@@ -91,6 +91,7 @@ export const en = {
   'recovery.paid': 'The payment that was being made when the app stopped was made once, as receipt {no}.',
   'recovery.not_paid': 'The payment that was being made when the app stopped was not made; the receipt is as it was.',
   'recovery.dismiss': 'Understood',
+  'recovery.show': 'Show the receipt',
 
   'keys.help': 'Keys',
   'bar.f2': 'Search',
@@ -122,7 +123,7 @@ export const en = {
   'keys.enter_steps': 'Enter: search → first service → number → Get Bill Details (or amount) → Add → next bill. In mobile: Pay.',
 
   'counter.search': 'Search service (name, code)',
-  'counter.search_ph': 'e.g. electricity, बिजली, JVVNL',
+  'counter.search_ph': 'e.g. bijli, बिजली, electricity, JVVNL',
   'counter.results': '{n} found',
   'counter.no_results': 'No service matches.',
   'counter.favourites': 'Favourites',
@@ -192,6 +193,7 @@ export const en = {
 
   'pay.button': 'Pay',
   'pay.working': 'Paying…',
+  'pay.wallet_short': 'The wallet can spend only {amount} now: refill it, or take fewer bills.',
   'pay.total': 'Collect {amount}',
 
   'dup.title': 'Paid already within the last month',
@@ -228,6 +230,7 @@ export const en = {
   'receipt.print': 'Print',
   'receipt.reprint': 'Reprint (DUPLICATE COPY)',
   'receipt.new': 'New payment',
+  'receipt.new_hint': 'Esc or F2: the next citizen.',
   'receipt.reject': 'Reason: {reason}',
 
   'print.queued': 'Print waiting in the queue',

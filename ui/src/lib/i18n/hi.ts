@@ -92,6 +92,7 @@ export const hi: Record<Key, string> = {
   'recovery.paid': 'ऐप बंद होते समय जो भुगतान हो रहा था, वह एक बार हुआ: रसीद {no}।',
   'recovery.not_paid': 'ऐप बंद होते समय जो भुगतान हो रहा था, वह नहीं हुआ; रसीद पहले जैसी है।',
   'recovery.dismiss': 'समझ गए',
+  'recovery.show': 'रसीद दिखाएं',
 
   'keys.help': 'कुंजियां',
   'bar.f2': 'खोज',
@@ -123,7 +124,7 @@ export const hi: Record<Key, string> = {
   'keys.enter_steps': 'Enter: खोज → पहली सेवा → नंबर → बिल विवरण (या राशि) → जोड़ें → अगला बिल। मोबाइल में: भुगतान।',
 
   'counter.search': 'सेवा खोजें (नाम, कोड)',
-  'counter.search_ph': 'जैसे बिजली, पानी, JVVNL',
+  'counter.search_ph': 'जैसे बिजली, bijli, पानी, JVVNL',
   'counter.results': '{n} मिलीं',
   'counter.no_results': 'कोई सेवा नहीं मिली।',
   'counter.favourites': 'पसंदीदा',
@@ -193,6 +194,7 @@ export const hi: Record<Key, string> = {
 
   'pay.button': 'भुगतान करें',
   'pay.working': 'भुगतान हो रहा है…',
+  'pay.wallet_short': 'वॉलेट से अभी केवल {amount} खर्च हो सकते हैं: वॉलेट भरें, या कम बिल लें।',
   'pay.total': '{amount} लें',
 
   'dup.title': 'पिछले एक महीने में पहले ही जमा',
@@ -229,6 +231,7 @@ export const hi: Record<Key, string> = {
   'receipt.print': 'प्रिंट करें',
   'receipt.reprint': 'दोबारा प्रिंट (DUPLICATE COPY)',
   'receipt.new': 'नया भुगतान',
+  'receipt.new_hint': 'Esc या F2: अगला नागरिक।',
   'receipt.reject': 'कारण: {reason}',
 
   'print.queued': 'प्रिंट कतार में है',

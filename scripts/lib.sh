@@ -77,3 +77,31 @@ setup_postgres() {
   fi
   export KIOSK_TEST_PG_URL="${KIOSK_TEST_PG_URL:-postgres://root@127.0.0.1:5432/test}"
 }
+
+# The UI: npm packages from the lock file, then the bundle the desktop app
+# embeds (ui/dist). Rebuilt only when the sources are newer than the bundle.
+setup_ui() {
+  command -v node >/dev/null 2>&1 || apt_install nodejs npm
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]')
+  if [ "$major" -lt 20 ]; then
+    echo "Node $major is too old for the UI build (20 or newer is needed)" >&2
+    exit 1
+  fi
+  if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+    log "installing the UI's npm packages"
+    (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  if [ ! -f ui/dist/index.html ] || [ -n "$(find ui/src ui/index.html ui/vite.config.* ui/package.json -newer ui/dist/index.html 2>/dev/null | head -n1)" ]; then
+    log "building the UI"
+    (cd ui && npm run -s build)
+  fi
+}
+
+# tauri-driver (pinned: its patch releases have broken CI before).
+setup_tauri_driver() {
+  if ! command -v tauri-driver >/dev/null 2>&1 || ! tauri-driver --help 2>/dev/null | head -n1 | grep -q .; then
+    log "installing tauri-driver 2.1.0 from crates.io"
+    cargo install tauri-driver --locked --version 2.1.0
+  fi
+}

@@ -88,6 +88,8 @@ pub enum CoreError {
 
     #[error("invalid query: {0}")]
     QueryInvalid(&'static str),
+    #[error("this cart was already paid as receipt {0}")]
+    CartAlreadyPaid(String),
     #[error("invalid wallet figures: {0}")]
     WalletInvalid(&'static str),
     #[error("ledger line {id} from the centre is not valid: {why}")]
@@ -133,6 +135,7 @@ impl ErrorCode for CoreError {
             EntryUndecodable(_) => "outbox.entry_undecodable",
             QueryInvalid(_) => "query.invalid",
             WalletInvalid(_) => "wallet.invalid",
+            CartAlreadyPaid(_) => "payment.already_paid",
             LedgerLineInvalid { .. } => "ledger.line_invalid",
         }
     }

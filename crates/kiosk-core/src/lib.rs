@@ -173,6 +173,16 @@ impl Kiosk {
         self.store
     }
 
+    /// Reads identity and catalogue again, after another connection (the
+    /// sync engine, registration) changed them. True when the catalogue
+    /// version changed.
+    pub fn reload(&mut self) -> Result<bool> {
+        let before = self.catalogue.as_ref().map(|c| c.version);
+        self.identity = load_identity(&self.store)?;
+        self.catalogue = load_catalogue(&self.store)?;
+        Ok(self.catalogue.as_ref().map(|c| c.version) != before)
+    }
+
     /// The catalogue in use, if any.
     pub fn catalogue(&self) -> Option<&Catalogue> {
         self.catalogue.as_ref()

@@ -7,12 +7,17 @@ use domain::{Cart, ChequeDetails, ChequePayee, Contact, Paise, PaymentMode, Rece
 use kiosk_store::rusqlite::{self, OptionalExtension, Transaction, params};
 use kiosk_store::{parse_ts, ts};
 use protocol::{ENTRY_FORMAT_VERSION, Entry, EntryKind, GENESIS_HASH, Hash32, PaymentPayload};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// A payment being put together at the counter (nothing stored yet).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Draft {
+    /// Becomes the receipt's id at commit, so one cart can never make two
+    /// receipts (a second commit of it is refused by the primary key).
+    /// Nil for a draft made before ids existed: commit then picks one.
+    #[serde(default)]
+    pub id: Uuid,
     pub cart: Cart,
     pub contact: Option<Contact>,
     pub mode: Option<PaymentMode>,
@@ -83,7 +88,10 @@ pub struct Exposure {
 
 impl Kiosk {
     pub fn start_cart(&self) -> Draft {
-        Draft::default()
+        Draft {
+            id: domain::new_id(self.clock.as_ref()),
+            ..Draft::default()
+        }
     }
 
     /// Adds a bill from the catalogue to the cart; returns its index.
@@ -226,11 +234,25 @@ impl Kiosk {
         }
         let totals = d.cart.totals()?;
         let identity = self.identity.clone();
-        let receipt_id = domain::new_id(self.clock.as_ref());
+        let receipt_id = if d.id.is_nil() {
+            domain::new_id(self.clock.as_ref())
+        } else {
+            d.id
+        };
         let entry_id = domain::new_id(self.clock.as_ref());
 
         self.store.write(|tx| -> Result<Committed> {
             check_operator(tx, operator)?;
+            let done: Option<String> = tx
+                .query_row(
+                    "SELECT receipt_no FROM receipts WHERE id = ?1",
+                    [receipt_id.to_string()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(no) = done {
+                return Err(CoreError::CartAlreadyPaid(no));
+            }
             let dups = duplicates(tx, &d.cart, now)?;
             if !dups.is_empty() && !confirm_duplicate {
                 return Err(CoreError::DuplicateUnconfirmed(dups));

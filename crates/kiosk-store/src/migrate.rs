@@ -36,6 +36,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0003_wallet_ledger",
         sql: include_str!("../../../migrations/kiosk/0003_wallet_ledger.sql"),
     },
+    Migration {
+        version: 4,
+        name: "0004_counter",
+        sql: include_str!("../../../migrations/kiosk/0004_counter.sql"),
+    },
 ];
 
 const BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

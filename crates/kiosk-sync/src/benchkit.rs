@@ -58,12 +58,18 @@ pub struct CentreProcess {
 
 impl CentreProcess {
     pub fn start(dir: &Path) -> io::Result<CentreProcess> {
+        Self::start_at(dir, "127.0.0.1:0")
+    }
+
+    /// On a given address, e.g. the one a stopped centre had, so kiosks
+    /// find it again.
+    pub fn start_at(dir: &Path, listen: &str) -> io::Result<CentreProcess> {
         let exe = kiosk_server_exe()?;
         let config = dir.join("kiosk-server.toml");
         std::fs::write(
             &config,
             format!(
-                "listen = \"127.0.0.1:0\"\ndata_dir = {:?}\ndemo_seed = true\n",
+                "listen = {listen:?}\ndata_dir = {:?}\ndemo_seed = true\n",
                 dir.join("centre").display().to_string()
             ),
         )?;

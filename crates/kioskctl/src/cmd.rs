@@ -225,7 +225,7 @@ pub struct PayArgs {
 struct PayOut<'a> {
     #[serde(flatten)]
     committed: &'a kiosk_core::Committed,
-    print: Option<crate::autoprint::PrintOutcome>,
+    print: Option<kiosk_app::printing::PrintOutcome>,
 }
 
 fn parse_bill(s: &str) -> Result<BillInput> {
@@ -304,7 +304,7 @@ pub fn pay(ctx: &Ctx, a: PayArgs) -> Result<()> {
     }
     let c = k.commit_payment(&d, &a.operator, a.confirm_duplicate)?;
     // From here on the payment stands: printing reports, never fails it.
-    let (printed, in_flight) = crate::autoprint::after_payment(
+    let (printed, in_flight) = kiosk_app::printing::after_payment(
         &mut k,
         &ctx.db,
         &c.receipt_no,

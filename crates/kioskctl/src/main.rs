@@ -4,7 +4,6 @@
 //! `--json`, `{"error":{"code":..,"message":..}}`), the code being the
 //! stable one from the library that refused.
 
-mod autoprint;
 mod cmd;
 mod out;
 

@@ -63,6 +63,7 @@
 //! payment**, against the goal of 100.
 
 pub mod entry;
+pub mod json;
 pub mod wire;
 
 pub use entry::{

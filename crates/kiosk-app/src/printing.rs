@@ -1,9 +1,13 @@
-//! The receipt printing that follows a payment (DOMAIN.md, the counter
-//! flow, step 7): queued on the configured printer, sent once, and reported
-//! as printed or as waiting in the queue. Nothing here can fail the
-//! payment, which is committed before any of it runs.
+//! The receipt printing that follows a payment (the counter flow, step 7):
+//! queued on the configured printer, sent, and reported as printed or as
+//! waiting in the queue. Nothing here can fail the payment, which is
+//! committed before any of it runs. The CLI waits for one attempt
+//! ([`after_payment`]); the app queues and lets its print worker send
+//! ([`queue_receipt`]), and shows the paper from the exact bytes
+//! ([`preview`]).
 
 use kiosk_core::Kiosk;
+use kiosk_store::rusqlite::OptionalExtension;
 use print_queue::jobs::{self, JobState};
 use print_queue::{QueueError, WorkerOptions};
 use serde::Serialize;
@@ -218,4 +222,105 @@ fn failed(
         format!("kioskctl print receipt {receipt_no}")
     });
     o
+}
+
+/// Queues the receipt (a DUPLICATE COPY once it has printed) on the
+/// configured printer for the print worker. `None` when no printer is set.
+pub fn queue_receipt(kiosk: &mut Kiosk, key: &str) -> Option<crate::api::PrintView> {
+    let printer = match jobs::configured_printer(kiosk.store().conn()) {
+        Ok(Some(p)) => p,
+        Ok(None) => return None,
+        Err(e) => return Some(failed_view("(unknown)", &e)),
+    };
+    Some(
+        match jobs::enqueue_receipt(kiosk, key, &printer, print::Lang::Bilingual) {
+            Ok((job, kind)) => crate::api::PrintView {
+                status: "queued".into(),
+                printer: printer.uri.clone(),
+                job: Some(job),
+                kind: Some(kind.as_str().into()),
+                code: None,
+                message: None,
+            },
+            Err(e) => failed_view(&printer.uri, &e),
+        },
+    )
+}
+
+fn failed_view(printer: &str, e: &QueueError) -> crate::api::PrintView {
+    crate::api::PrintView {
+        status: "failed".into(),
+        printer: printer.into(),
+        job: None,
+        kind: None,
+        code: Some(e.code().into()),
+        message: Some(e.to_string()),
+    }
+}
+
+/// The profile a preview is drawn with when no printer is set up: the
+/// common 24-pin dot-matrix.
+const PREVIEW_PROFILE: &str = "escp24-generic";
+
+/// The paper as the virtual printer draws the receipt's newest print job
+/// (the very bytes sent, or to be sent); with no job yet, the bytes the
+/// configured (or the common) printer would get.
+pub fn preview(kiosk: &Kiosk, key: &str) -> crate::error::Result<crate::api::PreviewView> {
+    use base64::Engine as _;
+    let detail = kiosk.receipt(key)?;
+    let newest: Option<(Vec<u8>, String, String)> = kiosk
+        .store()
+        .conn()
+        .query_row(
+            "SELECT payload, profile, kind FROM print_jobs
+              WHERE receipt_id = ?1 AND payload IS NOT NULL
+              ORDER BY created_at DESC, id DESC LIMIT 1",
+            [&detail.summary.id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()
+        .map_err(kiosk_store::StoreError::from)?;
+    let (bytes, profile_id, kind) = match newest {
+        Some((b, p, k)) if profile_is_drawable(&p) => (b, p, k),
+        _ => {
+            // Nothing queued yet: what the printer (or the common one)
+            // would get, at its own width.
+            let choice = jobs::configured_printer(kiosk.store().conn())?
+                .filter(|p| profile_is_drawable(&p.profile))
+                .unwrap_or_else(|| print_queue::PrinterChoice {
+                    uri: "file:/dev/null".into(),
+                    profile: PREVIEW_PROFILE.into(),
+                });
+            let r = jobs::render_receipt(kiosk, key, &choice, print::Lang::Bilingual)?;
+            (r.bytes, choice.profile, r.kind.as_str().to_string())
+        }
+    };
+    let profile = print::Profile::builtin_by_id(&profile_id)?;
+    let page = print::virtual_printer::render(&bytes, &profile)?;
+    let png = page.png();
+    let (width, height) = png_size(&png);
+    Ok(crate::api::PreviewView {
+        png: format!(
+            "data:image/png;base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(&png)
+        ),
+        width,
+        height,
+        profile: profile_id,
+        kind,
+    })
+}
+
+fn profile_is_drawable(id: &str) -> bool {
+    print::Profile::builtin_by_id(id).is_ok_and(|p| p.language != print::Language::Pdf)
+}
+
+/// Width and height from a PNG's IHDR.
+fn png_size(png: &[u8]) -> (u32, u32) {
+    let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    if png.len() >= 24 {
+        (be(&png[16..20]), be(&png[20..24]))
+    } else {
+        (0, 0)
+    }
 }

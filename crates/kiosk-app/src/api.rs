@@ -1,0 +1,557 @@
+//! Every command the app can send and every event it hears, declared once.
+//!
+//! A command is `{cmd, args}` in, its result (or an [`ApiError`]) out. The
+//! [`commands!`] table below makes the Rust [`Request`] enum, the dispatch
+//! in [`crate::Service::dispatch`], and the TypeScript `Commands` map the
+//! UI's one backend module is typed against (see [`crate::bindings`]).
+//! Money is integer paise (`number` in TypeScript: far below 2^53). Times
+//! are RFC 3339 strings in UTC.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// An error as the UI receives it: it shows the translation of `code`
+/// and never parses `message` (which is English, for logs and support).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ApiError {
+    pub code: String,
+    pub message: String,
+    /// Structured facts for the screen (e.g. the earlier receipts of a
+    /// duplicate alert, the time a lock ends).
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<serde_json::Value>,
+}
+
+// ------------------------------------------------------------------ app state
+
+/// What the window should show now; asked for at start and after a reload.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct AppState {
+    pub phase: Phase,
+    pub identity: Option<KioskIdentity>,
+    pub session: Option<SessionView>,
+    pub lang: Lang,
+    /// The centre this kiosk talks to (preset by the installer or the
+    /// first run).
+    pub centre_url: Option<String>,
+    /// Shown on the first-run screen of a demo installation only.
+    pub demo: Option<DemoHint>,
+    /// What became of a payment whose Pay was pressed just before the app
+    /// stopped (crash, power cut).
+    pub recovery: Option<Recovery>,
+    pub idle_lock_minutes: u32,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Not registered with the centre yet.
+    Setup,
+    /// Registered; nobody logged in.
+    Login,
+    /// Logged in with a first password: nothing else until it is changed.
+    ChangePassword,
+    /// Idle lock: the same operator (or another) logs in again.
+    Locked,
+    Counter,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Lang {
+    En,
+    Hi,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct KioskIdentity {
+    pub kiosk_code: String,
+    pub device_no: u16,
+    pub district: String,
+    pub kiosk_name: String,
+    pub cheque_enabled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct SessionView {
+    pub login: String,
+    pub name: String,
+    /// `holder` or `operator`.
+    pub role: String,
+    /// Logged in against the cached verifier (the centre was not reached).
+    pub offline: bool,
+    pub must_change_password: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct DemoHint {
+    pub centre_url: String,
+    pub kiosk_code: String,
+    pub holder_login: String,
+    pub holder_password: String,
+    pub operator_login: String,
+    pub operator_password: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Recovery {
+    pub cart_id: String,
+    /// True: the payment was made, once, as `receipt_no`. False: it was
+    /// not made, and the cart is as it was.
+    pub paid: bool,
+    pub receipt_no: Option<String>,
+}
+
+// ------------------------------------------------------------------ set-up and login
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct RegisterArgs {
+    pub centre_url: String,
+    pub kiosk_code: String,
+    pub login: String,
+    pub password: String,
+    /// When the centre says the holder's first password must be changed.
+    #[ts(optional)]
+    #[serde(default)]
+    pub new_password: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct LoginArgs {
+    pub login: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ChangePasswordArgs {
+    pub old_password: String,
+    pub new_password: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct SetLangArgs {
+    pub lang: Lang,
+}
+
+// ------------------------------------------------------------------ catalogue
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct CatalogueView {
+    pub version: u32,
+    /// Category → department → service codes, for browsing.
+    pub categories: Vec<CategoryView>,
+    pub services: Vec<ServiceView>,
+    /// Service codes the holder pinned, in their order.
+    pub favourites: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct CategoryView {
+    pub name_en: String,
+    pub name_hi: String,
+    pub departments: Vec<DepartmentView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct DepartmentView {
+    pub code: String,
+    pub name_en: String,
+    pub name_hi: String,
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ServiceView {
+    pub code: String,
+    pub department: String,
+    pub department_en: String,
+    pub department_hi: String,
+    pub category_en: String,
+    pub category_hi: String,
+    pub name_en: String,
+    pub name_hi: String,
+    pub consumer_label_en: String,
+    pub consumer_label_hi: String,
+    /// Paise charged to the citizen per bill (never above `state_rate`).
+    pub charge: i64,
+    pub state_rate: i64,
+    pub bill_fetch_required: bool,
+    pub offline_allowed: bool,
+    /// Who a departmental cheque is written to, when the department takes
+    /// cheques.
+    pub cheque_payee: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct SetFavouritesArgs {
+    pub codes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ConsumerArgs {
+    pub service: String,
+    pub consumer_no: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct ConsumerCheck {
+    pub valid: bool,
+    /// The number as it will be stored (spaces dropped, upper case).
+    pub normalised: Option<String>,
+    pub error: Option<ApiError>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct BillView {
+    pub service: String,
+    pub consumer_no: String,
+    pub consumer_name: Option<String>,
+    pub bill_ref: Option<String>,
+    pub amount: i64,
+    pub due_date: Option<String>,
+    /// The same bill paid within 30 days, here or at any kiosk.
+    pub duplicate: Option<DuplicateView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct DuplicateView {
+    pub service_code: String,
+    pub consumer_no: String,
+    pub receipt_no: String,
+    /// Where the earlier payment was made (this kiosk or another).
+    pub kiosk_code: String,
+    pub paid_at: String,
+    pub amount: Option<i64>,
+}
+
+// ------------------------------------------------------------------ cart
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct CartAddArgs {
+    pub service: String,
+    pub consumer_no: String,
+    /// The amount as typed (rupees, e.g. `1,234.50`); omitted when the
+    /// bill was fetched, whose amount is then used.
+    #[ts(optional)]
+    #[serde(default)]
+    pub amount: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct CartRemoveArgs {
+    pub index: u32,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct CartContactArgs {
+    #[ts(optional)]
+    #[serde(default)]
+    pub mobile: Option<String>,
+    #[ts(optional)]
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum CartModeArgs {
+    Wallet,
+    /// The payee is the department's; the kiosk fills it.
+    Cheque {
+        number: String,
+        /// `YYYY-MM-DD`.
+        date: String,
+        bank: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct CartView {
+    /// Pay sends this back: one cart makes one receipt, however often Pay
+    /// is pressed.
+    pub cart_id: String,
+    pub lines: Vec<CartLineView>,
+    pub bills: i64,
+    pub charges: i64,
+    pub total: i64,
+    pub mobile: Option<String>,
+    pub email: Option<String>,
+    /// `wallet`, `cheque` or none yet.
+    pub mode: Option<String>,
+    pub cheque: Option<ChequeView>,
+    /// The payee a cheque for this cart must name (from the department),
+    /// or none when the department takes no cheques.
+    pub cheque_payee: Option<String>,
+    pub cheque_enabled: bool,
+    /// Earlier payments of these bills within 30 days (local check).
+    pub duplicates: Vec<DuplicateView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct CartLineView {
+    pub index: u32,
+    pub service_code: String,
+    pub service_en: String,
+    pub service_hi: String,
+    pub consumer_no: String,
+    pub consumer_name: Option<String>,
+    pub bill_ref: Option<String>,
+    pub bill_amount: i64,
+    pub charge: i64,
+    pub total: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ChequeView {
+    pub number: String,
+    pub date: String,
+    pub bank: String,
+    pub payee: String,
+}
+
+// ------------------------------------------------------------------ pay and receipts
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct PayArgs {
+    pub cart_id: String,
+    /// The operator saw the duplicate alert and confirmed.
+    #[serde(default)]
+    pub confirm_duplicate: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct PayResult {
+    pub receipt: ReceiptView,
+    pub print: Option<PrintView>,
+    /// True when this cart had been paid already (Pay pressed twice): the
+    /// receipt shown is that one, no second was made.
+    pub already_paid: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ReceiptArgs {
+    /// Local or final receipt number, or the receipt's id.
+    pub key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ReceiptView {
+    pub id: String,
+    pub receipt_no: String,
+    pub final_receipt_no: Option<String>,
+    /// `provisional`, `final`, `rejected`, `cancelled` or `pending`.
+    pub status: String,
+    pub created_at: String,
+    pub operator: String,
+    pub mode: String,
+    pub total: i64,
+    pub commission: i64,
+    pub mobile: Option<String>,
+    pub email: Option<String>,
+    pub lines: Vec<CartLineView>,
+    /// Why the centre refused it (code), when it did.
+    pub reject_code: Option<String>,
+}
+
+/// What became of a receipt's print.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct PrintView {
+    /// `queued`, `printing`, `printed`, `failed`, `skipped`.
+    pub status: String,
+    pub printer: String,
+    pub job: Option<String>,
+    /// `receipt` (provisional), `final` or `duplicate`.
+    pub kind: Option<String>,
+    pub code: Option<String>,
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct PreviewView {
+    /// `data:image/png;base64,…` of the paper as the virtual printer draws
+    /// the exact bytes sent (or to be sent) to the printer.
+    pub png: String,
+    pub width: u32,
+    pub height: u32,
+    pub profile: String,
+    /// Which print the picture is of (`receipt`, `final`, `duplicate`).
+    pub kind: String,
+}
+
+// ------------------------------------------------------------------ status
+
+/// Always on screen: wallet, sync, printer, operator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct StatusView {
+    pub sync: SyncView,
+    pub wallet: WalletView,
+    pub printer: PrinterView,
+    pub operator: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct SyncView {
+    /// `online`, `offline`, `connecting` (nothing answered yet),
+    /// `refused` (the centre answered with a refusal), `not_registered`.
+    pub state: String,
+    /// Entries the centre has not answered yet.
+    pub pending: i64,
+    /// Entries the centre holds until the department confirms.
+    pub held: i64,
+    pub rejected: i64,
+    pub oldest_pending_age_secs: Option<i64>,
+    pub last_sync_at: Option<String>,
+    pub last_error_code: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct WalletView {
+    /// False until the first sync brought a balance.
+    pub known: bool,
+    /// The centre's balance when last heard.
+    pub balance: i64,
+    pub balance_as_of: Option<String>,
+    /// Local wallet payments the centre has not confirmed yet.
+    pub pending_debits: i64,
+    /// What one more wallet payment may take now.
+    pub available: i64,
+    /// Payments left before the offline limit on their count.
+    pub offline_count_left: i64,
+    /// Below the ₹20,000 the kiosk is expected to keep.
+    pub below_minimum: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct PrinterView {
+    /// `none` (not set up), `ready`, `printing`, `offline`, `paper_out`,
+    /// `error`.
+    pub state: String,
+    pub uri: Option<String>,
+    pub profile: Option<String>,
+    pub queued: i64,
+    pub failed: i64,
+    pub last_error_code: Option<String>,
+}
+
+// ------------------------------------------------------------------ events
+
+/// Pushed from Rust; the UI never polls.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(tag = "kind", content = "data", rename_all = "snake_case")]
+pub enum Event {
+    Status(StatusView),
+    /// A receipt changed state (final number from the centre, rejected).
+    Receipt(ReceiptView),
+    /// The session ended (idle lock); the UI shows the login.
+    Locked,
+    /// The catalogue was replaced by a newer one from the centre.
+    Catalogue,
+}
+
+/// The table of commands: name (as the UI sends it), argument type,
+/// result type. Declared once; see the module docs.
+macro_rules! commands {
+    ($( $(#[doc = $doc:literal])* $name:ident ( $args:ty ) -> $res:ty ; )*) => {
+        /// A command from the UI: `{"cmd": "<name>", "args": …}`.
+        #[allow(non_camel_case_types)]
+        #[derive(Debug, Clone, Deserialize)]
+        #[serde(tag = "cmd", content = "args")]
+        pub enum Request {
+            $( $(#[doc = $doc])* $name($args), )*
+        }
+
+        impl Request {
+            pub fn name(&self) -> &'static str {
+                match self { $( Request::$name(_) => stringify!($name), )* }
+            }
+        }
+
+        /// Every command's name.
+        pub const COMMANDS: &[&str] = &[$( stringify!($name) ),*];
+
+        impl crate::Service {
+            /// Reads a command as the window sent it; one that does not
+            /// parse is `request.invalid`, never a crash or a string.
+            pub async fn dispatch_json(&self, req: serde_json::Value) -> Result<serde_json::Value, ApiError> {
+                match serde_json::from_value::<Request>(req) {
+                    Ok(r) => self.dispatch(r).await,
+                    Err(e) => Err(ApiError {
+                        code: protocol::codes::INVALID.into(),
+                        message: format!("the command could not be read: {e}"),
+                        details: None,
+                    }),
+                }
+            }
+
+            /// Runs one command and returns its result as JSON.
+            pub async fn dispatch(&self, req: Request) -> Result<serde_json::Value, ApiError> {
+                let name = req.name();
+                let out = match req {
+                    $( Request::$name(a) => self.$name(a).await.map(|r| {
+                        serde_json::to_value(r).expect("results serialise")
+                    }), )*
+                };
+                out.map_err(|e| {
+                    tracing::info!(command = name, code = %e.code(), "refused");
+                    e.to_api()
+                })
+            }
+        }
+
+        /// The `Commands` map for TypeScript: name → `{ args; result }`.
+        pub fn ts_command_map(cfg: &ts_rs::Config) -> (String, Vec<String>) {
+            let mut out = String::from("export type Commands = {\n");
+            let mut deps: Vec<String> = Vec::new();
+            $(
+                let a = <$args as TS>::name(cfg);
+                let r = <$res as TS>::name(cfg);
+                $( out.push_str(&format!("  /**{} */\n", $doc)); )*
+                out.push_str(&format!("  {}: {{ args: {}; result: {} }};\n", stringify!($name), a, r));
+                for t in [&a, &r] { deps.push(t.clone()); }
+            )*
+            out.push_str("};\n");
+            (out, deps)
+        }
+    };
+}
+
+commands! {
+    /// What to show now (phase, identity, session, language, recovery).
+    app_state(()) -> AppState;
+    /// First run: registers this PC as the kiosk's device (online, once).
+    register(RegisterArgs) -> AppState;
+    /// Operator login: online, or offline against the cached verifier.
+    login(LoginArgs) -> AppState;
+    change_password(ChangePasswordArgs) -> AppState;
+    logout(()) -> AppState;
+    /// Idle lock (also applied by the service itself after the idle time).
+    lock(()) -> AppState;
+    set_lang(SetLangArgs) -> AppState;
+    /// The window was used: keeps the session from the idle lock.
+    touch(()) -> ();
+    catalogue(()) -> CatalogueView;
+    set_favourites(SetFavouritesArgs) -> CatalogueView;
+    check_consumer(ConsumerArgs) -> ConsumerCheck;
+    /// Get Bill Details from the department (online).
+    fetch_bill(ConsumerArgs) -> BillView;
+    cart(()) -> CartView;
+    cart_add(CartAddArgs) -> CartView;
+    cart_remove(CartRemoveArgs) -> CartView;
+    cart_clear(()) -> CartView;
+    cart_contact(CartContactArgs) -> CartView;
+    cart_mode(CartModeArgs) -> CartView;
+    /// Commits the cart once; a second Pay of the same cart returns the
+    /// same receipt.
+    pay(PayArgs) -> PayResult;
+    receipt(ReceiptArgs) -> ReceiptView;
+    /// Prints the receipt again (DUPLICATE COPY once it has printed).
+    print_receipt(ReceiptArgs) -> PrintView;
+    preview(ReceiptArgs) -> PreviewView;
+    status(()) -> StatusView;
+    /// Forget the crash-recovery note once the operator has read it.
+    dismiss_recovery(()) -> AppState;
+    /// Push and pull now (the status shows the outcome).
+    sync_now(()) -> ();
+}

@@ -1,0 +1,139 @@
+//! The few calls the counter makes to the centre itself (the sync engine
+//! makes the rest): operator login, password change, the kiosk's record,
+//! Get Bill Details. Every call has a time-out; a link failure is
+//! [`AppError::Offline`], a refusal the centre's own code.
+
+use std::time::Duration;
+
+use protocol::ApiError as WireApiError;
+use protocol::json::{BillResponse, ChangePasswordRequest, KioskInfo, LoginRequest, LoginResponse};
+use protocol::wire::sign_request;
+
+use crate::error::{AppError, Result};
+
+/// Long enough for a login over 2G, short enough that the offline path
+/// is taken while the operator still waits.
+const TIMEOUT: Duration = Duration::from_secs(20);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(8);
+
+#[derive(Clone)]
+pub struct Centre {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Centre {
+    pub fn new(base: &str) -> Result<Centre> {
+        let base = base.trim().trim_end_matches('/').to_string();
+        let url = reqwest::Url::parse(&base).map_err(|e| AppError::UrlInvalid(e.to_string()))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err(AppError::UrlInvalid(base));
+        }
+        let http = reqwest::Client::builder()
+            .use_rustls_tls()
+            // The kiosk talks to its centre directly; a proxy from the
+            // environment would silently redirect the holder's password.
+            .no_proxy()
+            .timeout(TIMEOUT)
+            .connect_timeout(CONNECT_TIMEOUT)
+            .build()
+            .map_err(|e| AppError::Internal(format!("http client: {e}")))?;
+        Ok(Centre { base, http })
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    pub async fn login(&self, login: &str, password: &str) -> Result<LoginResponse> {
+        let body = LoginRequest {
+            login: login.to_string(),
+            password: password.to_string(),
+        };
+        let rq = self
+            .http
+            .post(format!("{}/v1/auth/login", self.base))
+            .json(&body);
+        answer(rq).await
+    }
+
+    pub async fn change_password(
+        &self,
+        token: &str,
+        old: &str,
+        new: &str,
+    ) -> Result<LoginResponse> {
+        let body = ChangePasswordRequest {
+            old_password: old.to_string(),
+            new_password: new.to_string(),
+        };
+        let rq = self
+            .http
+            .post(format!("{}/v1/auth/password", self.base))
+            .bearer_auth(token)
+            .json(&body);
+        answer(rq).await
+    }
+
+    pub async fn kiosk_info(&self, token: &str) -> Result<KioskInfo> {
+        let rq = self
+            .http
+            .get(format!("{}/v1/kiosk", self.base))
+            .bearer_auth(token);
+        answer(rq).await
+    }
+
+    /// Get Bill Details, signed with the device key (no token needed, so
+    /// an operator who logged in offline can fetch once the link is back).
+    pub async fn fetch_bill(
+        &self,
+        key: &kiosk_sync::keys::DeviceKey,
+        service: &str,
+        consumer_no: &str,
+    ) -> Result<BillResponse> {
+        let mut url = reqwest::Url::parse(&format!("{}/v1/bills", self.base))
+            .map_err(|e| AppError::UrlInvalid(e.to_string()))?;
+        url.query_pairs_mut()
+            .append_pair("service", service)
+            .append_pair("consumer_no", consumer_no);
+        let path = match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_string(),
+        };
+        let sig = sign_request(key.signing_key(), key.device_id, "GET", &path, &[]);
+        let rq = self
+            .http
+            .get(url)
+            .header(protocol::wire::HEADER_DEVICE, key.device_id.to_string())
+            .header(protocol::wire::HEADER_SIGNATURE, sig);
+        answer(rq).await
+    }
+}
+
+async fn answer<T: serde::de::DeserializeOwned>(rq: reqwest::RequestBuilder) -> Result<T> {
+    let resp = rq
+        .send()
+        .await
+        .map_err(|e| AppError::Offline(e.to_string()))?;
+    let status = resp.status();
+    let bytes = resp
+        .bytes()
+        .await
+        .map_err(|e| AppError::Offline(e.to_string()))?;
+    if status.is_success() {
+        return serde_json::from_slice(&bytes).map_err(|e| AppError::Centre {
+            code: "centre.bad_answer".into(),
+            message: format!("the centre's answer could not be read: {e}"),
+        });
+    }
+    Err(match serde_json::from_slice::<WireApiError>(&bytes) {
+        Ok(e) => AppError::Centre {
+            code: e.code,
+            message: e.message,
+        },
+        Err(_) => AppError::Centre {
+            code: format!("http.{}", status.as_u16()),
+            message: String::from_utf8_lossy(&bytes).chars().take(200).collect(),
+        },
+    })
+}

@@ -1,0 +1,28 @@
+//! The kiosk's service layer: everything the desktop app does, with no
+//! Tauri in it, so the same code runs under the app, the CLI and the tests.
+//!
+//! - [`Service`] owns one open kiosk: the counter's database connection,
+//!   the sync engine's loop, the print worker and the status streams
+//!   (sync, wallet, printer, operator), pushed as [`api::Event`]s.
+//! - [`api`] declares every command (`{cmd, args}` → result) and event
+//!   once; [`bindings`] writes their TypeScript types for the UI (a test
+//!   fails when the committed ones are stale).
+//! - [`counter`] is the cart and Pay shared with `kioskctl`; [`printing`]
+//!   the receipt print after a payment and the preview from the printer's
+//!   own bytes; [`auth`] operator login, online and offline.
+//! - Every refusal is an [`AppError`] with a stable code; [`codes`] lists
+//!   every code the UI may receive, so its translations can be checked.
+
+pub mod api;
+pub mod auth;
+pub mod bindings;
+pub mod centre;
+pub mod codes;
+pub mod counter;
+mod error;
+pub mod printing;
+mod service;
+mod views;
+
+pub use error::{AppError, Result};
+pub use service::{CONFIG_FILE, DB_FILE, EventSink, FileConfig, Service, ServiceConfig};

@@ -1,0 +1,95 @@
+//! The desktop host: one window, one command (`rpc`, into the kiosk's
+//! service layer), one event stream (`kiosk-event`). Everything the app
+//! does is in `crates/kiosk-app`; nothing is decided here.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use kiosk_app::api::{ApiError, Event};
+use kiosk_app::{Service, ServiceConfig};
+use tauri::{Emitter, Manager};
+
+struct State(Service);
+
+#[tauri::command]
+async fn rpc(
+    state: tauri::State<'_, State>,
+    req: serde_json::Value,
+) -> Result<serde_json::Value, ApiError> {
+    state.0.dispatch_json(req).await
+}
+
+/// The kiosk's data folder: `EMITRA_DATA_DIR` when set (a portable or
+/// multi-counter install), else the platform's app data folder.
+fn data_dir(app: &tauri::App) -> PathBuf {
+    match std::env::var_os("EMITRA_DATA_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => app
+            .path()
+            .app_data_dir()
+            .unwrap_or_else(|_| PathBuf::from("emitra-kiosk")),
+    }
+}
+
+/// A log file per day in `<data>/logs`, the last 14 kept. The service
+/// layer logs codes and ids, never a password, token or key.
+fn start_logging(dir: &std::path::Path) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    use tracing_subscriber::prelude::*;
+    let appender = tracing_appender::rolling::Builder::new()
+        .rotation(tracing_appender::rolling::Rotation::DAILY)
+        .filename_prefix("kiosk")
+        .filename_suffix("log")
+        .max_log_files(14)
+        .build(dir.join("logs"))
+        .ok()?;
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("EMITRA_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(writer)
+                .with_ansi(false),
+        )
+        .try_init()
+        .ok()?;
+    Some(guard)
+}
+
+pub fn run() {
+    let app = tauri::Builder::default()
+        // First, so a second launch only focuses the running one.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            if let Some(w) = app.get_webview_window("main") {
+                let _ = w.unminimize();
+                let _ = w.show();
+                let _ = w.set_focus();
+            }
+        }))
+        .setup(|app| {
+            let dir = data_dir(app);
+            if let Some(g) = start_logging(&dir) {
+                app.manage(g);
+            }
+            let handle = app.handle().clone();
+            let sink: kiosk_app::EventSink = Arc::new(move |ev: Event| {
+                let _ = handle.emit_to("main", "kiosk-event", &ev);
+            });
+            let svc = Service::open(ServiceConfig::new(dir), sink)
+                .map_err(|e| format!("{}: {e}", e.code()))?;
+            tracing::info!(db = %svc.db_path().display(), "kiosk opened");
+            app.manage(State(svc));
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![rpc])
+        .build(tauri::generate_context!())
+        .expect("the app could not start");
+    app.run(|app, ev| {
+        if let tauri::RunEvent::Exit = ev {
+            if let Some(s) = app.try_state::<State>() {
+                s.0.shutdown();
+            }
+        }
+    });
+}

@@ -1,0 +1,19 @@
+// No console window behind the app on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+fn main() {
+    // WebKitGTK draws a blank window under Xvfb and on some GPUs unless
+    // these are set; set before GTK starts, and only when the user has not
+    // chosen otherwise.
+    #[cfg(target_os = "linux")]
+    for (k, v) in [
+        ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
+        ("WEBKIT_DISABLE_DMABUF_RENDERER", "1"),
+    ] {
+        if std::env::var_os(k).is_none() {
+            // SAFETY: single-threaded here, before any other thread starts.
+            unsafe { std::env::set_var(k, v) };
+        }
+    }
+    kiosk_desktop_lib::run();
+}

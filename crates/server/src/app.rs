@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// `kiosk-server.toml`. Every field has a default. The demo data is seeded
+/// `kiosk-server.toml` (an example with every commonly set field:
+/// `crates/server/kiosk-server.example.toml`). Every field has a default. The demo data is seeded
 /// only when asked for: `demo_seed = true`, `serve --demo`, or
 /// `kiosk-server serve` with neither a config nor a database named (the
 /// embedded demo on SQLite in `data_dir`). A database or config the
@@ -367,5 +368,23 @@ pub fn redact(url: &str) -> String {
             }
         }
         _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_example_config_is_a_valid_config() {
+        let c: super::Config = toml::from_str(include_str!("../kiosk-server.example.toml"))
+            .expect("the example parses");
+        assert!(!c.demo_seed);
+        assert_eq!(c.limits.max_connections_per_address, 64);
+        assert!(c.tls.is_some() && c.sms.is_some());
+    }
+
+    #[test]
+    fn no_config_seeds_nothing_by_itself() {
+        // The embedded demo is decided by the command line, not the defaults.
+        assert!(!super::Config::default().demo_seed);
     }
 }

@@ -84,7 +84,7 @@ enum Admin {
         #[arg(long)]
         kiosk: Option<String>,
     },
-    /// Deactivate a user: no login, sessions end, their device is cut off.
+    /// Deactivate a user: no login, sessions end; their device may only push entries it made.
     DeactivateUser {
         #[arg(long)]
         login: String,

@@ -26,7 +26,7 @@ pub struct ApiError {
 // ------------------------------------------------------------------ app state
 
 /// What the window should show now; asked for at start and after a reload.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct AppState {
     pub phase: Phase,
     pub identity: Option<KioskIdentity>,
@@ -65,7 +65,7 @@ pub enum Lang {
     Hi,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct KioskIdentity {
     pub kiosk_code: String,
     pub device_no: u16,
@@ -74,7 +74,7 @@ pub struct KioskIdentity {
     pub cheque_enabled: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct SessionView {
     pub login: String,
     pub name: String,
@@ -95,7 +95,7 @@ pub struct DemoHint {
     pub operator_password: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Recovery {
     pub cart_id: String,
     /// True: the payment was made, once, as `receipt_no`. False: it was
@@ -137,7 +137,7 @@ pub struct SetLangArgs {
 
 // ------------------------------------------------------------------ catalogue
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct CatalogueView {
     pub version: u32,
     /// Category → department → service codes, for browsing.
@@ -147,14 +147,14 @@ pub struct CatalogueView {
     pub favourites: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct CategoryView {
     pub name_en: String,
     pub name_hi: String,
     pub departments: Vec<DepartmentView>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct DepartmentView {
     pub code: String,
     pub name_en: String,
@@ -162,7 +162,7 @@ pub struct DepartmentView {
     pub services: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ServiceView {
     pub code: String,
     pub department: String,
@@ -195,7 +195,7 @@ pub struct ConsumerArgs {
     pub consumer_no: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct ConsumerCheck {
     pub valid: bool,
     /// The number as it will be stored (spaces dropped, upper case).
@@ -203,7 +203,7 @@ pub struct ConsumerCheck {
     pub error: Option<ApiError>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct BillView {
     pub service: String,
     pub consumer_no: String,
@@ -215,7 +215,7 @@ pub struct BillView {
     pub duplicate: Option<DuplicateView>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct DuplicateView {
     pub service_code: String,
     pub consumer_no: String,
@@ -267,7 +267,7 @@ pub enum CartModeArgs {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct CartView {
     /// Pay sends this back: one cart makes one receipt, however often Pay
     /// is pressed.
@@ -289,7 +289,7 @@ pub struct CartView {
     pub duplicates: Vec<DuplicateView>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct CartLineView {
     pub index: u32,
     pub service_code: String,
@@ -303,7 +303,7 @@ pub struct CartLineView {
     pub total: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ChequeView {
     pub number: String,
     pub date: String,
@@ -321,7 +321,7 @@ pub struct PayArgs {
     pub confirm_duplicate: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct PayResult {
     pub receipt: ReceiptView,
     pub print: Option<PrintView>,
@@ -336,7 +336,7 @@ pub struct ReceiptArgs {
     pub key: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ReceiptView {
     pub id: String,
     pub receipt_no: String,
@@ -356,7 +356,7 @@ pub struct ReceiptView {
 }
 
 /// What became of a receipt's print.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct PrintView {
     /// `queued`, `printing`, `printed`, `failed`, `skipped`.
     pub status: String,
@@ -368,7 +368,7 @@ pub struct PrintView {
     pub message: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct PreviewView {
     /// `data:image/png;base64,…` of the paper as the virtual printer draws
     /// the exact bytes sent (or to be sent) to the printer.
@@ -383,7 +383,7 @@ pub struct PreviewView {
 // ------------------------------------------------------------------ status
 
 /// Always on screen: wallet, sync, printer, operator.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct StatusView {
     pub sync: SyncView,
     pub wallet: WalletView,
@@ -391,7 +391,7 @@ pub struct StatusView {
     pub operator: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct SyncView {
     /// `online`, `offline`, `connecting` (nothing answered yet),
     /// `refused` (the centre answered with a refusal), `not_registered`.
@@ -406,7 +406,7 @@ pub struct SyncView {
     pub last_error_code: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct WalletView {
     /// False until the first sync brought a balance.
     pub known: bool,
@@ -423,7 +423,7 @@ pub struct WalletView {
     pub below_minimum: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct PrinterView {
     /// `none` (not set up), `ready`, `printing`, `offline`, `paper_out`,
     /// `error`.
@@ -438,7 +438,7 @@ pub struct PrinterView {
 // ------------------------------------------------------------------ events
 
 /// Pushed from Rust; the UI never polls.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", content = "data", rename_all = "snake_case")]
 pub enum Event {
     Status(StatusView),

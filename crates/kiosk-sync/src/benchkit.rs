@@ -29,7 +29,11 @@ fn other(msg: impl Into<String>) -> io::Error {
 /// The `kiosk-server` binary beside this program, built if missing.
 pub fn kiosk_server_exe() -> io::Result<PathBuf> {
     let here = std::env::current_exe()?;
-    let dir = here.parent().ok_or_else(|| other("no exe dir"))?;
+    let mut dir = here.parent().ok_or_else(|| other("no exe dir"))?;
+    // Test programs live in `deps/`, the binaries one level up.
+    if dir.file_name().is_some_and(|n| n == "deps") {
+        dir = dir.parent().ok_or_else(|| other("no target dir"))?;
+    }
     let exe = dir.join("kiosk-server");
     if exe.exists() {
         return Ok(exe);

@@ -16,16 +16,18 @@ import type {
 import { asApiError, call, onEvent, setSessionGoneHandler } from './backend/ipc';
 import { i18n } from './i18n/index.svelte';
 
+// Backend snapshots are replaced whole, never changed in place: raw state
+// (no deep proxies) keeps reading them cheap, e.g. 250 services a keystroke.
 class AppModel {
-  state = $state<AppState | null>(null);
-  status = $state<StatusView | null>(null);
-  catalogue = $state<CatalogueView | null>(null);
-  cart = $state<CartView | null>(null);
+  state = $state.raw<AppState | null>(null);
+  status = $state.raw<StatusView | null>(null);
+  catalogue = $state.raw<CatalogueView | null>(null);
+  cart = $state.raw<CartView | null>(null);
   /** After Pay: the receipt on screen. */
-  paid = $state<PayResult | null>(null);
-  receipt = $state<ReceiptView | null>(null);
-  print = $state<PrintView | null>(null);
-  preview = $state<PreviewView | null>(null);
+  paid = $state.raw<PayResult | null>(null);
+  receipt = $state.raw<ReceiptView | null>(null);
+  print = $state.raw<PrintView | null>(null);
+  preview = $state.raw<PreviewView | null>(null);
   /** The last refusal not shown next to a field. */
   error = $state<ApiError | null>(null);
   startError = $state<ApiError | null>(null);

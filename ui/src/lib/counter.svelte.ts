@@ -12,12 +12,12 @@ export type Browse = { cat: number | null; dep: string | null; active: number };
 export class CounterModel {
   query = $state('');
   active = $state(0);
-  browse = $state<Browse | null>(null);
-  selected = $state<ServiceView | null>(null);
+  browse = $state.raw<Browse | null>(null);
+  selected = $state.raw<ServiceView | null>(null);
   consumer = $state('');
-  check = $state<ConsumerCheck | null>(null);
+  check = $state.raw<ConsumerCheck | null>(null);
   checking = $state(false);
-  bill = $state<BillView | null>(null);
+  bill = $state.raw<BillView | null>(null);
   fetching = $state(false);
   adding = $state(false);
   amount = $state('');
@@ -33,7 +33,7 @@ export class CounterModel {
   chequeError = $state<ApiError | null>(null);
   paying = $state(false);
   payError = $state<ApiError | null>(null);
-  dup = $state<DuplicateView[] | null>(null);
+  dup = $state.raw<DuplicateView[] | null>(null);
   help = $state(false);
 
   index: Indexed[] = $derived(buildIndex(app.catalogue?.services ?? []));

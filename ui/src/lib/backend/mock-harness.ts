@@ -17,6 +17,7 @@ export async function installMockFromQuery(): Promise<void> {
   if (q.get('demo') === '0') o.demo = false;
   if (q.get('cheque') === '0') o.chequeEnabled = false;
   if (q.get('newpw') === '1') o.registerNeedsNewPassword = true;
+  if (q.get('nocanvas') === '1') o.noCanvas = true;
   const printer = q.get('printer');
   if (printer) o.printer = printer;
   const rec = q.get('recovery');

@@ -117,10 +117,11 @@ export function mockCatalogue(n = 250): CatalogueView {
 }
 
 /** A receipt picture for the screenshot harness (a blank slip in tests). */
-function drawSlip(lines: string[]): { png: string; width: number; height: number } {
+function drawSlip(lines: string[], canvas = true): { png: string; width: number; height: number } {
   const width = 480;
   const height = 40 + lines.length * 22;
   try {
+    if (!canvas) throw new Error('no canvas');
     const c = document.createElement('canvas');
     c.width = width;
     c.height = height;
@@ -157,6 +158,8 @@ export interface MockOptions {
   printer?: StatusView['printer']['state'];
   /** Delay of every answer in ms (0: next microtask). */
   delay?: number;
+  /** Preview as a fixed picture instead of one drawn on a canvas. */
+  noCanvas?: boolean;
 }
 
 export interface Mock extends Backend {
@@ -186,6 +189,7 @@ export function createMock(o: MockOptions = {}): Mock {
     registerNeedsNewPassword: false,
     printer: 'ready',
     delay: 0,
+    noCanvas: false,
     ...o,
   };
   const catalogue = mockCatalogue(opts.services);
@@ -317,7 +321,7 @@ export function createMock(o: MockOptions = {}): Mock {
       '----------------------------------------',
       `TOTAL ${(r.total / 100).toFixed(2).padStart(34)}`,
       `Mode ${r.mode}   Mobile ${r.mobile ?? '-'}`,
-    ]);
+    ], !opts.noCanvas);
     return { ...d, profile: 'epson-lx310', kind };
   };
 

@@ -39,6 +39,8 @@ export class CounterModel {
   index: Indexed[] = $derived(buildIndex(app.catalogue?.services ?? []));
   results: ServiceView[] = $derived(search(this.index, this.query, app.catalogue?.favourites ?? []));
   online = $derived(app.status?.sync.state === 'online');
+  /** The centre is known to be unreachable (not merely not heard yet). */
+  offline = $derived(app.status?.sync.state === 'offline');
   isHolder = $derived(app.state?.session?.role === 'holder');
   /** Why the chosen service cannot be taken here, as an error code: the
    *  service layer takes only services that may go through the local
@@ -207,7 +209,7 @@ export class CounterModel {
       void focusTestId('consumer-input');
       return;
     }
-    if (!this.online) {
+    if (this.offline) {
       // Get Bill Details asks the department through the centre.
       this.entryError = { code: 'centre.offline', message: '' };
       return;

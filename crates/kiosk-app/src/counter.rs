@@ -23,6 +23,10 @@ struct Stored {
     draft: Draft,
     #[serde(default)]
     pay_pressed: bool,
+    /// The receipt the previous cart became, until this cart is touched:
+    /// a restart right after Pay still says the payment was made.
+    #[serde(default)]
+    last_paid: Option<String>,
 }
 
 fn read(k: &Kiosk) -> Result<Option<Stored>> {
@@ -70,6 +74,7 @@ pub fn save(k: &mut Kiosk, d: &Draft) -> Result<()> {
         &Stored {
             draft: d.clone(),
             pay_pressed: false,
+            last_paid: None,
         },
         now,
     )
@@ -86,6 +91,15 @@ pub fn clear(k: &mut Kiosk) -> Result<Draft> {
 /// Clears the mark (and the cart, when it was paid).
 pub fn recover(k: &mut Kiosk) -> Result<Option<Recovery>> {
     let Some(s) = read(k)? else { return Ok(None) };
+    if let Some(id) = s.last_paid.as_deref().filter(|_| !s.pay_pressed) {
+        let no = receipt_no_of(k, id)?;
+        save(k, &s.draft)?;
+        return Ok(no.map(|n| Recovery {
+            cart_id: id.to_string(),
+            paid: true,
+            receipt_no: Some(n),
+        }));
+    }
     if !s.pay_pressed {
         return Ok(None);
     }
@@ -124,6 +138,7 @@ pub fn press(k: &mut Kiosk, d: &Draft) -> Result<()> {
         &Stored {
             draft: d.clone(),
             pay_pressed: true,
+            last_paid: None,
         },
         now,
     )
@@ -135,7 +150,17 @@ pub fn pay(k: &mut Kiosk, d: &Draft, operator: &str, confirm_duplicate: bool) ->
     press(k, d)?;
     match k.commit_payment(d, operator, confirm_duplicate) {
         Ok(c) => {
-            clear(k)?;
+            let next = k.start_cart();
+            let now = k.clock().now();
+            write(
+                k,
+                &Stored {
+                    draft: next,
+                    pay_pressed: false,
+                    last_paid: Some(c.receipt_id.to_string()),
+                },
+                now,
+            )?;
             Ok(c)
         }
         Err(CoreError::CartAlreadyPaid(no)) => {

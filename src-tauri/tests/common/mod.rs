@@ -122,16 +122,28 @@ impl Driver {
             "tauri:options".into(),
             serde_json::json!({ "application": APP }),
         );
-        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        let client = tokio::time::timeout(
-            Duration::from_secs(60),
-            ClientBuilder::new(connector)
-                .capabilities(caps)
-                .connect(&self.url),
-        )
-        .await
-        .expect("the app's window did not come up in 60 s")
-        .expect("WebDriver session");
+        // tauri-driver listens before its native driver is up: a session
+        // refused that early is asked for again, for at most a minute.
+        let until = Instant::now() + Duration::from_secs(60);
+        let client = loop {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            let r = tokio::time::timeout(
+                Duration::from_secs(60),
+                ClientBuilder::new(connector)
+                    .capabilities(caps.clone())
+                    .connect(&self.url),
+            )
+            .await
+            .expect("the app's window did not come up in 60 s");
+            match r {
+                Ok(c) => break c,
+                Err(e) if Instant::now() < until => {
+                    eprintln!("new session refused ({e}); asking again");
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                }
+                Err(e) => panic!("WebDriver session: {e}"),
+            }
+        };
         let app = App {
             client,
             data: self.data.clone(),
@@ -190,8 +202,19 @@ impl App {
         self.client.find(Locator::Css(css)).await.is_ok()
     }
 
+    /// Svelte may replace a node between finding and using it: an element
+    /// gone stale is found again (a few times, then the error stands).
     pub async fn click(&self, id: &str) {
-        self.by(id).await.click().await.unwrap();
+        for i in 0.. {
+            match self.by(id).await.click().await {
+                Ok(()) => return,
+                Err(e) if i < 20 => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("click {id}: {e}"),
+            }
+        }
     }
 
     pub async fn type_in(&self, id: &str, text: &str) {
@@ -202,8 +225,20 @@ impl App {
 
     /// Keys to whatever has the focus, as an operator types them.
     pub async fn keys(&self, keys: &str) {
-        let e = self.client.active_element().await.unwrap();
-        e.send_keys(keys).await.unwrap();
+        for i in 0.. {
+            let r = match self.client.active_element().await {
+                Ok(e) => e.send_keys(keys).await,
+                Err(e) => Err(e),
+            };
+            match r {
+                Ok(()) => return,
+                Err(e) if i < 20 => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("keys: {e}"),
+            }
+        }
     }
 
     pub async fn text(&self, id: &str) -> String {
@@ -230,10 +265,10 @@ impl App {
                     }
                 }
             }
-            assert!(
-                Instant::now() < until,
-                "timed out waiting for {css}[{attr}]"
-            );
+            if Instant::now() >= until {
+                self.fail_shot().await;
+                panic!("timed out waiting for {css}[{attr}]");
+            }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -254,16 +289,25 @@ impl App {
                     }
                 }
             }
-            assert!(
-                Instant::now() < until,
-                "timed out waiting for the text of {id}"
-            );
+            if Instant::now() >= until {
+                self.fail_shot().await;
+                panic!("timed out waiting for the text of {id}");
+            }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
     pub async fn attr_of(&self, id: &str, attr: &str) -> Option<String> {
         self.by(id).await.attr(attr).await.ok().flatten()
+    }
+
+    /// What the window showed when a wait failed, for the failure report.
+    async fn fail_shot(&self) {
+        let p = std::env::temp_dir().join(format!("e2e-failure-{}.png", std::process::id()));
+        if let Ok(png) = self.client.screenshot().await {
+            let _ = std::fs::write(&p, png);
+            eprintln!("the window at the failure: {}", p.display());
+        }
     }
 
     pub async fn screenshot(&self, path: &Path) {

@@ -95,19 +95,16 @@ pub(crate) fn cart(k: &Kiosk, d: &Draft) -> CartView {
         .iter()
         .enumerate()
         .map(|(i, l)| {
-            let svc = cat.and_then(|c| c.service(&l.service_code));
-            CartLineView {
-                index: i as u32,
-                service_code: l.service_code.clone(),
-                service_en: svc.map_or_else(|| l.service_code.clone(), |s| s.name_en.clone()),
-                service_hi: svc.map_or_else(|| l.service_code.clone(), |s| s.name_hi.clone()),
-                consumer_no: l.consumer_no.clone(),
-                consumer_name: l.consumer_name.clone(),
-                bill_ref: l.bill_ref.clone(),
-                bill_amount: l.bill_amount.as_i64(),
-                charge: l.charge.as_i64(),
-                total: l.total().map(|p| p.as_i64()).unwrap_or(0),
-            }
+            line(
+                cat,
+                i,
+                &l.service_code,
+                &l.consumer_no,
+                &l.consumer_name,
+                &l.bill_ref,
+                l.bill_amount.as_i64(),
+                l.charge.as_i64(),
+            )
         })
         .collect();
     let totals = d.cart.totals().ok();
@@ -192,21 +189,45 @@ pub(crate) fn receipt(k: &Kiosk, d: &ReceiptDetail) -> ReceiptView {
             .iter()
             .enumerate()
             .map(|(i, l)| {
-                let svc = cat.and_then(|c| c.service(&l.service_code));
-                CartLineView {
-                    index: i as u32,
-                    service_code: l.service_code.clone(),
-                    service_en: svc.map_or_else(|| l.service_code.clone(), |s| s.name_en.clone()),
-                    service_hi: svc.map_or_else(|| l.service_code.clone(), |s| s.name_hi.clone()),
-                    consumer_no: l.consumer_no.clone(),
-                    consumer_name: l.consumer_name.clone(),
-                    bill_ref: l.bill_ref.clone(),
-                    bill_amount: l.bill_amount.as_i64(),
-                    charge: l.charge.as_i64(),
-                    total: l.bill_amount.as_i64() + l.charge.as_i64(),
-                }
+                line(
+                    cat,
+                    i,
+                    &l.service_code,
+                    &l.consumer_no,
+                    &l.consumer_name,
+                    &l.bill_ref,
+                    l.bill_amount.as_i64(),
+                    l.charge.as_i64(),
+                )
             })
             .collect(),
         reject_code: d.reconcile_code.clone().filter(|_| s.rejected),
+    }
+}
+
+/// One bill as the screen shows it, in the cart and on a receipt alike.
+#[allow(clippy::too_many_arguments)]
+fn line(
+    cat: Option<&Catalogue>,
+    index: usize,
+    service_code: &str,
+    consumer_no: &str,
+    consumer_name: &Option<String>,
+    bill_ref: &Option<String>,
+    bill_amount: i64,
+    charge: i64,
+) -> CartLineView {
+    let svc = cat.and_then(|c| c.service(service_code));
+    CartLineView {
+        index: index as u32,
+        service_code: service_code.to_string(),
+        service_en: svc.map_or_else(|| service_code.to_string(), |s| s.name_en.clone()),
+        service_hi: svc.map_or_else(|| service_code.to_string(), |s| s.name_hi.clone()),
+        consumer_no: consumer_no.to_string(),
+        consumer_name: consumer_name.clone(),
+        bill_ref: bill_ref.clone(),
+        bill_amount,
+        charge,
+        total: bill_amount + charge,
     }
 }

@@ -2,81 +2,30 @@
 //! an operator works, against a real `kiosk-server` process (SQLite, demo
 //! data) and a TCP printer sink. One test, run in order, because each step
 //! builds on the kiosk the one before left (registration is once per
-//! device). `E2E_SCREENS=DIR` also saves a screenshot of each screen.
-
-mod common;
+//! device). `E2E_SCREENS=DIR` also saves a screenshot of each screen, in
+//! English and in Hindi.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use common::*;
+use desktop_harness::*;
+
+const APP: &str = env!("CARGO_BIN_EXE_kiosk-desktop");
 
 fn screens() -> Option<PathBuf> {
     std::env::var_os("E2E_SCREENS").map(PathBuf::from)
 }
 
+/// The screen as it is, in English, then in Hindi (F11 switches on every
+/// screen), then back.
 async fn shot(app: &App, name: &str) {
-    if let Some(d) = screens() {
-        app.screenshot(&d.join(format!("{name}.png"))).await;
+    let Some(d) = screens() else { return };
+    for lang in ["en", "hi"] {
+        app.wait_attr("[data-phase]", "lang", |l| l == lang).await;
+        app.screenshot(&d.join(lang).join(format!("{name}.png")))
+            .await;
+        app.keys(key::F11).await;
     }
-}
-
-/// F-keys as WebDriver sends them.
-mod key {
-    pub const F2: &str = "\u{E032}";
-    pub const F3: &str = "\u{E033}";
-    pub const F4: &str = "\u{E034}";
-    pub const F6: &str = "\u{E036}";
-    pub const F7: &str = "\u{E037}";
-    pub const F9: &str = "\u{E039}";
-    pub const ENTER: &str = "\u{E007}";
-    pub const ESC: &str = "\u{E00C}";
-}
-
-/// One bill by keyboard: F2 search, the service, Enter, the consumer
-/// number, F3 Get Bill Details, F4 Add.
-async fn bill_by_keys(app: &App, search: &str, consumer: &str) {
-    app.keys(key::F2).await;
-    app.keys(search).await;
-    app.keys(key::ENTER).await;
-    app.by("consumer-input").await;
-    app.keys(consumer).await;
-    app.keys(key::F3).await;
-    app.by("bill-details").await;
-    app.keys(key::F4).await;
-}
-
-async fn cart_lines(app: &App) -> usize {
-    app.client
-        .find_all(fantoccini::Locator::Css(&tid("cart-line")))
-        .await
-        .map(|v| v.len())
-        .unwrap_or(0)
-}
-
-async fn wait_cart_lines(app: &App, n: usize) {
-    let until = std::time::Instant::now() + WAIT;
-    while cart_lines(app).await != n {
-        assert!(
-            std::time::Instant::now() < until,
-            "cart never had {n} lines"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-async fn login(app: &App, who: (&str, &str)) {
-    app.wait_phase("login").await;
-    app.type_in("login-user", who.0).await;
-    app.type_in("login-password", who.1).await;
-    app.keys(key::ENTER).await;
-}
-
-async fn pending_is(app: &App, n: i64) {
-    app.wait_attr(&tid("status-pending"), "data-pending", |c| {
-        c == n.to_string()
-    })
-    .await;
+    app.wait_attr("[data-phase]", "lang", |l| l == "en").await;
 }
 
 fn validate(bytes: &[u8], profile: &str) {
@@ -90,12 +39,14 @@ async fn the_counter_in_the_real_app() {
     let root: &Path = dir.path();
     let mut centre = CentreProcess::start(root).unwrap();
     let display = Display::start();
+    let bus = SessionBus::start();
     let data = root.join("app");
     preset(&data, &centre.url());
-    let driver = Driver::start(&display, &data);
+    let driver = Driver::start(&display, &bus, Path::new(APP), &data);
     let db = kiosk_db(&data);
 
     // ---- first run: registration, with a wrong password first.
+    driver.step("first run");
     let app = driver.launch().await;
     app.wait_phase("setup").await;
     shot(&app, "setup").await;
@@ -116,6 +67,7 @@ async fn the_counter_in_the_real_app() {
     app.close().await;
 
     // ---- operator login online, on a fresh start of the app.
+    driver.step("operator login online, on a fresh start of the app");
     let sink = PrinterSink::start();
     use_printer(&data, &sink, "escp9-generic");
     let app = driver.launch().await;
@@ -127,6 +79,7 @@ async fn the_counter_in_the_real_app() {
     assert!(app.text("status-operator").await.contains(OPERATOR.0));
 
     // ---- three bills by keyboard only, one receipt.
+    driver.step("three bills by keyboard only, one receipt");
     bill_by_keys(&app, "JVVNL", "210000000002").await;
     wait_cart_lines(&app, 1).await;
     bill_by_keys(&app, "PHED", "1000002").await;
@@ -142,14 +95,16 @@ async fn the_counter_in_the_real_app() {
     app.keys(key::F6).await;
     app.keys("9829012345").await;
     app.keys(key::F7).await;
+    driver.step("pay, pressed twice");
     // Pay pressed twice in a row: one receipt.
     app.keys(key::F9).await;
     app.keys(key::F9).await;
     let receipt_no = app.wait_text("receipt-no", |t| !t.trim().is_empty()).await;
     shot(&app, "after-pay").await;
     let jobs = sink.wait_jobs(1);
-    validate(&jobs[0], "escp9-generic");
+    validate(&jobs[0].bytes, "escp9-generic");
     app.by("preview-img").await;
+    driver.step("printed; waiting for sync");
     // Sync: pending 1 → 0, the receipt becomes final on screen.
     pending_is(&app, 0).await;
     app.wait_attr(&tid("receipt-status"), "data-status", |s| s == "final")
@@ -160,13 +115,15 @@ async fn the_counter_in_the_real_app() {
         "{receipt_no}"
     );
     assert_eq!(centre_payments(root), 1);
+    driver.step("reprint");
     // Reprint: a DUPLICATE COPY.
     app.click("print-button").await;
     let jobs = sink.wait_jobs(2);
-    validate(&jobs[1], "escp9-generic");
+    validate(&jobs[1].bytes, "escp9-generic");
     app.keys(key::ESC).await;
 
     // ---- the centre stops: an offline payment is PROVISIONAL, and final
+    driver.step("the centre stops");
     // once the centre is back.
     let centre_dir = root.to_path_buf();
     let addr = centre.addr.to_string();
@@ -183,6 +140,7 @@ async fn the_counter_in_the_real_app() {
     .await;
     pending_is(&app, 1).await;
     shot(&app, "after-pay-offline").await;
+    driver.step("the centre is back");
     centre = CentreProcess::start_at(&centre_dir, &addr).unwrap();
     app.wait_attr(&tid("receipt-status"), "data-status", |s| s == "final")
         .await;
@@ -192,6 +150,7 @@ async fn the_counter_in_the_real_app() {
     app.close().await;
 
     // ---- operator login offline (the centre stopped).
+    driver.step("operator login offline (the centre stopped)");
     drop(centre);
     let app = driver.launch().await;
     login(&app, OPERATOR).await;
@@ -200,6 +159,7 @@ async fn the_counter_in_the_real_app() {
     app.close().await;
 
     // ---- the app is killed right after Pay: after a restart the payment
+    driver.step("the app is killed right after Pay");
     // exists once or not at all, and the screen says which.
     let _centre = CentreProcess::start_at(&centre_dir, &addr).unwrap();
     let app = driver.launch().await;
@@ -213,13 +173,14 @@ async fn the_counter_in_the_real_app() {
     app.keys(key::F7).await;
     let before = count(&db, "SELECT COUNT(*) FROM receipts");
     app.keys(key::F9).await;
-    for pid in app_pids(&data) {
+    for pid in driver.app_pids() {
         // SAFETY: a process this test started.
         unsafe { libc::kill(pid, libc::SIGKILL) };
     }
     drop(app);
     let after = count(&db, "SELECT COUNT(*) FROM receipts");
     assert!(after == before || after == before + 1);
+    driver.step("restart after the kill");
     let app = driver.launch().await;
     login(&app, OPERATOR).await;
     app.wait_attr("[data-phase]", "data-ready", |r| r == "1")

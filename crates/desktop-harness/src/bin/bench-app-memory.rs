@@ -1,0 +1,55 @@
+//! `app-memory`: PSS of all the app's processes (the Rust host, WebKit's
+//! web and network processes) after a scripted session of 200 keyboard
+//! payments with receipts printed, and of a bare Tauri window built the
+//! same way (release), launched the same way, in the same run. Keys
+//! `pss_mib`, `bare_pss_mib`, `ratio`; also `app_processes` (MiB each).
+
+use desktop_harness::*;
+
+const PAYMENTS: usize = 200;
+
+fn pss_mib(pids: &[i32]) -> f64 {
+    pids.iter().map(|p| pss_kib(*p)).sum::<u64>() as f64 / 1024.0
+}
+
+#[tokio::main]
+async fn main() {
+    let (app_exe, bare_exe) = build_release_apps();
+    let rig = Rig::new(&app_exe, |_, _| {}).await;
+    let app = rig.counter().await;
+    for i in 0..PAYMENTS {
+        pay_typed_bill(&app, &rig.sink, i).await;
+        if i % 20 == 19 {
+            eprintln!("{} payments", i + 1);
+        }
+    }
+    // Every payment at the centre: the session is over.
+    pending_is(&app, 0).await;
+    let pids = rig.driver.app_pids();
+    let per: Vec<_> = pids
+        .iter()
+        .map(|p| serde_json::json!({ "exe": exe_name(*p), "pss_mib": pss_kib(*p) as f64 / 1024.0 }))
+        .collect();
+    let app_mib = pss_mib(&pids);
+    app.close().await;
+    rig.driver.wait_gone().await;
+
+    let bare_data = rig.dir.path().join("bare");
+    let bare = Driver::start(&rig.display, &rig.bus, &bare_exe, &bare_data);
+    let w = App::from_client(bare.session().await, &bare_data);
+    w.wait_attr("#ready", "data-ready", |r| r == "1").await;
+    let bare_mib = pss_mib(&bare.app_pids());
+    w.close().await;
+    bare.wait_gone().await;
+
+    write_results(&serde_json::json!({
+        "pss_mib": (app_mib * 10.0).round() / 10.0,
+        "bare_pss_mib": (bare_mib * 10.0).round() / 10.0,
+        "ratio": (app_mib / bare_mib * 100.0).round() / 100.0,
+        "payments": PAYMENTS,
+        "receipts_printed": rig.sink.len(),
+        "app_processes": per,
+        "profile": "release",
+    }))
+    .unwrap();
+}

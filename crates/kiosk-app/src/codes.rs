@@ -72,6 +72,7 @@ pub const CODES: &[&str] = &[
     "http.status",
     "internal",
     "kiosk.already_initialised",
+    "kiosk.device_id_fixed",
     "kiosk.district_required",
     "kiosk.name_required",
     "kiosk.not_initialised",
@@ -82,6 +83,7 @@ pub const CODES: &[&str] = &[
     "login.locked",
     "login.no_offline_verifier",
     "money.empty",
+    "money.grouping_invalid",
     "money.invalid",
     "money.negative",
     "money.overflow",
@@ -167,6 +169,7 @@ pub const CODES: &[&str] = &[
     "sync.chain_mismatch",
     "sync.config",
     "sync.gap",
+    "sync.insecure_url",
     "sync.io",
     "sync.key_missing",
     "sync.keyring",
@@ -175,7 +178,9 @@ pub const CODES: &[&str] = &[
     "sync.protocol",
     "sync.store",
     "sync.timeout",
+    "text.bidi_control",
     "text.invalid",
+    "text.invisible_only",
     "wallet.invalid",
 ];
 

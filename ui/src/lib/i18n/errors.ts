@@ -73,6 +73,7 @@ export const errorTexts: Record<ErrorCode, Texts> = {
   'http.status': { en: 'The centre answered with an error.', hi: 'केंद्र ने त्रुटि के साथ जवाब दिया।' },
   'internal': { en: 'Something went wrong. Try again; if it repeats, call the helpdesk.', hi: 'कुछ गड़बड़ी हुई। फिर से करें; बार-बार हो तो हेल्पडेस्क को बताएं।' },
   'kiosk.already_initialised': { en: 'This kiosk is set up already.', hi: 'यह कियोस्क पहले से सेट है।' },
+  'kiosk.device_id_fixed': { en: 'This PC has already sent payments under its device number; it cannot be registered as a new device. Call the helpdesk.', hi: 'यह पीसी अपने डिवाइस नंबर से भुगतान भेज चुका है; इसे नए डिवाइस के रूप में पंजीकृत नहीं किया जा सकता। हेल्पडेस्क को बताएं।' },
   'kiosk.district_required': { en: 'The kiosk\'s district is missing.', hi: 'कियोस्क का जिला नहीं दिया गया।' },
   'kiosk.name_required': { en: 'The kiosk\'s name is missing.', hi: 'कियोस्क का नाम नहीं दिया गया।' },
   'kiosk.not_initialised': { en: 'This kiosk is not set up yet.', hi: 'यह कियोस्क अभी सेट नहीं है।' },
@@ -83,6 +84,7 @@ export const errorTexts: Record<ErrorCode, Texts> = {
   'login.locked': { en: 'Too many wrong passwords: this login is locked until {until}.', hi: 'कई बार गलत पासवर्ड: यह लॉगिन {until} तक बंद है।' },
   'login.no_offline_verifier': { en: 'This login has not logged in online on this kiosk yet: the first login needs the centre.', hi: 'इस लॉगिन से इस कियोस्क पर अभी ऑनलाइन लॉगिन नहीं हुआ: पहला लॉगिन केंद्र से जुड़कर ही होगा।' },
   'money.empty': { en: 'Enter an amount.', hi: 'राशि लिखें।' },
+  'money.grouping_invalid': { en: 'Commas may only separate thousands (1,234 or 1,23,456). For paise use a dot: 1.50.', hi: 'कॉमा केवल हज़ार अलग करने के लिए (1,234 या 1,23,456)। पैसे के लिए बिंदु लगाएं: 1.50' },
   'money.invalid': { en: 'The amount is not valid: type rupees, e.g. 1234.50.', hi: 'राशि सही नहीं है: रुपये लिखें, जैसे 1234.50' },
   'money.negative': { en: 'The amount cannot be negative.', hi: 'राशि ऋणात्मक नहीं हो सकती।' },
   'money.overflow': { en: 'The amount is too large.', hi: 'राशि बहुत बड़ी है।' },
@@ -168,6 +170,7 @@ export const errorTexts: Record<ErrorCode, Texts> = {
   'sync.chain_mismatch': { en: 'The centre\'s record and this kiosk\'s differ. Call the helpdesk.', hi: 'केंद्र और इस कियोस्क के रिकॉर्ड में अंतर है। हेल्पडेस्क को बताएं।' },
   'sync.config': { en: 'The sync setting is not valid.', hi: 'सिंक की सेटिंग सही नहीं है।' },
   'sync.gap': { en: 'Some entries are missing at the centre; they are sent again.', hi: 'केंद्र पर कुछ प्रविष्टियां नहीं पहुंचीं; फिर से भेजी जा रही हैं।' },
+  'sync.insecure_url': { en: 'The centre\'s address must start with https:// so the password is not sent in clear.', hi: 'केंद्र का पता https:// से शुरू होना चाहिए, ताकि पासवर्ड खुले में न भेजा जाए।' },
   'sync.io': { en: 'The link to the centre broke during sync.', hi: 'सिंक के दौरान केंद्र से संपर्क टूट गया।' },
   'sync.key_missing': { en: 'This PC\'s key is missing: register it again.', hi: 'इस पीसी की कुंजी नहीं मिली: फिर से पंजीकरण करें।' },
   'sync.keyring': { en: 'The PC\'s key store did not answer.', hi: 'पीसी के कुंजी भंडार ने जवाब नहीं दिया।' },
@@ -176,7 +179,9 @@ export const errorTexts: Record<ErrorCode, Texts> = {
   'sync.protocol': { en: 'The centre answered in a way the app does not understand.', hi: 'केंद्र का जवाब ऐप को समझ नहीं आया।' },
   'sync.store': { en: 'The kiosk\'s records could not be used during sync.', hi: 'सिंक के दौरान कियोस्क के रिकॉर्ड उपयोग नहीं हो सके।' },
   'sync.timeout': { en: 'The centre took too long to answer.', hi: 'केंद्र ने जवाब देने में बहुत देर लगाई।' },
+  'text.bidi_control': { en: 'The text has hidden characters that change its direction. Type it again.', hi: 'पाठ में छिपे अक्षर हैं जो उसकी दिशा बदलते हैं। फिर से लिखें।' },
   'text.invalid': { en: 'The text is not valid.', hi: 'लिखा गया पाठ सही नहीं है।' },
+  'text.invisible_only': { en: 'The text shows nothing: only invisible characters. Type it again.', hi: 'पाठ में कुछ दिखता नहीं: केवल अदृश्य अक्षर हैं। फिर से लिखें।' },
   'wallet.invalid': { en: 'The wallet figure is not valid. Call the helpdesk.', hi: 'वॉलेट की राशि सही नहीं है। हेल्पडेस्क को बताएं।' },
 };
 

@@ -18,6 +18,10 @@ pub enum DomainError {
     MoneyOverflow,
     #[error("not an amount: {0:?}")]
     MoneyInvalid(String),
+    #[error(
+        "amount {0:?}: commas may only group thousands (1,234 or 1,23,456); write paise after a dot, e.g. 1.50"
+    )]
+    MoneyGroupingInvalid(String),
     #[error("amount must be greater than zero")]
     MoneyZero,
     #[error("kiosk code {0:?} is not valid (a letter then 3-15 letters or digits)")]
@@ -76,6 +80,10 @@ pub enum DomainError {
         field: &'static str,
         reason: &'static str,
     },
+    #[error("text field {field} has direction-changing characters (bidi controls)")]
+    TextBidiControl { field: &'static str },
+    #[error("text field {field} has only invisible characters")]
+    TextInvisibleOnly { field: &'static str },
 }
 
 impl ErrorCode for DomainError {
@@ -87,6 +95,7 @@ impl ErrorCode for DomainError {
             MoneyTooManyDecimals => "money.too_many_decimals",
             MoneyOverflow => "money.overflow",
             MoneyInvalid(_) => "money.invalid",
+            MoneyGroupingInvalid(_) => "money.grouping_invalid",
             MoneyZero => "money.zero",
             KioskCodeInvalid(_) => "kiosk_code.invalid",
             DeviceNoInvalid => "device_no.invalid",
@@ -113,24 +122,11 @@ impl ErrorCode for DomainError {
             CartNoSuchLine(_) => "cart.no_such_line",
             CatalogueInvalid(_) => "catalogue.invalid",
             TextInvalid { .. } => "text.invalid",
+            TextBidiControl { .. } => "text.bidi_control",
+            TextInvisibleOnly { .. } => "text.invisible_only",
         }
     }
 }
 
-/// Checks a free-text field from an operator: trimmed, bounded, no control characters.
-pub fn clean_text(field: &'static str, s: &str, max_chars: usize) -> Result<String, DomainError> {
-    let t = s.trim();
-    if t.chars().count() > max_chars {
-        return Err(DomainError::TextInvalid {
-            field,
-            reason: "too long",
-        });
-    }
-    if t.chars().any(char::is_control) {
-        return Err(DomainError::TextInvalid {
-            field,
-            reason: "control characters",
-        });
-    }
-    Ok(t.to_string())
-}
+/// Free text from a person: see [`crate::text`], the one rule for it.
+pub use crate::text::clean_text;

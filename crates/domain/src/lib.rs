@@ -8,6 +8,7 @@ pub mod error;
 pub mod ids;
 pub mod money;
 pub mod rules;
+pub mod text;
 
 pub use cart::{Cart, CartLine, CartTotals, PaymentMode};
 pub use catalogue::{Catalogue, ChequePayee, Department, Service};

@@ -92,6 +92,9 @@ impl Paise {
         if !digits.chars().all(|c| c.is_ascii_digit()) {
             return Err(invalid());
         }
+        if int_part.contains(',') && !thousands_grouped(int_part) {
+            return Err(DomainError::MoneyGroupingInvalid(input.to_string()));
+        }
         let frac = frac_part.unwrap_or("");
         if !frac.chars().all(|c| c.is_ascii_digit()) {
             return Err(invalid());
@@ -429,6 +432,24 @@ fn words_hi(n: u64) -> String {
     parts.join(" ")
 }
 
+/// Commas in the rupees part only as thousands separators: Western
+/// (`1,234,567`: groups of three) or Indian (`12,34,567`: the last group
+/// of three, the ones before it of two). Anything else, e.g. the decimal
+/// comma in `1,50`, is refused rather than read as ₹150.
+fn thousands_grouped(int_part: &str) -> bool {
+    let groups: Vec<usize> = int_part.split(',').map(str::len).collect();
+    let (first, rest) = groups.split_first().expect("split yields one part");
+    let Some((last, middle)) = rest.split_last() else {
+        return true;
+    };
+    if *last != 3 || *first == 0 {
+        return false;
+    }
+    let western = *first <= 3 && middle.iter().all(|&g| g == 3);
+    let indian = *first <= 2 && middle.iter().all(|&g| g == 2);
+    western || indian
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -477,6 +498,28 @@ mod tests {
         assert_eq!(p("+5"), Err("money.invalid"));
         assert_eq!(p("१००"), Err("money.invalid"));
         assert_eq!(p("NaN"), Err("money.invalid"));
+    }
+
+    #[test]
+    fn commas_only_group_thousands_indian_or_western() {
+        // A decimal comma (a European habit) would multiply by 100.
+        assert_eq!(p("1,50"), Err("money.grouping_invalid"));
+        assert_eq!(p("1,5"), Err("money.grouping_invalid"));
+        assert_eq!(p("12,5.00"), Err("money.grouping_invalid"));
+        assert_eq!(p("1,2345"), Err("money.grouping_invalid"));
+        assert_eq!(p("123,45,678"), Err("money.grouping_invalid"));
+        assert_eq!(p("1234,567"), Err("money.grouping_invalid"));
+        assert_eq!(p("1,234,56"), Err("money.grouping_invalid"));
+        assert_eq!(p("1,23,4567"), Err("money.grouping_invalid"));
+        // Western thousands, Indian lakhs and crores.
+        assert_eq!(p("1,234"), Ok(123_400));
+        assert_eq!(p("12,345.60"), Ok(1_234_560));
+        assert_eq!(p("123,456"), Ok(12_345_600));
+        assert_eq!(p("1,234,567"), Ok(123_456_700));
+        assert_eq!(p("1,23,456"), Ok(12_345_600));
+        assert_eq!(p("12,34,567.89"), Ok(123_456_789));
+        assert_eq!(p("1,00,00,000"), Ok(1_000_000_000));
+        assert_eq!(p("₹ 1,50,000"), Ok(15_000_000));
     }
 
     #[test]
@@ -564,6 +607,19 @@ mod tests {
         #[test]
         fn plain_decimal_strings_parse_exactly(r in 0i64..1_000_000_000, f in 0i64..100) {
             prop_assert_eq!(Paise::parse(&format!("{r}.{f:02}")), Ok(Paise::new(r * 100 + f)));
+        }
+
+        #[test]
+        fn western_grouping_parses_exactly(r in 0i64..1_000_000_000, f in 0i64..100) {
+            let plain = r.to_string();
+            let mut grouped = String::new();
+            for (i, c) in plain.chars().enumerate() {
+                if i > 0 && (plain.len() - i) % 3 == 0 {
+                    grouped.push(',');
+                }
+                grouped.push(c);
+            }
+            prop_assert_eq!(Paise::parse(&format!("{grouped}.{f:02}")), Ok(Paise::new(r * 100 + f)));
         }
 
         #[test]

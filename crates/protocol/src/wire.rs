@@ -276,6 +276,10 @@ pub mod codes {
     pub const DUPLICATE_ENTRY_ID: &str = "entry.duplicate_id";
     pub const DUPLICATE_WARNING: &str = "payment.duplicate_warning";
     pub const TEXT_INVALID: &str = "text.invalid";
+    /// Free text with direction-changing characters (`domain::text`).
+    pub const TEXT_BIDI_CONTROL: &str = "text.bidi_control";
+    /// Free text that shows nothing (`domain::text`).
+    pub const TEXT_INVISIBLE_ONLY: &str = "text.invisible_only";
 }
 
 /// Why a sync body could not be read.

@@ -129,7 +129,10 @@ impl Biller for HttpBiller {
             service_code: service.code.clone(),
             consumer_no: consumer_no.to_string(),
             bill_ref: b.bill_ref,
-            consumer_name: b.consumer_name,
+            // The department's text is shown at the counter and printed:
+            // the kiosk's text rule, stripping instead of refusing (the
+            // citizen's bill must still be payable).
+            consumer_name: domain::text::sanitize_text(&b.consumer_name, 100),
             amount: b.amount_paise,
             due_date: b.due_date,
             paid: b.paid,

@@ -32,6 +32,14 @@ async fn department() -> String {
                     StatusCode::OK,
                     axum::Json(json!({"bill_ref": "PH-77", "consumer_name": "Kamla Meena", "amount_paise": 34000, "due_date": "2026-12-01"})),
                 ),
+                Some("1000003") => (
+                    StatusCode::OK,
+                    axum::Json(json!({"bill_ref": "PH-78", "consumer_name": "\u{202E}Kamla\u{200B} Meena\u{202C}\n", "amount_paise": 12000, "due_date": "2026-12-01"})),
+                ),
+                Some("1000004") => (
+                    StatusCode::OK,
+                    axum::Json(json!({"bill_ref": "PH-79", "consumer_name": "\u{200B}\u{3164}", "amount_paise": 12000, "due_date": "2026-12-01"})),
+                ),
                 Some("1000009") => (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(json!({}))),
                 Some("1000008") => (StatusCode::OK, axum::Json(json!({"bill_ref": "x", "consumer_name": "y", "amount_paise": -5, "due_date": "z"}))),
                 _ => (StatusCode::NOT_FOUND, axum::Json(json!({}))),
@@ -75,6 +83,15 @@ both!(http_biller_reads_the_department_api, |_h: H| async move {
     assert_eq!(v["bill"]["bill_ref"], "PH-77");
     assert_eq!(v["bill"]["amount"], 34000);
     assert_eq!(v["bill"]["consumer_name"], "Kamla Meena");
+    // The department's text goes through the kiosk's text rule: direction
+    // overrides, invisible characters and controls are stripped (the
+    // bill stays payable), and a name of nothing visible becomes empty.
+    let (st, v) = get("1000003").await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["bill"]["consumer_name"], "Kamla Meena");
+    let (st, v) = get("1000004").await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["bill"]["consumer_name"], "");
     let (st, v) = get("1000002").await;
     assert_eq!(
         (st.as_u16(), v["code"].as_str().unwrap()),

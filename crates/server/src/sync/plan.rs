@@ -69,9 +69,10 @@ pub(super) fn reject(code: &str, reason: impl Into<String>) -> (Outcome, Effects
     )
 }
 
+/// The kiosk's text rule (`domain::text`), on text that must arrive
+/// already clean: the entry is signed, so nothing in it is changed here.
 pub(super) fn text_ok(s: &str, min: usize, max: usize) -> bool {
-    let n = s.chars().count();
-    n >= min && n <= max && !s.chars().any(char::is_control)
+    s.chars().count() >= min && domain::text::check_clean("text", s, max).is_ok()
 }
 
 /// Decides one new entry. Pure: reads and updates only `ctx`.

@@ -13,6 +13,10 @@ pub enum CoreError {
     NotInitialised,
     #[error("this database already belongs to kiosk {0}")]
     AlreadyInitialised(String),
+    #[error(
+        "the outbox already has {0} entries under this device id: the device cannot be named again"
+    )]
+    DeviceIdFixed(i64),
     #[error("district is required")]
     DistrictRequired,
     #[error("kiosk name is required")]
@@ -104,6 +108,7 @@ impl ErrorCode for CoreError {
             Store(e) => e.code(),
             NotInitialised => "kiosk.not_initialised",
             AlreadyInitialised(_) => "kiosk.already_initialised",
+            DeviceIdFixed(_) => "kiosk.device_id_fixed",
             DistrictRequired => "kiosk.district_required",
             KioskNameRequired => "kiosk.name_required",
             NoCatalogue => "catalogue.missing",

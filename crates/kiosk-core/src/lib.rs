@@ -138,6 +138,13 @@ impl Kiosk {
         Self::from_store(store, clock)
     }
 
+    /// Opens an initialised kiosk database that must already exist: a
+    /// missing file is refused (`store.not_found`) instead of created.
+    pub fn open_existing(path: impl AsRef<Path>, clock: Arc<dyn Clock>) -> Result<Kiosk> {
+        let store = Store::open_existing(path)?;
+        Self::from_store(store, clock)
+    }
+
     /// Wraps an already open store.
     pub fn from_store(store: Store, clock: Arc<dyn Clock>) -> Result<Kiosk> {
         let identity = load_identity(&store)?;
@@ -228,6 +235,41 @@ impl Kiosk {
         })?;
         self.catalogue = Some(c);
         Ok(self.catalogue.as_ref().expect("just set"))
+    }
+
+    /// Whether the centre may still name this device
+    /// ([`Kiosk::assign_device`]): only before the first outbox entry,
+    /// because the device id is part of every chained hash. Registration
+    /// checks this before it asks the centre for anything, so a refused
+    /// registration uses up no device slot at the centre.
+    pub fn check_device_assignable(&self) -> Result<()> {
+        let n: i64 = self
+            .store
+            .conn()
+            .query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0))?;
+        if n > 0 {
+            return Err(CoreError::DeviceIdFixed(n));
+        }
+        Ok(())
+    }
+
+    /// Adopts the device id and number the centre gave at registration.
+    /// The only way the outbox's device id changes after [`Kiosk::init`];
+    /// refused (`kiosk.device_id_fixed`) once the outbox has an entry.
+    pub fn assign_device(&mut self, device_id: Uuid, device_no: u16) -> Result<()> {
+        let device_no = DeviceNo::new(device_no)?;
+        self.store.write(|tx| -> Result<()> {
+            let n: i64 = tx.query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0))?;
+            if n > 0 {
+                return Err(CoreError::DeviceIdFixed(n));
+            }
+            set_setting(tx, "device_id", &device_id.to_string())?;
+            set_setting(tx, "device_no", &device_no.get().to_string())?;
+            Ok(())
+        })?;
+        self.identity.device_id = device_id;
+        self.identity.device_no = device_no;
+        Ok(())
     }
 
     /// Turns cheque acceptance on or off for this kiosk.

@@ -49,6 +49,17 @@ pub enum SyncCommand {
         password_env: String,
         #[arg(long, default_value = "counter 1")]
         label: String,
+        /// Allow plain http:// to a host other than this machine: the
+        /// password crosses the network in clear (a test centre on a
+        /// closed network only). Without it, refused (sync.insecure_url).
+        #[arg(long)]
+        allow_insecure_http: bool,
+        /// An HTTP proxy for this kiosk's link to the centre, e.g.
+        /// http://10.0.0.1:3128 (remembered for sync; without it the
+        /// centre is reached directly: proxy variables in the environment
+        /// are never used).
+        #[arg(long, value_name = "URL")]
+        proxy: Option<String>,
     },
 }
 
@@ -84,7 +95,8 @@ fn engine(db: &Path, server: Option<String>) -> Result<Engine<HttpTransport>> {
         eprintln!("warning {}: {}", w.code, w.message);
     }
     let key = ring.require()?;
-    let transport = HttpTransport::new(&url, key)?;
+    let proxy = get_setting(kiosk.store().conn(), crate::transport::PROXY_URL_KEY)?;
+    let transport = HttpTransport::with_proxy(&url, key, proxy.as_deref())?;
     let mut e =
         Engine::new(kiosk, transport, Arc::new(SystemClock)).with_crash_plan(CrashPlan::from_env());
     // Test knob: small batches so one run crosses many batch boundaries.
@@ -173,11 +185,18 @@ async fn run_async(cmd: SyncCommand, db: &Path, json: bool) -> Result<()> {
             login,
             password_env,
             label,
+            allow_insecure_http,
+            proxy,
         } => {
             let password = std::env::var(&password_env).map_err(|_| {
                 SyncError::Config(format!("set the holder's password in ${password_env}"))
             })?;
-            let r = crate::register::register(db, &server, &login, &password, &label).await?;
+            let opts = crate::register::RegisterOptions {
+                allow_insecure_http,
+                proxy,
+            };
+            let r = crate::register::register_with(db, &server, &login, &password, &label, &opts)
+                .await?;
             println!(
                 "registered device {} (no. {}), public key {}",
                 r.device_id, r.device_no, r.public_key_hex

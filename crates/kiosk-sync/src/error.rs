@@ -36,6 +36,11 @@ pub enum SyncError {
     Keyring(String),
     #[error("configuration: {0}")]
     Config(String),
+    /// Registration over plain http:// to another host.
+    #[error(
+        "refusing to send the holder's password in clear to {0}: use https:// (or, for a test centre on a closed network, --allow-insecure-http)"
+    )]
+    InsecureUrl(String),
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -55,6 +60,7 @@ impl SyncError {
             SyncError::KeyMissing(_) => "sync.key_missing".into(),
             SyncError::Keyring(_) => "sync.keyring".into(),
             SyncError::Config(_) => "sync.config".into(),
+            SyncError::InsecureUrl(_) => "sync.insecure_url".into(),
             SyncError::Io(_) => "sync.io".into(),
         }
     }
@@ -73,6 +79,7 @@ impl SyncError {
             "sync.key_missing" => "sync.key_missing",
             "sync.keyring" => "sync.keyring",
             "sync.config" => "sync.config",
+            "sync.insecure_url" => "sync.insecure_url",
             "sync.io" => "sync.io",
             other => Box::leak(other.to_string().into_boxed_str()),
         }

@@ -50,11 +50,37 @@ struct Inner {
     received: AtomicU64,
 }
 
+/// The kiosk setting naming the HTTP proxy sync goes through, if any.
+pub const PROXY_URL_KEY: &str = "sync.proxy_url";
+
+/// A client builder that reaches the centre directly, or through `proxy`
+/// when one is configured for the kiosk. Proxy variables in the
+/// environment (`HTTP_PROXY`, `ALL_PROXY`, `http_proxy`, ...) are never
+/// used: anything in the app's environment could otherwise redirect the
+/// kiosk's payments and the holder's password.
+pub fn client_builder(proxy: Option<&str>) -> Result<reqwest::ClientBuilder> {
+    let b = reqwest::Client::builder().use_rustls_tls().no_proxy();
+    match proxy.map(str::trim).filter(|p| !p.is_empty()) {
+        None => Ok(b),
+        Some(p) => {
+            let px = reqwest::Proxy::all(p)
+                .map_err(|e| SyncError::Config(format!("proxy {p:?}: {e}")))?;
+            Ok(b.proxy(px))
+        }
+    }
+}
+
 impl HttpTransport {
-    /// `base` like `https://centre.example:8443` (no trailing slash needed).
+    /// `base` like `https://centre.example:8443` (no trailing slash needed),
+    /// reached directly.
     pub fn new(base: &str, key: DeviceKey) -> Result<HttpTransport> {
-        let client = reqwest::Client::builder()
-            .use_rustls_tls()
+        Self::with_proxy(base, key, None)
+    }
+
+    /// As [`HttpTransport::new`], through the kiosk's configured proxy if
+    /// `proxy` names one.
+    pub fn with_proxy(base: &str, key: DeviceKey, proxy: Option<&str>) -> Result<HttpTransport> {
+        let client = client_builder(proxy)?
             .tcp_nodelay(true)
             // Keep the one connection warm across batches: a new TCP (and
             // TLS) handshake costs seconds on 2G.

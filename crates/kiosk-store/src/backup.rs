@@ -48,7 +48,7 @@ pub(crate) fn backup(
     if keep == 0 {
         return Err(StoreError::Invalid("keep at least one backup".into()));
     }
-    fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
+    crate::private::create_dir(dir).map_err(|e| StoreError::io(dir, e))?;
     let stamp = now.format("%Y%m%dT%H%M%S%3fZ").to_string();
     let mut path = dir.join(format!("{PREFIX}{stamp}{SUFFIX}"));
     let mut n = 1;
@@ -60,6 +60,9 @@ pub(crate) fn backup(
     // leaves a half backup that looks like the newest good one.
     let tmp = dir.join(format!(".tmp-{stamp}-{}", std::process::id()));
     let _ = fs::remove_file(&tmp);
+    // VACUUM INTO writes into an empty file as it finds it: made 0600 here,
+    // the copy is never readable by others.
+    drop(crate::private::create_file(&tmp, true).map_err(|e| StoreError::io(&tmp, e))?);
     let target = tmp
         .to_str()
         .ok_or_else(|| StoreError::Invalid("backup path is not UTF-8".into()))?;
@@ -67,8 +70,13 @@ pub(crate) fn backup(
     fsync_file(&tmp)?;
     fs::rename(&tmp, &path).map_err(|e| StoreError::io(&path, e))?;
     fsync_dir(dir);
-    for old in list_backups(dir)?.into_iter().skip(keep) {
-        fs::remove_file(&old.path).map_err(|e| StoreError::io(&old.path, e))?;
+    for (i, b) in list_backups(dir)?.into_iter().enumerate() {
+        if i < keep {
+            // Ones an older version wrote world-readable are narrowed.
+            crate::private::narrow_file(&b.path).map_err(|e| StoreError::io(&b.path, e))?;
+        } else {
+            fs::remove_file(&b.path).map_err(|e| StoreError::io(&b.path, e))?;
+        }
     }
     Ok(path)
 }
@@ -132,9 +140,19 @@ fn restore_checked(db: &Path, backup: &Path, now: DateTime<Utc>) -> Result<(), S
                     .map_err(|e| StoreError::io(&side, e))?;
             }
         }
+        // The damaged copy holds the same citizens' data.
+        for p in crate::private::database_files(&aside) {
+            crate::private::narrow_file(&p).map_err(|e| StoreError::io(&p, e))?;
+        }
     }
     let tmp = with_suffix(db, ".restoring");
-    fs::copy(backup, &tmp).map_err(|e| StoreError::io(&tmp, e))?;
+    let _ = fs::remove_file(&tmp);
+    {
+        let mut out =
+            crate::private::create_file(&tmp, true).map_err(|e| StoreError::io(&tmp, e))?;
+        let mut src = fs::File::open(backup).map_err(|e| StoreError::io(backup, e))?;
+        std::io::copy(&mut src, &mut out).map_err(|e| StoreError::io(&tmp, e))?;
+    }
     fsync_file(&tmp)?;
     fs::rename(&tmp, db).map_err(|e| StoreError::io(db, e))?;
     if let Some(parent) = db.parent() {

@@ -25,6 +25,7 @@
 mod backup;
 mod error;
 mod migrate;
+pub mod private;
 
 pub use backup::{BackupInfo, list_backups, restore_from, restore_newest};
 pub use error::StoreError;
@@ -216,6 +217,7 @@ pub fn to_hex(bytes: &[u8]) -> String {
 }
 
 fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+    private::prepare_database(path).map_err(|e| StoreError::io(path, e))?;
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE

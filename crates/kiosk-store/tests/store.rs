@@ -221,3 +221,69 @@ fn the_outbox_is_append_only_and_gap_free() {
         .unwrap();
     assert_eq!(s.count("outbox").unwrap(), 2);
 }
+
+#[cfg(unix)]
+fn mode(p: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p)
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        .permissions()
+        .mode()
+        & 0o7777
+}
+
+/// The database, its -wal and -shm files, backups and the backups folder
+/// hold citizens' data: the kiosk's user only (files 0600, folder 0700),
+/// from creation on, and narrowed when an older version left them wider.
+#[cfg(unix)]
+#[test]
+fn the_database_and_its_backups_are_for_the_kiosk_user_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("kiosk.db");
+    let s = Store::open(&db).unwrap();
+    let [main, wal, shm] = kiosk_store::private::database_files(&db);
+    assert_eq!(mode(&main), 0o600);
+    assert_eq!(mode(&wal), 0o600);
+    assert_eq!(mode(&shm), 0o600);
+
+    let backups = dir.path().join("kiosk.db.backups");
+    let b = s.backup(&backups, 3, now()).unwrap();
+    assert_eq!(mode(&backups), 0o700);
+    assert_eq!(mode(&b), 0o600);
+    drop(s);
+
+    // Left wide by an older version: narrowed on the next open and backup.
+    for p in [&main, &wal, &shm, &b] {
+        if p.exists() {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+    }
+    std::fs::set_permissions(&backups, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let s = Store::open(&db).unwrap();
+    for p in [&main, &wal, &shm] {
+        assert_eq!(mode(p), 0o600, "{}", p.display());
+    }
+    let b2 = s
+        .backup(&backups, 3, now() + chrono::Duration::seconds(1))
+        .unwrap();
+    assert_eq!(mode(&backups), 0o700);
+    assert_eq!(mode(&b), 0o600);
+    assert_eq!(mode(&b2), 0o600);
+    drop(s);
+
+    // A restore puts a private copy in place and keeps the damaged file
+    // aside privately too.
+    std::fs::set_permissions(&b2, std::fs::Permissions::from_mode(0o644)).unwrap();
+    kiosk_store::restore_from(&db, &b2, now() + chrono::Duration::seconds(2)).unwrap();
+    assert_eq!(mode(&db), 0o600);
+    let aside: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains(".damaged-"))
+        .collect();
+    assert!(!aside.is_empty());
+    for p in aside {
+        assert_eq!(mode(&p), 0o600, "{}", p.display());
+    }
+}

@@ -64,9 +64,10 @@ impl SyncStatus {
     pub fn save(&self, db: &Path) -> std::io::Result<()> {
         let path = Self::path_for(db);
         let tmp = path.with_extension("json.tmp");
-        std::fs::write(
+        // Private like the database it describes (0600).
+        kiosk_store::private::write_file(
             &tmp,
-            serde_json::to_vec_pretty(self).expect("status serialises"),
+            &serde_json::to_vec_pretty(self).expect("status serialises"),
         )?;
         std::fs::rename(tmp, path)
     }
@@ -74,5 +75,40 @@ impl SyncStatus {
     pub fn load(db: &Path) -> Option<SyncStatus> {
         let b = std::fs::read(Self::path_for(db)).ok()?;
         serde_json::from_slice(&b).ok()
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    /// The status file names the kiosk's queue and errors beside its
+    /// database: the kiosk's user only, also when an older one was wider.
+    #[test]
+    fn the_status_file_is_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("kiosk.db");
+        let mode = || {
+            std::fs::metadata(SyncStatus::path_for(&db))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o7777
+        };
+        let s = SyncStatus {
+            queue_len: 3,
+            ..Default::default()
+        };
+        s.save(&db).unwrap();
+        assert_eq!(mode(), 0o600);
+        std::fs::set_permissions(
+            SyncStatus::path_for(&db),
+            std::fs::Permissions::from_mode(0o644),
+        )
+        .unwrap();
+        s.save(&db).unwrap();
+        assert_eq!(mode(), 0o600);
+        assert_eq!(SyncStatus::load(&db), Some(s));
     }
 }

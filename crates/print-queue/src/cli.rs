@@ -142,7 +142,8 @@ pub fn run_print(db: &Path, json: bool, cmd: PrintCommand) -> Result<()> {
             let r = jobs::render_receipt(&kiosk, &a.receipt, &c, lang)?;
             if let Some(png) = &a.preview {
                 let page = print::virtual_printer::render(&r.bytes, &r.profile)?;
-                std::fs::write(png, page.png())?;
+                // A receipt's image: private like the database (0600).
+                kiosk_store::private::write_file(png, &page.png())?;
             }
             let id = jobs::enqueue_rendered(&mut kiosk, &c, &r).inspect_err(|_| {
                 if let Some(png) = &a.preview {

@@ -173,11 +173,7 @@ pub fn send(target: &Target, bytes: &[u8], chunk: usize) -> Result<Sent> {
             write_chunks(&mut f, bytes, chunk, target)
         }
         Target::File(p) => {
-            let mut f = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(p)
-                .map_err(|e| offline(target, &e))?;
+            let mut f = open_private_append(p).map_err(|e| offline(target, &e))?;
             let s = write_chunks(&mut f, bytes, chunk, target)?;
             f.sync_data().map_err(|e| offline(target, &e))?;
             Ok(s)
@@ -205,6 +201,27 @@ pub fn send(target: &Target, bytes: &[u8], chunk: usize) -> Result<Sent> {
         }
         Target::Spooler { queue } => send_spooler(queue, bytes, target),
     }
+}
+
+/// A file printer's output holds citizens' names and amounts: created
+/// 0600 (an existing one is narrowed), appended to.
+fn open_private_append(p: &std::path::Path) -> std::io::Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        o.mode(0o600);
+        let f = o.open(p)?;
+        let m = f.metadata()?;
+        // Only a regular file: a device or FIFO named as a file keeps its mode.
+        if m.is_file() && m.permissions().mode() & 0o7777 != 0o600 {
+            f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+        Ok(f)
+    }
+    #[cfg(not(unix))]
+    o.open(p)
 }
 
 fn offline(target: &Target, e: &std::io::Error) -> PrintError {

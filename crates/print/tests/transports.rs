@@ -318,3 +318,21 @@ fn serial_escpos_printer_is_asked_for_paper_first() {
         drop(slave);
     }
 }
+
+/// A file printer's output is a receipt (names, consumer numbers,
+/// amounts): created 0600, an older wide one narrowed, appended to.
+#[cfg(unix)]
+#[test]
+fn a_file_printer_writes_a_file_only_the_kiosk_user_can_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("receipts.prn");
+    let target = Target::parse(&format!("file:{}", p.display()), None).unwrap();
+    send(&target, &job(100), 64).unwrap();
+    assert_eq!(mode(&p), 0o600);
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+    send(&target, &job(50), 64).unwrap();
+    assert_eq!(mode(&p), 0o600);
+    assert_eq!(std::fs::read(&p).unwrap().len(), 102 + 52);
+}

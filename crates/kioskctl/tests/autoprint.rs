@@ -15,54 +15,16 @@ const BIN: &str = env!("CARGO_BIN_EXE_kioskctl");
 const PROFILE: &str = "escp9-generic";
 
 fn run(db: &Path, args: &[&str]) -> (i32, Value) {
-    let out = Command::new(BIN)
-        .arg("--db")
-        .arg(db)
-        .arg("--json")
-        .args(args)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    let v = serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("{args:?}: {e}: {text:?}"));
-    (out.status.code().unwrap(), v)
+    kiosk_testkit::cli::at(BIN, db).run(args)
 }
 
 fn ok(db: &Path, args: &[&str]) -> Value {
-    let (code, v) = run(db, args);
-    assert_eq!(code, 0, "{args:?}: {v}");
-    v
+    kiosk_testkit::cli::at(BIN, db).ok(args)
 }
 
 fn kiosk(dir: &Path) -> std::path::PathBuf {
     let db = dir.join("k.db");
-    ok(
-        &db,
-        &[
-            "init",
-            "--kiosk-code",
-            "K1001",
-            "--district",
-            "Ajmer",
-            "--name",
-            "Test",
-        ],
-    );
-    let cat = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../data/catalogue.sample.toml"
-    );
-    ok(&db, &["catalogue", "import", cat]);
-    ok(
-        &db,
-        &[
-            "wallet",
-            "set",
-            "--balance",
-            "20000",
-            "--max-pending-amount",
-            "10000",
-        ],
-    );
+    kiosk_testkit::cli::at(BIN, &db).ready_kiosk("K1001");
     db
 }
 

@@ -8,28 +8,15 @@ use std::process::Command;
 const BIN: &str = env!("CARGO_BIN_EXE_kioskctl");
 
 fn run(db: &Path, args: &[&str]) -> (i32, Value) {
-    let out = Command::new(BIN)
-        .arg("--db")
-        .arg(db)
-        .arg("--json")
-        .args(args)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    let v = serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("{args:?}: {e}: {text:?}"));
-    (out.status.code().unwrap(), v)
+    kiosk_testkit::cli::at(BIN, db).run(args)
 }
 
 fn ok(db: &Path, args: &[&str]) -> Value {
-    let (code, v) = run(db, args);
-    assert_eq!(code, 0, "{args:?}: {v}");
-    v
+    kiosk_testkit::cli::at(BIN, db).ok(args)
 }
 
 fn err(db: &Path, args: &[&str]) -> String {
-    let (code, v) = run(db, args);
-    assert_ne!(code, 0, "{args:?} should fail: {v}");
-    v["error"]["code"].as_str().unwrap().to_string()
+    kiosk_testkit::cli::at(BIN, db).err(args)
 }
 
 fn counts(db: &Path) -> String {
@@ -96,11 +83,8 @@ fn a_session_at_the_counter() {
         ),
         "catalogue.missing"
     );
-    let cat = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../data/catalogue.sample.toml"
-    );
-    let v = ok(&db, &["catalogue", "import", cat]);
+    let cat = kiosk_testkit::sample_catalogue_path();
+    let v = ok(&db, &["catalogue", "import", cat.to_str().unwrap()]);
     assert_eq!(v["sample"], true);
     assert_eq!(
         err(
@@ -421,4 +405,89 @@ fn the_wallet_statement_shows_the_stored_centre_lines() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("refill") && text.contains("m3"), "{text}");
     assert!(text.contains("net"), "{text}");
+}
+
+/// The shared ready kiosk, with room for a lakh-rupee bill.
+fn ready_kiosk(dir: &Path) -> std::path::PathBuf {
+    let db = dir.join("k.db");
+    let cli = kiosk_testkit::cli::at(BIN, &db);
+    cli.ready_kiosk("K1001");
+    cli.ok(&[
+        "wallet",
+        "set",
+        "--balance",
+        "5,00,000",
+        "--max-pending-amount",
+        "2,00,000",
+    ]);
+    db
+}
+
+#[test]
+fn a_decimal_comma_or_a_hidden_name_is_refused_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = ready_kiosk(dir.path());
+    let pay = |amount: &str, name: &str| {
+        run(
+            &db,
+            &[
+                "pay",
+                "--service",
+                "JVVNL-BILL",
+                "--consumer",
+                "210100000001",
+                "--amount",
+                amount,
+                "--name",
+                name,
+                "--mobile",
+                "9876543210",
+                "--operator",
+                "holder",
+                "--no-print",
+            ],
+        )
+    };
+    let before = counts(&db);
+    for (amount, name, code) in [
+        ("1,50", "Ram Lal", "money.grouping_invalid"),
+        ("12,5.00", "Ram Lal", "money.grouping_invalid"),
+        ("1,2345", "Ram Lal", "money.grouping_invalid"),
+        ("150", "\u{202E}laL maR", "text.bidi_control"),
+        ("150", "Ram\u{2066} Lal", "text.bidi_control"),
+        ("150", "\u{200B}\u{200D}", "text.invisible_only"),
+        ("150", "\u{3164}\u{3164}", "text.invisible_only"),
+    ] {
+        let (status, v) = pay(amount, name);
+        assert_ne!(status, 0, "{amount} {name:?}: {v}");
+        assert_eq!(v["error"]["code"], code, "{amount} {name:?}: {v}");
+        assert_eq!(
+            counts(&db),
+            before,
+            "{amount} {name:?} changed the database"
+        );
+    }
+    // Thousands groups, Western or Indian, are amounts; stray invisible
+    // characters in a name are dropped.
+    let (status, v) = pay("1,50,000", "Ram\u{200B} Lal");
+    assert_eq!(status, 0, "{v}");
+    assert_eq!(v["total"], 150_000_00);
+    let (status, v) = run(&db, &["show", v["receipt_no"].as_str().unwrap()]);
+    assert_eq!(status, 0, "{v}");
+    assert_eq!(v["lines"][0]["consumer_name"], "Ram Lal");
+    let (status, v) = run(
+        &db,
+        &[
+            "pay",
+            "--bill",
+            "JVVNL-BILL:210100000002:1,234.50",
+            "--mobile",
+            "9876543210",
+            "--operator",
+            "holder",
+            "--no-print",
+        ],
+    );
+    assert_eq!(status, 0, "{v}");
+    assert_eq!(v["total"], 1_234_50);
 }

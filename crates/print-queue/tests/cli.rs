@@ -1,7 +1,7 @@
 //! The `print` and `printers` commands as the CLI runs them.
 
 use domain::{Paise, SystemClock};
-use kiosk_core::{BillInput, InitParams, Kiosk, WalletSnapshot};
+use kiosk_core::{BillInput, Kiosk};
 use print_queue::cli::{
     PrintCommand, PrintersCommand, ReceiptArgs, TestPageArgs, run_print, run_printers,
 };
@@ -15,32 +15,11 @@ fn kiosk_with_receipt(db: &std::path::Path) -> String {
 
 /// A kiosk whose one receipt pays a bill for each consumer number.
 fn kiosk_with_bills(db: &std::path::Path, consumers: &[&str]) -> String {
-    let clock = Arc::new(SystemClock);
-    let mut k = Kiosk::init(
+    let mut k = kiosk_testkit::ready_kiosk(
         db,
-        &InitParams {
-            kiosk_code: "K10023456".into(),
-            device_no: 1,
-            district: "Jaipur".into(),
-            kiosk_name: "Shree Ganesh e-Mitra".into(),
-            holder_login: "holder".into(),
-            holder_name: "Ramesh Kumar".into(),
-            cheque_enabled: false,
-        },
-        clock.clone(),
-    )
-    .unwrap();
-    k.import_catalogue_toml(include_str!("../../../data/catalogue.sample.toml"))
-        .unwrap();
-    k.apply_wallet_snapshot(&WalletSnapshot {
-        balance: Paise::new(100_000_000),
-        as_of: domain::Clock::now(clock.as_ref()),
-        covers_seq: 0,
-        max_pending_amount: Paise::new(50_000_000),
-        max_pending_count: 1000,
-        max_age_secs: 365 * 86400,
-    })
-    .unwrap();
+        &kiosk_testkit::init_params("K10023456"),
+        Arc::new(SystemClock),
+    );
     let mut d = k.start_cart();
     for no in consumers {
         k.add_bill(

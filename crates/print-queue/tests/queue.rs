@@ -5,7 +5,7 @@
 //! sleeps.
 
 use domain::{Paise, SystemClock};
-use kiosk_core::{BillInput, InitParams, Kiosk, WalletSnapshot};
+use kiosk_core::{BillInput, Kiosk};
 use print_queue::jobs::{self, JobKind, JobState, PrinterChoice};
 use print_queue::{JobEvent, Worker, WorkerOptions};
 use std::io::Read;
@@ -24,34 +24,11 @@ struct Fx {
 fn fixture() -> Fx {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("kiosk.db");
-    let clock = Arc::new(SystemClock);
-    let mut kiosk = Kiosk::init(
+    let kiosk = kiosk_testkit::ready_kiosk(
         &db,
-        &InitParams {
-            kiosk_code: "K10023456".into(),
-            device_no: 1,
-            district: "Jaipur".into(),
-            kiosk_name: "Shree Ganesh e-Mitra".into(),
-            holder_login: "holder".into(),
-            holder_name: "Ramesh Kumar".into(),
-            cheque_enabled: false,
-        },
-        clock.clone(),
-    )
-    .unwrap();
-    kiosk
-        .import_catalogue_toml(include_str!("../../../data/catalogue.sample.toml"))
-        .unwrap();
-    kiosk
-        .apply_wallet_snapshot(&WalletSnapshot {
-            balance: Paise::new(100_000_000),
-            as_of: domain::Clock::now(clock.as_ref()),
-            covers_seq: 0,
-            max_pending_amount: Paise::new(50_000_000),
-            max_pending_count: 1000,
-            max_age_secs: 365 * 86400,
-        })
-        .unwrap();
+        &kiosk_testkit::init_params("K10023456"),
+        Arc::new(SystemClock),
+    );
     Fx {
         _dir: dir,
         db,

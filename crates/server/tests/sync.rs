@@ -32,6 +32,19 @@ both!(push_then_pull, |h: H| async move {
     let w1 = h.wallet(&h.kiosk).await;
     assert_eq!(w0 - w1, 1_450_00 + 340_00 + 5_00 + 823_50);
 
+    // Notices: one for this kiosk, one for every kiosk; both reach it.
+    h.store
+        .add_notice(
+            Some(h.kiosk.id),
+            "Power cut on Sunday",
+            "रविवार को बिजली बंद",
+        )
+        .await
+        .unwrap();
+    h.store
+        .add_notice(None, "New rates from 1 Dec", "1 दिसंबर से नई दरें")
+        .await
+        .unwrap();
     let p = h.pull(&d, Cursor::default(), 100).await;
     assert_eq!(p.wallet_balance.as_i64(), w1);
     assert_eq!(p.commission_balance.as_i64(), 600 + 500 + 600);
@@ -44,10 +57,25 @@ both!(push_then_pull, |h: H| async move {
     // Refill + 2 payments × (wallet, commission).
     assert_eq!(p.ledger.len(), 5);
     assert_eq!(p.exposure, server::store::DEFAULT_EXPOSURE);
-    assert!(!p.notices.is_empty() || p.notices.is_empty());
+    assert_eq!(
+        p.notices
+            .iter()
+            .map(|n| (n.text_en.as_str(), n.text_hi.as_str()))
+            .collect::<Vec<_>>(),
+        vec![
+            ("Power cut on Sunday", "रविवार को बिजली बंद"),
+            ("New rates from 1 Dec", "1 दिसंबर से नई दरें"),
+        ]
+    );
+    assert!(p.notices[0].id < p.notices[1].id);
     // Nothing new since the cursor.
     let p2 = h.pull(&d, p.cursor, 100).await;
-    assert!(p2.catalogue.is_none() && p2.ledger.is_empty() && p2.outcomes.is_empty());
+    assert!(
+        p2.catalogue.is_none()
+            && p2.ledger.is_empty()
+            && p2.outcomes.is_empty()
+            && p2.notices.is_empty()
+    );
     assert_eq!(p2.cursor, p.cursor);
     // Paging: a limit of 2 lines reports more.
     let p3 = h.pull(&d, Cursor::default(), 2).await;
@@ -730,3 +758,38 @@ mod held_payments {
         run(Backend::Postgres).await;
     }
 }
+
+both!(
+    consumer_names_with_bidi_controls_or_only_invisible_text_are_rejected,
+    |h: H| async move {
+        let mut d = h.register("k1001-h", 1).await;
+        let cat = h.catalogue.clone();
+        let w0 = h.wallet(&h.kiosk).await;
+        let names = [
+            "\u{202E}laL maR",         // 1 a right-to-left override
+            "Ram \u{2067}Lal\u{2069}", // 2 an isolate
+            "\u{200B}\u{200B}",        // 3 nothing visible
+            "\u{3164}",                // 4 a filler that shows as blank
+            "राम लाल",                 // 5 fine
+        ];
+        for (i, n) in names.iter().enumerate() {
+            let consumer = format!("2100000005{i:02}");
+            let mut p = d.payment_payload(
+                &cat,
+                &[line("JVVNL-BILL", &consumer, 100_00)],
+                domain::PaymentMode::Wallet,
+            );
+            p.lines[0].consumer_name = Some(n.to_string());
+            d.pay_payload(&p);
+        }
+        let r = h.push(&d, &d.rest(0)).await.unwrap();
+        assert_eq!(r.high_water, 5);
+        for o in &r.outcomes[..4] {
+            assert_eq!(rejected(&o.outcome), codes::TEXT_INVALID, "seq {}", o.seq);
+        }
+        accepted(&r.outcomes[4].outcome);
+        // Only the clean one took money.
+        assert_eq!(h.wallet(&h.kiosk).await, w0 - 100_00);
+        h.finish().await;
+    }
+);

@@ -1,64 +1,28 @@
 #![allow(dead_code, clippy::inconsistent_digit_grouping)]
 
-use chrono::{DateTime, TimeZone, Utc};
-use domain::{FixedClock, Paise};
-use kiosk_core::{BillInput, Committed, InitParams, Kiosk, WalletSnapshot};
-use std::sync::Arc;
+use kiosk_core::{BillInput, Committed, InitParams, Kiosk};
 
-pub const SAMPLE: &str = include_str!("../../../../data/catalogue.sample.toml");
+#[allow(unused_imports)]
+pub use kiosk_testkit::{SAMPLE_CATALOGUE as SAMPLE, bill, t0};
 
-pub struct Fixture {
-    pub dir: tempfile::TempDir,
-    pub clock: Arc<FixedClock>,
-    pub kiosk: Kiosk,
-}
-
-/// 2026-11-21 10:00 IST.
-pub fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 21, 4, 30, 0).unwrap()
-}
-
+/// The shared kiosk (K1001, Jaipur) with cheque acceptance on.
 pub fn init_params() -> InitParams {
     InitParams {
-        kiosk_code: "K1001".into(),
-        device_no: 1,
-        district: "Jaipur".into(),
-        kiosk_name: "Shree Ganesh e-Mitra".into(),
-        holder_login: "holder".into(),
-        holder_name: "Ramesh Kumar".into(),
         cheque_enabled: true,
+        ..kiosk_testkit::init_params("K1001")
     }
 }
 
-/// An initialised kiosk with the sample catalogue and a roomy wallet.
+pub type Fixture = kiosk_testkit::Fixture;
+
+/// An initialised kiosk with the sample catalogue, a roomy wallet and an
+/// operator `op1`.
 pub fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(FixedClock::new(t0()));
-    let mut kiosk =
-        Kiosk::init(dir.path().join("kiosk.db"), &init_params(), clock.clone()).unwrap();
-    kiosk.import_catalogue_toml(SAMPLE).unwrap();
-    kiosk.add_operator("op1", "Sita Devi", "operator").unwrap();
-    kiosk
-        .apply_wallet_snapshot(&WalletSnapshot {
-            balance: Paise::new(10_00_000_00),
-            as_of: t0(),
-            covers_seq: 0,
-            max_pending_amount: Paise::new(5_00_000_00),
-            max_pending_count: 1000,
-            max_age_secs: 365 * 86400,
-        })
+    let mut f = Fixture::new(&init_params());
+    f.kiosk
+        .add_operator("op1", "Sita Devi", "operator")
         .unwrap();
-    Fixture { dir, clock, kiosk }
-}
-
-pub fn bill(service: &str, consumer: &str, rupees: i64) -> BillInput {
-    BillInput {
-        service: service.into(),
-        consumer_no: consumer.into(),
-        amount: Paise::new(rupees * 100),
-        consumer_name: None,
-        bill_ref: None,
-    }
+    f
 }
 
 /// Pays one wallet bill and returns the commit.
@@ -67,13 +31,7 @@ pub fn pay(k: &mut Kiosk, service: &str, consumer: &str, rupees: i64) -> Committ
 }
 
 pub fn try_pay(k: &mut Kiosk, bills: &[BillInput], confirm: bool) -> kiosk_core::Result<Committed> {
-    let mut d = k.start_cart();
-    for b in bills {
-        k.add_bill(&mut d, b)?;
-    }
-    k.set_contact(&mut d, Some("9876543210"), None)?;
-    k.choose_wallet(&mut d);
-    k.commit_payment(&d, "op1", confirm)
+    kiosk_testkit::try_pay(k, bills, "op1", confirm)
 }
 
 /// Row counts of every table a use case may write.

@@ -379,14 +379,146 @@ impl Kiosk {
         self.totals(from, to)
     }
 
-    /// Totals over `[from, to)`, overall and per service.
+    /// Totals over `[from, to)`, overall and per service. The whole IST
+    /// days inside the range come from the day rollups (one row per day,
+    /// kept by the database's triggers), only the partial days at its ends
+    /// from the receipts: a year costs about what a day does.
     pub fn totals(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Totals> {
         if from >= to {
             return Err(CoreError::QueryInvalid("from must be before to"));
         }
         let c = self.store.conn();
+        let mut sum = Sums::default();
+        let first_day = {
+            let d = domain::clock::ist_date(from);
+            if domain::clock::ist_day_bounds(d).0 == from {
+                d
+            } else {
+                d + chrono::Days::new(1)
+            }
+        };
+        let last_day = domain::clock::ist_date(to) - chrono::Days::new(1);
+        if first_day > last_day {
+            sum.scan(c, from, to)?;
+        } else {
+            let whole_from = domain::clock::ist_day_bounds(first_day).0;
+            let whole_to = domain::clock::ist_day_bounds(last_day).1;
+            if from < whole_from {
+                sum.scan(c, from, whole_from)?;
+            }
+            sum.days(c, first_day, last_day)?;
+            if whole_to < to {
+                sum.scan(c, whole_to, to)?;
+            }
+        }
+        Ok(sum.into_totals(from, to))
+    }
+
+    /// [`Kiosk::totals`] the slow way, from the receipts alone (no
+    /// rollups): for tests and checks that the two agree.
+    #[doc(hidden)]
+    pub fn totals_from_receipts(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Totals> {
+        if from >= to {
+            return Err(CoreError::QueryInvalid("from must be before to"));
+        }
+        let mut sum = Sums::default();
+        sum.scan(self.store.conn(), from, to)?;
+        Ok(sum.into_totals(from, to))
+    }
+}
+
+/// Totals being added up from parts of a range.
+#[derive(Default)]
+struct Sums {
+    /// receipts, lines, bills, charges, total, commission, wallet, cheque,
+    /// cancelled, rejected
+    overall: [i64; 10],
+    /// service → receipts, lines, bills, charges, commission
+    by_service: std::collections::BTreeMap<String, [i64; 5]>,
+}
+
+impl Sums {
+    fn add_overall(&mut self, v: [i64; 10]) {
+        for (a, b) in self.overall.iter_mut().zip(v) {
+            *a += b;
+        }
+    }
+
+    fn add_service(&mut self, code: String, v: [i64; 5]) {
+        let e = self.by_service.entry(code).or_default();
+        for (a, b) in e.iter_mut().zip(v) {
+            *a += b;
+        }
+    }
+
+    /// `[from, to)` from the receipts and their lines.
+    fn scan(
+        &mut self,
+        c: &rusqlite::Connection,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<()> {
         let (f, t) = (ts(from), ts(to));
-        let (
+        let v = c
+            .prepare_cached(
+                "SELECT COALESCE(SUM(ok), 0), COALESCE(SUM(ok * line_count), 0),
+                    COALESCE(SUM(ok * bills_paise), 0), COALESCE(SUM(ok * charges_paise), 0),
+                    COALESCE(SUM(ok * total_paise), 0), COALESCE(SUM(ok * commission_paise), 0),
+                    COALESCE(SUM(ok * (mode = 'wallet') * total_paise), 0),
+                    COALESCE(SUM(ok * (mode = 'cheque') * total_paise), 0),
+                    COALESCE(SUM(status = 'cancelled'), 0),
+                    COALESCE(SUM(rejected = 1 AND status <> 'cancelled'), 0)
+               FROM (SELECT *, (status <> 'cancelled' AND rejected = 0) AS ok
+                       FROM receipts WHERE created_at >= ?1 AND created_at < ?2)",
+            )?
+            .query_row([&f, &t], ten)?;
+        self.add_overall(v);
+        let mut stmt = c.prepare_cached(
+            "SELECT l.service_code, COUNT(DISTINCT r.id), COUNT(*), SUM(l.bill_paise),
+                    SUM(l.charge_paise), SUM(l.commission_paise)
+               FROM receipts r JOIN receipt_lines l ON l.receipt_id = r.id
+              WHERE r.created_at >= ?1 AND r.created_at < ?2
+                AND r.status <> 'cancelled' AND r.rejected = 0
+              GROUP BY l.service_code",
+        )?;
+        let rows = stmt.query_map([&f, &t], service_row)?;
+        for r in rows {
+            let (code, v) = r?;
+            self.add_service(code, v);
+        }
+        Ok(())
+    }
+
+    /// The whole IST days `first..=last` from the day rollups.
+    fn days(&mut self, c: &rusqlite::Connection, first: NaiveDate, last: NaiveDate) -> Result<()> {
+        let (f, l) = (first.to_string(), last.to_string());
+        let v = c
+            .prepare_cached(
+                "SELECT COALESCE(SUM(receipts), 0), COALESCE(SUM(lines), 0),
+                    COALESCE(SUM(bills_paise), 0), COALESCE(SUM(charges_paise), 0),
+                    COALESCE(SUM(total_paise), 0), COALESCE(SUM(commission_paise), 0),
+                    COALESCE(SUM(wallet_paise), 0), COALESCE(SUM(cheque_paise), 0),
+                    COALESCE(SUM(cancelled), 0), COALESCE(SUM(rejected), 0)
+               FROM day_totals WHERE day >= ?1 AND day <= ?2",
+            )?
+            .query_row([&f, &l], ten)?;
+        self.add_overall(v);
+        let mut stmt = c.prepare_cached(
+            "SELECT service_code, SUM(receipts), SUM(lines), SUM(bills_paise),
+                    SUM(charges_paise), SUM(commission_paise)
+               FROM day_service_totals WHERE day >= ?1 AND day <= ?2
+              GROUP BY service_code",
+        )?;
+        let rows = stmt.query_map([&f, &l], service_row)?;
+        for r in rows {
+            let (code, v) = r?;
+            self.add_service(code, v);
+        }
+        Ok(())
+    }
+
+    fn into_totals(self, from: DateTime<Utc>, to: DateTime<Utc>) -> Totals {
+        let [
             receipts,
             lines,
             bills,
@@ -397,54 +529,26 @@ impl Kiosk {
             cheque,
             cancelled,
             rejected,
-        ): (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) = c.query_row(
-            "SELECT COALESCE(SUM(ok), 0), COALESCE(SUM(ok * line_count), 0),
-                    COALESCE(SUM(ok * bills_paise), 0), COALESCE(SUM(ok * charges_paise), 0),
-                    COALESCE(SUM(ok * total_paise), 0), COALESCE(SUM(ok * commission_paise), 0),
-                    COALESCE(SUM(ok * (mode = 'wallet') * total_paise), 0),
-                    COALESCE(SUM(ok * (mode = 'cheque') * total_paise), 0),
-                    COALESCE(SUM(status = 'cancelled'), 0),
-                    COALESCE(SUM(rejected = 1 AND status <> 'cancelled'), 0)
-               FROM (SELECT *, (status <> 'cancelled' AND rejected = 0) AS ok
-                       FROM receipts WHERE created_at >= ?1 AND created_at < ?2)",
-            [&f, &t],
-            |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
-                    r.get(8)?,
-                    r.get(9)?,
-                ))
-            },
-        )?;
-        let mut stmt = c.prepare_cached(
-            "SELECT l.service_code, COUNT(DISTINCT r.id), COUNT(*), SUM(l.bill_paise),
-                    SUM(l.charge_paise), SUM(l.bill_paise + l.charge_paise), SUM(l.commission_paise)
-               FROM receipts r JOIN receipt_lines l ON l.receipt_id = r.id
-              WHERE r.created_at >= ?1 AND r.created_at < ?2
-                AND r.status <> 'cancelled' AND r.rejected = 0
-              GROUP BY l.service_code ORDER BY l.service_code",
-        )?;
-        let by_service = stmt
-            .query_map([&f, &t], |r| {
-                Ok(ServiceTotals {
-                    service_code: r.get(0)?,
-                    receipts: r.get(1)?,
-                    lines: r.get(2)?,
-                    bills: Paise::new(r.get(3)?),
-                    charges: Paise::new(r.get(4)?),
-                    total: Paise::new(r.get(5)?),
-                    commission: Paise::new(r.get(6)?),
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Totals {
+        ] = self.overall;
+        let by_service = self
+            .by_service
+            .into_iter()
+            // A service whose counted lines were all cancelled or rejected
+            // leaves zeros in its day rows: not a line of the report.
+            .filter(|(_, v)| v[1] > 0)
+            .map(
+                |(service_code, [receipts, lines, bills, charges, commission])| ServiceTotals {
+                    service_code,
+                    receipts,
+                    lines,
+                    bills: Paise::new(bills),
+                    charges: Paise::new(charges),
+                    total: Paise::new(bills + charges),
+                    commission: Paise::new(commission),
+                },
+            )
+            .collect();
+        Totals {
             from,
             to,
             receipts,
@@ -458,6 +562,21 @@ impl Kiosk {
             cancelled,
             rejected,
             by_service,
-        })
+        }
     }
+}
+
+fn ten(r: &rusqlite::Row<'_>) -> rusqlite::Result<[i64; 10]> {
+    let mut v = [0i64; 10];
+    for (i, x) in v.iter_mut().enumerate() {
+        *x = r.get(i)?;
+    }
+    Ok(v)
+}
+
+fn service_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, [i64; 5])> {
+    Ok((
+        r.get(0)?,
+        [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?],
+    ))
 }

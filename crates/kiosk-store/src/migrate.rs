@@ -41,6 +41,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0004_counter",
         sql: include_str!("../../../migrations/kiosk/0004_counter.sql"),
     },
+    Migration {
+        version: 5,
+        name: "0005_day_totals",
+        sql: include_str!("../../../migrations/kiosk/0005_day_totals.sql"),
+    },
 ];
 
 const BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

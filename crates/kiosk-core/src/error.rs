@@ -87,6 +87,13 @@ pub enum CoreError {
     OutcomeConflict { seq: u64, have: String, got: String },
     #[error("outbox chain broken at seq {0}")]
     ChainBroken(u64),
+    /// The local chain is broken: entries from this seq can never be
+    /// accepted, so nothing new is written until the holder recovers with
+    /// the centre (docs: "a broken local chain").
+    #[error(
+        "the local record of entries is damaged at seq {0}: new payments are refused until the kiosk is recovered with the centre"
+    )]
+    EntriesStopped(u64),
     #[error("outbox entry {0} cannot be decoded")]
     EntryUndecodable(u64),
 
@@ -137,6 +144,7 @@ impl ErrorCode for CoreError {
             OutboxNotFound(_) => "outbox.not_found",
             OutcomeConflict { .. } => "outbox.outcome_conflict",
             ChainBroken(_) => "outbox.chain_broken",
+            EntriesStopped(_) => "outbox.entries_stopped",
             EntryUndecodable(_) => "outbox.entry_undecodable",
             QueryInvalid(_) => "query.invalid",
             WalletInvalid(_) => "wallet.invalid",

@@ -120,6 +120,19 @@ impl Kiosk {
         })
     }
 
+    /// The centre's ledger went back in time (restored from a backup):
+    /// forgets the lines above `to` and moves the cursor back to it, so the
+    /// next pull fetches the centre's lines again. Returns the lines dropped.
+    pub fn rewind_ledger(&mut self, to: i64) -> Result<usize> {
+        let to = to.max(0);
+        self.store.write(|tx| -> Result<usize> {
+            let n = tx.execute("DELETE FROM wallet_ledger WHERE line_id > ?1", [to])?;
+            let cursor = read_cursor(tx)?.min(to);
+            set_setting(tx, LEDGER_CURSOR_KEY, &cursor.to_string())?;
+            Ok(n)
+        })
+    }
+
     /// Wallet lines in `[from, to)`: the latest `limit` (0: the default),
     /// oldest first, with their sums.
     pub fn wallet_statement(

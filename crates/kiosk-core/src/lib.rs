@@ -29,7 +29,10 @@ pub use reports::{
     ReceiptDetail, ReceiptLineRow, ReceiptPage, ReceiptQuery, ReceiptStatus, ReceiptSummary,
     ServiceTotals, Totals,
 };
-pub use sync::{ChainReport, OutboxRecord, Outcome, QueueStats, WalletSnapshot};
+pub use sync::{
+    Answer, AnswersApplied, ChainReport, OutboxRecord, Outcome, OutcomeChange, QueueStats,
+    ReceiptSyncNotes, WalletSnapshot,
+};
 
 use domain::{Catalogue, Clock, DeviceNo, KioskCode};
 use kiosk_store::rusqlite;

@@ -165,7 +165,9 @@ impl Kiosk {
             .unwrap_or(ChequePayee::None)
             .payee_name(&self.identity.district)
             .ok_or_else(|| CoreError::ChequeRefusedByDepartment(first.department.clone()))?;
-        let today = domain::clock::ist_date(self.clock.now());
+        // The centre's date: a PC clock that is wrong must not let a
+        // post-dated or stale cheque through.
+        let today = domain::clock::ist_date(self.centre_now());
         c.validate(today, Some(&payee))?;
         Ok(())
     }
@@ -400,6 +402,10 @@ pub(crate) fn append_entry(
     now: DateTime<Utc>,
     receipt_id: Option<Uuid>,
 ) -> Result<(u64, Hash32)> {
+    // Nothing new after a break: it could never be accepted.
+    if let Some(at) = crate::sync::chain_broken_at(tx)? {
+        return Err(CoreError::EntriesStopped(at));
+    }
     let last: Option<(u64, Vec<u8>)> = tx
         .query_row(
             "SELECT seq, hash FROM outbox WHERE device_id = ?1 ORDER BY seq DESC LIMIT 1",

@@ -382,3 +382,451 @@ fn apply_outcome(
     }
     Ok(())
 }
+
+/// Settings key: the seq where the local chain was found broken.
+const CHAIN_BROKEN_KEY: &str = "outbox.chain_broken_at";
+
+pub(crate) fn chain_broken_at(c: &rusqlite::Connection) -> Result<Option<u64>> {
+    Ok(kiosk_store::get_setting(c, CHAIN_BROKEN_KEY)?.and_then(|v| v.parse().ok()))
+}
+
+impl Kiosk {
+    /// Records that the local chain is broken at `seq` (found by the sync
+    /// client or a verify): from now on no entry is written (payments,
+    /// cancellations, tickets are refused with `outbox.entries_stopped`);
+    /// entries before `seq` still go to the centre. Keeps the lowest seq.
+    pub fn stop_entries_at(&mut self, seq: u64) -> Result<u64> {
+        self.store.write(|tx| -> Result<u64> {
+            let at = chain_broken_at(tx)?.map_or(seq, |h| h.min(seq));
+            kiosk_store::set_setting(tx, CHAIN_BROKEN_KEY, &at.to_string())?;
+            Ok(at)
+        })
+    }
+
+    /// Where the local chain was found broken, if it was.
+    pub fn entries_stopped_at(&self) -> Result<Option<u64>> {
+        chain_broken_at(self.store.conn())
+    }
+
+    /// Checks the chain of `records` (consecutive, from one seq) against
+    /// the hash before them; returns the first seq that does not verify.
+    pub fn first_broken(&self, records: &[OutboxRecord]) -> Result<Option<u64>> {
+        let Some(first) = records.first() else {
+            return Ok(None);
+        };
+        let mut prev = if first.entry.seq == 1 {
+            GENESIS_HASH
+        } else {
+            match read_outbox(
+                self.store.conn(),
+                &self.identity.device_id.to_string(),
+                first.entry.seq - 1,
+                1,
+            )?
+            .first()
+            {
+                Some(r) if r.entry.seq == first.entry.seq - 1 => r.hash,
+                _ => return Ok(Some(first.entry.seq)),
+            }
+        };
+        for r in records {
+            if protocol::verify_chain(prev, [(&r.entry, r.prev_hash, r.hash)]).is_err() {
+                return Ok(Some(r.entry.seq));
+            }
+            prev = r.hash;
+        }
+        Ok(None)
+    }
+}
+
+/// One answer from the centre for one entry, with its non-blocking
+/// warnings (e.g. `payment.duplicate_warning`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub seq: u64,
+    pub outcome: Outcome,
+    pub warnings: Vec<String>,
+}
+
+/// The centre's answer for an entry changed from what the kiosk held (a
+/// centre restored from a backup applied a re-sent entry anew). The kiosk
+/// takes the centre's word; this is what the operator is told.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutcomeChange {
+    pub id: i64,
+    pub seq: u64,
+    /// The local receipt number of the payment concerned, if any.
+    pub receipt_no: Option<String>,
+    pub old_outcome: String,
+    pub old_receipt_no: Option<String>,
+    pub new_outcome: String,
+    pub new_receipt_no: Option<String>,
+    /// The rejection code when the new answer is a rejection.
+    pub new_code: Option<String>,
+    pub at: DateTime<Utc>,
+    pub seen: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AnswersApplied {
+    /// Answers recorded (new, or the same again).
+    pub applied: usize,
+    /// Answers that replaced a different earlier one.
+    pub changed: usize,
+    /// Seqs this database does not hold (a kiosk restored from a backup).
+    pub missing: Vec<u64>,
+}
+
+impl Kiosk {
+    /// Records the centre's answers in one transaction. Unlike
+    /// [`Kiosk::record_outcomes`], the centre is the truth here: an answer
+    /// that differs from the one held (another txn id or final receipt
+    /// number, or another outcome) replaces it, the receipt is updated and
+    /// marked for reprint, its wallet hold follows the new outcome, and the
+    /// change is kept in `outcome_changes` for the operator. Warnings are
+    /// kept with the entry. Seqs this database lacks are skipped.
+    pub fn apply_answers(&mut self, answers: &[Answer]) -> Result<AnswersApplied> {
+        let device = self.identity.device_id.to_string();
+        let now = ts(self.clock.now());
+        self.store.write(|tx| -> Result<AnswersApplied> {
+            let mut out = AnswersApplied::default();
+            for a in answers {
+                match apply_answer(tx, &device, a, &now)? {
+                    None => out.missing.push(a.seq),
+                    Some(changed) => {
+                        out.applied += 1;
+                        out.changed += usize::from(changed);
+                    }
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// The changes of answers the operator has not acknowledged (or all).
+    pub fn outcome_changes(&self, unseen_only: bool) -> Result<Vec<OutcomeChange>> {
+        let mut stmt = self.store.conn().prepare(
+            "SELECT c.id, c.seq, r.receipt_no, c.old_outcome, c.old_receipt_no, c.new_outcome,
+                    c.new_receipt_no, c.new_code, c.at, c.seen
+               FROM outcome_changes c LEFT JOIN receipts r ON r.id = c.receipt_id
+              WHERE (?1 = 0 OR c.seen = 0) ORDER BY c.id",
+        )?;
+        let rows = stmt.query_map([unseen_only as i64], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, u64>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, Option<String>>(6)?,
+                r.get::<_, Option<String>>(7)?,
+                r.get::<_, String>(8)?,
+                r.get::<_, bool>(9)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (
+                id,
+                seq,
+                receipt_no,
+                old_outcome,
+                old_receipt_no,
+                new_outcome,
+                new_receipt_no,
+                new_code,
+                at,
+                seen,
+            ) = row?;
+            out.push(OutcomeChange {
+                id,
+                seq,
+                receipt_no,
+                old_outcome,
+                old_receipt_no,
+                new_outcome,
+                new_receipt_no,
+                new_code,
+                at: parse_ts(&at)?,
+                seen,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The operator was told of every change up to `up_to_id`.
+    pub fn acknowledge_outcome_changes(&mut self, up_to_id: i64) -> Result<usize> {
+        self.store.write(|tx| -> Result<usize> {
+            Ok(tx.execute(
+                "UPDATE outcome_changes SET seen = 1 WHERE seen = 0 AND id <= ?1",
+                [up_to_id],
+            )?)
+        })
+    }
+
+    /// The centre's warnings kept with an entry.
+    pub fn entry_warnings(&self, seq: u64) -> Result<Vec<String>> {
+        let w: Option<String> = self
+            .store
+            .conn()
+            .query_row(
+                "SELECT warnings FROM outbox WHERE device_id = ?1 AND seq = ?2",
+                params![self.identity.device_id.to_string(), seq],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let w = w.ok_or(CoreError::OutboxNotFound(seq))?;
+        Ok(split_warnings(&w))
+    }
+
+    /// The highest seq the centre has answered (0: none).
+    pub fn last_answered_seq(&self) -> Result<u64> {
+        Ok(self.store.conn().query_row(
+            "SELECT COALESCE(MAX(seq), 0) FROM outbox WHERE device_id = ?1 AND outcome IS NOT NULL",
+            [self.identity.device_id.to_string()],
+            |r| r.get(0),
+        )?)
+    }
+}
+
+pub(crate) fn split_warnings(w: &str) -> Vec<String> {
+    w.split(',')
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+/// `None`: no such entry here. `Some(changed)`.
+fn apply_answer(tx: &Transaction<'_>, device: &str, a: &Answer, now: &str) -> Result<Option<bool>> {
+    type Held = (
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let row: Option<Held> = tx
+        .query_row(
+            "SELECT kind, receipt_id, outcome, server_txn_id, final_receipt_no, outcome_code
+               FROM outbox WHERE device_id = ?1 AND seq = ?2",
+            params![device, a.seq],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((kind, receipt_id, have, have_txn, have_no, have_code)) = row else {
+        return Ok(None);
+    };
+    let warnings = a.warnings.join(",");
+    let same = match (&a.outcome, have.as_deref()) {
+        (
+            Outcome::Accepted {
+                server_txn_id,
+                final_receipt_no,
+            },
+            Some("accepted"),
+        ) => Some(server_txn_id) == have_txn.as_ref() && final_receipt_no == &have_no,
+        (Outcome::Rejected { code, .. }, Some("rejected")) => Some(code) == have_code.as_ref(),
+        _ => false,
+    };
+    if same {
+        tx.execute(
+            "UPDATE outbox SET warnings = ?3 WHERE device_id = ?1 AND seq = ?2",
+            params![device, a.seq, warnings],
+        )?;
+        return Ok(Some(false));
+    }
+    let changed = matches!(have.as_deref(), Some("accepted" | "rejected"));
+    if !changed {
+        // First answer (or a pending one settled): the usual effects.
+        apply_outcome(tx, device, a.seq, &a.outcome, now)?;
+        tx.execute(
+            "UPDATE outbox SET warnings = ?3 WHERE device_id = ?1 AND seq = ?2",
+            params![device, a.seq, warnings],
+        )?;
+        return Ok(Some(false));
+    }
+    // The centre's answer changed: the centre is the truth.
+    let (code, reason, txn, final_no) = match &a.outcome {
+        Outcome::Accepted {
+            server_txn_id,
+            final_receipt_no,
+        } => (
+            None,
+            None,
+            Some(server_txn_id.clone()),
+            final_receipt_no.clone(),
+        ),
+        Outcome::Rejected { code, reason } => {
+            (Some(code.clone()), Some(reason.clone()), None, None)
+        }
+        Outcome::Pending => (None, None, None, None),
+    };
+    tx.execute(
+        "UPDATE outbox SET outcome = ?3, outcome_code = ?4, outcome_reason = ?5, server_txn_id = ?6,
+                final_receipt_no = ?7, acked_at = ?8, warnings = ?9
+          WHERE device_id = ?1 AND seq = ?2",
+        params![device, a.seq, a.outcome.as_str(), code, reason, txn, final_no, now, warnings],
+    )?;
+    tx.execute(
+        "INSERT INTO outcome_changes (seq, receipt_id, old_outcome, old_txn_id, old_receipt_no,
+            new_outcome, new_txn_id, new_receipt_no, new_code, at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            a.seq,
+            receipt_id,
+            have.as_deref().unwrap_or(""),
+            have_txn,
+            have_no,
+            a.outcome.as_str(),
+            txn,
+            final_no,
+            code,
+            now
+        ],
+    )?;
+    let Some(rid) = receipt_id else {
+        return Ok(Some(true));
+    };
+    match (kind.as_str(), &a.outcome) {
+        ("payment", Outcome::Accepted { .. }) => {
+            tx.execute(
+                "UPDATE receipts SET final_receipt_no = ?2, server_txn_id = ?3, rejected = 0, reprint = 1,
+                        reconcile = 1, reconcile_code = 'sync.outcome_changed',
+                        reconcile_reason = 'the centre answered this payment again differently',
+                        status = CASE status WHEN 'provisional' THEN 'final' ELSE status END
+                  WHERE id = ?1",
+                params![rid, final_no, txn],
+            )?;
+            tx.execute(
+                "UPDATE wallet_holds SET state = 'settled', updated_at = ?2 WHERE receipt_id = ?1",
+                params![rid, now],
+            )?;
+        }
+        ("payment", Outcome::Rejected { code, reason }) => {
+            tx.execute(
+                "UPDATE receipts SET final_receipt_no = NULL, server_txn_id = NULL, rejected = 1, reprint = 1,
+                        reconcile = 1, reconcile_code = ?2, reconcile_reason = ?3,
+                        status = CASE status WHEN 'final' THEN 'provisional' ELSE status END
+                  WHERE id = ?1",
+                params![rid, code, reason],
+            )?;
+            tx.execute(
+                "UPDATE wallet_holds SET state = 'released', updated_at = ?2 WHERE receipt_id = ?1",
+                params![rid, now],
+            )?;
+        }
+        ("payment", Outcome::Pending) => {
+            tx.execute(
+                "UPDATE receipts SET final_receipt_no = NULL, server_txn_id = NULL, rejected = 0, reprint = 1,
+                        status = CASE status WHEN 'final' THEN 'provisional' ELSE status END
+                  WHERE id = ?1",
+                params![rid],
+            )?;
+            tx.execute(
+                "UPDATE wallet_holds SET state = 'held', updated_at = ?2 WHERE receipt_id = ?1",
+                params![rid, now],
+            )?;
+        }
+        ("cancellation", Outcome::Rejected { code, reason }) => {
+            tx.execute(
+                "UPDATE receipts SET reconcile = 1, reconcile_code = ?2, reconcile_reason = ?3 WHERE id = ?1",
+                params![rid, code, reason],
+            )?;
+        }
+        _ => {}
+    }
+    Ok(Some(true))
+}
+
+/// What the centre said about a receipt's payment, for the screens.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ReceiptSyncNotes {
+    /// `accepted`, `rejected`, `pending`; `None` while unanswered.
+    pub outcome: Option<String>,
+    /// The rejection's code and reason.
+    pub code: Option<String>,
+    pub reason: Option<String>,
+    /// The centre's non-blocking warnings (e.g. `payment.duplicate_warning`).
+    pub warnings: Vec<String>,
+    /// The centre's answer changed after it may have been printed.
+    pub reprint: bool,
+}
+
+impl Kiosk {
+    /// The centre's answer, warnings and reprint mark of a receipt (by id).
+    pub fn receipt_sync_notes(&self, receipt_id: &str) -> Result<ReceiptSyncNotes> {
+        let c = self.store.conn();
+        let reprint: Option<bool> = c
+            .query_row(
+                "SELECT reprint FROM receipts WHERE id = ?1",
+                [receipt_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let reprint = reprint
+            .ok_or_else(|| CoreError::ReceiptNotFound(receipt_id.chars().take(40).collect()))?;
+        let row: Option<(Option<String>, Option<String>, Option<String>, String)> = c
+            .query_row(
+                "SELECT outcome, outcome_code, outcome_reason, warnings FROM outbox
+                  WHERE receipt_id = ?1 AND kind = 'payment' ORDER BY seq LIMIT 1",
+                [receipt_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        let Some((outcome, code, reason, warnings)) = row else {
+            return Ok(ReceiptSyncNotes {
+                reprint,
+                ..Default::default()
+            });
+        };
+        Ok(ReceiptSyncNotes {
+            outcome,
+            code,
+            reason,
+            warnings: split_warnings(&warnings),
+            reprint,
+        })
+    }
+}
+
+/// Settings key: the centre's clock minus this PC's, in ms, as last measured.
+const CENTRE_OFFSET_KEY: &str = "clock.centre_offset_ms";
+
+impl Kiosk {
+    /// Records the centre's clock minus this PC's (measured by the sync
+    /// client on each exchange).
+    pub fn set_centre_offset(&mut self, offset_ms: i64) -> Result<()> {
+        self.store
+            .write(|tx| kiosk_store::set_setting(tx, CENTRE_OFFSET_KEY, &offset_ms.to_string()))?;
+        Ok(())
+    }
+
+    /// The centre's clock minus this PC's, if it was ever measured.
+    pub fn centre_offset(&self) -> Result<Option<i64>> {
+        Ok(
+            kiosk_store::get_setting(self.store.conn(), CENTRE_OFFSET_KEY)?
+                .and_then(|v| v.parse().ok()),
+        )
+    }
+
+    /// Now by the centre's clock: this PC's clock corrected by the last
+    /// measured offset (this PC's clock alone before the first sync).
+    pub fn centre_now(&self) -> DateTime<Utc> {
+        let now = self.clock.now();
+        match self.centre_offset().ok().flatten() {
+            Some(o) => now + chrono::Duration::milliseconds(o),
+            None => now,
+        }
+    }
+}

@@ -46,6 +46,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0005_day_totals",
         sql: include_str!("../../../migrations/kiosk/0005_day_totals.sql"),
     },
+    Migration {
+        version: 6,
+        name: "0006_sync_answers",
+        sql: include_str!("../../../migrations/kiosk/0006_sync_answers.sql"),
+    },
 ];
 
 const BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -138,11 +138,12 @@ impl BatchSizer {
             return;
         }
         let rate = bytes as f64 / elapsed.as_secs_f64();
-        // Quick to slow down, slower to speed up.
+        // Even-handed: a batch made small by an earlier cut measures a lower
+        // rate (the round trip weighs more), so a smoothing that trusts
+        // slow samples more than fast ones would ratchet down to the floor.
         self.rate = Some(match self.rate {
             None => rate,
-            Some(old) if rate < old => 0.5 * old + 0.5 * rate,
-            Some(old) => 0.7 * old + 0.3 * rate,
+            Some(old) => 0.5 * old + 0.5 * rate,
         });
         let per = bytes as f64 / entries as f64;
         self.per_entry = 0.7 * self.per_entry + 0.3 * per;
@@ -159,11 +160,14 @@ impl BatchSizer {
         self.cap = self.cap.saturating_mul(2).min(self.max);
     }
 
-    /// A push cut by the link: the link is worse than we thought.
+    /// A push cut by the link (reset, time-out, black hole). That says
+    /// nothing about the link's rate, so the rate stays; the next batch is
+    /// half the measured size (a shorter request is less likely to be hit
+    /// again), and it grows back with the next success. Failures in a row
+    /// do not compound: a black hole costs one halving, not a collapse.
     pub fn observe_failure(&mut self) {
-        if let Some(r) = self.rate.as_mut() {
-            *r *= 0.7;
-        }
+        let half = (self.unclamped() / 2).max(self.min).max(1);
+        self.cap = self.cap.min(half);
     }
 
     pub fn rate(&self) -> Option<f64> {
@@ -184,6 +188,74 @@ impl Default for BatchSizer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A link of `rtt` round trip and `bps` bytes/s: how long `n` entries
+    /// of `per` bytes take (plus 400 bytes of headers and answer).
+    fn took(n: usize, per: usize, rtt: f64, bps: f64) -> (usize, Duration) {
+        let bytes = n * per + 400;
+        (bytes, Duration::from_secs_f64(rtt + bytes as f64 / bps))
+    }
+
+    #[test]
+    fn batches_recover_after_resets_and_a_black_hole_costs_one_halving() {
+        // 2G: 1.4 s round trip, 2,000 B/s, 60 B per entry.
+        let (rtt, bps, per) = (1.4, 2_000.0, 60);
+        let mut s = BatchSizer::new(Duration::from_secs(6), 10, 500);
+        let mut n = s.next_size();
+        for _ in 0..20 {
+            let (b, t) = took(n, per, rtt, bps);
+            s.observe(b, n, t);
+            s.succeeded();
+            n = s.next_size();
+        }
+        let steady = n;
+        assert!(steady >= 100, "steady size {steady}");
+        // Resets every few requests: the size dips and comes back.
+        for round in 0..10 {
+            s.observe_failure();
+            let dipped = s.next_size();
+            assert!(
+                dipped >= steady * 2 / 5,
+                "round {round}: {dipped} vs {steady}"
+            );
+            for _ in 0..3 {
+                let n = s.next_size();
+                let (b, t) = took(n, per, rtt, bps);
+                s.observe(b, n, t);
+                s.succeeded();
+            }
+        }
+        assert!(
+            s.next_size() >= steady * 8 / 10,
+            "{} vs {steady}",
+            s.next_size()
+        );
+        // A black hole: twenty time-outs in a row cost one halving, and
+        // the first success after it restores the size.
+        for _ in 0..20 {
+            s.observe_failure();
+        }
+        assert!(s.next_size() >= steady * 2 / 5);
+        let n = s.next_size();
+        let (b, t) = took(n, per, rtt, bps);
+        s.observe(b, n, t);
+        s.succeeded();
+        assert!(
+            s.next_size() >= steady * 8 / 10,
+            "{} vs {steady}",
+            s.next_size()
+        );
+        // Starting small (a batch cut down by resets), it grows back.
+        let mut small = BatchSizer::new(Duration::from_secs(6), 10, 500);
+        let mut n = 11;
+        for _ in 0..10 {
+            let (b, t) = took(n, per, rtt, bps);
+            small.observe(b, n, t);
+            small.succeeded();
+            n = small.next_size();
+        }
+        assert!(n >= steady * 8 / 10, "grew back to {n} of {steady}");
+    }
 
     #[test]
     fn backoff_grows_to_the_cap_with_full_jitter_and_resets() {
@@ -244,6 +316,11 @@ mod tests {
         assert_eq!(slow.next_size(), 10);
         slow.observe_failure();
         assert_eq!(slow.next_size(), 10);
+        // A cut never goes below a ceiling the centre set (HTTP 413).
+        let mut s413 = BatchSizer::new(Duration::from_secs(5), 10, 500);
+        s413.too_large(8);
+        s413.observe_failure();
+        assert_eq!(s413.next_size(), 4);
         // Too large: halve down to one, then grow back on success.
         let mut s = BatchSizer::new(Duration::from_secs(5), 10, 500);
         s.too_large(50);

@@ -28,13 +28,22 @@ fn other(msg: impl Into<String>) -> io::Error {
 
 /// The `kiosk-server` binary beside this program, built if missing.
 pub fn kiosk_server_exe() -> io::Result<PathBuf> {
+    workspace_exe("server", "kiosk-server")
+}
+
+/// The `kiosk-sync` binary beside this program, built if missing.
+pub fn kiosk_sync_exe() -> io::Result<PathBuf> {
+    workspace_exe("kiosk-sync", "kiosk-sync")
+}
+
+fn workspace_exe(package: &str, bin: &str) -> io::Result<PathBuf> {
     let here = std::env::current_exe()?;
     let mut dir = here.parent().ok_or_else(|| other("no exe dir"))?;
     // Test programs live in `deps/`, the binaries one level up.
     if dir.file_name().is_some_and(|n| n == "deps") {
         dir = dir.parent().ok_or_else(|| other("no target dir"))?;
     }
-    let exe = dir.join("kiosk-server");
+    let exe = dir.join(bin);
     if exe.exists() {
         return Ok(exe);
     }
@@ -42,12 +51,12 @@ pub fn kiosk_server_exe() -> io::Result<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     c.current_dir(root)
-        .args(["build", "-q", "-p", "server", "--bin", "kiosk-server"]);
+        .args(["build", "-q", "-p", package, "--bin", bin]);
     if release {
         c.arg("--release");
     }
     if !c.status()?.success() {
-        return Err(other("building kiosk-server failed"));
+        return Err(other(format!("building {bin} failed")));
     }
     Ok(exe)
 }

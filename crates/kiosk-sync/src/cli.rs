@@ -36,6 +36,13 @@ pub enum SyncCommand {
         #[arg(long)]
         server: Option<String>,
     },
+    /// The operator has seen an alert (`sync status` lists them) and acted
+    /// on it: `sync.outcome_changed` marks every changed receipt seen;
+    /// `outbox.chain_broken` cannot be acknowledged (see docs/sync.md).
+    Ack {
+        /// The alert's code, e.g. sync.centre_restored.
+        code: String,
+    },
     /// Register this kiosk as a device with the centre (online, once): the
     /// holder's login, a new device key kept in the OS keyring.
     Register {
@@ -141,7 +148,31 @@ async fn run_async(cmd: SyncCommand, db: &Path, json: bool) -> Result<()> {
                     }
                     Ok(())
                 }
-                Err(err) => Err(err),
+                Err(err) => {
+                    // Say how far it got. A queue that drained is success,
+                    // even if a later request (the pull) failed.
+                    let p = e.last_push();
+                    let q = e.kiosk().queue_stats()?;
+                    let progress = format!(
+                        "pushed {} batches: {} accepted, {} rejected, {} pending; left {}",
+                        p.batches, p.accepted, p.rejected, p.pending, q.unsent
+                    );
+                    if q.unsent == 0 {
+                        if json {
+                            println!("{}", serde_json::to_string_pretty(&status).expect("json"));
+                        } else {
+                            println!("{progress}; queue 0");
+                        }
+                        eprintln!(
+                            "warning {}: the queue drained, but a later request failed: {err}",
+                            err.code()
+                        );
+                        Ok(())
+                    } else {
+                        eprintln!("{progress}");
+                        Err(err)
+                    }
+                }
             }
         }
         SyncCommand::Status => {
@@ -152,6 +183,11 @@ async fn run_async(cmd: SyncCommand, db: &Path, json: bool) -> Result<()> {
             s.queue_len = q.unsent;
             s.pending = q.pending;
             s.oldest_pending_age_secs = q.oldest_unsent_age_secs;
+            s.alerts = crate::alerts::load(&kiosk);
+            s.outcome_changes = kiosk.outcome_changes(true)?.len() as i64;
+            let refused = s.state == protocol::codes::STATE_REFUSED;
+            let stopped = kiosk.entries_stopped_at()?.is_some();
+            s.derive_state(stopped, refused);
             // Where the key is kept is decided by this machine now, not by
             // whichever process last wrote the status file.
             s.warnings = crate::keys::key_store().warnings();
@@ -179,6 +215,24 @@ async fn run_async(cmd: SyncCommand, db: &Path, json: bool) -> Result<()> {
             }
             printer.abort();
             Ok(())
+        }
+        SyncCommand::Ack { code } => {
+            let mut kiosk = open(db)?;
+            if code == "outbox.chain_broken" {
+                return Err(SyncError::Config(
+                    "a broken local chain is not acknowledged: recover the kiosk with the centre (docs/sync.md)".into(),
+                ));
+            }
+            if code == protocol::codes::OUTCOME_CHANGED {
+                let n = kiosk.acknowledge_outcome_changes(i64::MAX)?;
+                println!("{n} changed receipts marked seen");
+            }
+            if crate::alerts::clear(&mut kiosk, &code)? {
+                println!("alert {code} acknowledged");
+                Ok(())
+            } else {
+                Err(SyncError::Config(format!("no alert {code} is raised")))
+            }
         }
         SyncCommand::Register {
             server,
@@ -216,8 +270,9 @@ fn print_status(s: &SyncStatus) {
         .map(|e| format!(" last error {} ({})", e.code, e.at.format("%H:%M:%S")))
         .unwrap_or_default();
     println!(
-        "{} queue {} pending {} rejected {} oldest {} sent {} B received {} B{}",
-        if s.online { "online" } else { "offline" },
+        "{} ({}): queue {} pending {} rejected {} oldest {} sent {} B received {} B{}",
+        s.state_words(),
+        s.state,
         s.queue_len,
         s.pending,
         s.rejected,
@@ -230,5 +285,8 @@ fn print_status(s: &SyncStatus) {
     );
     for w in &s.warnings {
         println!("warning {}: {}", w.code, w.message);
+    }
+    for a in &s.alerts {
+        println!("alert {}: {}", a.code, a.message);
     }
 }

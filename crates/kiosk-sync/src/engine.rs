@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use domain::Clock;
-use kiosk_core::{CoreError, Kiosk, Outcome as LocalOutcome, WalletSnapshot};
+use kiosk_core::{Answer, CoreError, Kiosk, Outcome as LocalOutcome, WalletSnapshot};
 use kiosk_store::{get_setting, set_setting};
 use protocol::wire::{EntryOutcome, Outcome as WireOutcome};
 use protocol::{
@@ -26,6 +26,7 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
+use crate::alerts;
 use crate::backoff::{Backoff, BatchSizer, JitterRng, SplitMix};
 use crate::crash::{CrashPlan, CrashPoint};
 use crate::error::{Result, SyncError};
@@ -73,6 +74,10 @@ pub struct PushReport {
     pub pending: u32,
     /// Highest seq answered in this run.
     pub last_seq: Option<u64>,
+    /// Answers that replaced a different earlier one (centre restored).
+    pub changed: u32,
+    /// The centre was found behind what the kiosk had answered.
+    pub centre_behind: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -84,6 +89,11 @@ pub struct PullReport {
     pub ledger_lines: u32,
     pub catalogue_version: Option<u32>,
     pub wallet_balance: Option<domain::Paise>,
+    /// Answers that replaced a different earlier one (centre restored).
+    pub changed: u32,
+    /// The centre was found behind what the kiosk had answered, or its
+    /// ledger behind the kiosk's ledger cursor (restored from a backup).
+    pub centre_behind: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -121,6 +131,9 @@ pub struct Engine<T: Transport> {
     status: watch::Sender<SyncStatus>,
     status_file: Option<PathBuf>,
     handle: SyncHandle,
+    last_push: PushReport,
+    /// The centre's clock at an instant of the monotonic clock.
+    centre_anchor: Option<(i64, Instant)>,
 }
 
 impl<T: Transport> Engine<T> {
@@ -140,6 +153,8 @@ impl<T: Transport> Engine<T> {
             status: watch::Sender::new(SyncStatus::default()),
             status_file,
             handle: SyncHandle::default(),
+            last_push: PushReport::default(),
+            centre_anchor: None,
         }
     }
 
@@ -195,16 +210,29 @@ impl<T: Transport> Engine<T> {
         self.cfg.request_timeout_floor + Duration::from_secs_f64(2.0 * body_estimate as f64 / rate)
     }
 
-    /// Pushes until every entry has an answer.
+    /// Pushes until every entry has an answer and the centre holds every
+    /// entry the kiosk had answered (after a centre restore, those are
+    /// sent again from the centre's high-water mark).
     pub async fn push_all(&mut self) -> Result<PushReport> {
         let mut report = PushReport::default();
-        let mut start_override: Option<u64> = None;
-        let mut gap_retried = false;
+        let r = self.push_all_into(&mut report).await;
+        self.last_push = report.clone();
+        r.map(|()| report)
+    }
+
+    /// What the last [`Engine::push_all`] got through, also when it
+    /// failed part-way (a drop after some batches).
+    pub fn last_push(&self) -> &PushReport {
+        &self.last_push
+    }
+
+    async fn push_all_into(&mut self, report: &mut PushReport) -> Result<()> {
+        let mut gap_retries = 0;
         loop {
             let want = self.sizer.next_size();
-            match self.push_batch(start_override.take(), &mut report).await {
+            match self.push_batch(report).await {
                 Ok(true) => continue,
-                Ok(false) => return Ok(report),
+                Ok(false) => return Ok(()),
                 // A body the centre will not take (HTTP 413): smaller batches,
                 // down to one entry, which always fits. Never a wedge.
                 Err(SyncError::Server { status, code, .. })
@@ -215,17 +243,20 @@ impl<T: Transport> Engine<T> {
                 {
                     self.sizer.too_large(want);
                 }
-                // The centre is behind us (restored from a backup): resend
-                // from where it stands, once; the outbox keeps every entry.
+                // The centre is behind us (restored from a backup): it says
+                // where it stands; resend from there (the outbox keeps
+                // every entry).
                 Err(SyncError::Server {
                     code,
                     expected_seq: Some(exp),
                     ..
                 }) if code == codes::GAP && exp >= 1 => {
+                    let answered = self.kiosk.last_answered_seq()?;
                     let first_unsent = self.kiosk.queue_stats()?.first_unsent_seq;
-                    if !gap_retried && first_unsent.is_some_and(|f| exp < f) {
-                        gap_retried = true;
-                        start_override = Some(exp);
+                    let behind = exp <= answered || first_unsent.is_some_and(|f| exp < f);
+                    if behind && gap_retries < 3 {
+                        gap_retries += 1;
+                        report.centre_behind |= self.note_high_water(exp - 1)?;
                         continue;
                     }
                     return Err(SyncError::Gap {
@@ -238,14 +269,127 @@ impl<T: Transport> Engine<T> {
         }
     }
 
+    /// Learns the centre's clock from an answer: the offset from this PC's
+    /// clock (stored, sent with each push, used by the counter's cheque
+    /// rules), an anchor on the monotonic clock for [`Engine::centre_now`],
+    /// and the `clock.skew` alert when the PC's clock is off too far.
+    fn learn_centre_time(
+        &mut self,
+        server_ms: i64,
+        sent_at: DateTime<Utc>,
+        elapsed: Duration,
+    ) -> Result<()> {
+        let mid = sent_at.timestamp_millis() + (elapsed.as_millis() as i64) / 2;
+        let offset = server_ms - mid;
+        self.centre_anchor = Some((server_ms, Instant::now() - elapsed / 2));
+        let stored = self.kiosk.centre_offset()?;
+        // A write only when it moved (each one is a commit on a slow disk).
+        if stored.is_none_or(|s| (s - offset).abs() > 1000) {
+            self.kiosk.set_centre_offset(offset)?;
+        }
+        let skewed = offset.abs() > protocol::wire::CLOCK_SKEW_MAX_MS;
+        if skewed {
+            let mins = offset.abs() / 60_000;
+            let way = if offset < 0 { "ahead of" } else { "behind" };
+            let now = self.clock.now();
+            alerts::raise(
+                &mut self.kiosk,
+                codes::CLOCK_SKEW,
+                format!(
+                    "this PC's clock is {mins} minutes {way} the centre's: set the date and time"
+                ),
+                now,
+            )?;
+        } else if stored.is_some_and(|s| s.abs() > protocol::wire::CLOCK_SKEW_MAX_MS) {
+            alerts::clear(&mut self.kiosk, codes::CLOCK_SKEW)?;
+        }
+        self.status
+            .send_modify(|s| s.clock_offset_ms = Some(offset));
+        Ok(())
+    }
+
+    /// Now by the centre's clock, carried between syncs by the monotonic
+    /// clock (immune to this PC's clock being changed); `None` before the
+    /// first answer in this process.
+    pub fn centre_now(&self) -> Option<DateTime<Utc>> {
+        let (ms, at) = self.centre_anchor?;
+        DateTime::<Utc>::from_timestamp_millis(ms + at.elapsed().as_millis() as i64)
+    }
+
+    /// The centre went back in time: it is the truth. Forget its ledger
+    /// lines (a restored centre hands out the same line ids again for other
+    /// lines) and what the pull cursor says it has sent (settlement and
+    /// notice counters went back too); the next pull fetches it all again.
+    /// Returns the ledger lines dropped.
+    fn rewind_after_restore(&mut self, hw: u64) -> Result<usize> {
+        let dropped = self.kiosk.rewind_ledger(0)?;
+        let mut c = self.cursor()?;
+        c.ledger_after = 0;
+        c.outcomes_after = c.outcomes_after.min(hw);
+        c.settled_after = 0;
+        c.notices_after = 0;
+        let json = serde_json::to_string(&c).expect("cursor serialises");
+        self.kiosk
+            .store_mut()
+            .write(|tx| set_setting(tx, CURSOR_KEY, &json))?;
+        Ok(dropped)
+    }
+
+    /// Where the next push starts: the first unanswered entry, or lower
+    /// when the centre holds fewer entries than the kiosk had answered.
+    fn next_push_from(&self) -> Result<Option<u64>> {
+        let first_unsent = self.kiosk.queue_stats()?.first_unsent_seq;
+        let resend = self.resend_from()?;
+        Ok(match (resend, first_unsent) {
+            (Some(r), Some(f)) => Some(r.min(f)),
+            (r, f) => r.or(f),
+        })
+    }
+
+    /// `Some(seq)` while the centre is behind what the kiosk had answered.
+    fn resend_from(&self) -> Result<Option<u64>> {
+        let Some(hw) = stored_high_water(&self.kiosk) else {
+            return Ok(None);
+        };
+        let answered = self.kiosk.last_answered_seq()?;
+        Ok((hw < answered).then_some(hw + 1))
+    }
+
+    /// Records the centre's high-water mark for this device. One below what
+    /// the kiosk had answered means the centre went back in time: raise the
+    /// alert (the next push re-sends from there). Returns that case.
+    fn note_high_water(&mut self, hw: u64) -> Result<bool> {
+        let answered = self.kiosk.last_answered_seq()?;
+        let before = stored_high_water(&self.kiosk);
+        let was_behind = before.is_some_and(|b| b < answered);
+        if hw < answered && !was_behind {
+            // Before the mark is stored: a crash in between rewinds again.
+            self.rewind_after_restore(hw)?;
+        }
+        self.kiosk
+            .store_mut()
+            .write(|tx| set_setting(tx, HIGH_WATER_KEY, &hw.to_string()))?;
+        self.status.send_modify(|s| s.server_high_water = Some(hw));
+        let behind = hw < answered;
+        if behind {
+            let now = self.clock.now();
+            alerts::raise(
+                &mut self.kiosk,
+                codes::CENTRE_RESTORED,
+                format!(
+                    "the centre holds this device's entries up to seq {hw} but had answered up to {answered} (restored from a backup?); sending them again"
+                ),
+                now,
+            )?;
+            tracing::warn!(hw, answered, ?before, "the centre went back in time");
+        }
+        Ok(behind)
+    }
+
     /// One batch. `Ok(false)` when nothing is left to send.
-    async fn push_batch(&mut self, from: Option<u64>, report: &mut PushReport) -> Result<bool> {
-        let from = match from {
-            Some(f) => f,
-            None => match self.kiosk.queue_stats()?.first_unsent_seq {
-                Some(f) => f,
-                None => return Ok(false),
-            },
+    async fn push_batch(&mut self, report: &mut PushReport) -> Result<bool> {
+        let Some(from) = self.next_push_from()? else {
+            return Ok(false);
         };
         let want = self.sizer.next_size();
         let records = self.kiosk.outbox_from(from, want as u32)?;
@@ -256,6 +400,27 @@ impl<T: Transport> Engine<T> {
             .take_while(|(i, r)| r.entry.seq == from + *i as u64)
             .map(|(_, r)| r)
             .collect();
+        // A broken local chain: the entries before the break still go;
+        // from the break on nothing can ever be accepted, and the counter
+        // stops writing new entries (`outbox.entries_stopped`).
+        let mut records = records;
+        if let Some(bad) = self.kiosk.first_broken(&records)? {
+            let at = self.kiosk.stop_entries_at(bad)?;
+            let now = self.clock.now();
+            alerts::raise(
+                &mut self.kiosk,
+                "outbox.chain_broken",
+                format!(
+                    "the local record of entries is damaged at seq {at}: new payments are refused; call the helpdesk to recover with the centre"
+                ),
+                now,
+            )?;
+            tracing::error!(seq = at, "local outbox chain broken");
+            records.retain(|r| r.entry.seq < bad);
+            if records.is_empty() {
+                return Err(SyncError::Local(CoreError::ChainBroken(bad)));
+            }
+        }
         let Some(last) = records.last() else {
             return Ok(false);
         };
@@ -267,6 +432,7 @@ impl<T: Transport> Engine<T> {
                 .iter()
                 .map(|r| WireEntry::from_entry(&r.entry))
                 .collect(),
+            clock_offset_ms: self.kiosk.centre_offset()?,
         };
         let estimate = req
             .entries
@@ -278,6 +444,7 @@ impl<T: Transport> Engine<T> {
         self.crash.at(CrashPoint::BeforeSend);
         let (sent0, recv0) = self.transport.bytes();
         let t0 = Instant::now();
+        let sent_at = self.clock.now();
         let fut = self.transport.push(&req, timeout);
         self.crash.at(CrashPoint::MidRequest);
         let resp = match fut.await {
@@ -291,6 +458,7 @@ impl<T: Transport> Engine<T> {
         };
         let elapsed = t0.elapsed();
         self.crash.at(CrashPoint::AfterServerCommit);
+        self.learn_centre_time(resp.server_time_ms, sent_at, elapsed)?;
         let n = req.entries.len();
         if resp.outcomes.len() != n
             || resp
@@ -304,17 +472,32 @@ impl<T: Transport> Engine<T> {
                 resp.outcomes.len()
             )));
         }
-        let local: Vec<(u64, LocalOutcome)> = resp.outcomes.iter().map(to_local).collect();
-        for (_, o) in &local {
-            match o {
+        let answers: Vec<Answer> = resp.outcomes.iter().map(to_answer).collect();
+        for a in &answers {
+            match a.outcome {
                 LocalOutcome::Accepted { .. } => report.accepted += 1,
                 LocalOutcome::Rejected { .. } => report.rejected += 1,
                 LocalOutcome::Pending => report.pending += 1,
             }
         }
         self.crash.at(CrashPoint::DuringAckWrite);
-        self.kiosk.record_outcomes(&local)?;
+        let applied = self.kiosk.apply_answers(&answers)?;
+        report.changed += applied.changed as u32;
         let hw = resp.high_water;
+        // The balance right after this batch covers every entry up to the
+        // centre's high-water mark: accepted payments stop counting
+        // against the offline room at once.
+        self.kiosk.apply_wallet_snapshot(&WalletSnapshot {
+            balance: resp.wallet_balance,
+            as_of: DateTime::<Utc>::from_timestamp_millis(resp.server_time_ms)
+                .unwrap_or_else(|| self.clock.now()),
+            covers_seq: hw,
+            max_pending_amount: resp.exposure.max_pending_amount,
+            max_pending_count: resp.exposure.max_pending_count as i64,
+            max_age_secs: resp.exposure.max_age_secs as i64,
+        })?;
+        let local: Vec<(u64, LocalOutcome)> =
+            answers.iter().map(|a| (a.seq, a.outcome.clone())).collect();
         // The pull need not carry these outcomes again: move its outcome
         // cursor over this batch when it sits right before it and nothing
         // in it is pending (a pending one must still be pulled later).
@@ -327,15 +510,14 @@ impl<T: Transport> Engine<T> {
             cursor.outcomes_after = last_seq;
         }
         let cursor_json = serde_json::to_string(&cursor).expect("cursor serialises");
-        self.kiosk
-            .store_mut()
-            .write(|tx| -> Result<(), kiosk_store::StoreError> {
-                set_setting(tx, HIGH_WATER_KEY, &hw.to_string())?;
-                if skip_outcomes {
-                    set_setting(tx, CURSOR_KEY, &cursor_json)?;
-                }
-                Ok(())
-            })?;
+        if skip_outcomes {
+            self.kiosk
+                .store_mut()
+                .write(|tx| set_setting(tx, CURSOR_KEY, &cursor_json))?;
+        }
+        if self.note_high_water(hw)? {
+            report.centre_behind = true;
+        }
         let (sent1, recv1) = self.transport.bytes();
         self.sizer
             .observe(((sent1 - sent0) + (recv1 - recv0)) as usize, n, elapsed);
@@ -346,11 +528,13 @@ impl<T: Transport> Engine<T> {
         let q = self.kiosk.queue_stats()?;
         self.status.send_modify(|s| {
             s.online = true;
+            s.last_error = None;
             s.last_push_at = Some(now);
             s.server_high_water = Some(hw);
             s.queue_len = q.unsent;
             s.pending = q.pending;
             s.oldest_pending_age_secs = q.oldest_unsent_age_secs;
+            s.derive_state(false, false);
         });
         Ok(true)
     }
@@ -366,9 +550,16 @@ impl<T: Transport> Engine<T> {
                 limit: self.cfg.pull_limit,
             };
             let timeout = self.request_timeout(2_000);
+            let (t0, sent_at) = (Instant::now(), self.clock.now());
             let resp = self.transport.pull(&req, timeout).await?;
-            self.apply_pull(&resp, &mut report)?;
+            self.learn_centre_time(resp.server_time_ms, sent_at, t0.elapsed())?;
+            let rewound = self.apply_pull(&resp, &mut report)?;
             report.pulls += 1;
+            // The centre is behind: the caller re-sends first, then pulls
+            // again from the rewound cursor.
+            if rewound {
+                break;
+            }
             if !resp.more || resp.cursor == cursor {
                 break;
             }
@@ -389,7 +580,43 @@ impl<T: Transport> Engine<T> {
         Ok(c)
     }
 
-    fn apply_pull(&mut self, resp: &PullResponse, report: &mut PullReport) -> Result<()> {
+    /// Applies one pull answer. `Ok(true)` when the centre was found to be
+    /// behind the kiosk (restored from a backup) and the cursors were moved
+    /// back to what it holds.
+    fn apply_pull(&mut self, resp: &PullResponse, report: &mut PullReport) -> Result<bool> {
+        // The centre went back in time? Its high-water mark for this
+        // device below what the kiosk had answered, or its ledger below
+        // the kiosk's ledger cursor.
+        let centre_behind = self.note_high_water(resp.high_water)?;
+        let ledger_behind = resp.ledger_high < self.kiosk.ledger_cursor()?;
+        if centre_behind || ledger_behind {
+            report.centre_behind = true;
+            let dropped = if ledger_behind {
+                self.rewind_after_restore(resp.high_water)?
+            } else {
+                0
+            };
+            if ledger_behind && !centre_behind {
+                let now = self.clock.now();
+                alerts::raise(
+                    &mut self.kiosk,
+                    codes::CENTRE_RESTORED,
+                    format!(
+                        "the centre's ledger for this kiosk ends at line {} but the kiosk had line {} (restored from a backup?); {dropped} lines fetched again",
+                        resp.ledger_high,
+                        resp.ledger_high.max(0) + dropped as i64
+                    ),
+                    now,
+                )?;
+            }
+            tracing::warn!(
+                high_water = resp.high_water,
+                ledger_high = resp.ledger_high,
+                dropped,
+                "the centre is behind the kiosk: cursors rewound"
+            );
+            return Ok(true);
+        }
         if let Some(c) = &resp.catalogue {
             match self.kiosk.replace_catalogue(c.clone()) {
                 Ok(_) => report.catalogue_version = Some(c.version),
@@ -402,7 +629,10 @@ impl<T: Transport> Engine<T> {
         // it applied but whose answer we lack are counted again as pending
         // debits, which errs on the safe side.
         let stats = self.kiosk.queue_stats()?;
-        let covers = stats.first_unsent_seq.map_or(stats.last_seq, |f| f - 1);
+        let covers = stats
+            .first_unsent_seq
+            .map_or(stats.last_seq, |f| f - 1)
+            .min(resp.high_water);
         let as_of = DateTime::<Utc>::from_timestamp_millis(resp.server_time_ms)
             .unwrap_or_else(|| self.clock.now());
         self.kiosk.apply_wallet_snapshot(&WalletSnapshot {
@@ -419,16 +649,12 @@ impl<T: Transport> Engine<T> {
             report.ledger_lines += resp.ledger.len() as u32;
         }
         if !resp.outcomes.is_empty() {
-            let local: Vec<(u64, LocalOutcome)> = resp.outcomes.iter().map(to_local).collect();
-            // One by one so an entry this database does not hold (a restored
-            // kiosk) is skipped rather than failing the rest.
-            for (seq, o) in &local {
-                match self.kiosk.record_outcome(*seq, o) {
-                    Ok(()) => report.outcomes += 1,
-                    Err(CoreError::OutboxNotFound(_)) => {}
-                    Err(e) => return Err(e.into()),
-                }
-            }
+            let answers: Vec<Answer> = resp.outcomes.iter().map(to_answer).collect();
+            // An entry this database does not hold (a restored kiosk) is
+            // skipped rather than failing the rest.
+            let applied = self.kiosk.apply_answers(&answers)?;
+            report.outcomes += applied.applied as u32;
+            report.changed += applied.changed as u32;
         }
         let cursor = serde_json::to_string(&resp.cursor).expect("cursor serialises");
         let new_notices = resp.notices.len();
@@ -441,6 +667,13 @@ impl<T: Transport> Engine<T> {
                         .and_then(|s| serde_json::from_str(&s).ok())
                         .unwrap_or_default();
                     for n in &notices {
+                        // Pulled again after a rewind: kept once.
+                        if all.iter().any(|o| {
+                            o["id"] == serde_json::json!(n.id)
+                                && o["text_en"] == serde_json::json!(n.text_en)
+                        }) {
+                            continue;
+                        }
                         all.push(serde_json::json!({
                             "id": n.id, "text_en": n.text_en, "text_hi": n.text_hi, "at_ms": n.at_ms
                         }));
@@ -456,14 +689,38 @@ impl<T: Transport> Engine<T> {
                 set_setting(tx, CURSOR_KEY, &cursor)
             })?;
         report.notices += new_notices as u32;
-        Ok(())
+        Ok(false)
     }
 
     /// Push everything, then pull everything. Updates the status.
     pub async fn sync_once(&mut self) -> Result<SyncReport> {
         let r = async {
-            let push = self.push_all().await?;
-            let pull = self.pull_all().await?;
+            let mut push = self.push_all().await?;
+            let mut pull = self.pull_all().await?;
+            // The pull found the centre behind (restored from a backup):
+            // re-send what it lost at once, then pull what it now says.
+            let mut rounds = 0;
+            let mut behind = pull.centre_behind;
+            while behind && rounds < 3 {
+                rounds += 1;
+                let p = self.push_all().await?;
+                push.batches += p.batches;
+                push.accepted += p.accepted;
+                push.rejected += p.rejected;
+                push.pending += p.pending;
+                push.changed += p.changed;
+                push.last_seq = p.last_seq.or(push.last_seq);
+                push.centre_behind |= p.centre_behind;
+                let again = self.pull_all().await?;
+                pull.pulls += again.pulls;
+                pull.outcomes += again.outcomes;
+                pull.notices += again.notices;
+                pull.ledger_lines += again.ledger_lines;
+                pull.changed += again.changed;
+                pull.catalogue_version = again.catalogue_version.or(pull.catalogue_version);
+                pull.wallet_balance = again.wallet_balance;
+                behind = again.centre_behind;
+            }
             Ok(SyncReport { push, pull })
         }
         .await;
@@ -487,12 +744,43 @@ impl<T: Transport> Engine<T> {
             .ok();
         let (sent, recv) = self.transport.bytes();
         let batch = self.sizer.next_size();
+        let changes = self
+            .kiosk
+            .outcome_changes(true)
+            .map(|c| c.len() as i64)
+            .unwrap_or(0);
+        if changes > 0 {
+            let _ = alerts::raise(
+                &mut self.kiosk,
+                codes::OUTCOME_CHANGED,
+                format!(
+                    "the centre's answer changed for {changes} receipts: reprint them and tell the consumers"
+                ),
+                now,
+            );
+        } else {
+            let _ = alerts::clear(&mut self.kiosk, codes::OUTCOME_CHANGED);
+        }
+        // `sync.centre_restored` stays until the operator acknowledges it
+        // (`sync ack`): the centre lost data, someone must look.
+        let held = alerts::load(&self.kiosk);
+        let stopped = self.kiosk.entries_stopped_at().ok().flatten().is_some();
+        let refused = matches!(err, Some(SyncError::Server { .. }));
         self.status.send_modify(|s| {
+            s.alerts = held;
+            s.outcome_changes = changes;
             match err {
-                None => s.online = true,
+                // What is true now: an old error is gone once a round works.
+                None => {
+                    s.online = true;
+                    s.last_error = None;
+                }
                 Some(e) => {
                     if e.is_transport() {
                         s.online = false;
+                    } else if refused {
+                        // A refusal is an answer: the centre is reachable.
+                        s.online = true;
                     }
                     s.last_error = Some(LastError {
                         code: e.code(),
@@ -513,6 +801,7 @@ impl<T: Transport> Engine<T> {
             s.bytes_received = recv;
             s.batch_size = batch;
             s.updated_at = Some(now);
+            s.derive_state(stopped, refused);
         });
         if let Some(db) = &self.status_file {
             let _ = self.status.borrow().save(db);
@@ -624,7 +913,11 @@ impl<T: Transport> Engine<T> {
                 }
                 Some(done) = probes.join_next(), if !probes.is_empty() => {
                     let up = matches!(done, Ok(true));
-                    self.status.send_modify(|s| s.online = up);
+                    self.status.send_modify(|s| {
+                        s.online = up;
+                        let refused = s.state == codes::STATE_REFUSED;
+                        s.derive_state(false, refused);
+                    });
                     if up && saw_down {
                         self.backoff.reset();
                         return false;
@@ -642,21 +935,33 @@ impl<T: Transport> Engine<T> {
     }
 }
 
-fn to_local(o: &EntryOutcome) -> (u64, LocalOutcome) {
-    let l = match &o.outcome {
+fn to_answer(o: &EntryOutcome) -> Answer {
+    let (outcome, warnings) = match &o.outcome {
         WireOutcome::Accepted {
-            txn_id, receipt_no, ..
-        } => LocalOutcome::Accepted {
-            server_txn_id: txn_id.to_string(),
-            final_receipt_no: (!receipt_no.is_empty()).then(|| receipt_no.clone()),
-        },
-        WireOutcome::Rejected { code, reason } => LocalOutcome::Rejected {
-            code: code.clone(),
-            reason: reason.clone(),
-        },
-        WireOutcome::Pending { .. } => LocalOutcome::Pending,
+            txn_id,
+            receipt_no,
+            warnings,
+        } => (
+            LocalOutcome::Accepted {
+                server_txn_id: txn_id.to_string(),
+                final_receipt_no: (!receipt_no.is_empty()).then(|| receipt_no.clone()),
+            },
+            warnings.clone(),
+        ),
+        WireOutcome::Rejected { code, reason } => (
+            LocalOutcome::Rejected {
+                code: code.clone(),
+                reason: reason.clone(),
+            },
+            vec![],
+        ),
+        WireOutcome::Pending { .. } => (LocalOutcome::Pending, vec![]),
     };
-    (o.seq, l)
+    Answer {
+        seq: o.seq,
+        outcome,
+        warnings,
+    }
 }
 
 /// The high-water mark the centre last told us (for status and tests).

@@ -71,6 +71,7 @@
 //! The CLI (`sync now | status | watch | register`) is [`cli`]; the
 //! link-fault harness is the `linkfault` crate.
 
+pub mod alerts;
 pub mod backoff;
 pub mod benchkit;
 pub mod cli;

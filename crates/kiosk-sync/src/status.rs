@@ -26,7 +26,11 @@ pub struct Warning {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncStatus {
-    /// The centre answered the last request or probe.
+    /// What is true now, as a stable code the app translates: one of the
+    /// `sync.state.*` codes of [`protocol::codes`].
+    #[serde(default)]
+    pub state: String,
+    /// The centre answered the last request or probe (a refusal is an answer).
     pub online: bool,
     /// Entries the centre has not answered yet.
     pub queue_len: i64,
@@ -50,9 +54,56 @@ pub struct SyncStatus {
     /// Filled by `sync status` when it runs (e.g. `keys.not_persistent`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<Warning>,
+    /// What the operator must see and act on (e.g. `sync.centre_restored`,
+    /// `sync.outcome_changed`), held in the kiosk database until cleared.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<crate::alerts::Alert>,
+    /// The centre's clock minus this PC's, ms, as last measured.
+    #[serde(default)]
+    pub clock_offset_ms: Option<i64>,
+    /// Receipts whose centre answer changed and that the operator has not
+    /// acknowledged (reprint them).
+    #[serde(default)]
+    pub outcome_changes: i64,
 }
 
 impl SyncStatus {
+    /// Sets [`SyncStatus::state`] from the other fields; `stopped` when the
+    /// local chain is broken, `refused` when the last error is the centre's
+    /// answer.
+    pub fn derive_state(&mut self, stopped: bool, refused: bool) {
+        use protocol::codes;
+        let refused = refused && self.last_error.is_some();
+        self.state = if stopped {
+            codes::STATE_STOPPED
+        } else if self.last_error.is_some() && !self.online {
+            codes::STATE_OFFLINE
+        } else if refused {
+            codes::STATE_REFUSED
+        } else if self.updated_at.is_none() && self.last_push_at.is_none() {
+            codes::STATE_STARTING
+        } else if !self.online {
+            codes::STATE_OFFLINE
+        } else if self.queue_len > 0 {
+            codes::STATE_SENDING
+        } else {
+            codes::STATE_UP_TO_DATE
+        }
+        .to_string();
+    }
+
+    /// One line in English for the CLI (the app translates `state`).
+    pub fn state_words(&self) -> &'static str {
+        match self.state.as_str() {
+            "sync.state.up_to_date" => "up to date",
+            "sync.state.sending" => "online, sending",
+            "sync.state.offline" => "offline",
+            "sync.state.refused" => "refused by the centre",
+            "sync.state.stopped" => "stopped: local record damaged",
+            _ => "starting",
+        }
+    }
+
     /// The status file beside the database.
     pub fn path_for(db: &Path) -> PathBuf {
         let mut p = db.as_os_str().to_owned();

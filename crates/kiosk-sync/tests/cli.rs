@@ -122,14 +122,17 @@ async fn watch_drains_new_payments_and_prints_each_status() {
     let t = std::time::Duration::from_secs(20);
     // "online" only once the centre has answered: the first sync (with the
     // catalogue) is done, so the counter can pay.
-    let first = tokio::time::timeout(t, line_with(&mut lines, "online queue 0"))
-        .await
-        .expect("online");
+    let first = tokio::time::timeout(
+        t,
+        line_with(&mut lines, "up to date (sync.state.up_to_date): queue 0"),
+    )
+    .await
+    .expect("online");
     pay_many(&db, 4, 0);
     // Pushed without a nudge: a new line, with more bytes sent, queue empty.
     let drained = async {
         loop {
-            let l = line_with(&mut lines, "online queue 0").await;
+            let l = line_with(&mut lines, "up to date (sync.state.up_to_date): queue 0").await;
             if l != first {
                 return l;
             }
@@ -142,4 +145,90 @@ async fn watch_drains_new_payments_and_prints_each_status() {
     child.wait().await.unwrap();
     let (entries, accepted) = assert_ledgers_agree(&db, &centre.store, OPENING).await;
     assert_eq!((entries, accepted), (4, 4));
+}
+
+/// A middlebox in front of the centre that resets any connection the
+/// moment a pull request crosses it: pushes get through, pulls never do.
+async fn pulls_cut(centre: std::net::SocketAddr) -> std::net::SocketAddr {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let (mut c, _) = l.accept().await.unwrap();
+            tokio::spawn(async move {
+                let mut s = tokio::net::TcpStream::connect(centre).await.unwrap();
+                let (mut cr, mut cw) = c.split();
+                let (mut sr, mut sw) = s.split();
+                let up = async {
+                    let mut buf = vec![0u8; 64 * 1024];
+                    loop {
+                        let n = cr.read(&mut buf).await.unwrap_or(0);
+                        if n == 0 || buf[..n].windows(13).any(|w| w == b"/v1/sync/pull") {
+                            return;
+                        }
+                        if sw.write_all(&buf[..n]).await.is_err() {
+                            return;
+                        }
+                    }
+                };
+                let down = async {
+                    let _ = tokio::io::copy(&mut sr, &mut cw).await;
+                };
+                tokio::select! { _ = up => {}, _ = down => {} }
+                // Dropping both ends resets the kiosk's connection.
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_now_reports_progress_and_exits_0_when_the_queue_drained_though_the_pull_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    let centre = start_centre(dir.path()).await;
+    let db = registered_kiosk(dir.path(), &centre.url()).await;
+    let db2 = db.clone();
+    let out = tokio::task::spawn_blocking(move || kiosk_sync(&db2, &["now"]))
+        .await
+        .unwrap();
+    assert!(out.status.success());
+    pay_many(&db, 3, 0);
+    let cut = pulls_cut(centre.addr).await;
+    let db2 = db.clone();
+    let url = format!("http://{cut}");
+    let out = tokio::task::spawn_blocking(move || kiosk_sync(&db2, &["now", "--server", &url]))
+        .await
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    );
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("pushed 1 batches: 3 accepted, 0 rejected, 0 pending; left 0"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("warning sync.offline"), "{stderr}");
+    // Payments that did not drain: the error, with how far it got.
+    pay_many(&db, 2, 100);
+    let db2 = db.clone();
+    let url = "http://127.0.0.1:1".to_string();
+    let out = tokio::task::spawn_blocking(move || kiosk_sync(&db2, &["now", "--server", &url]))
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("pushed 0 batches: 0 accepted, 0 rejected, 0 pending; left 2"),
+        "{stderr}"
+    );
+    let db2 = db.clone();
+    let url = centre.url();
+    let out = tokio::task::spawn_blocking(move || kiosk_sync(&db2, &["now", "--server", &url]))
+        .await
+        .unwrap();
+    assert!(out.status.success());
+    let (entries, accepted) = assert_ledgers_agree(&db, &centre.store, OPENING).await;
+    assert_eq!((entries, accepted), (5, 5));
 }

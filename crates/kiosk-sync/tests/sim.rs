@@ -231,10 +231,25 @@ impl Transport for SimTransport {
     }
 }
 
+/// A PC clock that is off the true one by a fixed amount.
+struct Shifted(Arc<FixedClock>, chrono::Duration);
+
+impl Clock for Shifted {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.now() + self.1
+    }
+}
+
 struct World {
     _dir: tempfile::TempDir,
     kiosk_db: PathBuf,
-    centre_db: PathBuf,
+    /// The centre's database file now (a restore opens a copy of a snapshot).
+    centre_db: Mutex<PathBuf>,
+    /// The latest backup of the centre (taken after the device registered).
+    snapshot: Mutex<Option<PathBuf>>,
+    /// The kiosk PC's clock: the simulation's clock off by `shift`.
+    kiosk_clock: Arc<dyn Clock>,
+    shift: chrono::Duration,
     clock: Arc<FixedClock>,
     centre: Arc<Mutex<Arc<Centre>>>,
     centre_kiosk: Uuid,
@@ -310,6 +325,17 @@ async fn world(seed: u64) -> World {
         .await
         .unwrap();
 
+    // Some kiosks' PC clocks are wrong: 90 days ahead, or 2 days behind.
+    let mut crng = SplitMix(seed ^ 0xC10C_C10C_C10C_C10C);
+    let r = crng.unit();
+    let shift = if r < 0.15 {
+        chrono::Duration::days(90)
+    } else if r < 0.25 {
+        chrono::Duration::days(-2)
+    } else {
+        chrono::Duration::zero()
+    };
+    let kiosk_clock: Arc<dyn Clock> = Arc::new(Shifted(clock.clone(), shift));
     let kiosk_db = dir.path().join("kiosk.db");
     let kiosk = Kiosk::init(
         &kiosk_db,
@@ -322,12 +348,12 @@ async fn world(seed: u64) -> World {
             holder_name: "Holder".into(),
             cheque_enabled: false,
         },
-        clock.clone(),
+        kiosk_clock.clone(),
     )
     .unwrap();
     drop(kiosk);
     kiosk_sync::register::adopt_device_id(&kiosk_db, dev.id).unwrap();
-    let mut kiosk = Kiosk::open(&kiosk_db, clock.clone()).unwrap();
+    let mut kiosk = Kiosk::open(&kiosk_db, kiosk_clock.clone()).unwrap();
     kiosk.replace_catalogue(cat_v1).unwrap();
     kiosk
         .apply_wallet_snapshot(&WalletSnapshot {
@@ -355,8 +381,11 @@ async fn world(seed: u64) -> World {
     World {
         _dir: dir,
         kiosk_db,
-        centre_db,
+        centre_db: Mutex::new(centre_db),
+        snapshot: Mutex::new(None),
         clock,
+        kiosk_clock,
+        shift,
         centre: Arc::new(Mutex::new(centre)),
         centre_kiosk: k.id,
         device: dev.id,
@@ -366,14 +395,14 @@ async fn world(seed: u64) -> World {
 
 impl World {
     fn engine(&self, seed: u64) -> Engine<SimTransport> {
-        let kiosk = Kiosk::open(&self.kiosk_db, self.clock.clone()).unwrap();
+        let kiosk = Kiosk::open(&self.kiosk_db, self.kiosk_clock.clone()).unwrap();
         let t = SimTransport {
             net: self.net.clone(),
             centre: self.centre.clone(),
             clock: self.clock.clone(),
             device: self.device,
         };
-        Engine::new(kiosk, t, self.clock.clone())
+        Engine::new(kiosk, t, self.kiosk_clock.clone())
             .with_rng(Box::new(SplitMix(seed)))
             .without_status_file()
     }
@@ -432,13 +461,14 @@ struct RunStats {
     rejected: u64,
     crashes: u64,
     restarts: u64,
+    restores: u64,
     deliveries: u64,
 }
 
 async fn run_seed(seed: u64) -> RunStats {
     let w = world(seed).await;
     let mut rng = SplitMix(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 77);
-    let mut counter = Kiosk::open(&w.kiosk_db, w.clock.clone()).unwrap();
+    let mut counter = Kiosk::open(&w.kiosk_db, w.kiosk_clock.clone()).unwrap();
     let mut engine = Some(w.engine(seed));
     let mut stats = RunStats::default();
     let steps = 40 + rng.next_u64() % 80;
@@ -450,7 +480,7 @@ async fn run_seed(seed: u64) -> RunStats {
                     stats.payments += 1;
                 }
             }
-        } else if r < 0.85 {
+        } else if r < 0.82 {
             let e = engine.get_or_insert_with(|| w.engine(seed + step));
             let _ = e.sync_once().await;
             if std::mem::take(&mut w.net.lock().unwrap().crashed) {
@@ -458,18 +488,38 @@ async fn run_seed(seed: u64) -> RunStats {
                 engine = None;
                 stats.crashes += 1;
             }
-        } else if r < 0.90 {
+        } else if r < 0.87 {
             let mut n = w.net.lock().unwrap();
             n.down = !n.down;
-        } else if r < 0.94 {
+        } else if r < 0.91 {
             w.clock
                 .advance(chrono::Duration::minutes(1 + (rng.next_u64() % 10) as i64));
-        } else if r < 0.955 {
+        } else if r < 0.925 {
             settle(&w, &mut rng, 0.5).await;
-        } else if r < 0.97 {
-            let fresh = open_centre(&w.centre_db, w.clock.clone()).await;
+        } else if r < 0.94 {
+            let path = w.centre_db.lock().unwrap().clone();
+            let fresh = open_centre(&path, w.clock.clone()).await;
             *w.centre.lock().unwrap() = fresh;
             stats.restarts += 1;
+        } else if r < 0.955 {
+            // A backup of the running centre.
+            let from = w.centre_db.lock().unwrap().clone();
+            let to = w._dir.path().join(format!("snapshot-{step}.db"));
+            let c = kiosk_store::rusqlite::Connection::open(&from).unwrap();
+            c.execute("VACUUM INTO ?1", [to.to_str().unwrap()]).unwrap();
+            *w.snapshot.lock().unwrap() = Some(to);
+        } else if r < 0.97 {
+            // The centre is restored from its latest backup: everything it
+            // took since is gone (entries, payments, settlements).
+            let snap = w.snapshot.lock().unwrap().clone();
+            if let Some(snap) = snap {
+                let to = w._dir.path().join(format!("centre-restored-{step}.db"));
+                std::fs::copy(&snap, &to).unwrap();
+                let fresh = open_centre(&to, w.clock.clone()).await;
+                *w.centre.lock().unwrap() = fresh;
+                *w.centre_db.lock().unwrap() = to;
+                stats.restores += 1;
+            }
         } else {
             engine = None;
             stats.crashes += 1;
@@ -575,6 +625,7 @@ async fn check_invariants(seed: u64, w: &World, kiosk: &Kiosk) -> (i64, i64) {
                 .iter()
                 .map(|r| protocol::WireEntry::from_entry(&r.entry))
                 .collect(),
+            clock_offset_ms: None,
         };
         let resp = centre
             .push(dev, req)
@@ -625,6 +676,52 @@ async fn check_invariants(seed: u64, w: &World, kiosk: &Kiosk) -> (i64, i64) {
         ck.wallet_balance.as_i64(),
         "seed {seed}: kiosk's view of the wallet"
     );
+    // 4b. The kiosk's copy of the centre's ledger is the centre's, also
+    //     after a restore handed out the same line ids again.
+    let lines = centre
+        .ledger_lines(w.centre_kiosk, 0, 1_000_000)
+        .await
+        .unwrap();
+    let (count, wallet): (i64, i64) = conn
+        .query_row(
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN account = 'wallet' THEN amount_paise END), 0) FROM wallet_ledger",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(count as usize, lines.len(), "seed {seed}: ledger lines");
+    assert_eq!(
+        wallet,
+        ck.wallet_balance.as_i64(),
+        "seed {seed}: ledger sum"
+    );
+    // 4c. A wrong PC clock is learnt and flagged on both sides.
+    let offset = kiosk.centre_offset().unwrap().expect("offset learnt");
+    assert!(
+        (offset + w.shift.num_milliseconds()).abs() < 10_000,
+        "seed {seed}: offset {offset} for a clock off by {}",
+        w.shift
+    );
+    let skewed = w.shift.num_milliseconds().abs() > protocol::wire::CLOCK_SKEW_MAX_MS;
+    let alerted = kiosk_sync::alerts::load(kiosk)
+        .iter()
+        .any(|a| a.code == "clock.skew");
+    assert_eq!(alerted, skewed, "seed {seed}: clock.skew alert");
+    let flagged: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM outbox WHERE warnings LIKE '%clock.skew%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    if !skewed {
+        assert_eq!(flagged, 0, "seed {seed}: entries flagged with a good clock");
+    } else if w.shift > chrono::Duration::zero() && accepted > 0 {
+        assert!(
+            flagged > 0,
+            "seed {seed}: the centre flagged no entry of a clock 90 days ahead"
+        );
+    }
     // 5. Receipts: accepted ones final with the centre's number; rejected
     //    ones flagged and their holds released; no hold left open.
     let provisional: i64 = conn
@@ -715,6 +812,7 @@ fn run_shard(shard: u64) {
                 total.rejected += s.rejected;
                 total.crashes += s.crashes;
                 total.restarts += s.restarts;
+                total.restores += s.restores;
                 total.deliveries += s.deliveries;
             }
             Err(p) => {
@@ -726,13 +824,14 @@ fn run_shard(shard: u64) {
         }
     }
     eprintln!(
-        "shard {shard}: {} seeds: {} payments ({} accepted, {} rejected), {} kiosk crashes, {} centre restarts, {} pushes delivered",
+        "shard {shard}: {} seeds: {} payments ({} accepted, {} rejected), {} kiosk crashes, {} centre restarts, {} centre restores, {} pushes delivered",
         seeds.len(),
         total.payments,
         total.accepted,
         total.rejected,
         total.crashes,
         total.restarts,
+        total.restores,
         total.deliveries
     );
     assert!(total.payments > 0);
@@ -782,6 +881,7 @@ fn a_seed_replays_exactly() {
                 s.rejected,
                 s.crashes,
                 s.restarts,
+                s.restores,
                 s.deliveries,
             )
         };

@@ -444,11 +444,28 @@ pub struct ShowArgs {
 pub fn show(ctx: &Ctx, a: ShowArgs) -> Result<()> {
     let k = ctx.open()?;
     let r = k.receipt(&a.receipt)?;
-    print(ctx.json, &r, || {
+    let notes = k.receipt_sync_notes(&r.summary.id)?;
+    #[derive(serde::Serialize)]
+    struct Shown<'a> {
+        #[serde(flatten)]
+        receipt: &'a kiosk_core::ReceiptDetail,
+        sync: &'a kiosk_core::ReceiptSyncNotes,
+    }
+    let shown = Shown {
+        receipt: &r,
+        sync: &notes,
+    };
+    // A receipt the centre rejected says so, and why.
+    let status = if r.summary.rejected {
+        "rejected by the centre"
+    } else {
+        r.summary.status.as_str()
+    };
+    print(ctx.json, &shown, || {
         let mut s = format!(
             "receipt {} ({}){}\n  at {}  by {}  paid by {}\n",
             r.summary.receipt_no,
-            r.summary.status,
+            status,
             r.summary
                 .final_receipt_no
                 .as_ref()
@@ -476,6 +493,21 @@ pub fn show(ctx: &Ctx, a: ShowArgs) -> Result<()> {
             r.summary.total,
             r.summary.total.in_words_en()
         ));
+        if notes.outcome.as_deref() == Some("rejected") {
+            s.push_str(&format!(
+                "\n  rejected {}: {}",
+                notes.code.as_deref().unwrap_or("-"),
+                notes.reason.as_deref().unwrap_or("")
+            ));
+        }
+        for w in &notes.warnings {
+            s.push_str(&format!("\n  centre warning {w}"));
+        }
+        if notes.reprint {
+            s.push_str(
+                "\n  reprint: the centre's answer changed after printing (sync.outcome_changed)",
+            );
+        }
         s
     });
     Ok(())

@@ -84,14 +84,19 @@ pub enum Profile {
     TwoGRural,
     /// Up 30 s, down (black hole) 30 s.
     Flapping,
+    /// Worse than `2g-rural`: 12 kbps both ways, 900 ms one-way (± 150),
+    /// 4 % of requests cut mid-way, a reset every 5–10 s, and a silent
+    /// black hole of 6 s every 45 s.
+    TwoGHarsh,
 }
 
 impl Profile {
-    pub const ALL: [Profile; 4] = [
+    pub const ALL: [Profile; 5] = [
         Profile::Clean,
         Profile::Gprs,
         Profile::TwoGRural,
         Profile::Flapping,
+        Profile::TwoGHarsh,
     ];
 
     pub fn name(self) -> &'static str {
@@ -100,6 +105,7 @@ impl Profile {
             Profile::Gprs => "gprs",
             Profile::TwoGRural => "2g-rural",
             Profile::Flapping => "flapping",
+            Profile::TwoGHarsh => "2g-harsh",
         }
     }
 
@@ -126,12 +132,22 @@ impl Profile {
                 flap: Some((Duration::from_secs(30), Duration::from_secs(30))),
                 ..Faults::default()
             },
+            Profile::TwoGHarsh => Faults {
+                latency: Duration::from_millis(900),
+                jitter: Duration::from_millis(150),
+                up_bps: Some(12_000),
+                down_bps: Some(12_000),
+                cut_request_probability: 0.04,
+                reset_every: Some((Duration::from_secs(5), Duration::from_secs(10))),
+                flap: Some((Duration::from_secs(45), Duration::from_secs(6))),
+                ..Faults::default()
+            },
         }
     }
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("unknown link profile `{0}` (known: clean, gprs, 2g-rural, flapping)")]
+#[error("unknown link profile `{0}` (known: clean, gprs, 2g-rural, flapping, 2g-harsh)")]
 pub struct UnknownProfile(pub String);
 
 impl FromStr for Profile {

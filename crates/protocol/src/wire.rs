@@ -20,6 +20,10 @@ pub const MAX_DECODED_BYTES: usize = 4 * 1024 * 1024;
 /// Most bytes one entry's payload may have.
 pub const MAX_PAYLOAD_BYTES: usize = 16 * 1024;
 
+/// A kiosk clock further than this from the centre's (either way) is
+/// flagged (`clock.skew`): five minutes.
+pub const CLOCK_SKEW_MAX_MS: i64 = 5 * 60 * 1000;
+
 /// Header naming the device that signed the request (UUID, hyphenated).
 pub const HEADER_DEVICE: &str = "x-device";
 /// Header carrying the ed25519 signature, base64url without padding (86 chars).
@@ -72,6 +76,10 @@ pub struct PushRequest {
     /// recomputes the chain from its own stored hash and compares.
     pub last_hash: Hash32,
     pub entries: Vec<WireEntry>,
+    /// The centre's clock minus the kiosk's, in ms, as the kiosk measured
+    /// it on its last exchange (`None` before the first). The centre dates
+    /// the entries by its own clock with it and flags a skewed kiosk.
+    pub clock_offset_ms: Option<i64>,
 }
 
 /// What the centre decided about one entry. Recorded once and returned
@@ -117,6 +125,14 @@ pub struct PushResponse {
     /// The device's highest applied seq after this push.
     pub high_water: u64,
     pub outcomes: Vec<EntryOutcome>,
+    /// The centre's clock when it answered (the kiosk learns its offset).
+    pub server_time_ms: i64,
+    /// The kiosk's wallet balance right after this push: it includes every
+    /// entry up to `high_water`, so the kiosk's offline room is current
+    /// with each accepted batch, not only after the queue drained.
+    pub wallet_balance: Paise,
+    pub commission_balance: Paise,
+    pub exposure: Exposure,
 }
 
 /// Where a device's pull left off. Start with `Cursor::default()`.
@@ -196,6 +212,13 @@ pub struct PullResponse {
     pub notices: Vec<Notice>,
     /// More lines wait: pull again with the new cursor.
     pub more: bool,
+    /// The device's highest applied seq at the centre. Lower than what the
+    /// kiosk already had answered means the centre went back in time (a
+    /// restore from a backup): the kiosk re-sends from here at once.
+    pub high_water: u64,
+    /// The highest ledger line id of this kiosk at the centre (0: none).
+    /// Below the kiosk's ledger cursor means the ledger went back in time.
+    pub ledger_high: i64,
 }
 
 /// The JSON error body of every non-2xx answer.
@@ -280,6 +303,31 @@ pub mod codes {
     pub const TEXT_BIDI_CONTROL: &str = "text.bidi_control";
     /// Free text that shows nothing (`domain::text`).
     pub const TEXT_INVISIBLE_ONLY: &str = "text.invisible_only";
+    // Alerts the kiosk raises for the operator (not one request's error).
+    /// The centre holds fewer of this device's entries (or ledger lines)
+    /// than the kiosk had seen answered: it was restored from a backup.
+    /// The kiosk re-sends what the centre lost.
+    pub const CENTRE_RESTORED: &str = "sync.centre_restored";
+    /// The centre's answer for one or more receipts changed (new final
+    /// receipt number, or a new outcome): reprint and tell the consumer.
+    pub const OUTCOME_CHANGED: &str = "sync.outcome_changed";
+    /// The kiosk's clock is off the centre's by more than
+    /// [`super::CLOCK_SKEW_MAX_MS`]: an alert on the kiosk, and a warning on
+    /// each entry the centre accepts from it.
+    pub const CLOCK_SKEW: &str = "clock.skew";
+    // What the kiosk's sync status says is true now (one of these).
+    /// Nothing has been exchanged with the centre yet.
+    pub const STATE_STARTING: &str = "sync.state.starting";
+    /// The centre answered and holds every entry.
+    pub const STATE_UP_TO_DATE: &str = "sync.state.up_to_date";
+    /// The centre answers; entries are on their way.
+    pub const STATE_SENDING: &str = "sync.state.sending";
+    /// The centre could not be reached the last time.
+    pub const STATE_OFFLINE: &str = "sync.state.offline";
+    /// The centre answered with a refusal (the last error's code says which).
+    pub const STATE_REFUSED: &str = "sync.state.refused";
+    /// The local chain is broken: nothing more can be sent or written.
+    pub const STATE_STOPPED: &str = "sync.state.stopped";
 }
 
 /// Why a sync body could not be read.
@@ -411,6 +459,7 @@ mod tests {
                 device_time_ms: 5,
                 payload: vec![1, 2, 3],
             }],
+            clock_offset_ms: Some(-5),
         };
         let b = encode_body(&req);
         assert_eq!(decode_body::<PushRequest>(&b).unwrap(), req);

@@ -68,6 +68,7 @@ fn push(n: usize) -> PushRequest {
                 payload: payment(i).encode(),
             })
             .collect(),
+        clock_offset_ms: Some(-1_200),
     }
 }
 

@@ -168,8 +168,36 @@ enum Admin {
     },
 }
 
+/// Errors end as one line, `error CODE: message` (no backtrace, whatever
+/// `RUST_BACKTRACE` says), and exit status 1.
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            let code = error_code(&e);
+            eprintln!("error {code}: {}", format!("{e:#}").replace('\n', " "));
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// The stable code of a command's error, where it has one.
+fn error_code(e: &anyhow::Error) -> &'static str {
+    use domain::ErrorCode;
+    if let Some(d) = e.downcast_ref::<domain::DomainError>() {
+        return d.code();
+    }
+    if let Some(s) = e.downcast_ref::<server::store::StoreError>() {
+        return s.code();
+    }
+    if e.downcast_ref::<std::io::Error>().is_some() {
+        return "io.error";
+    }
+    "internal"
+}
+
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn run() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
@@ -183,6 +211,17 @@ async fn main() -> anyhow::Result<()> {
     let mut cfg = Config::load(cli.config.as_deref())?;
     if let Some(db) = cli.database {
         cfg.database = Some(db);
+    }
+    // A command whose output goes into a pipe that closed (`| head -1`)
+    // ends quietly, as Unix tools do; the server itself keeps SIGPIPE
+    // ignored (a client hanging up must not kill it).
+    #[cfg(unix)]
+    if !matches!(cli.cmd, None | Some(Cmd::Serve { .. })) {
+        // SAFETY: restoring the default disposition of one signal at start,
+        // before any other thread runs code of ours.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
     }
     match cli.cmd.unwrap_or(Cmd::Serve {
         listen: None,
@@ -275,8 +314,9 @@ async fn admin(store: &Store, a: Admin) -> anyhow::Result<()> {
             );
         }
         Admin::LoadCatalogue { file } => {
-            let c = domain::Catalogue::from_toml(&std::fs::read_to_string(&file)?)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| anyhow::Error::new(e).context(format!("{}", file.display())))?;
+            let c = domain::Catalogue::from_toml(&text)?;
             store.save_catalogue(&c).await?;
             println!(
                 "catalogue version {} loaded ({} services)",

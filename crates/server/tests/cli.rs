@@ -911,3 +911,65 @@ fn running_out_of_descriptors_backs_off_quietly() {
     // 100 ticks a second: a busy loop would spend most of 300.
     assert!(spent < 60, "{spent} ticks of CPU in 3 s");
 }
+
+#[test]
+fn a_bad_catalogue_file_is_an_error_line_not_a_backtrace() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("s.db").display());
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "version = \"not a number\"\n[[services]]\n").unwrap();
+    let o = bin()
+        .env("RUST_BACKTRACE", "1")
+        .env("RUST_LIB_BACKTRACE", "1")
+        .arg("--database")
+        .arg(&db)
+        .args(["admin", "load-catalogue"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(err.starts_with("error catalogue.invalid: "), "{err}");
+    assert!(
+        !err.contains("backtrace") && !err.contains("Stack"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn admin_output_into_a_closed_pipe_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("s.db").display());
+    let (ok, out) = run(&db, &["migrate"]);
+    assert!(ok, "{out}");
+    let (ok, out) = run(
+        &db,
+        &[
+            "admin",
+            "create-kiosk",
+            "--code",
+            "k2041",
+            "--district",
+            "Kota",
+            "--name",
+            "Kota e-Mitra",
+        ],
+    );
+    assert!(ok, "{out}");
+    // `| head -1` that has already gone: the reading end is closed before
+    // the command writes its first line.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let o = bin()
+        .arg("--database")
+        .arg(&db)
+        .args(["admin", "ledger", "--kiosk", "K2041"])
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!err.contains("Broken pipe"), "{err}");
+}

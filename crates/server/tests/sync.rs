@@ -793,3 +793,128 @@ both!(
         h.finish().await;
     }
 );
+
+both!(
+    push_answers_carry_the_balance_and_pulls_the_high_water,
+    |h: H| async move {
+        let mut a = h.register("k1001-h", 1).await;
+        let cat = h.catalogue.clone();
+        let before = h.pull(&a, protocol::Cursor::default(), 100).await;
+        let opening = h.store.ledger_lines(h.kiosk.id, 0, 1000).await.unwrap();
+        assert_eq!(before.high_water, 0);
+        assert_eq!(before.ledger_high, opening.last().map_or(0, |l| l.id));
+        a.pay(&cat, &[line("JVVNL-BILL", "210000000301", 100_00)]);
+        a.pay(&cat, &[line("JVVNL-BILL", "210000000302", 200_00)]);
+        // The same bill again in the same batch is a duplicate too.
+        a.pay(&cat, &[line("JVVNL-BILL", "210000000302", 200_00)]);
+        let r = h.push(&a, &a.rest(0)).await.unwrap();
+        let k = h.store.kiosk(h.kiosk.id).await.unwrap().unwrap();
+        assert_eq!(r.high_water, 3);
+        assert_eq!(
+            r.wallet_balance, k.wallet_balance,
+            "balance with this batch in it"
+        );
+        assert!(r.wallet_balance < before.wallet_balance);
+        assert_eq!(r.commission_balance, k.commission_balance);
+        assert_eq!(r.exposure, k.exposure);
+        assert!(
+            (r.server_time_ms - domain::Clock::now(h.clock.as_ref()).timestamp_millis()).abs()
+                < 1000
+        );
+        match &r.outcomes[2].outcome {
+            Outcome::Accepted { warnings, .. } => {
+                assert_eq!(warnings, &vec![codes::DUPLICATE_WARNING.to_string()])
+            }
+            o => panic!("{o:?}"),
+        }
+        // A replay answers with the balance as it is now.
+        let again = h.push(&a, &a.rest(0)).await.unwrap();
+        assert_eq!(again.wallet_balance, k.wallet_balance);
+        let p = h.pull(&a, protocol::Cursor::default(), 100).await;
+        assert_eq!(p.high_water, 3);
+        let lines = h.store.ledger_lines(h.kiosk.id, 0, 1000).await.unwrap();
+        assert_eq!(p.ledger_high, lines.last().unwrap().id);
+        h.finish().await;
+    }
+);
+
+both!(
+    a_wrong_kiosk_clock_is_flagged_and_cheque_dates_follow_the_centre,
+    |h: H| async move {
+        use domain::{ChequeDetails, PaymentMode};
+        h.store
+            .set_kiosk_flags(h.kiosk.id, true, true)
+            .await
+            .unwrap();
+        let mut a = h.register("k1001-h", 1).await;
+        let cat = h.catalogue.clone();
+        let now = domain::Clock::now(h.clock.as_ref());
+        let today = domain::clock::ist_date(now);
+        let day = 86_400_000i64;
+        let cheque = |date| {
+            PaymentMode::Cheque(ChequeDetails {
+                number: "123456".into(),
+                date,
+                bank: "SBI".into(),
+                payee: "AO (CCC)".into(),
+            })
+        };
+        // The kiosk's clock is 90 days ahead; it measured the centre's so.
+        a.t_ms = now.timestamp_millis() + 90 * day;
+        a.clock_offset_ms = Some(-90 * day);
+        // A cheque post-dated by 90 days is "today's" by the kiosk's clock.
+        let p = a.payment_payload(
+            &cat,
+            &[line("JVVNL-BILL", "210000000401", 100_00)],
+            cheque(today + chrono::Days::new(90)),
+        );
+        a.pay_payload(&p);
+        a.pay(&cat, &[line("JVVNL-BILL", "210000000402", 100_00)]);
+        let r = h.push(&a, &a.rest(0)).await.unwrap();
+        match &r.outcomes[0].outcome {
+            Outcome::Rejected { code, .. } => assert_eq!(code, "cheque.post_dated"),
+            o => panic!("{o:?}"),
+        }
+        match &r.outcomes[1].outcome {
+            Outcome::Accepted { warnings, .. } => {
+                assert_eq!(warnings, &vec![codes::CLOCK_SKEW.to_string()])
+            }
+            o => panic!("{o:?}"),
+        }
+        // Two days behind: a cheque three months and a day old by the
+        // centre's date is stale, though the kiosk's clock says otherwise.
+        a.t_ms = now.timestamp_millis() - 2 * day;
+        a.clock_offset_ms = Some(2 * day);
+        let stale = today
+            .checked_sub_months(chrono::Months::new(3))
+            .unwrap()
+            .pred_opt()
+            .unwrap();
+        let p = a.payment_payload(
+            &cat,
+            &[line("JVVNL-BILL", "210000000403", 100_00)],
+            cheque(stale),
+        );
+        a.pay_payload(&p);
+        let r = h.push(&a, &a.rest(2)).await.unwrap();
+        match &r.outcomes[0].outcome {
+            Outcome::Rejected { code, .. } => assert_eq!(code, "cheque.stale"),
+            o => panic!("{o:?}"),
+        }
+        // A good clock: no flag, and a cheque dated today goes through.
+        a.t_ms = now.timestamp_millis();
+        a.clock_offset_ms = Some(300);
+        let p = a.payment_payload(
+            &cat,
+            &[line("JVVNL-BILL", "210000000404", 100_00)],
+            cheque(today),
+        );
+        a.pay_payload(&p);
+        let r = h.push(&a, &a.rest(3)).await.unwrap();
+        match &r.outcomes[0].outcome {
+            Outcome::Accepted { warnings, .. } => assert!(warnings.is_empty(), "{warnings:?}"),
+            o => panic!("{o:?}"),
+        }
+        h.finish().await;
+    }
+);

@@ -2,6 +2,14 @@
 //! kbps both ways, 650 ms one-way, 2 % of requests cut, a reset every
 //! 20–40 s) to a real `kiosk-server` process. Keys `seconds`, `lost`,
 //! `duplicated` (goal ≤ 60 s, 0, 0).
+//!
+//! Then 1,000 more through the harsher `2g-harsh` profile (12 kbps, 900 ms
+//! one-way, 4 % cut, a reset every 5–10 s, a 6 s black hole every 45 s),
+//! twice with the same fault seed: by the long-running loop (`sync watch`,
+//! the app's), keys `harsh_seconds` and `harsh_bytes_per_txn`; and by a
+//! fresh `kiosk-sync now` process per run until the queue is empty, key
+//! `harsh_fresh_seconds`. Goals: `harsh_seconds` ≤ 1.2 ×
+//! `harsh_fresh_seconds`, `harsh_bytes_per_txn` ≤ 80.
 
 use std::time::{Duration, Instant};
 
@@ -107,7 +115,87 @@ async fn main() -> anyhow::Result<()> {
         "centre wallet {balance} vs opening less accepted {}",
         DEMO_OPENING - accepted_total
     );
+    drop(e);
+
+    // The harsher link, the same fault seed for both ways of draining.
+    const HARSH_SEED: u64 = 0x4a25_5eed;
+    centre.admin(&["refill", "--kiosk", DEMO_KIOSK, "--amount", "100000"])?;
+    let mut e = engine(&db, &url, SyncConfig::default())?;
+    e.sync_once().await?;
+    pay_many(&db, N, 10_000)?;
+    let harsh = LinkFault::start_on(
+        "127.0.0.1:0".parse()?,
+        centre.addr,
+        Faults::profile(Profile::TwoGHarsh),
+        HARSH_SEED,
+    )
+    .await?;
+    let harsh_url = format!("http://{}", harsh.addr());
+    let mut e = engine(&db, &harsh_url, SyncConfig::default())?;
+    let mut status = e.status();
+    let stop = e.handle();
+    let start = Instant::now();
+    let runner = tokio::spawn(async move {
+        e.run().await;
+        e
+    });
+    let drained = tokio::time::timeout(
+        Duration::from_secs(1800),
+        status.wait_for(|s| s.queue_len == 0 && s.last_push_at.is_some()),
+    )
+    .await
+    .map(|r| r.is_ok());
+    let harsh_seconds = start.elapsed().as_secs_f64();
+    ensure!(drained == Ok(true), "harsh loop: not drained after 1800 s");
+    let hc = harsh.handle().counters();
+    stop.stop();
+    drop(runner.await?);
+    drop(harsh);
+
+    pay_many(&db, N, 20_000)?;
+    let harsh = LinkFault::start_on(
+        "127.0.0.1:0".parse()?,
+        centre.addr,
+        Faults::profile(Profile::TwoGHarsh),
+        HARSH_SEED,
+    )
+    .await?;
+    let harsh_url = format!("http://{}", harsh.addr());
+    let exe = kiosk_sync_exe()?;
+    let start = Instant::now();
+    let mut runs = 0;
+    loop {
+        runs += 1;
+        ensure!(
+            start.elapsed() < Duration::from_secs(1800),
+            "harsh fresh: not drained"
+        );
+        let _ = std::process::Command::new(&exe)
+            .arg("--db")
+            .arg(&db)
+            .args(["now", "--server", &harsh_url])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()?;
+        let k = kiosk_core::Kiosk::open(&db, std::sync::Arc::new(domain::SystemClock))?;
+        if k.queue_stats()?.unsent == 0 {
+            break;
+        }
+    }
+    let harsh_fresh_seconds = start.elapsed().as_secs_f64();
+    let fc = harsh.handle().counters();
+    let round = |x: f64| (x * 10.0).round() / 10.0;
+
     write_results(&serde_json::json!({
+        "harsh_seconds": round(harsh_seconds),
+        "harsh_fresh_seconds": round(harsh_fresh_seconds),
+        "harsh_bytes_per_txn": round((hc.up_bytes + hc.down_bytes) as f64 / N as f64),
+        "harsh_fresh_bytes_per_txn": round((fc.up_bytes + fc.down_bytes) as f64 / N as f64),
+        "harsh_fresh_runs": runs,
+        "harsh_link_resets": hc.resets,
+        "harsh_link_cuts": hc.cuts,
+        "goal_harsh_seconds_vs_fresh": 1.2,
+        "goal_harsh_bytes_per_txn": 80,
         "seconds": (seconds * 10.0).round() / 10.0,
         "lost": lost,
         "duplicated": duplicated,

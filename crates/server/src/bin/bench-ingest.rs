@@ -112,6 +112,7 @@ fn build(
         first_seq: 1,
         last_hash: prev,
         entries,
+        clock_offset_ms: Some(0),
     };
     let body = protocol::encode_body(&req);
     let sig = protocol::wire::sign_request(key, device, "POST", "/v1/sync/push", &body);

@@ -230,6 +230,10 @@ impl Store {
                 version: PROTOCOL_VERSION,
                 high_water: hwm,
                 outcomes,
+                server_time_ms: now,
+                wallet_balance: kiosk.wallet_balance,
+                commission_balance: kiosk.commission_balance,
+                exposure: kiosk.exposure,
             });
         }
 
@@ -245,6 +249,14 @@ impl Store {
         )
         .await?;
         ctx.txn_ids = next_txn_ids(tx, new.len()).await?.into_iter();
+        ctx.clock_offset_ms = req.clock_offset_ms;
+        if clock_skewed(req.clock_offset_ms, &new_entries, now) {
+            tracing::warn!(
+                %device_id,
+                offset_ms = ?req.clock_offset_ms,
+                "kiosk clock skewed: its entries are flagged clock.skew"
+            );
+        }
         let mut planned = Vec::with_capacity(new.len());
         for &i in &new {
             let (o, fx) = plan(&mut ctx, &entries[i]);
@@ -265,11 +277,24 @@ impl Store {
             &params![last, req.last_hash, device_id],
         )
         .await?;
+        // The balance with this batch in it, read under the kiosk's lock.
+        let bal = tx
+            .query_one(
+                "SELECT wallet_balance, commission_balance FROM kiosks WHERE id = $1",
+                &params![kiosk.id],
+            )
+            .await?;
+        let (wallet_balance, commission_balance) =
+            (Paise::new(bal.i64(0)?), Paise::new(bal.i64(1)?));
         txb.commit().await?;
         Ok(PushResponse {
             version: PROTOCOL_VERSION,
             high_water: last,
             outcomes,
+            server_time_ms: now,
+            wallet_balance,
+            commission_balance,
+            exposure: kiosk.exposure,
         })
     }
 
@@ -364,6 +389,13 @@ impl Store {
             }
         }
         let notices = notices_after(&mut *tx, kiosk.id, cursor.notices_after, limit).await?;
+        let ledger_high = tx
+            .query_one(
+                "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM ledger WHERE kiosk_id = $1",
+                &params![kiosk.id],
+            )
+            .await?
+            .i64(0)?;
         let more = ledger.len() as i64 == limit
             || rows.len() as i64 == limit
             || settled.len() as i64 == limit
@@ -390,6 +422,8 @@ impl Store {
             outcomes,
             notices,
             more,
+            high_water: dev.high_water,
+            ledger_high,
         })
     }
 }
@@ -441,6 +475,8 @@ async fn load_ctx<'a>(
         known_ids: HashMap::new(),
         txn_ids: Vec::new().into_iter(),
         confirm_later,
+        now_ms: now,
+        clock_offset_ms: None,
     };
     // Entry ids seen before (any device).
     let ids: Vec<V> = entries.iter().map(|e| V::U(e.id)).collect();

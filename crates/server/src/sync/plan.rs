@@ -30,6 +30,36 @@ pub(crate) struct Ctx<'a> {
     pub txn_ids: std::vec::IntoIter<i64>,
     /// Services whose department confirms later.
     pub confirm_later: &'a HashSet<String>,
+    /// The centre's clock at this push.
+    pub now_ms: i64,
+    /// The centre's clock minus the kiosk's, as the kiosk measured it.
+    pub clock_offset_ms: Option<i64>,
+}
+
+impl Ctx<'_> {
+    /// When an entry was made, by the centre's clock: the kiosk's time
+    /// corrected by its measured offset, and never later than now.
+    pub fn centre_time_ms(&self, device_time_ms: i64) -> i64 {
+        device_time_ms
+            .saturating_add(self.clock_offset_ms.unwrap_or(0))
+            .min(self.now_ms)
+    }
+
+    /// The kiosk's clock is off ours beyond the limit: by its own
+    /// measurement, or by an entry dated in our future.
+    pub fn skewed(&self, device_time_ms: i64) -> bool {
+        self.clock_offset_ms
+            .is_some_and(|o| o.abs() > protocol::wire::CLOCK_SKEW_MAX_MS)
+            || device_time_ms > self.now_ms + protocol::wire::CLOCK_SKEW_MAX_MS
+    }
+}
+
+/// Whether any of a batch's entries comes from a skewed kiosk clock.
+pub(crate) fn clock_skewed(offset: Option<i64>, entries: &[&Entry], now_ms: i64) -> bool {
+    offset.is_some_and(|o| o.abs() > protocol::wire::CLOCK_SKEW_MAX_MS)
+        || entries
+            .iter()
+            .any(|e| e.device_time_ms > now_ms + protocol::wire::CLOCK_SKEW_MAX_MS)
 }
 
 #[derive(Debug, Clone)]
@@ -297,10 +327,20 @@ pub(super) fn plan_payment(ctx: &mut Ctx, e: &Entry) -> (Outcome, Effects) {
                 .catalogue
                 .department(dept_code)
                 .and_then(|d| d.cheque_payee.payee_name(&ctx.kiosk.district));
-            let day = domain::clock::ist_date(
-                chrono::DateTime::from_timestamp_millis(e.device_time_ms).unwrap_or_default(),
-            );
-            if let Err(err) = ch.validate(day, payee.as_deref()) {
+            // The centre's date, not the kiosk's clock: not post-dated by
+            // today here, not stale on the day it was taken (by our clock).
+            let ist = |ms: i64| {
+                domain::clock::ist_date(
+                    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default(),
+                )
+            };
+            let taken = ist(ctx.centre_time_ms(e.device_time_ms));
+            let today = ist(ctx.now_ms);
+            if ch.date > today {
+                let err = domain::DomainError::ChequePostDated { date: ch.date };
+                return reject(err.code(), err.to_string());
+            }
+            if let Err(err) = ch.validate(taken, payee.as_deref()) {
                 return reject(err.code(), err.to_string());
             }
             accounts::CHEQUE_CLEARING
@@ -387,6 +427,11 @@ pub(super) fn plan_payment(ctx: &mut Ctx, e: &Entry) -> (Outcome, Effects) {
         // A held payment's citizen hears when the department has confirmed it.
         queue_contact(&mut fx, &p.contact, &format!("e-Mitra receipt {rno}"), &sms);
     }
+    // A repeat later in the same batch is a duplicate too.
+    for l in &p.lines {
+        ctx.recent
+            .insert((l.service_code.clone(), l.consumer_no.clone()));
+    }
     ctx.payments.insert(
         p.receipt_id,
         PaidPayment {
@@ -410,6 +455,9 @@ pub(super) fn plan_payment(ctx: &mut Ctx, e: &Entry) -> (Outcome, Effects) {
     });
     if pending {
         return (Outcome::Pending { txn_id: txn }, fx);
+    }
+    if ctx.skewed(e.device_time_ms) {
+        warnings.push(codes::CLOCK_SKEW.to_string());
     }
     (
         Outcome::Accepted {

@@ -349,6 +349,8 @@ pub struct Dev {
     pub kiosk_code: String,
     pub log: Vec<(Entry, Hash32)>,
     pub t_ms: i64,
+    /// What the device reports as the centre's clock minus its own.
+    pub clock_offset_ms: Option<i64>,
 }
 
 pub struct Line<'a> {
@@ -377,6 +379,7 @@ impl Dev {
             kiosk_code: kiosk_code.into(),
             log: vec![],
             t_ms: start_time().timestamp_millis(),
+            clock_offset_ms: None,
         }
     }
 
@@ -486,6 +489,7 @@ impl Dev {
             first_seq: from,
             last_hash: self.log[(to - 1) as usize].1,
             entries,
+            clock_offset_ms: self.clock_offset_ms,
         }
     }
 

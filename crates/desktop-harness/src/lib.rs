@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 use kiosk_store::rusqlite::Connection;
 
-pub use kiosk_sync::benchkit::{CentreProcess, DEMO_HOLDER, DEMO_KIOSK, write_results};
+pub use sync_bench::{CentreProcess, DEMO_HOLDER, DEMO_KIOSK, write_results};
 
 pub const OPERATOR: (&str, &str) = ("operator1", "Operator@2026");
 /// How long any one wait for the app may take (CI runs on two cores).

@@ -3,13 +3,11 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use domain::SystemClock;
 use kiosk_core::Kiosk;
 use kiosk_store::{get_setting, set_setting};
 
-use crate::backoff::BatchSizer;
 use crate::crash::CrashPlan;
 use crate::engine::Engine;
 use crate::error::{Result, SyncError};
@@ -104,16 +102,29 @@ fn engine(db: &Path, server: Option<String>) -> Result<Engine<HttpTransport>> {
     let key = ring.require()?;
     let proxy = get_setting(kiosk.store().conn(), crate::transport::PROXY_URL_KEY)?;
     let transport = HttpTransport::with_proxy(&url, key, proxy.as_deref())?;
-    let mut e =
+    let e =
         Engine::new(kiosk, transport, Arc::new(SystemClock)).with_crash_plan(CrashPlan::from_env());
-    // Test knob: small batches so one run crosses many batch boundaries.
-    if let Some(max) = std::env::var("KIOSK_SYNC_MAX_BATCH")
+    #[cfg(feature = "test-knobs")]
+    let e = test_knobs(e);
+    Ok(e)
+}
+
+/// Test knob (tests' builds only): small batches so one run crosses many
+/// batch boundaries.
+#[cfg(feature = "test-knobs")]
+fn test_knobs(e: Engine<HttpTransport>) -> Engine<HttpTransport> {
+    use crate::backoff::BatchSizer;
+    match std::env::var("KIOSK_SYNC_MAX_BATCH")
         .ok()
         .and_then(|s| s.parse::<usize>().ok())
     {
-        e = e.with_sizer(BatchSizer::new(Duration::from_secs(6), 1.min(max), max));
+        Some(max) => e.with_sizer(BatchSizer::new(
+            std::time::Duration::from_secs(6),
+            1.min(max),
+            max,
+        )),
+        None => e,
     }
-    Ok(e)
 }
 
 async fn run_async(cmd: SyncCommand, db: &Path, json: bool) -> Result<()> {

@@ -1,4 +1,6 @@
-//! Crash points for the kill -9 matrix. Off unless `KIOSK_CRASH_AT` is set;
+//! Crash points for the kill -9 matrix. Compiled in only with the
+//! `test-knobs` feature (which only the tests enable), and off unless
+//! `KIOSK_CRASH_AT` is set;
 //! then the process sends itself SIGKILL at that point of the push path
 //! (on its `KIOSK_CRASH_NTH` visit, default the first), which is exactly
 //! what a power cut or a killed app does: no destructor, no flush.
@@ -53,24 +55,32 @@ impl CrashPlan {
         CrashPlan::default()
     }
 
+    /// The plan the environment asks for. Only in a build with the
+    /// `test-knobs` feature (the tests'); otherwise never armed, whatever
+    /// the environment says.
     pub fn from_env() -> Self {
-        let point = std::env::var("KIOSK_CRASH_AT")
-            .ok()
-            .and_then(|s| CrashPoint::parse(&s));
-        let nth = std::env::var("KIOSK_CRASH_NTH")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(1);
-        let window_ms = std::env::var("KIOSK_CRASH_WINDOW_MS")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(20);
-        CrashPlan {
-            point,
-            nth,
-            seen: 0,
-            window: Duration::from_millis(window_ms),
+        #[cfg(feature = "test-knobs")]
+        {
+            let point = std::env::var("KIOSK_CRASH_AT")
+                .ok()
+                .and_then(|s| CrashPoint::parse(&s));
+            let nth = std::env::var("KIOSK_CRASH_NTH")
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(1);
+            let window_ms = std::env::var("KIOSK_CRASH_WINDOW_MS")
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(20);
+            CrashPlan {
+                point,
+                nth,
+                seen: 0,
+                window: Duration::from_millis(window_ms),
+            }
         }
+        #[cfg(not(feature = "test-knobs"))]
+        CrashPlan::none()
     }
 
     pub fn is_armed(&self) -> bool {

@@ -875,6 +875,12 @@ impl<T: Transport> Engine<T> {
                 }
                 Err(e) => {
                     need_pull = true;
+                    // Batches went through before it failed: the link works
+                    // (a reset, not an outage), so retry soon, not after a
+                    // delay grown over a whole drain.
+                    if self.last_push.batches > 0 {
+                        self.backoff.reset();
+                    }
                     let delay = self.backoff.next_delay(self.rng.as_mut());
                     let until = Instant::now() + delay;
                     if e.is_transport() {
@@ -920,6 +926,12 @@ impl<T: Transport> Engine<T> {
                     });
                     if up && saw_down {
                         self.backoff.reset();
+                        return false;
+                    }
+                    // The first failure after progress, and the centre
+                    // answers: a reset, retry at once (repeated failures
+                    // wait their backoff even when probes answer).
+                    if up && self.backoff.attempts() <= 1 {
                         return false;
                     }
                     if up && Instant::now() >= until {

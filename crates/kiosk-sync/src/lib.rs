@@ -44,9 +44,16 @@
 //!
 //! ## Benchmarks (`scripts/bench NAME`)
 //! `wire` (bytes per synced payment at the proxy, batch 50, warm
-//! connection), `drain` (1,000 payments through `2g-rural`), `heal` (link
-//! back → first successful push). They start a real `kiosk-server` process
-//! (built on first use) and measure through the `linkfault` proxy.
+//! connection), `drain` (1,000 payments through `2g-rural`, then through
+//! `2g-harsh` by the long-running loop and by fresh processes), `heal` (link
+//! back → first successful push). They live in the `sync-bench` crate, out
+//! of what ships; they start a real `kiosk-server` process (built on first
+//! use) and measure through the `linkfault` proxy.
+//!
+//! ## Test knobs
+//! `KIOSK_CRASH_AT` / `KIOSK_CRASH_NTH` / `KIOSK_CRASH_WINDOW_MS` ([`crash`])
+//! and `KIOSK_SYNC_MAX_BATCH` are read only by a build with the
+//! `test-knobs` feature, which only this crate's tests enable.
 //!
 //! ## Keys on Linux
 //! The key is kept in the Secret Service (gnome-keyring, KWallet, ...) on
@@ -73,7 +80,6 @@
 
 pub mod alerts;
 pub mod backoff;
-pub mod benchkit;
 pub mod cli;
 pub mod crash;
 pub mod engine;

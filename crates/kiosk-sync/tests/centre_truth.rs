@@ -492,3 +492,91 @@ async fn the_status_says_what_is_true_now() {
     assert!(s.last_error.is_none(), "{s:?}");
     assert_eq!(s.queue_len, 0);
 }
+
+/// The real transport, but every third push is reset by the link (the
+/// centre never sees it); probes always answer.
+#[derive(Clone)]
+struct ResetsEvery3 {
+    inner: HttpTransport,
+    pushes: Arc<AtomicU32>,
+    probes: Arc<AtomicU32>,
+}
+
+impl Transport for ResetsEvery3 {
+    fn push(
+        &self,
+        req: &PushRequest,
+        t: Duration,
+    ) -> impl Future<Output = kiosk_sync::Result<PushResponse>> + Send + 'static {
+        let n = self.pushes.fetch_add(1, Ordering::SeqCst);
+        let f = self.inner.push(req, t);
+        async move {
+            if n % 3 == 2 {
+                Err(SyncError::Offline("connection reset".into()))
+            } else {
+                f.await
+            }
+        }
+    }
+    fn pull(
+        &self,
+        req: &PullRequest,
+        t: Duration,
+    ) -> impl Future<Output = kiosk_sync::Result<PullResponse>> + Send + 'static {
+        self.inner.pull(req, t)
+    }
+    fn probe(&self, t: Duration) -> impl Future<Output = kiosk_sync::Result<()>> + Send + 'static {
+        self.probes.fetch_add(1, Ordering::SeqCst);
+        self.inner.probe(t)
+    }
+    fn bytes(&self) -> (u64, u64) {
+        self.inner.bytes()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_long_running_loop_is_not_slowed_by_resets_between_good_batches() {
+    let dir = tempfile::tempdir().unwrap();
+    let centre = start_centre(dir.path()).await;
+    let db = registered_kiosk(dir.path(), &centre.url()).await;
+    engine_with(&db, transport(&db, &centre.url()))
+        .sync_once()
+        .await
+        .unwrap();
+    pay_many(&db, 60, 0);
+    let t = ResetsEvery3 {
+        inner: transport(&db, &centre.url()),
+        pushes: Arc::default(),
+        probes: Arc::default(),
+    };
+    let probes = t.probes.clone();
+    // Batches of 3: 20 good pushes, and a reset after every two of them.
+    let mut e = engine_with(&db, t).with_sizer(kiosk_sync::backoff::BatchSizer::new(
+        Duration::from_secs(5),
+        1,
+        3,
+    ));
+    let mut status = e.status();
+    let handle = e.handle();
+    let started = std::time::Instant::now();
+    let runner = tokio::spawn(async move {
+        e.run().await;
+    });
+    tokio::time::timeout(
+        Duration::from_secs(60),
+        status.wait_for(|s| s.queue_len == 0 && s.last_push_at.is_some()),
+    )
+    .await
+    .expect("drains")
+    .unwrap();
+    let took = started.elapsed();
+    handle.stop();
+    runner.await.unwrap();
+    // Ten resets: each costs one probe, not a backoff grown over the drain
+    // (which would be minutes by the tenth).
+    assert!(took < Duration::from_secs(8), "drained in {took:?}");
+    let p = probes.load(Ordering::SeqCst);
+    assert!(p <= 25, "{p} probes for ten resets");
+    let (entries, accepted) = assert_ledgers_agree(&db, &centre.store, OPENING).await;
+    assert_eq!((entries, accepted), (60, 60));
+}

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, ensure};
 use kiosk_sync::SyncConfig;
-use kiosk_sync::benchkit::*;
 use linkfault::{Faults, LinkFault, Profile};
+use sync_bench::*;
 
 const RUNS: usize = 5;
 

@@ -1,4 +1,5 @@
-//! Shared parts of the benchmark programs (`src/bin/bench-*.rs`): the real
+//! The sync benchmarks (`scripts/bench drain | wire | heal`) and what they
+//! share, kept out of the kiosk's libraries so nothing of them ships: the real
 //! centre as a separate `kiosk-server` process on a temporary SQLite
 //! database with the demo kiosk, a kiosk database registered with it over
 //! HTTP, counter payments, and the JSON figures (`BENCH_OUT`).
@@ -12,9 +13,9 @@ use std::sync::Arc;
 use domain::{Paise, SystemClock};
 use kiosk_core::{BillInput, InitParams, Kiosk};
 
-use crate::keys::Keyring;
-use crate::transport::HttpTransport;
-use crate::{Engine, SyncConfig};
+use kiosk_sync::keys::Keyring;
+use kiosk_sync::transport::HttpTransport;
+use kiosk_sync::{Engine, SyncConfig};
 
 /// The demo kiosk the centre seeds, and its holder's login.
 pub const DEMO_KIOSK: &str = "K1001";
@@ -147,8 +148,8 @@ impl Drop for CentreProcess {
 }
 
 /// A new kiosk database for the demo kiosk, registered with the centre.
-pub async fn registered_kiosk(dir: &Path, server_url: &str) -> crate::Result<PathBuf> {
-    crate::keys::join_new_session_keyring();
+pub async fn registered_kiosk(dir: &Path, server_url: &str) -> kiosk_sync::Result<PathBuf> {
+    kiosk_sync::keys::join_new_session_keyring();
     let db = dir.join("kiosk.db");
     Kiosk::init(
         &db,
@@ -163,12 +164,12 @@ pub async fn registered_kiosk(dir: &Path, server_url: &str) -> crate::Result<Pat
         },
         Arc::new(SystemClock),
     )?;
-    crate::register::register(&db, server_url, DEMO_HOLDER.0, DEMO_HOLDER.1, "bench").await?;
+    kiosk_sync::register::register(&db, server_url, DEMO_HOLDER.0, DEMO_HOLDER.1, "bench").await?;
     Ok(db)
 }
 
 /// An engine on the kiosk database talking to `url`.
-pub fn engine(db: &Path, url: &str, cfg: SyncConfig) -> crate::Result<Engine<HttpTransport>> {
+pub fn engine(db: &Path, url: &str, cfg: SyncConfig) -> kiosk_sync::Result<Engine<HttpTransport>> {
     let kiosk = Kiosk::open(db, Arc::new(SystemClock))?;
     let key = Keyring::for_device(kiosk.identity().device_id)?.require()?;
     Ok(Engine::new(kiosk, HttpTransport::new(url, key)?, Arc::new(SystemClock)).with_config(cfg))
@@ -176,7 +177,7 @@ pub fn engine(db: &Path, url: &str, cfg: SyncConfig) -> crate::Result<Engine<Htt
 
 /// `n` counter payments of one small electricity bill each (₹10–₹40, so
 /// the demo wallet covers a thousand). Returns their total.
-pub fn pay_many(db: &Path, n: u64, start: u64) -> crate::Result<Paise> {
+pub fn pay_many(db: &Path, n: u64, start: u64) -> kiosk_sync::Result<Paise> {
     let mut k = Kiosk::open(db, Arc::new(SystemClock))?;
     let mut total = 0i64;
     for i in start..start + n {

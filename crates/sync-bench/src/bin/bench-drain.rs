@@ -15,10 +15,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, ensure};
 use kiosk_sync::SyncConfig;
-use kiosk_sync::benchkit::*;
 use kiosk_sync::transport::Transport;
 use linkfault::{Faults, LinkFault, Profile};
 use protocol::{Cursor, PROTOCOL_VERSION, PullRequest};
+use sync_bench::*;
 
 const N: u64 = 1_000;
 

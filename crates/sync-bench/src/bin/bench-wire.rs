@@ -8,8 +8,8 @@ use std::time::Duration;
 use anyhow::{Context, ensure};
 use kiosk_sync::SyncConfig;
 use kiosk_sync::backoff::BatchSizer;
-use kiosk_sync::benchkit::*;
 use linkfault::{Faults, LinkFault};
+use sync_bench::*;
 
 const BATCH: u64 = 50;
 const ROUNDS: u64 = 10;

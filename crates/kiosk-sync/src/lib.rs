@@ -36,6 +36,15 @@
 //!   mid-request, after the centre committed and during the ack write, plus
 //!   kills from outside at random instants; 40 kills by default, `SOAK=1`
 //!   240 (`KILLS=N` to choose).
+//! - `tests/centre_truth.rs`: the centre's balance with each batch, a
+//!   centre restored from a backup (re-sent at once, its numbers taken,
+//!   ledger fetched again), warnings kept, a broken local chain, a wrong PC
+//!   clock, the status codes, resets between good batches.
+//! - `tests/restore_process.rs`: a real `kiosk-server` restored from a real
+//!   backup (SQLite `VACUUM INTO` + file copy; `pg_dump` / `pg_restore`)
+//!   under a running `kiosk-sync watch`. The simulation also restores its
+//!   centre from snapshots and runs kiosks whose PC clock is 90 days ahead
+//!   or 2 days behind. See `docs/sync.md`.
 //! - `tests/e2e.rs`, `tests/cli.rs`: the real centre over HTTP through the
 //!   `linkfault` proxy; single flight across processes; the private key
 //!   never on disk.

@@ -235,7 +235,7 @@ fn main() {
     }
     let v = serde_json::json!({
         "benchmark": "reports",
-        "what": "day totals (and month totals) and receipt search pages over a year of receipts",
+        "what": "totals over a day, a month, a quarter, a year and any range (mid-day to mid-day), and receipt search pages, over a year of receipts",
         "receipts": receipts,
         "generate_secs": round3(gen_secs),
         "n": all.len(),

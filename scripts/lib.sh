@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared set-up for scripts/demo, scripts/test and scripts/bench. Idempotent:
 # installs only what is missing, starts only what is not running.
 set -euo pipefail

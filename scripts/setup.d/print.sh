@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Printing tests start their own cupsd (own config dir, a free port, a
 # file-backed queue); the packages come from scripts/deps/print.apt. This
 # only checks the pieces those tests rely on. Sourced by scripts/test;

@@ -253,7 +253,7 @@ const TENS_EN: [&str; 10] = [
 fn below_100_en(n: u64) -> String {
     if n < 20 {
         ONES_EN[n as usize].to_string()
-    } else if n % 10 == 0 {
+    } else if n.is_multiple_of(10) {
         TENS_EN[(n / 10) as usize].to_string()
     } else {
         format!(

@@ -65,10 +65,10 @@ fn load(c: &Connection, login: &str) -> Result<Option<Credential>> {
 
 /// Refuses while the login is locked.
 pub fn check_not_locked(c: &Connection, login: &str, now: DateTime<Utc>) -> Result<()> {
-    if let Some(cr) = load(c, login)? {
-        if let Some(until) = cr.locked_until.filter(|u| *u > now) {
-            return Err(AppError::LoginLocked { until });
-        }
+    if let Some(cr) = load(c, login)?
+        && let Some(until) = cr.locked_until.filter(|u| *u > now)
+    {
+        return Err(AppError::LoginLocked { until });
     }
     Ok(())
 }

@@ -286,10 +286,10 @@ impl Service {
         let idle = self.idle_limit();
         let session = {
             let mut g = lock(&self.inner.session);
-            if let Some(s) = g.as_mut() {
-                if s.last_active.elapsed() > idle {
-                    s.locked = true;
-                }
+            if let Some(s) = g.as_mut()
+                && s.last_active.elapsed() > idle
+            {
+                s.locked = true;
             }
             g.as_ref().map(|s| (s.view(), s.locked))
         };
@@ -584,10 +584,11 @@ impl Service {
 
     pub async fn touch(&self, _: ()) -> Result<()> {
         let idle = self.idle_limit();
-        if let Some(s) = lock(&self.inner.session).as_mut() {
-            if !s.locked && s.last_active.elapsed() <= idle {
-                s.last_active = Instant::now();
-            }
+        if let Some(s) = lock(&self.inner.session).as_mut()
+            && !s.locked
+            && s.last_active.elapsed() <= idle
+        {
+            s.last_active = Instant::now();
         }
         Ok(())
     }
@@ -960,11 +961,9 @@ impl Service {
 
     async fn centre_url(&self) -> Result<String> {
         self.with_kiosk(|k, inner| {
-            Ok(
-                get_setting(k.store().conn(), kiosk_sync::cli::SERVER_URL_KEY)?
-                    .or_else(|| inner.file.centre_url.clone())
-                    .ok_or(AppError::NotSetUp)?,
-            )
+            get_setting(k.store().conn(), kiosk_sync::cli::SERVER_URL_KEY)?
+                .or_else(|| inner.file.centre_url.clone())
+                .ok_or(AppError::NotSetUp)
         })
         .await
     }
@@ -1018,7 +1017,8 @@ impl Service {
                     }
                 };
                 rt.block_on(async move {
-                    let mut engine = Engine::new(engine_kiosk, transport, clock).with_config(cfg);
+                    let mut engine =
+                        Engine::new(engine_kiosk, transport, clock.clone()).with_config(cfg);
                     let _ = htx.send(engine.handle());
                     // One loop per database, even with a second app or a
                     // `kioskctl sync watch` running.
@@ -1030,7 +1030,7 @@ impl Service {
                                     s.last_error = Some(kiosk_sync::status::LastError {
                                         code: "sync.locked".into(),
                                         message: "another program is syncing this kiosk".into(),
-                                        at: chrono::Utc::now(),
+                                        at: clock.now(),
                                     })
                                 });
                                 tokio::time::sleep(Duration::from_secs(5)).await;

@@ -320,7 +320,8 @@ fn every_invalid_input_has_its_code_and_changes_nothing() {
     // Init refuses bad identities and leaves no kiosk behind.
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("k.db");
-    let bad_inits: Vec<(&str, Box<dyn Fn(&mut kiosk_core::InitParams)>)> = vec![
+    type Spoil = Box<dyn Fn(&mut kiosk_core::InitParams)>;
+    let bad_inits: Vec<(&str, Spoil)> = vec![
         (
             "kiosk_code.invalid",
             Box::new(|i| i.kiosk_code = "12".into()),

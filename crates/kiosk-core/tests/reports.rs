@@ -95,17 +95,21 @@ fn history(k: &mut Kiosk, start: DateTime<Utc>, days: i64, per_day: i64) {
 fn work<T>(k: &mut Kiosk, f: impl FnOnce(&Kiosk) -> T) -> (u64, T) {
     let n = Arc::new(AtomicU64::new(0));
     let c = n.clone();
-    k.store_mut().conn_mut().progress_handler(
-        1000,
-        Some(move || {
-            c.fetch_add(1, Ordering::Relaxed);
-            false
-        }),
-    );
+    k.store_mut()
+        .conn_mut()
+        .progress_handler(
+            1000,
+            Some(move || {
+                c.fetch_add(1, Ordering::Relaxed);
+                false
+            }),
+        )
+        .unwrap();
     let v = f(k);
     k.store_mut()
         .conn_mut()
-        .progress_handler(1000, None::<fn() -> bool>);
+        .progress_handler(1000, None::<fn() -> bool>)
+        .unwrap();
     (n.load(Ordering::Relaxed), v)
 }
 

@@ -108,7 +108,7 @@ pub(crate) fn migrate(conn: &mut Connection, migrations: &[Migration]) -> Result
             });
         }
     }
-    let now = crate::ts(chrono::Utc::now());
+    let now = crate::ts(domain::Clock::now(&domain::SystemClock));
     for m in migrations.iter().skip(applied.len()) {
         tx.execute_batch(m.sql)
             .map_err(|source| StoreError::MigrationFailed {

@@ -2,7 +2,7 @@
 
 use crate::out::{cli_err, print};
 use anyhow::{Context, Result};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use domain::{Clock, Paise, SystemClock};
 use kiosk_core::{
@@ -652,7 +652,7 @@ pub struct RestoreArgs {
 
 pub fn restore(ctx: &Ctx, a: RestoreArgs) -> Result<()> {
     // No open of the current database: it may be the damaged one.
-    let now = Utc::now();
+    let now = ctx.clock().now();
     let used = match a.from {
         Some(f) => {
             kiosk_store::restore_from(&ctx.db, &f, now)?;

@@ -14,10 +14,6 @@ use std::thread::JoinHandle;
 const BIN: &str = env!("CARGO_BIN_EXE_kioskctl");
 const PROFILE: &str = "escp9-generic";
 
-fn run(db: &Path, args: &[&str]) -> (i32, Value) {
-    kiosk_testkit::cli::at(BIN, db).run(args)
-}
-
 fn ok(db: &Path, args: &[&str]) -> Value {
     kiosk_testkit::cli::at(BIN, db).ok(args)
 }

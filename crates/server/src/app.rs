@@ -286,16 +286,17 @@ pub async fn build_state(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<
 /// A database seeded by an older server may still hold the demo holder
 /// with its published password: say so at every start until it is gone.
 async fn warn_public_demo_login(store: &Store) -> anyhow::Result<()> {
-    if let Some(u) = store.user_by_login(DEMO_HOLDER.0).await? {
-        if u.active && crate::auth::verify_password(DEMO_HOLDER.1, &u.password_hash) {
-            tracing::warn!(
-                "the public demo login {} is active on this database: remove the demo kiosk \
-                 (kiosk-server admin delete-kiosk --kiosk {DEMO_KIOSK} --discard-refills) \
-                 or deactivate it (kiosk-server admin deactivate-user --login {})",
-                DEMO_HOLDER.0,
-                DEMO_HOLDER.0
-            );
-        }
+    if let Some(u) = store.user_by_login(DEMO_HOLDER.0).await?
+        && u.active
+        && crate::auth::verify_password(DEMO_HOLDER.1, &u.password_hash)
+    {
+        tracing::warn!(
+            "the public demo login {} is active on this database: remove the demo kiosk \
+             (kiosk-server admin delete-kiosk --kiosk {DEMO_KIOSK} --discard-refills) \
+             or deactivate it (kiosk-server admin deactivate-user --login {})",
+            DEMO_HOLDER.0,
+            DEMO_HOLDER.0
+        );
     }
     Ok(())
 }

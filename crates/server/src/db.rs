@@ -143,7 +143,7 @@ impl<T: Into<V>> From<Option<T>> for V {
 /// Builds a parameter list: `params![a, b, c]`.
 #[macro_export]
 macro_rules! params {
-    ($($x:expr),* $(,)?) => { vec![$($crate::db::V::from($x)),*] };
+    ($($x:expr),* $(,)?) => { Vec::<$crate::db::V>::from([$($crate::db::V::from($x)),*]) };
 }
 
 /// One result row.
@@ -547,7 +547,7 @@ impl Db for PgDb {
                     m.sql,
                     m.version,
                     m.name,
-                    chrono::Utc::now().timestamp_millis()
+                    domain::Clock::now(&domain::SystemClock).timestamp_millis()
                 );
                 c.batch_execute(&sql)
                     .await
@@ -648,10 +648,10 @@ struct SqliteTx {
 
 impl Drop for SqliteTx {
     fn drop(&mut self) {
-        if let Some(c) = self.conn.take() {
-            if c.execute_batch("ROLLBACK").is_ok() {
-                self.idle.lock().unwrap().push(c);
-            }
+        if let Some(c) = self.conn.take()
+            && c.execute_batch("ROLLBACK").is_ok()
+        {
+            self.idle.lock().unwrap().push(c);
         }
     }
 }
@@ -775,7 +775,7 @@ impl Db for SqliteDb {
                 m.sql,
                 m.version,
                 m.name,
-                chrono::Utc::now().timestamp_millis()
+                domain::Clock::now(&domain::SystemClock).timestamp_millis()
             );
             if let Err(e) = c.execute_batch(&sql) {
                 let _ = c.execute_batch("ROLLBACK");

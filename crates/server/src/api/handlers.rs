@@ -206,14 +206,15 @@ pub(super) async fn set_user_active(
     if user.kiosk_id != c.kiosk_id {
         return Err(not_yours("user"));
     }
-    if let CallerKind::User { user_id, .. } = &c.kind {
-        if *user_id == user.id && !req.active {
-            return Err(ApiErr::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                codes::INVALID,
-                "a holder cannot deactivate themselves",
-            ));
-        }
+    if let CallerKind::User { user_id, .. } = &c.kind
+        && *user_id == user.id
+        && !req.active
+    {
+        return Err(ApiErr::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            codes::INVALID,
+            "a holder cannot deactivate themselves",
+        ));
     }
     s.store.set_user_active(user.id, req.active).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -98,10 +98,9 @@ fn charge_addr(s: &AppState, p: &Peer, e: &AuthError) {
     if matches!(
         e,
         AuthError::BadCredentials | AuthError::WrongAndDelayed { .. }
-    ) {
-        if let Some(k) = addr_key(p) {
-            s.addr_failures.allow(&k);
-        }
+    ) && let Some(k) = addr_key(p)
+    {
+        s.addr_failures.allow(&k);
     }
 }
 

@@ -228,7 +228,7 @@ async fn run() -> anyhow::Result<()> {
     );
 
     let t = Instant::now();
-    let t0 = chrono::Utc::now().timestamp_millis();
+    let t0 = domain::Clock::now(&domain::SystemClock).timestamp_millis();
     let prepared: Vec<Prepared> = (0..pushes_a + pushes_b)
         .map(|i| build(i, &codes[i], ids[i].1, &keys[i], batch, t0))
         .collect();

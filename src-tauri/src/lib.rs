@@ -86,10 +86,10 @@ pub fn run() {
         .build(tauri::generate_context!())
         .expect("the app could not start");
     app.run(|app, ev| {
-        if let tauri::RunEvent::Exit = ev {
-            if let Some(s) = app.try_state::<State>() {
-                s.0.shutdown();
-            }
+        if let tauri::RunEvent::Exit = ev
+            && let Some(s) = app.try_state::<State>()
+        {
+            s.0.shutdown();
         }
     });
 }

@@ -503,10 +503,10 @@ impl App {
     pub async fn wait_attr(&self, css: &str, attr: &str, f: impl Fn(&str) -> bool) -> String {
         let until = Instant::now() + WAIT;
         loop {
-            if let Some(v) = self.attr_now(css, attr).await {
-                if f(&v) {
-                    return v;
-                }
+            if let Some(v) = self.attr_now(css, attr).await
+                && f(&v)
+            {
+                return v;
             }
             if Instant::now() >= until {
                 self.fail_shot().await;
@@ -531,12 +531,11 @@ impl App {
         let until = Instant::now() + WAIT;
         let css = tid(id);
         loop {
-            if let Ok(e) = within(id, self.client.find(Locator::Css(&css))).await {
-                if let Ok(t) = within(id, e.text()).await {
-                    if f(&t) {
-                        return t;
-                    }
-                }
+            if let Ok(e) = within(id, self.client.find(Locator::Css(&css))).await
+                && let Ok(t) = within(id, e.text()).await
+                && f(&t)
+            {
+                return t;
             }
             if Instant::now() >= until {
                 self.fail_shot().await;

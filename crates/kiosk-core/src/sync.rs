@@ -776,7 +776,9 @@ impl Kiosk {
             .optional()?;
         let reprint = reprint
             .ok_or_else(|| CoreError::ReceiptNotFound(receipt_id.chars().take(40).collect()))?;
-        let row: Option<(Option<String>, Option<String>, Option<String>, String)> = c
+        // (outcome, code, reason, warnings)
+        type Answer = (Option<String>, Option<String>, Option<String>, String);
+        let row: Option<Answer> = c
             .query_row(
                 "SELECT outcome, outcome_code, outcome_reason, warnings FROM outbox
                   WHERE receipt_id = ?1 AND kind = 'payment' ORDER BY seq LIMIT 1",

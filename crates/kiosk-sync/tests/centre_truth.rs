@@ -387,7 +387,7 @@ struct Shifted(chrono::Duration);
 
 impl domain::Clock for Shifted {
     fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        chrono::Utc::now() + self.0
+        domain::Clock::now(&domain::SystemClock) + self.0
     }
 }
 
@@ -418,7 +418,12 @@ async fn a_pc_clock_90_days_ahead_is_flagged_and_cheques_follow_the_centres_date
         "offset {offset}"
     );
     let centre_now = e.centre_now().unwrap();
-    assert!((centre_now - chrono::Utc::now()).num_seconds().abs() < 5);
+    assert!(
+        (centre_now - domain::Clock::now(&domain::SystemClock))
+            .num_seconds()
+            .abs()
+            < 5
+    );
     // At the counter (another connection, same PC clock): a cheque dated
     // "today" by this PC is post-dated by 90 days at the centre.
     let k = Kiosk::open(&db, clock.clone()).unwrap();
@@ -444,7 +449,7 @@ async fn a_pc_clock_90_days_ahead_is_flagged_and_cheques_follow_the_centres_date
     let err = k.choose_cheque(&mut d, &cheque(pc_today)).unwrap_err();
     use domain::ErrorCode;
     assert_eq!(err.code(), "cheque.post_dated");
-    let real_today = domain::clock::ist_date(chrono::Utc::now());
+    let real_today = domain::clock::ist_date(domain::Clock::now(&domain::SystemClock));
     k.choose_cheque(&mut d, &cheque(real_today)).unwrap();
     // The clock set right: the alert goes.
     let kiosk = Kiosk::open(&db, Arc::new(SystemClock)).unwrap();

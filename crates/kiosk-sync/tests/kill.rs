@@ -92,7 +92,7 @@ async fn kill_9_at_every_step_loses_and_doubles_nothing() {
         // from outside at a random instant.
         let mut cmd = kiosk_sync(&db);
         cmd.env("KIOSK_SYNC_MAX_BATCH", (1 + rng.next_u64() % 4).to_string());
-        let label = if round % 5 == 0 {
+        let label = if round.is_multiple_of(5) {
             "external"
         } else {
             let p = CrashPoint::ALL[(round as usize) % 4];

@@ -56,10 +56,10 @@ fn make_device_file(path: &Path) {
     std::fs::File::create(path).unwrap();
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o666)).unwrap();
     // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } == 0 {
-        if let Some((uid, gid)) = lp_user() {
-            std::os::unix::fs::chown(path, Some(uid), Some(gid)).unwrap();
-        }
+    if unsafe { libc::geteuid() } == 0
+        && let Some((uid, gid)) = lp_user()
+    {
+        std::os::unix::fs::chown(path, Some(uid), Some(gid)).unwrap();
     }
 }
 

@@ -179,10 +179,11 @@ impl Store {
             let seq = first + i as u64;
             let e = w.clone().into_entry(device_id, seq);
             let h = chain_hash(&prev, &e);
-            if let Some((sh, _)) = stored.get(&seq) {
-                if *sh != h && bad_at.is_none() {
-                    bad_at = Some(seq);
-                }
+            if let Some((sh, _)) = stored.get(&seq)
+                && *sh != h
+                && bad_at.is_none()
+            {
+                bad_at = Some(seq);
             }
             prev = h;
             entries.push(e);
@@ -312,10 +313,10 @@ impl Store {
         if v == 0 {
             return Ok(None);
         }
-        if let Some(c) = self.cat_cache.read().unwrap().as_ref() {
-            if c.version == v {
-                return Ok(Some(c.clone()));
-            }
+        if let Some(c) = self.cat_cache.read().unwrap().as_ref()
+            && c.version == v
+        {
+            return Ok(Some(c.clone()));
         }
         let c = std::sync::Arc::new(
             self.catalogue()

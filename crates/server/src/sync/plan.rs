@@ -252,17 +252,16 @@ pub(super) fn plan_payment(ctx: &mut Ctx, e: &Entry) -> (Outcome, Effects) {
         if !seen.insert((l.service_code.clone(), l.consumer_no.clone())) {
             return reject(codes::ENTRY_MALFORMED, "the same bill twice on one receipt");
         }
-        if let Some(r) = &l.bill_ref {
-            if ctx
+        if let Some(r) = &l.bill_ref
+            && ctx
                 .bills
                 .get(&(l.service_code.clone(), l.consumer_no.clone(), r.clone()))
                 == Some(&true)
-            {
-                return reject(
-                    codes::BILL_ALREADY_PAID,
-                    format!("bill {r} of {} is already paid", l.consumer_no),
-                );
-            }
+        {
+            return reject(
+                codes::BILL_ALREADY_PAID,
+                format!("bill {r} of {} is already paid", l.consumer_no),
+            );
         }
         if ctx
             .recent

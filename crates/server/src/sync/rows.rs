@@ -3,16 +3,18 @@
 
 use super::*;
 
-pub(super) fn outcome_cols(
-    o: &Outcome,
-) -> (
+/// An outcome's columns: (outcome, code, reason, txn id, receipt no.,
+/// warnings).
+type OutcomeCols = (
     &'static str,
     Option<String>,
     Option<String>,
     Option<i64>,
     Option<String>,
     String,
-) {
+);
+
+pub(super) fn outcome_cols(o: &Outcome) -> OutcomeCols {
     match o {
         Outcome::Accepted {
             txn_id,

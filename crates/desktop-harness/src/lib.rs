@@ -128,8 +128,26 @@ impl SessionBus {
         std::fs::create_dir(&run).unwrap();
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&run, std::fs::Permissions::from_mode(0o700)).unwrap();
+        // A session bus that activates nothing: only the services started
+        // here are on it (no accessibility bus or other desktop services
+        // started behind the test's back, each a way to stall a window).
+        let conf = dir.path().join("bus.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\" \
+                 \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n\
+                 <busconfig><type>session</type><listen>unix:dir={}</listen>\
+                 <auth>EXTERNAL</auth><policy context=\"default\">\
+                 <allow send_destination=\"*\" eavesdrop=\"true\"/><allow eavesdrop=\"true\"/>\
+                 <allow own=\"*\"/></policy></busconfig>\n",
+                run.display()
+            ),
+        )
+        .unwrap();
         let mut bus = Command::new("dbus-daemon")
-            .args(["--session", "--nofork", "--print-address=1"])
+            .arg(format!("--config-file={}", conf.display()))
+            .args(["--nofork", "--print-address=1"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -221,6 +239,8 @@ impl Driver {
             .env("EMITRA_DATA_DIR", data)
             .env("EMITRA_LOG", "info")
             .env("DESKTOP_HARNESS_TAG", &tag)
+            // No accessibility bridge: there is no accessibility bus here.
+            .env("NO_AT_BRIDGE", "1")
             // The app talks to a centre on loopback only.
             .env_remove("http_proxy")
             .env_remove("HTTP_PROXY")
@@ -308,6 +328,18 @@ impl Driver {
 impl Drop for Driver {
     fn drop(&mut self) {
         if std::thread::panicking() {
+            // What each of the app's processes was doing.
+            for pid in self.app_pids() {
+                let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+                let wchan =
+                    std::fs::read_to_string(format!("/proc/{pid}/wchan")).unwrap_or_default();
+                let state = stat.rsplit(") ").next().and_then(|r| r.split(' ').next());
+                eprintln!(
+                    "process {pid} {}: state {} waiting in {wchan}",
+                    exe_name(pid),
+                    state.unwrap_or("?")
+                );
+            }
             print_tail("tauri-driver", &self.log, 40);
             if let Ok(rd) = std::fs::read_dir(self.data.join("logs")) {
                 let mut logs: Vec<_> = rd.flatten().map(|e| e.path()).collect();

@@ -19,6 +19,7 @@ import type {
   StatusView,
 } from './bindings';
 import type { Backend } from './ipc';
+import { officeCommands } from './mock-office';
 
 type Err = { code: string; message: string; details?: unknown };
 const fail = (code: string, details?: unknown): never => {
@@ -325,7 +326,17 @@ export function createMock(o: MockOptions = {}): Mock {
     return { ...d, profile: 'epson-lx310', kind };
   };
 
+  const office = officeCommands({
+    fail,
+    needSession: () => needSession(),
+    role: () => opts.role,
+    login: () => session()?.login ?? '',
+    online: () => opts.online,
+    services: catalogue.services,
+    paid: () => [...receipts.values()],
+  });
   const cmds: Record<string, (a: any) => unknown> = {
+    ...office.cmds,
     app_state: () => appState(),
     register: (a) => {
       if (!opts.online) fail('centre.offline');
@@ -511,7 +522,9 @@ export function createMock(o: MockOptions = {}): Mock {
       [...receipts.values()].find((r) => r.id === a.key || r.receipt_no === a.key || r.final_receipt_no === a.key) ??
       fail('receipt.not_found'),
     print_receipt: (a): PrintView => {
-      const r = [...receipts.values()].find((x) => x.id === a.key) ?? fail('receipt.not_found');
+      const inCounter = [...receipts.values()].find((x) => x.id === a.key);
+      if (!inCounter) return office.reprint(a.key) ?? fail('receipt.not_found');
+      const r = inCounter;
       const n = (printed.get(r.id) ?? 0) + 1;
       printed.set(r.id, n);
       return { status: 'printed', printer: 'Epson LX-310', job: `job-${n}`, kind: n > 1 ? 'duplicate' : 'receipt', code: null, message: null };

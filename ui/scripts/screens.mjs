@@ -1,6 +1,6 @@
 // Screenshots of every screen, Hindi and English, at 1024×768 (and a few at
 // 1366×768), over the mocked backend. Output: ui/screens/ (git-ignored).
-//   node scripts/screens.mjs [filter]
+//   node scripts/screens.mjs [filter[,filter…]]
 // Uses Debian's chromium (never downloads a browser). Also reports any
 // horizontal overflow of the page or of a panel.
 import { spawnSync } from 'node:child_process';
@@ -323,7 +323,7 @@ const scenes = {
 
 const problems = [];
 for (const [name, s] of Object.entries(scenes)) {
-  if (filter && !name.includes(filter)) continue;
+  if (filter && !filter.split(',').some((f) => name.includes(f))) continue;
   for (const lang of ['en', 'hi']) {
     for (const [w, h] of s.sizes ?? [[1024, 768]]) {
       const page = await browser.newPage({ viewport: { width: w, height: h } });

@@ -224,6 +224,7 @@ const scenes = {
     q: 'phase=counter',
     run: async (p) => {
       await p.keyboard.press('F12');
+      await p.waitForSelector(tid('office-menu'));
       await p.keyboard.press('F2');
       await p.waitForSelector(tid('report-totals'));
       await p.click(tid('sort-total'));
@@ -234,6 +235,7 @@ const scenes = {
     q: 'phase=counter',
     run: async (p) => {
       await p.keyboard.press('F12');
+      await p.waitForSelector(tid('office-menu'));
       await p.keyboard.press('F2');
       await p.waitForSelector(tid('report-totals'));
       await p.keyboard.press('F7');
@@ -244,6 +246,7 @@ const scenes = {
     q: 'phase=counter',
     run: async (p) => {
       await p.keyboard.press('F12');
+      await p.waitForSelector(tid('office-menu'));
       await p.keyboard.press('F2');
       await p.waitForSelector(tid('report-totals'));
       await p.keyboard.press('F5');
@@ -254,6 +257,7 @@ const scenes = {
     q: 'phase=counter',
     run: async (p) => {
       await p.keyboard.press('F12');
+      await p.waitForSelector(tid('office-menu'));
       await p.keyboard.press('F3');
       await p.waitForSelector(tid('receipt-query'));
       await p.keyboard.type('K-JPR-0042/L000002');
@@ -267,6 +271,7 @@ const scenes = {
     q: 'phase=counter&role=operator',
     run: async (p) => {
       await p.keyboard.press('F12');
+      await p.waitForSelector(tid('office-menu'));
       await p.keyboard.press('F3');
       await p.waitForSelector(tid('receipt-query'));
       const d = new Date(Date.now() - 86_400_000);
@@ -287,6 +292,7 @@ const scenes = {
     q: 'phase=counter',
     run: async (p) => {
       await p.keyboard.press('F12');
+      await p.waitForSelector(tid('office-menu'));
       await p.keyboard.press('F3');
       await p.waitForSelector(tid('receipt-query'));
       await p.keyboard.type('K-JPR-0042/L000002');
@@ -302,6 +308,7 @@ const scenes = {
     q: 'phase=counter',
     run: async (p) => {
       await p.keyboard.press('F12');
+      await p.waitForSelector(tid('office-menu'));
       await p.keyboard.press('F4');
       await p.waitForSelector(tid('rec-row'));
     },
@@ -310,10 +317,20 @@ const scenes = {
     q: 'phase=counter',
     run: async (p) => {
       await p.keyboard.press('F12');
+      await p.waitForSelector(tid('office-menu'));
       await p.keyboard.press('F4');
       await p.waitForSelector(tid('rec-row'));
       await p.keyboard.press('F7');
       await p.waitForSelector(tid('rec-summary'));
+    },
+  },
+  wallet: {
+    q: 'phase=counter&wallet=low',
+    run: async (p) => {
+      await p.keyboard.press('F12');
+      await p.waitForSelector(tid('office-menu'));
+      await p.keyboard.press('F5');
+      await p.waitForSelector(tid('wallet-line'));
     },
   },
   'keys-help': { q: 'phase=counter', run: async (p) => p.keyboard.press('F1') },

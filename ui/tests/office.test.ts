@@ -383,3 +383,39 @@ describe('reconcile', () => {
     expect(byId('rec-error').textContent).toMatch(/[\u0900-\u097F]/);
   });
 });
+
+describe('wallet', () => {
+  it('F5 from the menu or the status bar: balance, pending, room, the running balance, the minimum warning', async () => {
+    const { mock } = await start({ lang: 'en', lowWallet: true });
+    const kb = new Keyboard();
+    (byId('status-wallet-link') as HTMLButtonElement).click();
+    await waitFor(() => expect(el('wallet')).toBeTruthy(), { timeout: 8000 });
+    await settle();
+    expect(byId('wallet-balance').dataset.paise).toBe('1845650');
+    expect(byId('wallet-available').textContent).toContain(formatPaise(1_597_024));
+    expect(byId('wallet-below-min').textContent).toContain(formatPaise(2_000_000));
+    const lines = allById('wallet-line');
+    expect(lines.length).toBeGreaterThan(2);
+    // The last line's balance is the centre's; each earlier one is the next
+    // one's less its amount, as the backend said.
+    const last = lines[lines.length - 1];
+    expect(Number(last.dataset.balance)).toBe(1_845_650);
+    for (let i = 1; i < lines.length; i++) {
+      expect(Number(lines[i - 1].dataset.balance)).toBe(Number(lines[i].dataset.balance) - Number(lines[i].dataset.amount));
+    }
+    // A range that ends before today has no running balance.
+    await setValue('wallet-to', ymdAgo(2));
+    byId('wallet-to').focus();
+    await kb.press('Enter');
+    expect(lastCall(mock, 'wallet')!.args.to).toBe(ymdAgo(2));
+    expect(allById('wallet-line').every((l) => l.dataset.balance === undefined)).toBe(true);
+    await setValue('wallet-from', ymdAgo(1));
+    (byId('wallet-show') as HTMLButtonElement).click();
+    await settle();
+    expect(byId('wallet-error').dataset.code).toBe('report.filter_invalid');
+    await kb.press('Escape');
+    expect(el('office-menu')).toBeTruthy();
+    await kb.press('F5');
+    expect(el('wallet')).toBeTruthy();
+  });
+});

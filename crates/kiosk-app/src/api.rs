@@ -736,6 +736,47 @@ pub struct VerifyResult {
     pub day: ReconcileView,
 }
 
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+pub struct WalletArgs {
+    /// IST days, `YYYY-MM-DD`, both included; the latest lines when
+    /// omitted.
+    #[ts(optional)]
+    #[serde(default)]
+    pub from: Option<String>,
+    #[ts(optional)]
+    #[serde(default)]
+    pub to: Option<String>,
+}
+
+/// One line of the centre's ledger for this kiosk's wallet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct StatementLineView {
+    pub line_id: i64,
+    pub at: String,
+    /// `payment`, `refill`, `reversal`, `commission`, ... as the centre
+    /// names it.
+    pub kind: String,
+    /// Credit positive, debit negative (paise).
+    pub amount: i64,
+    pub txn_id: i64,
+    pub memo: String,
+    /// The balance after this line, when the statement runs up to the
+    /// centre's last known balance.
+    pub balance_after: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct WalletScreen {
+    pub wallet: WalletView,
+    /// The balance a kiosk is expected to keep (paise).
+    pub minimum: i64,
+    pub lines: Vec<StatementLineView>,
+    /// Older lines in the range were left out.
+    pub truncated: bool,
+    pub credits: i64,
+    pub debits: i64,
+}
+
 // ------------------------------------------------------------------ events
 
 /// Pushed from Rust; the UI never polls.
@@ -874,4 +915,7 @@ commands! {
     reconcile_day(DayArgs) -> ReconcileView;
     /// Asks the centre about one payment or all of a day (online).
     reconcile_verify(VerifyArgs) -> VerifyResult;
+    /// The wallet: centre balance, pending debits, offline room, and the
+    /// centre's statement with a running balance.
+    wallet(WalletArgs) -> WalletScreen;
 }

@@ -92,6 +92,9 @@ pub fn typescript() -> String {
         VerifyRow,
         VerifySummary,
         VerifyResult,
+        WalletArgs,
+        StatementLineView,
+        WalletScreen,
         serde_json::Value,
     ));
     out.push_str(&ts_command_map(&cfg).0);

@@ -843,3 +843,52 @@ pub(crate) fn apply_verify(
     }
     Ok((rows, sum))
 }
+
+// ------------------------------------------------------------ wallet
+
+/// The centre's statement of the wallet (as last synced), newest line
+/// last, each with the balance after it when the statement runs up to now.
+pub(crate) fn statement(
+    k: &Kiosk,
+    a: &WalletArgs,
+) -> Result<(Vec<StatementLineView>, bool, i64, i64)> {
+    let from = match text(&a.from) {
+        Some(d) => Some(domain::clock::ist_day_bounds(parse_day(&d)?).0),
+        None => None,
+    };
+    let to = match text(&a.to) {
+        Some(d) => Some(domain::clock::ist_day_bounds(parse_day(&d)?).1),
+        None => None,
+    };
+    if let (Some(f), Some(t)) = (from, to)
+        && f >= t
+    {
+        return Err(AppError::FilterInvalid(
+            "the end date is before the start date",
+        ));
+    }
+    let s = k.wallet_statement(from, to, 200)?;
+    let mut lines: Vec<StatementLineView> = s
+        .lines
+        .iter()
+        .map(|l| StatementLineView {
+            line_id: l.line_id,
+            at: l.at.to_rfc3339(),
+            kind: l.kind.clone(),
+            amount: l.amount.as_i64(),
+            txn_id: l.txn_id,
+            memo: l.memo.clone(),
+            balance_after: None,
+        })
+        .collect();
+    // Backwards from the centre's balance: only when nothing newer than
+    // the statement's last line was left out.
+    if let (None, Some(b)) = (to, s.balance) {
+        let mut bal = b.as_i64();
+        for l in lines.iter_mut().rev() {
+            l.balance_after = Some(bal);
+            bal -= l.amount;
+        }
+    }
+    Ok((lines, s.truncated, s.credits.as_i64(), s.debits.as_i64()))
+}

@@ -1093,6 +1093,25 @@ impl Service {
         Ok(out)
     }
 
+    pub async fn wallet(&self, a: WalletArgs) -> Result<WalletScreen> {
+        self.operator()?;
+        let (lines, truncated, credits, debits) = self
+            .with_kiosk(move |k, _| crate::office::statement(k, &a))
+            .await?;
+        let inner = self.inner.clone();
+        let wallet = tokio::task::spawn_blocking(move || compute_status(&inner).wallet)
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok(WalletScreen {
+            wallet,
+            minimum: WALLET_MINIMUM,
+            lines,
+            truncated,
+            credits,
+            debits,
+        })
+    }
+
     pub async fn dismiss_recovery(&self, _: ()) -> Result<AppState> {
         *lock(&self.inner.recovery) = None;
         Ok(self.state())

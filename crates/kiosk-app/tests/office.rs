@@ -41,7 +41,10 @@ async fn kit() -> Kit {
     let sink: kiosk_app::EventSink = Arc::new(move |e| {
         let _ = tx.lock().unwrap().send(e);
     });
-    let svc = Service::open(ServiceConfig::new(&data), sink).unwrap();
+    let mut cfg = ServiceConfig::new(&data);
+    // The centre's ledger lines come with a pull: pull often here.
+    cfg.sync.idle_pull = Duration::from_millis(500);
+    let svc = Service::open(cfg, sink).unwrap();
     let k = Kit {
         dir,
         data,
@@ -96,6 +99,23 @@ fn wait_for(events: &Receiver<Event>, what: &str, f: impl Fn(&Event) -> bool) ->
             Err(_) => panic!("no event: {what}"),
         }
     }
+}
+
+/// Waits until `cond` holds, looking again at every event and at least
+/// every 200 ms, at most 30 s (a real condition on the real files).
+fn until(events: &Receiver<Event>, what: &str, cond: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out: {what}");
+        let _ = events.recv_timeout(Duration::from_millis(200));
+    }
+}
+
+fn one<T: kiosk_store::rusqlite::types::FromSql>(db: &Path, sql: &str) -> T {
+    Connection::open(db)
+        .unwrap()
+        .query_row(sql, [], |r| r.get(0))
+        .unwrap()
 }
 
 fn synced(e: &Event) -> bool {
@@ -444,7 +464,7 @@ async fn exports_read_back_with_the_databases_totals_and_a_printed_report() {
         &k.svc,
         &[
             ("JVVNL-BILL", "210000000001", None),
-            ("JMC-UDTAX", "JP2000002", Some("12,34,567.89")),
+            ("JMC-UDTAX", "JP2000002", Some("12,345.67")),
         ],
         "9829012346",
     )
@@ -562,11 +582,13 @@ async fn exports_read_back_with_the_databases_totals_and_a_printed_report() {
     .await;
     assert_eq!(pv.status, "queued");
     assert_eq!(pv.kind.as_deref(), Some("report"));
-    wait_for(
-        &k.events,
-        "report printed",
-        |e| matches!(e, Event::Status(s) if s.printer.queued == 0 && s.printer.state == "ready"),
-    );
+    let job = pv.job.clone().unwrap();
+    until(&k.events, "report printed", || {
+        one::<String>(
+            &k.db(),
+            &format!("SELECT state FROM print_jobs WHERE id = '{job}'"),
+        ) == "done"
+    });
     let bytes = std::fs::read(&paper).unwrap();
     let profile = print::Profile::builtin_by_id("escp9-generic").unwrap();
     print::stream::validate(&bytes, &profile).expect("valid ESC/P");
@@ -596,11 +618,63 @@ async fn receipts_found_opened_reprinted_and_cancelled_by_the_holder_only() {
         "9829099999",
     )
     .await;
-    wait_for(
-        &k.events,
-        "both final",
-        |e| matches!(e, Event::Status(s) if s.sync.pending == 0 && s.printer.queued == 0),
+    until(&k.events, "both final and printed", || {
+        one::<i64>(
+            &k.db(),
+            "SELECT COUNT(*) FROM receipts WHERE final_receipt_no IS NOT NULL",
+        ) == 2
+            && one::<i64>(
+                &k.db(),
+                "SELECT COUNT(*) FROM print_jobs WHERE state = 'done'",
+            ) == 2
+    });
+    // The wallet: the centre's lines with the balance after each; the last
+    // is the centre's own figure.
+    until(&k.events, "the centre's ledger lines", || {
+        one::<i64>(
+            &k.db(),
+            "SELECT COUNT(*) FROM wallet_ledger WHERE account = 'wallet' AND amount_paise < 0",
+        ) >= 2
+    });
+    let w: WalletScreen = get(&k.svc, serde_json::json!({"cmd": "wallet", "args": {}})).await;
+    assert!(w.wallet.known);
+    assert_eq!(w.minimum, 20_000_00);
+    assert!(
+        w.lines.iter().filter(|l| l.amount < 0).count() >= 2,
+        "{:?}",
+        w.lines
     );
+    let centre_balance: i64 = Connection::open(k.dir.path().join("centre/server.db"))
+        .unwrap()
+        .query_row(
+            "SELECT wallet_balance FROM kiosks WHERE code = ?1",
+            [DEMO_KIOSK],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(w.lines.last().unwrap().balance_after, Some(centre_balance));
+    assert_eq!(w.wallet.balance, centre_balance);
+    assert_eq!(
+        w.debits,
+        -w.lines
+            .iter()
+            .filter(|l| l.amount < 0)
+            .map(|l| -l.amount)
+            .sum::<i64>()
+    );
+    for (args, code) in [
+        (
+            serde_json::json!({"from": "2026-02-30"}),
+            "report.date_invalid",
+        ),
+        (
+            serde_json::json!({"from": today(), "to": "2020-01-01"}),
+            "report.filter_invalid",
+        ),
+    ] {
+        let e = err(&k.svc, serde_json::json!({"cmd": "wallet", "args": args})).await;
+        assert_eq!(e.code, code);
+    }
     let search =
         |args: serde_json::Value| serde_json::json!({"cmd": "receipts_search", "args": args});
     let found: ReceiptList = get(
@@ -651,22 +725,32 @@ async fn receipts_found_opened_reprinted_and_cancelled_by_the_holder_only() {
         assert_eq!(err(&k.svc, search(args)).await.code, code);
     }
 
-    // The print history; a reprint is a DUPLICATE COPY and is added to it.
+    // The print history. The slip printed offline-style before the final
+    // number came; the next print is the final receipt, and once that has
+    // printed a reprint is a DUPLICATE COPY. Each is added to the history.
     assert_eq!(d.prints.len(), 1);
     assert_eq!(d.prints[0].state, "printed");
-    let pv: PrintView = get(
-        &k.svc,
-        serde_json::json!({"cmd": "print_receipt", "args": {"key": a.receipt.id}}),
-    )
-    .await;
+    assert_eq!(d.prints[0].kind, "receipt");
+    let reprint = serde_json::json!({"cmd": "print_receipt", "args": {"key": a.receipt.id}});
+    let pv: PrintView = get(&k.svc, reprint.clone()).await;
+    assert_eq!(pv.kind.as_deref(), Some("final"));
+    let job = pv.job.unwrap();
+    until(&k.events, "the final receipt printed", || {
+        one::<String>(
+            &k.db(),
+            &format!("SELECT state FROM print_jobs WHERE id = '{job}'"),
+        ) == "done"
+    });
+    let pv: PrintView = get(&k.svc, reprint).await;
     assert_eq!(pv.kind.as_deref(), Some("duplicate"));
     let d: ReceiptDetailView = get(
         &k.svc,
         serde_json::json!({"cmd": "receipt_detail", "args": {"key": final_no}}),
     )
     .await;
-    assert_eq!(d.prints.len(), 2);
-    assert!(d.prints.iter().any(|p| p.kind == "duplicate"));
+    assert_eq!(d.prints.len(), 3);
+    assert_eq!(d.prints.iter().filter(|p| p.kind == "duplicate").count(), 1);
+    assert_eq!(d.prints.iter().filter(|p| p.kind == "final").count(), 1);
     assert!(d.can_cancel);
 
     // Cancel: refusals first, each leaving everything as it was.
@@ -725,7 +809,12 @@ async fn receipts_found_opened_reprinted_and_cancelled_by_the_holder_only() {
     let after = counts(&k.db());
     assert_eq!(after.1, before.1 + 1, "one outbox entry");
     assert_eq!(after.0, before.0, "no receipt made");
-    wait_for(&k.events, "cancellation synced", synced);
+    until(&k.events, "the centre answered the cancellation", || {
+        one::<i64>(
+            &k.db(),
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'cancellation' AND outcome IS NOT NULL",
+        ) == 1
+    });
     let d: ReceiptDetailView = get(
         &k.svc,
         serde_json::json!({"cmd": "receipt_detail", "args": {"key": a.receipt.id}}),
@@ -754,7 +843,12 @@ async fn reconcile_shows_unknown_and_verify_settles_it_from_the_centre() {
         "9829012345",
     )
     .await;
-    wait_for(&k.events, "synced", synced);
+    until(&k.events, "final", || {
+        one::<i64>(
+            &k.db(),
+            "SELECT COUNT(*) FROM receipts WHERE final_receipt_no IS NOT NULL",
+        ) == 1
+    });
     // The sync loop stops; then the answer to the first payment is lost
     // (as when the link drops after the centre took it), and a second
     // payment never leaves the kiosk.

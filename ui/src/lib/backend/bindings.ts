@@ -413,6 +413,39 @@ export type VerifySummary = { matched: number, settled: number, still_unknown: n
 
 export type VerifyResult = { rows: Array<VerifyRow>, summary: VerifySummary, day: ReconcileView, };
 
+export type WalletArgs = { 
+/**
+ * IST days, `YYYY-MM-DD`, both included; the latest lines when
+ * omitted.
+ */
+from?: string, to?: string, };
+
+export type StatementLineView = { line_id: number, at: string, 
+/**
+ * `payment`, `refill`, `reversal`, `commission`, ... as the centre
+ * names it.
+ */
+kind: string, 
+/**
+ * Credit positive, debit negative (paise).
+ */
+amount: number, txn_id: number, memo: string, 
+/**
+ * The balance after this line, when the statement runs up to the
+ * centre's last known balance.
+ */
+balance_after: number | null, };
+
+export type WalletScreen = { wallet: WalletView, 
+/**
+ * The balance a kiosk is expected to keep (paise).
+ */
+minimum: number, lines: Array<StatementLineView>, 
+/**
+ * Older lines in the range were left out.
+ */
+truncated: boolean, credits: number, debits: number, };
+
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
 
 export type Commands = {
@@ -471,6 +504,9 @@ export type Commands = {
   reconcile_day: { args: DayArgs; result: ReconcileView };
   /** Asks the centre about one payment or all of a day (online). */
   reconcile_verify: { args: VerifyArgs; result: VerifyResult };
+  /** The wallet: centre balance, pending debits, offline room, and the */
+  /** centre's statement with a running balance. */
+  wallet: { args: WalletArgs; result: WalletScreen };
 };
 
 export const COMMAND_NAMES = [
@@ -508,6 +544,7 @@ export const COMMAND_NAMES = [
   "receipt_cancel",
   "reconcile_day",
   "reconcile_verify",
+  "wallet",
 ] as const;
 
 /** Every error code the backend can answer with. */

@@ -17,6 +17,7 @@ import type {
   ServiceView,
   VerifyResult,
   VerifyRow,
+  WalletView,
 } from './bindings';
 
 type Fail = (code: string, details?: unknown) => never;
@@ -30,6 +31,7 @@ export interface OfficeCtx {
   services: ServiceView[];
   /** Receipts paid at the mocked counter in this session. */
   paid(): ReceiptView[];
+  wallet(): WalletView;
 }
 
 interface Held {
@@ -273,7 +275,39 @@ export function officeCommands(ctx: OfficeCtx): { cmds: Record<string, (a: any) 
     return { status: 'queued', printer: 'usb://epson-lx310', job: h.prints[h.prints.length - 1].id, kind, code: null, message: null };
   };
 
+  const wallet = (a: { from?: string; to?: string }) => {
+    ctx.needSession();
+    if (a.from) checkDate(a.from);
+    if (a.to) checkDate(a.to);
+    if (a.from && a.to && a.to < a.from) fail('report.filter_invalid');
+    const w = ctx.wallet();
+    // The centre's lines: a refill, then each accepted payment as a debit.
+    const lines = [
+      { line_id: 1, at: new Date(Date.now() - 13 * 86_400_000).toISOString(), kind: 'refill', amount: 5_000_000, txn_id: 9001, memo: 'NEFT UTR SBIN026113400123', balance_after: null as number | null },
+      ...all()
+        .filter((h) => h.centre === 'accepted')
+        .sort((x, y) => (x.r.created_at < y.r.created_at ? -1 : 1))
+        .map((h, i) => ({ line_id: i + 2, at: h.r.created_at, kind: 'payment', amount: -h.r.total, txn_id: 10_000 + i, memo: h.r.final_receipt_no ?? h.r.receipt_no, balance_after: null as number | null })),
+    ].filter((l) => (!a.from || day(l.at) >= a.from) && (!a.to || day(l.at) <= a.to));
+    if (!a.to) {
+      let bal = w.balance;
+      for (const l of [...lines].reverse()) {
+        l.balance_after = bal;
+        bal -= l.amount;
+      }
+    }
+    return {
+      wallet: w,
+      minimum: 2_000_000,
+      lines,
+      truncated: false,
+      credits: lines.filter((l) => l.amount > 0).reduce((s, l) => s + l.amount, 0),
+      debits: lines.filter((l) => l.amount < 0).reduce((s, l) => s + l.amount, 0),
+    };
+  };
+
   const cmds: Record<string, (a: any) => unknown> = {
+    wallet,
     report_transactions: (a: { filter: ReportFilter; page: number }) => {
       ctx.needSession();
       const rows = sorted(a.filter);

@@ -161,6 +161,8 @@ export interface MockOptions {
   delay?: number;
   /** Preview as a fixed picture instead of one drawn on a canvas. */
   noCanvas?: boolean;
+  /** The wallet below the ₹20,000 a kiosk should keep. */
+  lowWallet?: boolean;
 }
 
 export interface Mock extends Backend {
@@ -191,6 +193,7 @@ export function createMock(o: MockOptions = {}): Mock {
     printer: 'ready',
     delay: 0,
     noCanvas: false,
+    lowWallet: false,
     ...o,
   };
   const catalogue = mockCatalogue(opts.services);
@@ -258,12 +261,12 @@ export function createMock(o: MockOptions = {}): Mock {
       },
       wallet: {
         known: true,
-        balance: 2_345_650,
+        balance: opts.lowWallet ? 1_845_650 : 2_345_650,
         balance_as_of: '2026-12-01T09:00:00Z',
-        pending_debits: 0,
-        available: 2_245_650,
+        pending_debits: opts.lowWallet ? 148_626 : 0,
+        available: opts.lowWallet ? 1_597_024 : 2_245_650,
         offline_count_left: 20,
-        below_minimum: false,
+        below_minimum: opts.lowWallet,
       },
       printer: { state: opts.printer, uri: 'usb://epson-lx310', profile: 'epson-lx310', queued: 0, failed: 0, last_error_code: null },
       operator: session()?.name ?? null,
@@ -334,6 +337,7 @@ export function createMock(o: MockOptions = {}): Mock {
     online: () => opts.online,
     services: catalogue.services,
     paid: () => [...receipts.values()],
+    wallet: () => status().wallet,
   });
   const cmds: Record<string, (a: any) => unknown> = {
     ...office.cmds,

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use kiosk_app::api::*;
 use kiosk_app::{Service, ServiceConfig};
 use kiosk_store::rusqlite::Connection;
-use kiosk_sync::benchkit::{CentreProcess, DEMO_HOLDER, DEMO_KIOSK};
+use sync_bench::{CentreProcess, DEMO_HOLDER, DEMO_KIOSK};
 
 const OPERATOR: (&str, &str) = ("operator1", "Operator@2026");
 

@@ -1,6 +1,6 @@
 // Screenshots of every screen, Hindi and English, at 1024×768 (and a few at
 // 1366×768), over the mocked backend. Output: ui/screens/ (git-ignored).
-//   node scripts/screens.mjs [filter]
+//   node scripts/screens.mjs [filter[,filter…]]
 // Uses Debian's chromium (never downloads a browser). Also reports any
 // horizontal overflow of the page or of a panel.
 import { spawnSync } from 'node:child_process';
@@ -219,6 +219,120 @@ const scenes = {
       await p.waitForSelector('[data-testid="preview-img"][data-kind="duplicate"]');
     },
   },
+  'office-menu': { q: 'phase=counter', run: async (p) => (await p.keyboard.press('F12'), p.waitForSelector(tid('office-menu'))) },
+  'reports-transactions': {
+    q: 'phase=counter',
+    run: async (p) => {
+      await p.keyboard.press('F12');
+      await p.waitForSelector(tid('office-menu'));
+      await p.keyboard.press('F2');
+      await p.waitForSelector(tid('report-totals'));
+      await p.click(tid('sort-total'));
+      await p.waitForTimeout(60);
+    },
+  },
+  'reports-exported': {
+    q: 'phase=counter',
+    run: async (p) => {
+      await p.keyboard.press('F12');
+      await p.waitForSelector(tid('office-menu'));
+      await p.keyboard.press('F2');
+      await p.waitForSelector(tid('report-totals'));
+      await p.keyboard.press('F7');
+      await p.waitForSelector(`${tid('report-done')} .path`);
+    },
+  },
+  'reports-commissions': {
+    q: 'phase=counter',
+    run: async (p) => {
+      await p.keyboard.press('F12');
+      await p.waitForSelector(tid('office-menu'));
+      await p.keyboard.press('F2');
+      await p.waitForSelector(tid('report-totals'));
+      await p.keyboard.press('F5');
+      await p.waitForSelector('[data-kind="commissions"] [data-testid="report-totals"]');
+    },
+  },
+  'receipts-detail': {
+    q: 'phase=counter',
+    run: async (p) => {
+      await p.keyboard.press('F12');
+      await p.waitForSelector(tid('office-menu'));
+      await p.keyboard.press('F3');
+      await p.waitForSelector(tid('receipt-query'));
+      await p.keyboard.type('K-JPR-0042/L000002');
+      await p.keyboard.press('Enter');
+      await p.waitForSelector(tid('receipt-detail'));
+      await p.keyboard.press('F10');
+      await p.waitForSelector(tid('detail-printed'));
+    },
+  },
+  'receipts-list': {
+    q: 'phase=counter&role=operator',
+    run: async (p) => {
+      await p.keyboard.press('F12');
+      await p.waitForSelector(tid('office-menu'));
+      await p.keyboard.press('F3');
+      await p.waitForSelector(tid('receipt-query'));
+      const d = new Date(Date.now() - 86_400_000);
+      const ymd = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+      await p.evaluate((v) => {
+        const el = document.querySelector('[data-testid="receipt-date"]');
+        el.value = v;
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+      }, ymd);
+      await p.click(tid('receipt-search'));
+      await p.waitForSelector(tid('receipt-row'));
+      await p.keyboard.press('ArrowDown');
+      await p.keyboard.press('Enter');
+      await p.waitForSelector(tid('receipt-detail'));
+    },
+  },
+  'receipts-cancel': {
+    q: 'phase=counter',
+    run: async (p) => {
+      await p.keyboard.press('F12');
+      await p.waitForSelector(tid('office-menu'));
+      await p.keyboard.press('F3');
+      await p.waitForSelector(tid('receipt-query'));
+      await p.keyboard.type('K-JPR-0042/L000002');
+      await p.keyboard.press('Enter');
+      await p.waitForSelector(tid('receipt-detail'));
+      await p.keyboard.press('F9');
+      await p.waitForSelector(tid('cancel-reason'));
+      await p.keyboard.press('Enter');
+      await p.waitForSelector(tid('cancel-error'));
+    },
+  },
+  reconcile: {
+    q: 'phase=counter',
+    run: async (p) => {
+      await p.keyboard.press('F12');
+      await p.waitForSelector(tid('office-menu'));
+      await p.keyboard.press('F4');
+      await p.waitForSelector(tid('rec-row'));
+    },
+  },
+  'reconcile-verified': {
+    q: 'phase=counter',
+    run: async (p) => {
+      await p.keyboard.press('F12');
+      await p.waitForSelector(tid('office-menu'));
+      await p.keyboard.press('F4');
+      await p.waitForSelector(tid('rec-row'));
+      await p.keyboard.press('F7');
+      await p.waitForSelector(tid('rec-summary'));
+    },
+  },
+  wallet: {
+    q: 'phase=counter&wallet=low',
+    run: async (p) => {
+      await p.keyboard.press('F12');
+      await p.waitForSelector(tid('office-menu'));
+      await p.keyboard.press('F5');
+      await p.waitForSelector(tid('wallet-line'));
+    },
+  },
   'keys-help': { q: 'phase=counter', run: async (p) => p.keyboard.press('F1') },
   'recovery-paid': { q: 'phase=counter&recovery=paid' },
   'recovery-not-paid': { q: 'phase=login&recovery=not_paid', phase: 'login' },
@@ -226,7 +340,7 @@ const scenes = {
 
 const problems = [];
 for (const [name, s] of Object.entries(scenes)) {
-  if (filter && !name.includes(filter)) continue;
+  if (filter && !filter.split(',').some((f) => name.includes(f))) continue;
   for (const lang of ['en', 'hi']) {
     for (const [w, h] of s.sizes ?? [[1024, 768]]) {
       const page = await browser.newPage({ viewport: { width: w, height: h } });
@@ -241,7 +355,7 @@ for (const [name, s] of Object.entries(scenes)) {
         const bad = [];
         const d = document.documentElement;
         if (d.scrollWidth > d.clientWidth) bad.push(`page ${d.scrollWidth}>${d.clientWidth}`);
-        for (const el of document.querySelectorAll('.col, .statusbar, .keybar, .dialog, .receipt-info, .form-col, .cheque, .totals, .modes, .contact')) {
+        for (const el of document.querySelectorAll('.col, .statusbar, .keybar, .dialog, .receipt-info, .form-col, .cheque, .totals, .modes, .contact, .office-tabs, .filters, .rep-actions, .rec-head, .detail-col, .search-col')) {
           if (el.scrollWidth > el.clientWidth + 1) bad.push(`${el.className} ${el.scrollWidth}>${el.clientWidth}`);
         }
         // Text smaller than 12 px is too small for the counter.

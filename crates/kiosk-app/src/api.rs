@@ -435,6 +435,348 @@ pub struct PrinterView {
     pub last_error_code: Option<String>,
 }
 
+// ------------------------------------------------------------------ back office
+
+/// Which receipts a report covers. Dates are IST calendar days,
+/// `YYYY-MM-DD`, both included.
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+pub struct ReportFilter {
+    pub from: String,
+    pub to: String,
+    #[ts(optional)]
+    #[serde(default)]
+    pub service: Option<String>,
+    /// The operator's login.
+    #[ts(optional)]
+    #[serde(default)]
+    pub operator: Option<String>,
+    /// `provisional`, `final` or `cancelled`.
+    #[ts(optional)]
+    #[serde(default)]
+    pub status: Option<String>,
+    /// `wallet` or `cheque`.
+    #[ts(optional)]
+    #[serde(default)]
+    pub mode: Option<String>,
+    /// Transactions: `created_at` (default), `receipt_no`, `operator`,
+    /// `mode`, `status`, `lines`, `total`, `commission`, `services`,
+    /// `consumers`.
+    #[ts(optional)]
+    #[serde(default)]
+    pub sort: Option<String>,
+    #[serde(default)]
+    pub desc: bool,
+    /// Commissions: per `day` (default) or `month`.
+    #[ts(optional)]
+    #[serde(default)]
+    pub period: Option<Period>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Period {
+    Day,
+    Month,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportKind {
+    Transactions,
+    Commissions,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+    Pdf,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct TxnReportArgs {
+    pub filter: ReportFilter,
+    /// 0-based page of 200 rows.
+    #[serde(default)]
+    pub page: u32,
+}
+
+/// One receipt as a row of a list (reports, receipt search, reconcile).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ReceiptRow {
+    pub id: String,
+    pub receipt_no: String,
+    pub final_receipt_no: Option<String>,
+    pub created_at: String,
+    pub operator: String,
+    pub mode: String,
+    /// `provisional`, `final`, `pending`, `rejected` or `cancelled`.
+    pub status: String,
+    pub lines: i64,
+    pub total: i64,
+    pub commission: i64,
+    /// Service codes, comma-separated.
+    pub services: String,
+    /// Consumer numbers, comma-separated.
+    pub consumers: String,
+}
+
+/// Sums over everything the filter matches (not one page). Money taken
+/// leaves cancelled and rejected receipts out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ReportTotals {
+    pub matched: i64,
+    pub receipts: i64,
+    pub lines: i64,
+    pub bills: i64,
+    pub charges: i64,
+    pub total: i64,
+    pub commission: i64,
+    pub cancelled: i64,
+    pub rejected: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct TxnReport {
+    pub rows: Vec<ReceiptRow>,
+    pub page: u32,
+    pub has_more: bool,
+    pub totals: ReportTotals,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CommissionRowView {
+    /// `YYYY-MM-DD` or `YYYY-MM`.
+    pub period: String,
+    pub service_code: String,
+    pub service_en: String,
+    pub service_hi: String,
+    pub receipts: i64,
+    pub lines: i64,
+    pub bills: i64,
+    pub charges: i64,
+    pub total: i64,
+    pub commission: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CommissionReport {
+    pub period: Period,
+    pub rows: Vec<CommissionRowView>,
+    pub totals: ReportTotals,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ExportArgs {
+    pub report: ReportKind,
+    pub format: ExportFormat,
+    pub filter: ReportFilter,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ExportView {
+    /// Where the file was written (the kiosk's reports folder).
+    pub path: String,
+    pub file_name: String,
+    pub bytes: u64,
+    pub rows: u32,
+    /// The money total written in the file's totals row.
+    pub total: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ReportPrintArgs {
+    pub report: ReportKind,
+    pub filter: ReportFilter,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+pub struct ReceiptSearchArgs {
+    /// Local or final receipt number.
+    #[ts(optional)]
+    #[serde(default)]
+    pub receipt_no: Option<String>,
+    #[ts(optional)]
+    #[serde(default)]
+    pub consumer_no: Option<String>,
+    #[ts(optional)]
+    #[serde(default)]
+    pub mobile: Option<String>,
+    /// One IST day, `YYYY-MM-DD`.
+    #[ts(optional)]
+    #[serde(default)]
+    pub date: Option<String>,
+    #[serde(default)]
+    pub page: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ReceiptList {
+    pub rows: Vec<ReceiptRow>,
+    pub page: u32,
+    pub has_more: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PrintJobView {
+    pub id: String,
+    /// `receipt`, `final`, `duplicate`, `report`, `test`.
+    pub kind: String,
+    /// `queued`, `printing`, `printed`, `failed`, `cancelled`.
+    pub state: String,
+    pub printer: String,
+    pub attempts: i64,
+    pub created_at: String,
+    pub updated_at: String,
+    pub last_error_code: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ReceiptDetailView {
+    pub receipt: ReceiptView,
+    /// What the centre said: `final`, `pending`, `rejected`, `cancelled`,
+    /// or `unknown` (no answer yet; never "failed").
+    pub centre_state: String,
+    pub cancelled_at: Option<String>,
+    pub cancelled_by: Option<String>,
+    pub cancel_reason: Option<String>,
+    /// Why the centre refused it, in its words.
+    pub reject_reason: Option<String>,
+    /// The cancellation is queued for the centre, not answered yet.
+    pub cancel_pending: bool,
+    pub prints: Vec<PrintJobView>,
+    /// The session may cancel this receipt now (holder; not cancelled or
+    /// rejected already).
+    pub can_cancel: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct CancelArgs {
+    /// Local or final receipt number, or the receipt's id.
+    pub key: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct DayArgs {
+    /// `YYYY-MM-DD` (IST).
+    pub date: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ReconcileRow {
+    pub id: String,
+    pub receipt_no: String,
+    pub final_receipt_no: Option<String>,
+    pub created_at: String,
+    pub operator: String,
+    pub total: i64,
+    /// `final`, `pending`, `rejected`, `cancelled` or `unknown`.
+    pub state: String,
+    pub code: Option<String>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ReconcileCounts {
+    pub finals: i64,
+    pub pending: i64,
+    pub unknown: i64,
+    pub rejected: i64,
+    pub cancelled: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ReconcileView {
+    pub date: String,
+    pub rows: Vec<ReconcileRow>,
+    pub counts: ReconcileCounts,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct VerifyArgs {
+    pub date: String,
+    /// One receipt (number or id); every payment of the day when omitted.
+    #[ts(optional)]
+    #[serde(default)]
+    pub key: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct VerifyRow {
+    pub receipt_no: String,
+    pub before: String,
+    pub after: String,
+    /// What the centre said: `accepted`, `rejected`, `pending`,
+    /// `cancelled`, or none (it has no such transaction yet).
+    pub centre_status: Option<String>,
+    pub final_receipt_no: Option<String>,
+    pub code: Option<String>,
+    pub reason: Option<String>,
+    /// `matched`, `settled`, `still_unknown`, `pending`, `rejected`,
+    /// `mismatch`.
+    pub outcome: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct VerifySummary {
+    pub matched: i64,
+    pub settled: i64,
+    pub still_unknown: i64,
+    pub pending: i64,
+    pub rejected: i64,
+    pub mismatch: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct VerifyResult {
+    pub rows: Vec<VerifyRow>,
+    pub summary: VerifySummary,
+    pub day: ReconcileView,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+pub struct WalletArgs {
+    /// IST days, `YYYY-MM-DD`, both included; the latest lines when
+    /// omitted.
+    #[ts(optional)]
+    #[serde(default)]
+    pub from: Option<String>,
+    #[ts(optional)]
+    #[serde(default)]
+    pub to: Option<String>,
+}
+
+/// One line of the centre's ledger for this kiosk's wallet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct StatementLineView {
+    pub line_id: i64,
+    pub at: String,
+    /// `payment`, `refill`, `reversal`, `commission`, ... as the centre
+    /// names it.
+    pub kind: String,
+    /// Credit positive, debit negative (paise).
+    pub amount: i64,
+    pub txn_id: i64,
+    pub memo: String,
+    /// The balance after this line, when the statement runs up to the
+    /// centre's last known balance.
+    pub balance_after: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct WalletScreen {
+    pub wallet: WalletView,
+    /// The balance a kiosk is expected to keep (paise).
+    pub minimum: i64,
+    pub lines: Vec<StatementLineView>,
+    /// Older lines in the range were left out.
+    pub truncated: bool,
+    pub credits: i64,
+    pub debits: i64,
+}
+
 // ------------------------------------------------------------------ events
 
 /// Pushed from Rust; the UI never polls.
@@ -554,4 +896,26 @@ commands! {
     dismiss_recovery(()) -> AppState;
     /// Push and pull now (the status shows the outcome).
     sync_now(()) -> ();
+    /// Transactions over the local database: filtered, sorted, paged,
+    /// with the totals of everything matched.
+    report_transactions(TxnReportArgs) -> TxnReport;
+    /// Commission per service per day or month.
+    report_commissions(ReportFilter) -> CommissionReport;
+    /// Writes a report as CSV, XLSX or PDF into the kiosk's reports folder.
+    report_export(ExportArgs) -> ExportView;
+    /// Queues a report on the report printer.
+    report_print(ReportPrintArgs) -> PrintView;
+    /// Receipts by number (local or final), consumer number, mobile, day.
+    receipts_search(ReceiptSearchArgs) -> ReceiptList;
+    /// One receipt with its state and its print history.
+    receipt_detail(ReceiptArgs) -> ReceiptDetailView;
+    /// Cancels a receipt (holder only), queued for the centre.
+    receipt_cancel(CancelArgs) -> ReceiptDetailView;
+    /// Every payment of a day with what the centre said of it.
+    reconcile_day(DayArgs) -> ReconcileView;
+    /// Asks the centre about one payment or all of a day (online).
+    reconcile_verify(VerifyArgs) -> VerifyResult;
+    /// The wallet: centre balance, pending debits, offline room, and the
+    /// centre's statement with a running balance.
+    wallet(WalletArgs) -> WalletScreen;
 }

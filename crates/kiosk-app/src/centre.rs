@@ -91,11 +91,55 @@ impl Centre {
         service: &str,
         consumer_no: &str,
     ) -> Result<BillResponse> {
-        let mut url = reqwest::Url::parse(&format!("{}/v1/bills", self.base))
+        self.signed_get(
+            key,
+            "/v1/bills",
+            &[("service", service), ("consumer_no", consumer_no)],
+        )
+        .await
+    }
+
+    /// What the centre recorded for one entry of this device (Verify).
+    /// `None` when it has no such transaction (not received yet).
+    pub async fn txn_status(
+        &self,
+        key: &kiosk_sync::keys::DeviceKey,
+        entry_id: &str,
+    ) -> Result<Option<crate::office::TxnStatus>> {
+        match self
+            .signed_get(key, "/v1/reconcile/txn", &[("entry_id", entry_id)])
+            .await
+        {
+            Ok(t) => Ok(Some(t)),
+            Err(AppError::Centre { code, .. }) if code == protocol::codes::NOT_FOUND => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Every transaction of this kiosk the centre received on an IST day.
+    pub async fn txns_of_day(
+        &self,
+        key: &kiosk_sync::keys::DeviceKey,
+        date: &str,
+    ) -> Result<Vec<crate::office::TxnStatus>> {
+        self.signed_get(key, "/v1/reconcile/day", &[("date", date)])
+            .await
+    }
+
+    async fn signed_get<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &kiosk_sync::keys::DeviceKey,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<T> {
+        let mut url = reqwest::Url::parse(&format!("{}{path}", self.base))
             .map_err(|e| AppError::UrlInvalid(e.to_string()))?;
-        url.query_pairs_mut()
-            .append_pair("service", service)
-            .append_pair("consumer_no", consumer_no);
+        {
+            let mut q = url.query_pairs_mut();
+            for (k, v) in query {
+                q.append_pair(k, v);
+            }
+        }
         let path = match url.query() {
             Some(q) => format!("{}?{q}", url.path()),
             None => url.path().to_string(),

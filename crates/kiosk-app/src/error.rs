@@ -67,6 +67,12 @@ pub enum AppError {
     ChequeDateInvalid,
     #[error("the language {0} is not offered")]
     LangInvalid(String),
+    #[error("{0} is not a date (YYYY-MM-DD)")]
+    DateInvalid(String),
+    #[error("the report cannot be made: {0}")]
+    FilterInvalid(&'static str),
+    #[error("the file could not be written: {0}")]
+    Export(String),
     #[error("{0}")]
     Internal(String),
 }
@@ -104,6 +110,9 @@ impl AppError {
             CartChanged => "cart.changed".into(),
             ChequeDateInvalid => "cheque.date_invalid".into(),
             LangInvalid(_) => "app.lang_invalid".into(),
+            DateInvalid(_) => "report.date_invalid".into(),
+            FilterInvalid(_) => "report.filter_invalid".into(),
+            Export(_) => "report.export_failed".into(),
             Internal(_) => "app.internal".into(),
         }
     }
@@ -125,5 +134,11 @@ impl AppError {
             message: self.to_string(),
             details: self.details(),
         }
+    }
+}
+
+impl From<kiosk_store::rusqlite::Error> for AppError {
+    fn from(e: kiosk_store::rusqlite::Error) -> Self {
+        AppError::Store(e.into())
     }
 }

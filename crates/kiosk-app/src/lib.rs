@@ -20,6 +20,7 @@ pub mod centre;
 pub mod codes;
 pub mod counter;
 mod error;
+pub mod office;
 pub mod printing;
 mod service;
 mod views;

@@ -48,6 +48,9 @@ pub struct FileConfig {
     pub idle_lock_minutes: Option<u32>,
     /// A demo installation shows these on the first-run screen.
     pub demo: Option<DemoHint>,
+    /// Where exported reports are written (default: `reports` in the data
+    /// folder).
+    pub reports_dir: Option<PathBuf>,
 }
 
 pub struct ServiceConfig {
@@ -108,6 +111,7 @@ struct SyncRunner {
 
 struct Inner {
     db: PathBuf,
+    reports_dir: PathBuf,
     clock: Arc<dyn Clock>,
     file: FileConfig,
     sync_cfg: SyncConfig,
@@ -146,8 +150,13 @@ impl Service {
         let file = read_file_config(&cfg.data_dir)?;
         let db = cfg.data_dir.join(DB_FILE);
         let (poke_tx, poke_rx) = channel();
+        let reports_dir = file
+            .reports_dir
+            .clone()
+            .unwrap_or_else(|| cfg.data_dir.join("reports"));
         let inner = Arc::new(Inner {
             db: db.clone(),
+            reports_dir,
             clock: cfg.clock.clone(),
             file,
             sync_cfg: cfg.sync,
@@ -934,6 +943,174 @@ impl Service {
         tokio::task::spawn_blocking(move || compute_status(&inner))
             .await
             .map_err(|e| AppError::Internal(e.to_string()))
+    }
+
+    // ------------------------------------------------------------ back office
+
+    pub async fn report_transactions(&self, a: TxnReportArgs) -> Result<TxnReport> {
+        self.operator()?;
+        self.with_kiosk(move |k, _| crate::office::txn_report(k, &a))
+            .await
+    }
+
+    pub async fn report_commissions(&self, a: ReportFilter) -> Result<CommissionReport> {
+        self.operator()?;
+        self.with_kiosk(move |k, _| crate::office::commission_report(k, &a))
+            .await
+    }
+
+    pub async fn report_export(&self, a: ExportArgs) -> Result<ExportView> {
+        self.operator()?;
+        self.with_kiosk(move |k, inner| crate::office::export(k, &inner.reports_dir, &a))
+            .await
+    }
+
+    pub async fn report_print(&self, a: ReportPrintArgs) -> Result<PrintView> {
+        self.operator()?;
+        let out = self
+            .with_kiosk(move |k, inner| {
+                let p = crate::office::print_report(k, &a)?;
+                if let Some(w) = lock(&inner.worker).as_ref() {
+                    w.wake();
+                }
+                Ok(p)
+            })
+            .await?;
+        self.poke();
+        Ok(out)
+    }
+
+    pub async fn receipts_search(&self, a: ReceiptSearchArgs) -> Result<ReceiptList> {
+        self.operator()?;
+        self.with_kiosk(move |k, _| crate::office::receipts_search(k, &a))
+            .await
+    }
+
+    pub async fn receipt_detail(&self, a: ReceiptArgs) -> Result<ReceiptDetailView> {
+        let (_, role) = self.operator()?;
+        let d = self
+            .with_kiosk(move |k, _| crate::office::detail(k, a.key.trim(), role == "holder"))
+            .await?;
+        self.watch(&d.receipt);
+        Ok(d)
+    }
+
+    /// Holder only: the cancellation goes to the centre through the outbox
+    /// (the centre tells the citizen), the wallet hold is released.
+    pub async fn receipt_cancel(&self, a: CancelArgs) -> Result<ReceiptDetailView> {
+        let (login, role) = self.operator()?;
+        if role != "holder" {
+            return Err(AppError::HolderOnly);
+        }
+        let d = self
+            .with_kiosk(move |k, _| {
+                // By any of its numbers: the core cancels by id.
+                let id = k.receipt(a.key.trim())?.summary.id;
+                k.cancel_receipt(&id, &login, &a.reason)?;
+                crate::office::detail(k, &id, true)
+            })
+            .await?;
+        if let Some(r) = lock(&self.inner.sync).as_ref() {
+            r.handle.nudge();
+        }
+        self.poke();
+        Ok(d)
+    }
+
+    pub async fn reconcile_day(&self, a: DayArgs) -> Result<ReconcileView> {
+        self.operator()?;
+        let day = crate::office::parse_day(&a.date)?;
+        self.with_kiosk(move |k, _| {
+            let p = crate::office::day_payments(k, day)?;
+            Ok(crate::office::day_view(day, &p))
+        })
+        .await
+    }
+
+    /// Asks the centre (online) what became of one payment or of every
+    /// payment of the day, and records its answers as a sync would.
+    pub async fn reconcile_verify(&self, a: VerifyArgs) -> Result<VerifyResult> {
+        self.operator()?;
+        let day = crate::office::parse_day(&a.date)?;
+        let key_arg = a.key.as_deref().map(str::trim).map(str::to_string);
+        let (payments, device_id) = self
+            .with_kiosk(move |k, _| {
+                let all = crate::office::day_payments(k, day)?;
+                let chosen = match &key_arg {
+                    None => all,
+                    Some(key) => {
+                        let id = k.receipt(key)?.summary.id;
+                        let one: Vec<_> = all.into_iter().filter(|p| p.row.id == id).collect();
+                        if one.is_empty() {
+                            // A receipt of another day.
+                            return Err(AppError::FilterInvalid("the receipt is not of this day"));
+                        }
+                        one
+                    }
+                };
+                Ok((chosen, k.identity().device_id))
+            })
+            .await?;
+        let url = self.centre_url().await?;
+        let key = tokio::task::spawn_blocking(move || Keyring::for_device(device_id)?.require())
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??;
+        let centre = Centre::new(&url)?;
+        // One request for the day; the centre lists by the time it received
+        // an entry, so any payment it did not list is asked for alone.
+        let mut known = if payments.len() > 1 {
+            centre.txns_of_day(&key, &a.date).await?
+        } else {
+            Vec::new()
+        };
+        let mut answers = Vec::new();
+        for p in payments {
+            let Some(entry) = p.entry_id.clone() else {
+                answers.push((p, None));
+                continue;
+            };
+            let hit = known
+                .iter()
+                .position(|t| t.entry_id == entry)
+                .map(|i| known.swap_remove(i));
+            let ans = match hit {
+                Some(t) => Some(t),
+                None => centre.txn_status(&key, &entry).await?,
+            };
+            answers.push((p, ans));
+        }
+        let out = self
+            .with_kiosk(move |k, _| {
+                let (rows, summary) = crate::office::apply_verify(k, answers)?;
+                let p = crate::office::day_payments(k, day)?;
+                Ok(VerifyResult {
+                    rows,
+                    summary,
+                    day: crate::office::day_view(day, &p),
+                })
+            })
+            .await?;
+        self.poke();
+        Ok(out)
+    }
+
+    pub async fn wallet(&self, a: WalletArgs) -> Result<WalletScreen> {
+        self.operator()?;
+        let (lines, truncated, credits, debits) = self
+            .with_kiosk(move |k, _| crate::office::statement(k, &a))
+            .await?;
+        let inner = self.inner.clone();
+        let wallet = tokio::task::spawn_blocking(move || compute_status(&inner).wallet)
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok(WalletScreen {
+            wallet,
+            minimum: WALLET_MINIMUM,
+            lines,
+            truncated,
+            credits,
+            debits,
+        })
     }
 
     pub async fn dismiss_recovery(&self, _: ()) -> Result<AppState> {

@@ -26,8 +26,8 @@ pub use error::{CoreError, Result};
 pub use ledger::{LedgerApplied, StatementLine, WalletStatement};
 pub use pay::{BillInput, ChequeInput, Committed, Draft, DuplicateHit, Exposure};
 pub use reports::{
-    ReceiptDetail, ReceiptLineRow, ReceiptPage, ReceiptQuery, ReceiptStatus, ReceiptSummary,
-    ServiceTotals, Totals,
+    CommissionRow, Period, QueryTotals, ReceiptDetail, ReceiptLineRow, ReceiptPage, ReceiptQuery,
+    ReceiptSort, ReceiptStatus, ReceiptSummary, ServiceTotals, SortColumn, Totals,
 };
 pub use sync::{
     Answer, AnswersApplied, ChainReport, OutboxRecord, Outcome, OutcomeChange, QueueStats,

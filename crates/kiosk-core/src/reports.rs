@@ -46,10 +46,124 @@ pub struct ReceiptQuery {
     pub status: Option<ReceiptStatus>,
     /// Only receipts the holder must reconcile.
     pub reconcile_only: bool,
+    /// The operator's login who took it.
+    pub operator: Option<String>,
+    /// `wallet` or `cheque`.
+    pub mode: Option<String>,
+    /// The citizen's mobile number as stored (10 digits).
+    pub mobile: Option<String>,
+    /// Newest first unless told otherwise.
+    pub sort: ReceiptSort,
     /// 0-based.
     pub page: u32,
     /// 1..=200; 0 means the default of 50.
     pub page_size: u32,
+}
+
+/// A column a receipt list can be ordered by.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortColumn {
+    #[default]
+    CreatedAt,
+    ReceiptNo,
+    Operator,
+    Mode,
+    Status,
+    Lines,
+    Total,
+    Commission,
+    Services,
+    Consumers,
+}
+
+impl SortColumn {
+    pub fn parse(s: &str) -> Option<Self> {
+        use SortColumn::*;
+        Some(match s {
+            "created_at" => CreatedAt,
+            "receipt_no" => ReceiptNo,
+            "operator" => Operator,
+            "mode" => Mode,
+            "status" => Status,
+            "lines" => Lines,
+            "total" => Total,
+            "commission" => Commission,
+            "services" => Services,
+            "consumers" => Consumers,
+            _ => return None,
+        })
+    }
+
+    // Fixed SQL per column: nothing typed ever reaches the ORDER BY.
+    fn sql(self) -> &'static str {
+        use SortColumn::*;
+        match self {
+            CreatedAt => "r.created_at",
+            ReceiptNo => "COALESCE(r.final_receipt_no, r.receipt_no)",
+            Operator => "r.operator",
+            Mode => "r.mode",
+            Status => "r.status",
+            Lines => "r.line_count",
+            Total => "r.total_paise",
+            Commission => "r.commission_paise",
+            Services => "services",
+            Consumers => "consumers",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ReceiptSort {
+    pub column: SortColumn,
+    pub descending: bool,
+}
+
+impl Default for ReceiptSort {
+    fn default() -> Self {
+        ReceiptSort {
+            column: SortColumn::CreatedAt,
+            descending: true,
+        }
+    }
+}
+
+/// Sums over every receipt a query matches (not one page): the money
+/// taken leaves cancelled and rejected receipts out, as [`Totals`] does.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct QueryTotals {
+    /// Receipts matched, whatever their state.
+    pub matched: i64,
+    /// Receipts that count as money taken.
+    pub receipts: i64,
+    pub lines: i64,
+    pub bills: Paise,
+    pub charges: Paise,
+    pub total: Paise,
+    pub commission: Paise,
+    pub cancelled: i64,
+    pub rejected: i64,
+}
+
+/// Commission (and takings) per service per IST day or month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Period {
+    Day,
+    Month,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CommissionRow {
+    /// `YYYY-MM-DD` or `YYYY-MM` (IST).
+    pub period: String,
+    pub service_code: String,
+    pub receipts: i64,
+    pub lines: i64,
+    pub bills: Paise,
+    pub charges: Paise,
+    pub total: Paise,
+    pub commission: Paise,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -147,8 +261,8 @@ pub struct Totals {
 
 const SUMMARY_COLS: &str = "r.id, r.receipt_no, r.final_receipt_no, r.created_at, r.operator, r.mode,
     r.line_count, r.total_paise, r.commission_paise, r.status, r.rejected, r.reconcile,
-    (SELECT group_concat(service_code, ',') FROM (SELECT service_code FROM receipt_lines WHERE receipt_id = r.id ORDER BY line_no)),
-    (SELECT group_concat(consumer_no, ',') FROM (SELECT consumer_no FROM receipt_lines WHERE receipt_id = r.id ORDER BY line_no))";
+    (SELECT group_concat(service_code, ',') FROM (SELECT service_code FROM receipt_lines WHERE receipt_id = r.id ORDER BY line_no)) AS services,
+    (SELECT group_concat(consumer_no, ',') FROM (SELECT consumer_no FROM receipt_lines WHERE receipt_id = r.id ORDER BY line_no)) AS consumers";
 
 fn summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<(ReceiptSummary, String)> {
     let at: String = r.get(3)?;
@@ -173,6 +287,104 @@ fn summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<(ReceiptSummary, String)> 
     ))
 }
 
+/// The WHERE clause (after `WHERE 1 = 1`) and its arguments for a query.
+fn receipt_filter(q: &ReceiptQuery) -> Result<(String, Vec<Value>)> {
+    if let (Some(f), Some(t)) = (q.from, q.to)
+        && f >= t
+    {
+        return Err(CoreError::QueryInvalid("from must be before to"));
+    }
+    let mut sql = String::new();
+    let mut args: Vec<Value> = Vec::new();
+    let mut arg = |sql: &mut String, clause: &str, v: Value| {
+        args.push(v);
+        sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
+    };
+    if let Some(f) = q.from {
+        arg(&mut sql, " AND r.created_at >= ?", Value::Text(ts(f)));
+    }
+    if let Some(t) = q.to {
+        arg(&mut sql, " AND r.created_at < ?", Value::Text(ts(t)));
+    }
+    if let Some(n) = q
+        .receipt_no
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        // Local numbers are upper case; the centre's are kept as sent.
+        arg(
+            &mut sql,
+            " AND (r.receipt_no = ? OR r.final_receipt_no = ?",
+            Value::Text(n.to_uppercase()),
+        );
+        arg(
+            &mut sql,
+            " OR r.final_receipt_no = ?)",
+            Value::Text(n.to_string()),
+        );
+    }
+    if let Some(c) = q
+        .consumer_no
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let c: String = c.chars().filter(|c| !c.is_whitespace()).collect();
+        arg(
+            &mut sql,
+            " AND r.id IN (SELECT receipt_id FROM receipt_lines WHERE consumer_no = ?)",
+            Value::Text(c.to_uppercase()),
+        );
+    }
+    if let Some(s) = q
+        .service
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        arg(
+            &mut sql,
+            " AND EXISTS (SELECT 1 FROM receipt_lines l WHERE l.receipt_id = r.id AND l.service_code = ?)",
+            Value::Text(s.to_string()),
+        );
+    }
+    if let Some(st) = q.status {
+        arg(
+            &mut sql,
+            " AND r.status = ?",
+            Value::Text(st.as_str().into()),
+        );
+    }
+    if q.reconcile_only {
+        sql.push_str(" AND r.reconcile = 1");
+    }
+    let text = |s: &Option<String>| {
+        s.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    if let Some(o) = text(&q.operator) {
+        arg(
+            &mut sql,
+            " AND r.operator = ?",
+            Value::Text(o.to_lowercase()),
+        );
+    }
+    if let Some(m) = text(&q.mode) {
+        if !matches!(m.as_str(), "wallet" | "cheque") {
+            return Err(CoreError::QueryInvalid("mode must be wallet or cheque"));
+        }
+        arg(&mut sql, " AND r.mode = ?", Value::Text(m));
+    }
+    if let Some(m) = text(&q.mobile) {
+        let m: String = m.chars().filter(|c| !c.is_whitespace()).collect();
+        arg(&mut sql, " AND r.mobile = ?", Value::Text(m));
+    }
+    Ok((sql, args))
+}
+
 fn with_time((mut s, at): (ReceiptSummary, String)) -> Result<ReceiptSummary> {
     s.created_at = parse_ts(&at)?;
     Ok(s)
@@ -191,74 +403,13 @@ impl Kiosk {
         {
             return Err(CoreError::QueryInvalid("from must be before to"));
         }
-        let mut sql = format!("SELECT {SUMMARY_COLS} FROM receipts r WHERE 1 = 1");
-        let mut args: Vec<Value> = Vec::new();
-        let mut arg = |sql: &mut String, clause: &str, v: Value| {
-            args.push(v);
-            sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
-        };
-        if let Some(f) = q.from {
-            arg(&mut sql, " AND r.created_at >= ?", Value::Text(ts(f)));
-        }
-        if let Some(t) = q.to {
-            arg(&mut sql, " AND r.created_at < ?", Value::Text(ts(t)));
-        }
-        if let Some(n) = q
-            .receipt_no
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            // Local numbers are upper case; the centre's are kept as sent.
-            arg(
-                &mut sql,
-                " AND (r.receipt_no = ? OR r.final_receipt_no = ?",
-                Value::Text(n.to_uppercase()),
-            );
-            arg(
-                &mut sql,
-                " OR r.final_receipt_no = ?)",
-                Value::Text(n.to_string()),
-            );
-        }
-        if let Some(c) = q
-            .consumer_no
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            let c: String = c.chars().filter(|c| !c.is_whitespace()).collect();
-            arg(
-                &mut sql,
-                " AND r.id IN (SELECT receipt_id FROM receipt_lines WHERE consumer_no = ?)",
-                Value::Text(c.to_uppercase()),
-            );
-        }
-        if let Some(s) = q
-            .service
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            arg(
-                &mut sql,
-                " AND EXISTS (SELECT 1 FROM receipt_lines l WHERE l.receipt_id = r.id AND l.service_code = ?)",
-                Value::Text(s.to_string()),
-            );
-        }
-        if let Some(st) = q.status {
-            arg(
-                &mut sql,
-                " AND r.status = ?",
-                Value::Text(st.as_str().into()),
-            );
-        }
-        if q.reconcile_only {
-            sql.push_str(" AND r.reconcile = 1");
-        }
+        let (filter, args) = receipt_filter(q)?;
+        let mut sql = format!("SELECT {SUMMARY_COLS} FROM receipts r WHERE 1 = 1{filter}");
         let offset = u64::from(q.page) * u64::from(page_size);
+        let dir = if q.sort.descending { "DESC" } else { "ASC" };
         sql.push_str(&format!(
-            " ORDER BY r.created_at DESC, r.device_seq DESC LIMIT {} OFFSET {offset}",
+            " ORDER BY {} {dir}, r.created_at {dir}, r.device_seq {dir} LIMIT {} OFFSET {offset}",
+            q.sort.column.sql(),
             page_size + 1
         ));
         let mut stmt = self.store.conn().prepare_cached(&sql)?;
@@ -274,6 +425,82 @@ impl Kiosk {
             has_more,
             receipts: rows,
         })
+    }
+
+    /// Sums over every receipt `q` matches (its page and sort ignored).
+    pub fn query_totals(&self, q: &ReceiptQuery) -> Result<QueryTotals> {
+        let (filter, args) = receipt_filter(q)?;
+        let sql = format!(
+            "SELECT COUNT(*), COALESCE(SUM(ok), 0), COALESCE(SUM(ok * line_count), 0),
+                    COALESCE(SUM(ok * bills_paise), 0), COALESCE(SUM(ok * charges_paise), 0),
+                    COALESCE(SUM(ok * total_paise), 0), COALESCE(SUM(ok * commission_paise), 0),
+                    COALESCE(SUM(status = 'cancelled'), 0),
+                    COALESCE(SUM(rejected = 1 AND status <> 'cancelled'), 0)
+               FROM (SELECT r.*, (r.status <> 'cancelled' AND r.rejected = 0) AS ok
+                       FROM receipts r WHERE 1 = 1{filter})"
+        );
+        let mut stmt = self.store.conn().prepare_cached(&sql)?;
+        let t = stmt.query_row(rusqlite::params_from_iter(args.iter()), |r| {
+            Ok(QueryTotals {
+                matched: r.get(0)?,
+                receipts: r.get(1)?,
+                lines: r.get(2)?,
+                bills: Paise::new(r.get(3)?),
+                charges: Paise::new(r.get(4)?),
+                total: Paise::new(r.get(5)?),
+                commission: Paise::new(r.get(6)?),
+                cancelled: r.get(7)?,
+                rejected: r.get(8)?,
+            })
+        })?;
+        Ok(t)
+    }
+
+    /// Commission and takings per service per IST day or month over
+    /// `[from, to)`, oldest period first; cancelled and rejected receipts
+    /// are left out.
+    pub fn commission_report(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        service: Option<&str>,
+        by: Period,
+    ) -> Result<Vec<CommissionRow>> {
+        if from >= to {
+            return Err(CoreError::QueryInvalid("from must be before to"));
+        }
+        // Stored times are UTC; IST is five and a half hours ahead.
+        let fmt = match by {
+            Period::Day => "%Y-%m-%d",
+            Period::Month => "%Y-%m",
+        };
+        let service = service.map(str::trim).filter(|s| !s.is_empty());
+        let sql = format!(
+            "SELECT strftime('{fmt}', r.created_at, '+330 minutes') AS period, l.service_code,
+                    COUNT(DISTINCT r.id), COUNT(*), SUM(l.bill_paise), SUM(l.charge_paise),
+                    SUM(l.bill_paise + l.charge_paise), SUM(l.commission_paise)
+               FROM receipts r JOIN receipt_lines l ON l.receipt_id = r.id
+              WHERE r.created_at >= ?1 AND r.created_at < ?2
+                AND r.status <> 'cancelled' AND r.rejected = 0
+                AND (?3 IS NULL OR l.service_code = ?3)
+              GROUP BY period, l.service_code ORDER BY period, l.service_code"
+        );
+        let mut stmt = self.store.conn().prepare_cached(&sql)?;
+        let rows = stmt
+            .query_map(rusqlite::params![ts(from), ts(to), service], |r| {
+                Ok(CommissionRow {
+                    period: r.get(0)?,
+                    service_code: r.get(1)?,
+                    receipts: r.get(2)?,
+                    lines: r.get(3)?,
+                    bills: Paise::new(r.get(4)?),
+                    charges: Paise::new(r.get(5)?),
+                    total: Paise::new(r.get(6)?),
+                    commission: Paise::new(r.get(7)?),
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
     }
 
     /// One receipt with its lines, by local or final receipt number or id.

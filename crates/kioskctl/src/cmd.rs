@@ -401,6 +401,7 @@ pub fn list(ctx: &Ctx, a: ListArgs) -> Result<()> {
         reconcile_only: a.reconcile,
         page: a.page,
         page_size: a.page_size,
+        ..Default::default()
     };
     let p = k.search_receipts(&q)?;
     print(ctx.json, &p, || {

@@ -15,6 +15,7 @@ import type {
 } from './backend/bindings';
 import { asApiError, call, onEvent, setSessionGoneHandler } from './backend/ipc';
 import { i18n } from './i18n/index.svelte';
+import { office } from './office.svelte';
 
 // Backend snapshots are replaced whole, never changed in place: raw state
 // (no deep proxies) keeps reading them cheap, e.g. 250 services a keystroke.
@@ -94,7 +95,11 @@ class AppModel {
     i18n.lang = s.lang;
     if (s.session) this.lastLogin = s.session.login;
     if (s.phase === 'counter' && before !== 'counter') void this.loadCounter();
-    if (s.phase !== 'counter') this.counterLoaded = false;
+    if (s.phase !== 'counter') {
+      this.counterLoaded = false;
+      // A lock or a logout closes the back office with the session.
+      office.close();
+    }
   }
 
   async loadCounter(): Promise<void> {

@@ -5,7 +5,7 @@ import { tick } from 'svelte';
 // them. Ctrl/Alt/Meta combinations are never taken (Ctrl+A/C/V/X/Z stay
 // the operator's), and nothing happens during IME composition.
 
-export type KeyName = 'F1' | 'F2' | 'F3' | 'F4' | 'F5' | 'F6' | 'F7' | 'F8' | 'F9' | 'F10' | 'F11' | 'Escape';
+export type KeyName = 'F1' | 'F2' | 'F3' | 'F4' | 'F5' | 'F6' | 'F7' | 'F8' | 'F9' | 'F10' | 'F11' | 'F12' | 'Escape';
 export type KeyMap = Partial<Record<KeyName, (e: KeyboardEvent) => void>>;
 
 const layers: KeyMap[] = [];
@@ -24,7 +24,7 @@ export function composing(e: KeyboardEvent): boolean {
   return e.isComposing || e.keyCode === 229;
 }
 
-const F_KEYS = new Set(['F1', 'F2', 'F3', 'F4', 'F5', 'F6', 'F7', 'F8', 'F9', 'F10', 'F11']);
+const F_KEYS = new Set(['F1', 'F2', 'F3', 'F4', 'F5', 'F6', 'F7', 'F8', 'F9', 'F10', 'F11', 'F12']);
 
 /** The window's keydown handler (registered with capture: true). */
 export function onWindowKey(e: KeyboardEvent): void {

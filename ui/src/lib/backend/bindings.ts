@@ -251,6 +251,201 @@ state: string, uri: string | null, profile: string | null, queued: number, faile
 
 export type Event = { "kind": "status", "data": StatusView } | { "kind": "receipt", "data": ReceiptView } | { "kind": "locked" } | { "kind": "catalogue" };
 
+export type ReportFilter = { from: string, to: string, service?: string, 
+/**
+ * The operator's login.
+ */
+operator?: string, 
+/**
+ * `provisional`, `final` or `cancelled`.
+ */
+status?: string, 
+/**
+ * `wallet` or `cheque`.
+ */
+mode?: string, 
+/**
+ * Transactions: `created_at` (default), `receipt_no`, `operator`,
+ * `mode`, `status`, `lines`, `total`, `commission`, `services`,
+ * `consumers`.
+ */
+sort?: string, desc: boolean, 
+/**
+ * Commissions: per `day` (default) or `month`.
+ */
+period?: Period, };
+
+export type Period = "day" | "month";
+
+export type ReportKind = "transactions" | "commissions";
+
+export type ExportFormat = "csv" | "xlsx" | "pdf";
+
+export type TxnReportArgs = { filter: ReportFilter, 
+/**
+ * 0-based page of 200 rows.
+ */
+page: number, };
+
+export type ReceiptRow = { id: string, receipt_no: string, final_receipt_no: string | null, created_at: string, operator: string, mode: string, 
+/**
+ * `provisional`, `final`, `pending`, `rejected` or `cancelled`.
+ */
+status: string, lines: number, total: number, commission: number, 
+/**
+ * Service codes, comma-separated.
+ */
+services: string, 
+/**
+ * Consumer numbers, comma-separated.
+ */
+consumers: string, };
+
+export type ReportTotals = { matched: number, receipts: number, lines: number, bills: number, charges: number, total: number, commission: number, cancelled: number, rejected: number, };
+
+export type TxnReport = { rows: Array<ReceiptRow>, page: number, has_more: boolean, totals: ReportTotals, };
+
+export type CommissionRowView = { 
+/**
+ * `YYYY-MM-DD` or `YYYY-MM`.
+ */
+period: string, service_code: string, service_en: string, service_hi: string, receipts: number, lines: number, bills: number, charges: number, total: number, commission: number, };
+
+export type CommissionReport = { period: Period, rows: Array<CommissionRowView>, totals: ReportTotals, };
+
+export type ExportArgs = { report: ReportKind, format: ExportFormat, filter: ReportFilter, };
+
+export type ExportView = { 
+/**
+ * Where the file was written (the kiosk's reports folder).
+ */
+path: string, file_name: string, bytes: number, rows: number, 
+/**
+ * The money total written in the file's totals row.
+ */
+total: number, };
+
+export type ReportPrintArgs = { report: ReportKind, filter: ReportFilter, };
+
+export type ReceiptSearchArgs = { 
+/**
+ * Local or final receipt number.
+ */
+receipt_no?: string, consumer_no?: string, mobile?: string, 
+/**
+ * One IST day, `YYYY-MM-DD`.
+ */
+date?: string, page: number, };
+
+export type ReceiptList = { rows: Array<ReceiptRow>, page: number, has_more: boolean, };
+
+export type PrintJobView = { id: string, 
+/**
+ * `receipt`, `final`, `duplicate`, `report`, `test`.
+ */
+kind: string, 
+/**
+ * `queued`, `printing`, `printed`, `failed`, `cancelled`.
+ */
+state: string, printer: string, attempts: number, created_at: string, updated_at: string, last_error_code: string | null, };
+
+export type ReceiptDetailView = { receipt: ReceiptView, 
+/**
+ * What the centre said: `final`, `pending`, `rejected`, `cancelled`,
+ * or `unknown` (no answer yet; never "failed").
+ */
+centre_state: string, cancelled_at: string | null, cancelled_by: string | null, cancel_reason: string | null, 
+/**
+ * Why the centre refused it, in its words.
+ */
+reject_reason: string | null, 
+/**
+ * The cancellation is queued for the centre, not answered yet.
+ */
+cancel_pending: boolean, prints: Array<PrintJobView>, 
+/**
+ * The session may cancel this receipt now (holder; not cancelled or
+ * rejected already).
+ */
+can_cancel: boolean, };
+
+export type CancelArgs = { 
+/**
+ * Local or final receipt number, or the receipt's id.
+ */
+key: string, reason: string, };
+
+export type DayArgs = { 
+/**
+ * `YYYY-MM-DD` (IST).
+ */
+date: string, };
+
+export type ReconcileRow = { id: string, receipt_no: string, final_receipt_no: string | null, created_at: string, operator: string, total: number, 
+/**
+ * `final`, `pending`, `rejected`, `cancelled` or `unknown`.
+ */
+state: string, code: string | null, reason: string | null, };
+
+export type ReconcileCounts = { finals: number, pending: number, unknown: number, rejected: number, cancelled: number, };
+
+export type ReconcileView = { date: string, rows: Array<ReconcileRow>, counts: ReconcileCounts, };
+
+export type VerifyArgs = { date: string, 
+/**
+ * One receipt (number or id); every payment of the day when omitted.
+ */
+key?: string, };
+
+export type VerifyRow = { receipt_no: string, before: string, after: string, 
+/**
+ * What the centre said: `accepted`, `rejected`, `pending`,
+ * `cancelled`, or none (it has no such transaction yet).
+ */
+centre_status: string | null, final_receipt_no: string | null, code: string | null, reason: string | null, 
+/**
+ * `matched`, `settled`, `still_unknown`, `pending`, `rejected`,
+ * `mismatch`.
+ */
+outcome: string, };
+
+export type VerifySummary = { matched: number, settled: number, still_unknown: number, pending: number, rejected: number, mismatch: number, };
+
+export type VerifyResult = { rows: Array<VerifyRow>, summary: VerifySummary, day: ReconcileView, };
+
+export type WalletArgs = { 
+/**
+ * IST days, `YYYY-MM-DD`, both included; the latest lines when
+ * omitted.
+ */
+from?: string, to?: string, };
+
+export type StatementLineView = { line_id: number, at: string, 
+/**
+ * `payment`, `refill`, `reversal`, `commission`, ... as the centre
+ * names it.
+ */
+kind: string, 
+/**
+ * Credit positive, debit negative (paise).
+ */
+amount: number, txn_id: number, memo: string, 
+/**
+ * The balance after this line, when the statement runs up to the
+ * centre's last known balance.
+ */
+balance_after: number | null, };
+
+export type WalletScreen = { wallet: WalletView, 
+/**
+ * The balance a kiosk is expected to keep (paise).
+ */
+minimum: number, lines: Array<StatementLineView>, 
+/**
+ * Older lines in the range were left out.
+ */
+truncated: boolean, credits: number, debits: number, };
+
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
 
 export type Commands = {
@@ -290,6 +485,28 @@ export type Commands = {
   dismiss_recovery: { args: null; result: AppState };
   /** Push and pull now (the status shows the outcome). */
   sync_now: { args: null; result: null };
+  /** Transactions over the local database: filtered, sorted, paged, */
+  /** with the totals of everything matched. */
+  report_transactions: { args: TxnReportArgs; result: TxnReport };
+  /** Commission per service per day or month. */
+  report_commissions: { args: ReportFilter; result: CommissionReport };
+  /** Writes a report as CSV, XLSX or PDF into the kiosk's reports folder. */
+  report_export: { args: ExportArgs; result: ExportView };
+  /** Queues a report on the report printer. */
+  report_print: { args: ReportPrintArgs; result: PrintView };
+  /** Receipts by number (local or final), consumer number, mobile, day. */
+  receipts_search: { args: ReceiptSearchArgs; result: ReceiptList };
+  /** One receipt with its state and its print history. */
+  receipt_detail: { args: ReceiptArgs; result: ReceiptDetailView };
+  /** Cancels a receipt (holder only), queued for the centre. */
+  receipt_cancel: { args: CancelArgs; result: ReceiptDetailView };
+  /** Every payment of a day with what the centre said of it. */
+  reconcile_day: { args: DayArgs; result: ReconcileView };
+  /** Asks the centre about one payment or all of a day (online). */
+  reconcile_verify: { args: VerifyArgs; result: VerifyResult };
+  /** The wallet: centre balance, pending debits, offline room, and the */
+  /** centre's statement with a running balance. */
+  wallet: { args: WalletArgs; result: WalletScreen };
 };
 
 export const COMMAND_NAMES = [
@@ -318,6 +535,16 @@ export const COMMAND_NAMES = [
   "status",
   "dismiss_recovery",
   "sync_now",
+  "report_transactions",
+  "report_commissions",
+  "report_export",
+  "report_print",
+  "receipts_search",
+  "receipt_detail",
+  "receipt_cancel",
+  "reconcile_day",
+  "reconcile_verify",
+  "wallet",
 ] as const;
 
 /** Every error code the backend can answer with. */
@@ -462,6 +689,9 @@ export const ERROR_CODES = [
   "register.new_password_required",
   "register.not_holder",
   "register.wrong_kiosk",
+  "report.date_invalid",
+  "report.export_failed",
+  "report.filter_invalid",
   "request.invalid",
   "request.rate_limited",
   "service.inactive",

@@ -18,6 +18,7 @@ export async function installMockFromQuery(): Promise<void> {
   if (q.get('cheque') === '0') o.chequeEnabled = false;
   if (q.get('newpw') === '1') o.registerNeedsNewPassword = true;
   if (q.get('nocanvas') === '1') o.noCanvas = true;
+  if (q.get('wallet') === 'low') o.lowWallet = true;
   const printer = q.get('printer');
   if (printer) o.printer = printer;
   const rec = q.get('recovery');

@@ -19,6 +19,7 @@ import type {
   StatusView,
 } from './bindings';
 import type { Backend } from './ipc';
+import { officeCommands } from './mock-office';
 
 type Err = { code: string; message: string; details?: unknown };
 const fail = (code: string, details?: unknown): never => {
@@ -160,6 +161,8 @@ export interface MockOptions {
   delay?: number;
   /** Preview as a fixed picture instead of one drawn on a canvas. */
   noCanvas?: boolean;
+  /** The wallet below the ₹20,000 a kiosk should keep. */
+  lowWallet?: boolean;
 }
 
 export interface Mock extends Backend {
@@ -190,6 +193,7 @@ export function createMock(o: MockOptions = {}): Mock {
     printer: 'ready',
     delay: 0,
     noCanvas: false,
+    lowWallet: false,
     ...o,
   };
   const catalogue = mockCatalogue(opts.services);
@@ -257,12 +261,12 @@ export function createMock(o: MockOptions = {}): Mock {
       },
       wallet: {
         known: true,
-        balance: 2_345_650,
+        balance: opts.lowWallet ? 1_845_650 : 2_345_650,
         balance_as_of: '2026-12-01T09:00:00Z',
-        pending_debits: 0,
-        available: 2_245_650,
+        pending_debits: opts.lowWallet ? 148_626 : 0,
+        available: opts.lowWallet ? 1_597_024 : 2_245_650,
         offline_count_left: 20,
-        below_minimum: false,
+        below_minimum: opts.lowWallet,
       },
       printer: { state: opts.printer, uri: 'usb://epson-lx310', profile: 'epson-lx310', queued: 0, failed: 0, last_error_code: null },
       operator: session()?.name ?? null,
@@ -325,7 +329,18 @@ export function createMock(o: MockOptions = {}): Mock {
     return { ...d, profile: 'epson-lx310', kind };
   };
 
+  const office = officeCommands({
+    fail,
+    needSession: () => needSession(),
+    role: () => opts.role,
+    login: () => session()?.login ?? '',
+    online: () => opts.online,
+    services: catalogue.services,
+    paid: () => [...receipts.values()],
+    wallet: () => status().wallet,
+  });
   const cmds: Record<string, (a: any) => unknown> = {
+    ...office.cmds,
     app_state: () => appState(),
     register: (a) => {
       if (!opts.online) fail('centre.offline');
@@ -511,7 +526,9 @@ export function createMock(o: MockOptions = {}): Mock {
       [...receipts.values()].find((r) => r.id === a.key || r.receipt_no === a.key || r.final_receipt_no === a.key) ??
       fail('receipt.not_found'),
     print_receipt: (a): PrintView => {
-      const r = [...receipts.values()].find((x) => x.id === a.key) ?? fail('receipt.not_found');
+      const inCounter = [...receipts.values()].find((x) => x.id === a.key);
+      if (!inCounter) return office.reprint(a.key) ?? fail('receipt.not_found');
+      const r = inCounter;
       const n = (printed.get(r.id) ?? 0) + 1;
       printed.set(r.id, n);
       return { status: 'printed', printer: 'Epson LX-310', job: `job-${n}`, kind: n > 1 ? 'duplicate' : 'receipt', code: null, message: null };

@@ -725,3 +725,98 @@ fn fetched_bills_are_kept_and_the_latest_is_found() {
         before
     );
 }
+
+#[test]
+fn commissions_group_by_the_indian_day_and_month_and_query_totals_match_the_day_totals() {
+    use kiosk_core::{Period, ReceiptQuery, ReceiptSort, SortColumn};
+    let mut f = fixture();
+    // 23:59:59 IST on 30 November and 00:00:00 IST on 1 December.
+    let last = Utc.with_ymd_and_hms(2026, 11, 30, 18, 29, 59).unwrap();
+    let next = Utc.with_ymd_and_hms(2026, 11, 30, 18, 30, 0).unwrap();
+    f.clock.set(last);
+    pay(&mut f.kiosk, "JVVNL-BILL", "210100000011", 100);
+    pay(&mut f.kiosk, "PHED-WATER", "4455601", 40);
+    f.clock.set(next);
+    pay(&mut f.kiosk, "JVVNL-BILL", "210100000012", 300);
+    let c = pay(&mut f.kiosk, "JVVNL-BILL", "210100000013", 7);
+    f.kiosk
+        .cancel_receipt(&c.receipt_no, "op1", "mistake")
+        .unwrap();
+    let k = &f.kiosk;
+    let (from, to) = (last - Duration::days(1), next + Duration::days(1));
+    let days = k.commission_report(from, to, None, Period::Day).unwrap();
+    let keys: Vec<(&str, &str, i64)> = days
+        .iter()
+        .map(|r| (r.period.as_str(), r.service_code.as_str(), r.bills.as_i64()))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            ("2026-11-30", "JVVNL-BILL", 100_00),
+            ("2026-11-30", "PHED-WATER", 40_00),
+            ("2026-12-01", "JVVNL-BILL", 300_00),
+        ]
+    );
+    let months = k.commission_report(from, to, None, Period::Month).unwrap();
+    assert_eq!(
+        months.iter().map(|r| r.period.as_str()).collect::<Vec<_>>(),
+        ["2026-11", "2026-11", "2026-12"]
+    );
+    let only = k
+        .commission_report(from, to, Some("PHED-WATER"), Period::Month)
+        .unwrap();
+    assert_eq!(only.len(), 1);
+    assert_eq!(
+        code(k.commission_report(to, from, None, Period::Day)),
+        "query.invalid"
+    );
+    // The totals of a query are the day totals over the same range.
+    let q = ReceiptQuery {
+        from: Some(from),
+        to: Some(to),
+        ..Default::default()
+    };
+    let qt = k.query_totals(&q).unwrap();
+    let t = k.totals(from, to).unwrap();
+    assert_eq!(
+        (qt.receipts, qt.total, qt.commission),
+        (t.receipts, t.total, t.commission)
+    );
+    assert_eq!((qt.matched, qt.cancelled), (4, 1));
+    let sum: i64 = days.iter().map(|r| r.total.as_i64()).sum();
+    assert_eq!(sum, t.total.as_i64());
+    // Sorted by amount both ways; filters by operator, mode and mobile.
+    for descending in [false, true] {
+        let p = k
+            .search_receipts(&ReceiptQuery {
+                sort: ReceiptSort {
+                    column: SortColumn::Total,
+                    descending,
+                },
+                ..q.clone()
+            })
+            .unwrap();
+        let totals: Vec<i64> = p.receipts.iter().map(|r| r.total.as_i64()).collect();
+        let mut want = totals.clone();
+        want.sort();
+        if descending {
+            want.reverse();
+        }
+        assert_eq!(totals, want);
+    }
+    let by = |o: Option<&str>, m: Option<&str>, mob: Option<&str>| {
+        k.search_receipts(&ReceiptQuery {
+            operator: o.map(String::from),
+            mode: m.map(String::from),
+            mobile: mob.map(String::from),
+            ..q.clone()
+        })
+        .map(|p| p.receipts.len())
+    };
+    assert_eq!(by(Some("op1"), None, None).unwrap(), 4);
+    assert_eq!(by(Some("nobody"), None, None).unwrap(), 0);
+    assert_eq!(by(None, Some("cheque"), None).unwrap(), 0);
+    assert_eq!(by(None, None, Some("9876543210")).unwrap(), 4);
+    assert_eq!(code(by(None, Some("cash"), None)), "query.invalid");
+    assert_eq!(SortColumn::parse("total; DROP TABLE receipts"), None);
+}

@@ -160,10 +160,7 @@ fn db_totals(db: &Path) -> (i64, i64, i64) {
 }
 
 fn today() -> String {
-    chrono::Utc::now()
-        .with_timezone(&domain::clock::ist())
-        .date_naive()
-        .to_string()
+    domain::clock::ist_date(domain::Clock::now(&domain::SystemClock)).to_string()
 }
 
 /// One receipt paid at the counter: typed amounts for JMC-UDTAX, a
@@ -537,7 +534,7 @@ async fn exports_read_back_with_the_databases_totals_and_a_printed_report() {
     let cx: ExportView = get(&k.svc, export("commissions", "xlsx")).await;
     let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&cx.path).unwrap();
     let sheet = wb.worksheet_range("commissions").unwrap();
-    let last = sheet.rows().last().unwrap().to_vec();
+    let last = sheet.rows().next_back().unwrap().to_vec();
     assert_eq!(last[0].to_string(), "TOTAL");
     assert_eq!(money_cell(&last[6]), total);
     assert_eq!(money_cell(&last[7]), commission);

@@ -15,5 +15,6 @@ fn main() {
             unsafe { std::env::set_var(k, v) };
         }
     }
+    kiosk_app::prepare_process();
     kiosk_desktop_lib::run();
 }

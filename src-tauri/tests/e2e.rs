@@ -93,6 +93,7 @@ async fn the_counter_in_the_real_app() {
     wait_cart_lines(&app, 3).await;
     shot(&app, "counter-cart").await;
     app.keys(key::F6).await;
+    app.wait_focus("mobile-input").await;
     app.keys("9829012345").await;
     app.keys(key::F7).await;
     driver.step("pay, pressed twice");
@@ -131,6 +132,7 @@ async fn the_counter_in_the_real_app() {
     // A municipal tax bill: typed from the paper bill (no fetch needed).
     bill_by_keys_offline(&app, "JMC", "JP1000001", "340").await;
     app.keys(key::F6).await;
+    app.wait_focus("mobile-input").await;
     app.keys("9829012345").await;
     app.keys(key::F7).await;
     app.keys(key::F9).await;
@@ -169,6 +171,7 @@ async fn the_counter_in_the_real_app() {
     bill_by_keys(&app, "JVVNL", "210000000003").await;
     wait_cart_lines(&app, 1).await;
     app.keys(key::F6).await;
+    app.wait_focus("mobile-input").await;
     app.keys("9829012345").await;
     app.keys(key::F7).await;
     let before = count(&db, "SELECT COUNT(*) FROM receipts");
@@ -206,12 +209,13 @@ async fn the_counter_in_the_real_app() {
 /// One bill offline: the amount typed from the paper bill.
 async fn bill_by_keys_offline(app: &App, search: &str, consumer: &str, amount: &str) {
     app.keys(key::F2).await;
+    app.wait_focus("search").await;
     app.keys(search).await;
     app.keys(key::ENTER).await;
-    app.by("consumer-input").await;
+    app.wait_focus("consumer-input").await;
     app.keys(consumer).await;
     app.keys(key::ENTER).await;
-    app.by("amount-input").await;
+    app.wait_focus("amount-input").await;
     app.keys(amount).await;
     app.keys(key::ENTER).await;
 }

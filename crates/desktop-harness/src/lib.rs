@@ -548,6 +548,27 @@ impl App {
         }
     }
 
+    /// Waits until the element with this test id has the focus: keys sent
+    /// before the focus has moved would land in the field before (an
+    /// operator, too, looks before typing).
+    pub async fn wait_focus(&self, id: &str) {
+        let js =
+            "const e = document.activeElement; return (e && e.dataset && e.dataset.testid) || ''";
+        let until = Instant::now() + WAIT;
+        loop {
+            if let Ok(Ok(v)) = tokio::time::timeout(CALL, self.client.execute(js, vec![])).await {
+                if v.as_str() == Some(id) {
+                    return;
+                }
+            }
+            if Instant::now() >= until {
+                self.fail_shot().await;
+                panic!("the focus never reached {id}");
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     pub async fn wait_phase(&self, phase: &str) {
         self.wait_attr("[data-phase]", "data-phase", |p| p == phase)
             .await;
@@ -779,9 +800,10 @@ pub async fn pending_is(app: &App, n: i64) {
 /// number, F3 Get Bill Details, F4 Add.
 pub async fn bill_by_keys(app: &App, search: &str, consumer: &str) {
     app.keys(key::F2).await;
+    app.wait_focus("search").await;
     app.keys(search).await;
     app.keys(key::ENTER).await;
-    app.by("consumer-input").await;
+    app.wait_focus("consumer-input").await;
     app.keys(consumer).await;
     app.keys(key::F3).await;
     app.by("bill-details").await;

@@ -94,17 +94,18 @@ pub fn set_favourites(data: &Path, codes: &[&str]) {
 /// wallet. Returns the time from the Pay key to the printer's first byte.
 pub async fn pay_typed_bill(app: &App, sink: &PrinterSink, i: usize) -> Duration {
     app.keys(key::F2).await;
+    app.wait_focus("search").await;
     app.keys("JMC").await;
     app.keys(key::ENTER).await;
-    app.by("consumer-input").await;
+    app.wait_focus("consumer-input").await;
     app.keys(&format!("JP{:07}", 1_000_000 + i)).await;
     app.keys(key::ENTER).await;
-    app.by("amount-input").await;
+    app.wait_focus("amount-input").await;
     app.keys(&format!("{}", 10 + i % 30)).await;
     app.keys(key::ENTER).await;
     wait_cart_lines(app, 1).await;
     app.keys(key::F6).await;
-    app.by("mobile-input").await;
+    app.wait_focus("mobile-input").await;
     app.keys("9829012345").await;
     let printed = sink.len();
     let t0 = Instant::now();

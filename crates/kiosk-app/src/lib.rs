@@ -27,3 +27,11 @@ mod views;
 
 pub use error::{AppError, Result};
 pub use service::{CONFIG_FILE, DB_FILE, EventSink, FileConfig, Service, ServiceConfig};
+
+/// Call first thing in `main`, before any thread starts. On Linux the
+/// kernel keyring that caches the device key is per thread: joined here,
+/// every thread of the process (the async runtime's workers, the sync
+/// loop) inherits the same one and finds the key the registration stored.
+pub fn prepare_process() {
+    kiosk_sync::keys::join_named_session_keyring_if_none();
+}

@@ -18,6 +18,7 @@ async fn main() {
     if focused.as_str() != Some("search") {
         app.keys(key::F2).await;
         seq.push("F2");
+        app.wait_focus("search").await;
     }
     // The service: the favourites are listed first; ↓ until JVVNL's bill.
     for _ in 0..10 {
@@ -34,7 +35,7 @@ async fn main() {
         .into_iter()
         .enumerate()
     {
-        app.by("consumer-input").await;
+        app.wait_focus("consumer-input").await;
         app.keys(no).await;
         app.keys(key::ENTER).await;
         seq.push("Enter (Get Bill Details)");
@@ -45,7 +46,7 @@ async fn main() {
     }
     app.keys(key::F6).await;
     seq.push("F6 (mobile)");
-    app.by("mobile-input").await;
+    app.wait_focus("mobile-input").await;
     app.keys("9829012345").await;
     app.keys(key::ENTER).await;
     seq.push("Enter (Pay)");

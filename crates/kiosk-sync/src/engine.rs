@@ -335,6 +335,34 @@ impl<T: Transport> Engine<T> {
         Ok(dropped)
     }
 
+    /// Whether the centre's answer `c` differs from the one stored here.
+    fn answer_differs(&self, c: &EntryOutcome) -> Result<bool> {
+        let Some(r) = self.kiosk.outbox_from(c.seq, 1)?.into_iter().next() else {
+            return Ok(false);
+        };
+        if r.entry.seq != c.seq {
+            return Ok(false);
+        }
+        let have_txn: Option<String> = self.kiosk.store().conn().query_row(
+            "SELECT server_txn_id FROM outbox WHERE seq = ?1 AND device_id = ?2",
+            kiosk_store::rusqlite::params![c.seq, r.entry.device_id.to_string()],
+            |x| x.get(0),
+        )
+        .map_err(kiosk_store::StoreError::from)?;
+        // A held (pending) entry settled since is the normal course: the
+        // settled cursor brings it. A final answer that changed is not.
+        let have = r.outcome.as_deref();
+        Ok(match &c.outcome {
+            WireOutcome::Accepted { txn_id, .. } => match have {
+                Some("accepted") => have_txn.as_deref() != Some(txn_id.to_string().as_str()),
+                Some("rejected") => true,
+                _ => false,
+            },
+            WireOutcome::Rejected { .. } => have == Some("accepted"),
+            WireOutcome::Pending { .. } => matches!(have, Some("accepted" | "rejected")),
+        })
+    }
+
     /// Where the next push starts: the first unanswered entry, or lower
     /// when the centre holds fewer entries than the kiosk had answered.
     fn next_push_from(&self) -> Result<Option<u64>> {
@@ -589,6 +617,28 @@ impl<T: Transport> Engine<T> {
         // the kiosk's ledger cursor.
         let centre_behind = self.note_high_water(resp.high_water)?;
         let ledger_behind = resp.ledger_high < self.kiosk.ledger_cursor()?;
+        // The centre's answer for the last entry we saw answered differs
+        // from ours: it applied entries anew (restored, then caught up by a
+        // copy of an earlier push). Fetch every answer again; the changed
+        // ones are taken and kept for the operator.
+        if !centre_behind
+            && let Some(c) = &resp.check
+            && self.answer_differs(c)?
+        {
+            let now = self.clock.now();
+            alerts::raise(
+                &mut self.kiosk,
+                codes::CENTRE_RESTORED,
+                format!(
+                    "the centre's answer for seq {} changed (restored from a backup?); its answers are fetched again",
+                    c.seq
+                ),
+                now,
+            )?;
+            self.rewind_after_restore(0)?;
+            report.centre_behind = true;
+            return Ok(true);
+        }
         if centre_behind || ledger_behind {
             report.centre_behind = true;
             let dropped = if ledger_behind {
@@ -880,6 +930,13 @@ impl<T: Transport> Engine<T> {
                     // delay grown over a whole drain.
                     if self.last_push.batches > 0 {
                         self.backoff.reset();
+                        // The retry is the probe: it reconnects at once, as
+                        // a fresh process would (a probe first costs a
+                        // round trip more on every reset). If it makes no
+                        // progress, the backoff and the probes take over.
+                        if e.is_transport() {
+                            continue;
+                        }
                     }
                     let delay = self.backoff.next_delay(self.rng.as_mut());
                     let until = Instant::now() + delay;

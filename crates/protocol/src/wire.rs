@@ -219,6 +219,11 @@ pub struct PullResponse {
     /// The highest ledger line id of this kiosk at the centre (0: none).
     /// Below the kiosk's ledger cursor means the ledger went back in time.
     pub ledger_high: i64,
+    /// The centre's answer now for the entry at the cursor's
+    /// `outcomes_after` (when it holds one): an answer that differs from the
+    /// kiosk's means the centre applied entries anew (a restore caught up
+    /// by a re-sent copy) and the kiosk fetches the answers again.
+    pub check: Option<EntryOutcome>,
 }
 
 /// The JSON error body of every non-2xx answer.

@@ -397,6 +397,22 @@ impl Store {
             )
             .await?
             .i64(0)?;
+        let check = if cursor.outcomes_after > 0 {
+            tx.query_opt(
+                "SELECT seq, status, code, reason, txn_id, receipt_no, warnings FROM entries WHERE device_id = $1 AND seq = $2",
+                &params![device_id, cursor.outcomes_after],
+            )
+            .await?
+            .map(|r| {
+                Ok::<_, StoreError>(EntryOutcome {
+                    seq: r.i64(0)? as u64,
+                    outcome: outcome_from(&r, 1)?,
+                })
+            })
+            .transpose()?
+        } else {
+            None
+        };
         let more = ledger.len() as i64 == limit
             || rows.len() as i64 == limit
             || settled.len() as i64 == limit
@@ -425,6 +441,7 @@ impl Store {
             more,
             high_water: dev.high_water,
             ledger_high,
+            check,
         })
     }
 }

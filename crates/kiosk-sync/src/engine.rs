@@ -343,12 +343,16 @@ impl<T: Transport> Engine<T> {
         if r.entry.seq != c.seq {
             return Ok(false);
         }
-        let have_txn: Option<String> = self.kiosk.store().conn().query_row(
-            "SELECT server_txn_id FROM outbox WHERE seq = ?1 AND device_id = ?2",
-            kiosk_store::rusqlite::params![c.seq, r.entry.device_id.to_string()],
-            |x| x.get(0),
-        )
-        .map_err(kiosk_store::StoreError::from)?;
+        let have_txn: Option<String> = self
+            .kiosk
+            .store()
+            .conn()
+            .query_row(
+                "SELECT server_txn_id FROM outbox WHERE seq = ?1 AND device_id = ?2",
+                kiosk_store::rusqlite::params![c.seq, r.entry.device_id.to_string()],
+                |x| x.get(0),
+            )
+            .map_err(kiosk_store::StoreError::from)?;
         // A held (pending) entry settled since is the normal course: the
         // settled cursor brings it. A final answer that changed is not.
         let have = r.outcome.as_deref();

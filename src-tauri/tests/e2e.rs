@@ -131,6 +131,7 @@ async fn the_counter_in_the_real_app() {
     drop(centre);
     // A municipal tax bill: typed from the paper bill (no fetch needed).
     bill_by_keys_offline(&app, "JMC", "JP1000001", "340").await;
+    wait_cart_lines(&app, 1).await;
     app.keys(key::F6).await;
     app.wait_focus("mobile-input").await;
     app.keys("9829012345").await;

@@ -137,6 +137,25 @@ describe('duplicate alert', () => {
 });
 
 describe('pay', () => {
+  it('a slow Add does not pull the focus back from the mobile field the operator moved to', async () => {
+    const { mock } = await start({ lang: 'en' });
+    const kb = new Keyboard();
+    await oneBill(kb);
+    expect(allById('cart-line')).toHaveLength(1);
+    // The second bill: its Add answers late; the operator is already on F6.
+    await kb.type('210000000002');
+    await kb.press('Enter');
+    await kb.type('250');
+    mock.opts.delay = 60;
+    await kb.press('Enter');
+    await kb.press('F6');
+    expect(focused()).toBe('mobile-input');
+    await new Promise((r) => setTimeout(r, 200));
+    await settle();
+    expect(allById('cart-line')).toHaveLength(2);
+    expect(focused()).toBe('mobile-input');
+  });
+
   it('sends the cart id once; a second click or Enter while it runs does nothing', async () => {
     const { mock } = await start({ lang: 'en' });
     const kb = new Keyboard();

@@ -5,7 +5,7 @@ import type { ApiError, BillView, ConsumerCheck, DuplicateView, ServiceView } fr
 import { asApiError, call } from './backend/ipc';
 import { app } from './app.svelte';
 import { buildIndex, search, type Indexed } from './search';
-import { focusTestId } from './keys';
+import { focusTestId, focusTestIdIfStill } from './keys';
 
 export type Browse = { cat: number | null; dep: string | null; active: number };
 
@@ -198,8 +198,9 @@ export class CounterModel {
       await this.fetchBill();
       return;
     }
+    const before = document.activeElement;
     const r = await this.runCheck();
-    if (r?.valid) void focusTestId('amount-input', true);
+    if (r?.valid) void focusTestIdIfStill(before, 'amount-input', true);
   }
 
   async fetchBill(): Promise<void> {
@@ -216,9 +217,10 @@ export class CounterModel {
     }
     this.fetching = true;
     this.entryError = null;
+    const before = document.activeElement;
     try {
       this.bill = await call('fetch_bill', { service: s.code, consumer_no: this.consumer });
-      void focusTestId('add-bill');
+      void focusTestIdIfStill(before, 'add-bill');
     } catch (e) {
       this.entryError = asApiError(e);
     } finally {
@@ -248,6 +250,7 @@ export class CounterModel {
     }
     this.adding = true;
     this.entryError = null;
+    const before = document.activeElement;
     try {
       const args = this.bill
         ? { service: s.code, consumer_no: this.bill.consumer_no }
@@ -255,7 +258,7 @@ export class CounterModel {
       app.cart = await call('cart_add', args);
       this.clearEntry();
       this.notice = 'added';
-      void focusTestId('consumer-input');
+      void focusTestIdIfStill(before, 'consumer-input');
     } catch (e) {
       this.entryError = asApiError(e);
     } finally {

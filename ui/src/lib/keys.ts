@@ -62,6 +62,19 @@ export async function focusTestId(id: string, select = false): Promise<void> {
   if (select && el instanceof HTMLInputElement) el.select();
 }
 
+/**
+ * Moves the focus after an answer from the backend, unless the operator
+ * has moved on while it was awaited (a late answer must not pull the
+ * focus back from the field they are typing in). `before` is the focused
+ * element when the action started.
+ */
+export async function focusTestIdIfStill(before: Element | null, id: string, select = false): Promise<void> {
+  await tick();
+  const now = document.activeElement;
+  if (before && now && now !== before && now !== document.body && before.isConnected) return;
+  await focusTestId(id, select);
+}
+
 export function _resetKeys(): void {
   layers.length = 0;
 }

@@ -556,10 +556,10 @@ impl App {
             "const e = document.activeElement; return (e && e.dataset && e.dataset.testid) || ''";
         let until = Instant::now() + WAIT;
         loop {
-            if let Ok(Ok(v)) = tokio::time::timeout(CALL, self.client.execute(js, vec![])).await {
-                if v.as_str() == Some(id) {
-                    return;
-                }
+            if let Ok(Ok(v)) = tokio::time::timeout(CALL, self.client.execute(js, vec![])).await
+                && v.as_str() == Some(id)
+            {
+                return;
             }
             if Instant::now() >= until {
                 self.fail_shot().await;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { start, Keyboard, allById, byId, el, settle, focused } from './helpers';
+import { start, Keyboard, allById, byId, el, settle, focused, waitFor } from './helpers';
 import { todayYmd } from '../src/lib/time';
 
 async function oneBill(kb: Keyboard, consumer = '210000000001', amount = '500') {
@@ -150,10 +150,28 @@ describe('pay', () => {
     await kb.press('Enter');
     await kb.press('F6');
     expect(focused()).toBe('mobile-input');
-    await new Promise((r) => setTimeout(r, 200));
+    await waitFor(() => expect(allById('cart-line')).toHaveLength(2));
     await settle();
-    expect(allById('cart-line')).toHaveLength(2);
     expect(focused()).toBe('mobile-input');
+  });
+
+  it('F6 pressed while the first Add is answered lands in the mobile field once the line is there', async () => {
+    const { mock } = await start({ lang: 'en' });
+    const kb = new Keyboard();
+    el('search')!.focus();
+    await kb.press('Enter');
+    await kb.type('210000000001');
+    await kb.press('Enter');
+    await kb.type('500');
+    mock.opts.delay = 60;
+    await kb.press('Enter');
+    await kb.press('F6');
+    // The contact fields are disabled until the cart has a line.
+    expect(focused()).not.toBe('mobile-input');
+    await waitFor(() => expect(allById('cart-line')).toHaveLength(1));
+    await waitFor(() => expect(focused()).toBe('mobile-input'));
+    await kb.type('9876543210');
+    expect((byId('mobile-input') as HTMLInputElement).value).toBe('9876543210');
   });
 
   it('sends the cart id once; a second click or Enter while it runs does nothing', async () => {

@@ -4,6 +4,9 @@ import { start, Keyboard, byId, el, settle } from './helpers';
 describe('setup', () => {
   it('shows the demo box, prefills the centre, asks for a new password when the centre wants one', async () => {
     const { mock, root } = await start({ phase: 'setup', lang: 'en', registerNeedsNewPassword: true });
+    // Before registration the status bar says so and nothing about sending.
+    expect(byId('status-sync').textContent).toContain('not registered');
+    expect(el('status-pending')).toBeNull();
     expect((byId('setup-centre') as HTMLInputElement).value).toBe('https://centre.demo.emitra.local');
     expect(byId('setup-demo').textContent).toContain('Demo@Holder1');
     (byId('setup-demo-fill') as HTMLButtonElement).click();

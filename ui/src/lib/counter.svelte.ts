@@ -20,6 +20,9 @@ export class CounterModel {
   bill = $state.raw<BillView | null>(null);
   fetching = $state(false);
   adding = $state(false);
+  /** Where the focus goes once the Add in flight is answered: F6 pressed
+   * before the first line exists finds the contact fields still disabled. */
+  afterAdd: string | null = null;
   amount = $state('');
   entryError = $state<ApiError | null>(null);
   notice = $state<'added' | null>(null);
@@ -258,11 +261,14 @@ export class CounterModel {
       app.cart = await call('cart_add', args);
       this.clearEntry();
       this.notice = 'added';
-      void focusTestIdIfStill(before, 'consumer-input');
+      const next = this.afterAdd;
+      if (next) void focusTestId(next, true);
+      else void focusTestIdIfStill(before, 'consumer-input');
     } catch (e) {
       this.entryError = asApiError(e);
     } finally {
       this.adding = false;
+      this.afterAdd = null;
     }
   }
 

@@ -251,13 +251,13 @@ export function createMock(o: MockOptions = {}): Mock {
     const pending = [...receipts.values()].filter((r) => r.status !== 'final').length;
     return {
       sync: {
-        state: opts.online ? 'online' : 'offline',
+        state: phase === 'setup' ? 'not_registered' : opts.online ? 'online' : 'offline',
         pending,
         held: 0,
         rejected: 0,
         oldest_pending_age_secs: pending ? 200 : null,
         last_sync_at: '2026-12-01T09:00:00Z',
-        last_error_code: opts.online ? null : 'sync.timeout',
+        last_error_code: opts.online || phase === 'setup' ? null : 'sync.timeout',
       },
       wallet: {
         known: true,

@@ -5,7 +5,7 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
-/// Who a departmental cheque must be drawn to (DOMAIN.md "Cheque rules").
+/// Who a departmental cheque must be drawn to (docs/domain.md "Cheque rules").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChequePayee {

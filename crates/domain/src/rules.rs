@@ -193,7 +193,8 @@ fn normalise(s: &str) -> String {
         .to_lowercase()
 }
 
-/// DOMAIN.md: at least 8 characters, a lowercase letter, an uppercase letter, a digit.
+/// At least 8 characters, a lowercase letter, an uppercase letter, a digit
+/// (docs/domain.md "Passwords and logins").
 pub fn check_password(p: &str) -> Result<(), DomainError> {
     if p.chars().count() < 8 {
         return Err(DomainError::PasswordTooShort);

@@ -68,7 +68,7 @@ pub struct Committed {
     pub duplicate_confirmed: bool,
 }
 
-/// Offline spending room (DESIGN.md "Offline policy").
+/// Offline spending room (docs/domain.md "Offline policy and spending room").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Exposure {
     pub balance: Paise,

@@ -23,7 +23,8 @@ pub struct OutboxRecord {
     pub outcome_code: Option<String>,
 }
 
-/// The centre's answer for one entry (DESIGN.md invariant 5).
+/// The centre's answer for one entry (docs/architecture.md "Money path
+/// invariants", 5).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Accepted {

@@ -323,7 +323,8 @@ impl Profile {
                 "ESC/P and ESC/POS initialise with ESC @ (1b 40)".into(),
             ));
         }
-        // NOTES-printing: on 9-pin ESC/P, ESC t accepts only 0 (italic) and 1.
+        // docs/printing.md "Code pages": on 9-pin ESC/P, ESC t accepts only
+        // 0 (italic) and 1.
         if lang == Language::Escp9
             && let Some(pos) = table_select.windows(2).position(|w| w == [0x1b, b't'])
         {

@@ -109,7 +109,8 @@ pub fn layout(r: &ReceiptView, columns: u16, lang: Lang) -> Document {
     if r.provisional {
         d.centered("PROVISIONAL RECEIPT", Style::BOLD);
         d.para(PROVISIONAL_EN, 0, Style::PLAIN);
-        // Always in Hindi too (DESIGN: the provisional slip says so in both).
+        // Always in Hindi too (docs/domain.md "Provisional and final
+        // receipts": the provisional slip says so in both).
         d.unicode(PROVISIONAL_HI, Align::Left);
         d.rule();
     }

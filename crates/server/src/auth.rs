@@ -284,7 +284,8 @@ impl Store {
         })
     }
 
-    /// Changes a password (the policy of DOMAIN.md) and ends the user's other sessions.
+    /// Changes a password (the policy in docs/domain.md, "Passwords and
+    /// logins") and ends the user's other sessions.
     pub async fn change_password(
         &self,
         user: Uuid,

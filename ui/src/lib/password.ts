@@ -1,4 +1,4 @@
-/** The password rules (DOMAIN.md), checked as the operator types. */
+/** The password rules (docs/domain.md "Passwords and logins"), checked as the operator types. */
 export function passwordRules(pw: string) {
   return {
     length: pw.length >= 8,

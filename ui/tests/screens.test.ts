@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { start, Keyboard, byId, el, settle } from './helpers';
+import { start, Keyboard, byId, allById, el, settle } from './helpers';
 
 describe('setup', () => {
   it('shows the demo box, prefills the centre, asks for a new password when the centre wants one', async () => {
@@ -111,7 +111,7 @@ describe('status bar and recovery', () => {
       kind: 'status',
       data: {
         ...(await mock.rpc({ cmd: 'status', args: null }) as any),
-        sync: { state: 'online', pending: 2, held: 0, rejected: 0, oldest_pending_age_secs: 200, last_sync_at: null, last_error_code: null },
+        sync: { state: 'online', pending: 2, held: 0, rejected: 0, oldest_pending_age_secs: 200, last_sync_at: null, last_error_code: null, alerts: [] },
         printer: { state: 'paper_out', uri: null, profile: null, queued: 1, failed: 0, last_error_code: null },
       },
     });
@@ -120,6 +120,24 @@ describe('status bar and recovery', () => {
     expect(byId('status-pending').textContent).toContain('2 to send, oldest 3 min');
     expect(byId('status-printer').textContent).toContain('out of paper');
     expect(byId('status-printer').textContent).toContain('1 waiting');
+  });
+
+  it('alerts show translated until seen; the device-unknown one makes the re-admission request', async () => {
+    const { mock } = await start({ lang: 'hi', alerts: ['sync.centre_restored', 'sync.device_unknown', 'clock.skew'] });
+    const shown = () => allById('alert').map((a) => a.dataset.code);
+    expect(shown()).toEqual(['sync.centre_restored', 'sync.device_unknown', 'clock.skew']);
+    expect(allById('alert')[1].textContent).toContain('केंद्र अब इस पीसी को नहीं पहचानता');
+    // Only the restored-centre one is marked seen by hand; the others clear with their cause.
+    const acks = allById('alert').map((a) => !!a.querySelector('[data-testid="alert-ack"]'));
+    expect(acks).toEqual([true, false, false]);
+    (allById('alert')[0].querySelector('[data-testid="alert-ack"]') as HTMLButtonElement).click();
+    await settle();
+    expect(mock.calls.filter((c) => c.cmd === 'ack_alert')).toHaveLength(1);
+    expect(shown()).toEqual(['sync.device_unknown', 'clock.skew']);
+    (byId('readmit-make') as HTMLButtonElement).click();
+    await settle();
+    expect((byId('readmit-text') as HTMLTextAreaElement).value).toMatch(/^EMITRA-READMIT-1:/);
+    expect(byId('readmit').textContent).toContain('/home/kiosk/reports/readmit-request.txt');
   });
 
   it('the recovery banner says what became of the payment and is dismissed', async () => {

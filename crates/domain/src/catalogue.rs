@@ -76,9 +76,7 @@ impl Service {
             .filter(|c| !c.is_whitespace())
             .collect::<String>()
             .to_uppercase();
-        let re = Regex::new(&anchored(&self.consumer_pattern))
-            .map_err(|e| DomainError::CatalogueInvalid(e.to_string()))?;
-        if v.len() <= 64 && re.is_match(&v) {
+        if consumer_no_matches(&self.consumer_pattern, &v).map_err(DomainError::CatalogueInvalid)? {
             Ok(v)
         } else {
             Err(DomainError::ConsumerNoInvalid {
@@ -114,16 +112,41 @@ impl Service {
     }
 }
 
+/// The consumer-number rule on a normalised number (no spaces, upper case,
+/// as [`Service::check_consumer_no`] makes it): at most 64 characters
+/// matching the whole pattern. One home for the kiosk and the centre;
+/// compiled patterns are cached (a catalogue has a few dozen, and the
+/// centre checks every bill of every push). `Err` when the pattern does
+/// not compile.
+pub fn consumer_no_matches(pattern: &str, consumer_no: &str) -> Result<bool, String> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static CACHE: OnceLock<Mutex<HashMap<String, Result<Regex, String>>>> = OnceLock::new();
+    if consumer_no.len() > 64
+        || consumer_no.contains(char::is_whitespace)
+        || consumer_no.to_uppercase() != consumer_no
+    {
+        return Ok(false);
+    }
+    let mut c = CACHE
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    if c.len() > 10_000 {
+        c.clear();
+    }
+    let re = c
+        .entry(pattern.to_string())
+        .or_insert_with(|| Regex::new(&anchored(pattern)).map_err(|e| e.to_string()));
+    match re {
+        Ok(r) => Ok(r.is_match(consumer_no)),
+        Err(e) => Err(e.clone()),
+    }
+}
+
+/// The whole number must match: `a|b` means `^(?:a|b)$`, not `^a|b$`.
 fn anchored(p: &str) -> String {
-    let mut s = String::new();
-    if !p.starts_with('^') {
-        s.push('^');
-    }
-    s.push_str(p);
-    if !p.ends_with('$') {
-        s.push('$');
-    }
-    s
+    format!("^(?:{})$", p.trim_start_matches('^').trim_end_matches('$'))
 }
 
 fn has_devanagari(s: &str) -> bool {
@@ -260,6 +283,12 @@ pub(crate) mod tests {
             s.check_consumer_no(" 1234 5678 9012 ").unwrap(),
             "123456789012"
         );
+        // An alternation anchors as a whole.
+        let mut alt = electricity();
+        alt.consumer_pattern = "[0-9]{4}|[0-9]{6}".into();
+        assert!(alt.check_consumer_no("123456").is_ok());
+        assert!(alt.check_consumer_no("1234X").is_err());
+        assert!(alt.check_consumer_no("X123456").is_err());
         for bad in [
             "",
             "12345678901",

@@ -211,3 +211,37 @@ mod tests {
         }
     }
 }
+
+/// Who a login is at a kiosk: one home for the kiosk, the app and the
+/// centre (stored and sent as `holder` / `operator`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The kiosk holder: users, devices, funds, cancellations, printers.
+    Holder,
+    /// Transactions, service delivery, reports.
+    Operator,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Holder => "holder",
+            Role::Operator => "operator",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "holder" => Some(Role::Holder),
+            "operator" => Some(Role::Operator),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

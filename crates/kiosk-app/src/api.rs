@@ -404,6 +404,35 @@ pub struct SyncView {
     pub oldest_pending_age_secs: Option<i64>,
     pub last_sync_at: Option<String>,
     pub last_error_code: Option<String>,
+    /// What the operator must see and act on (the centre restored from a
+    /// backup, changed answers, a wrong PC clock, the device unknown at
+    /// the centre, a broken local record), oldest first, until the
+    /// condition clears or the operator acknowledges it.
+    pub alerts: Vec<AlertView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AlertView {
+    /// Stable code; the UI shows its translation.
+    pub code: String,
+    /// When it was first raised (RFC 3339).
+    pub since: String,
+    /// The operator may mark it seen (`ack_alert`); the others clear
+    /// when their cause does.
+    pub can_ack: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct AckAlertArgs {
+    pub code: String,
+}
+
+/// The signed line the centre's administrator needs to admit this PC
+/// again (`sync.device_unknown`), and the file it was saved to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ReadmitView {
+    pub text: String,
+    pub path: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -896,6 +925,11 @@ commands! {
     dismiss_recovery(()) -> AppState;
     /// Push and pull now (the status shows the outcome).
     sync_now(()) -> ();
+    /// The operator has seen an alert and acted on it.
+    ack_alert(AckAlertArgs) -> StatusView;
+    /// The re-admission request for a centre that lost this PC, saved in
+    /// the reports folder.
+    readmit_request(()) -> ReadmitView;
     /// Transactions over the local database: filtered, sorted, paged,
     /// with the totals of everything matched.
     report_transactions(TxnReportArgs) -> TxnReport;

@@ -6,6 +6,8 @@
 
 /// Sorted; `http.<status>` stands for any HTTP failure without a code.
 pub const CODES: &[&str] = &[
+    "alert.none",
+    "alert.not_acknowledgeable",
     "amount.invalid",
     "amount.required",
     "app.already_set_up",
@@ -137,6 +139,8 @@ pub const CODES: &[&str] = &[
     "protocol.too_large",
     "protocol.unsupported_version",
     "query.invalid",
+    "readmit.already_known",
+    "readmit.invalid",
     "receipt.already_cancelled",
     "receipt.id_reused",
     "receipt.not_found",
@@ -174,6 +178,7 @@ pub const CODES: &[&str] = &[
     "sync.centre_restored",
     "sync.chain_mismatch",
     "sync.config",
+    "sync.device_unknown",
     "sync.gap",
     "sync.insecure_url",
     "sync.io",

@@ -73,6 +73,10 @@ pub enum AppError {
     FilterInvalid(&'static str),
     #[error("the file could not be written: {0}")]
     Export(String),
+    #[error("the alert {0} clears by itself once its cause is fixed")]
+    AlertNotAcknowledgeable(String),
+    #[error("no alert {0} is raised")]
+    AlertNone(String),
     #[error("{0}")]
     Internal(String),
 }
@@ -113,6 +117,8 @@ impl AppError {
             DateInvalid(_) => "report.date_invalid".into(),
             FilterInvalid(_) => "report.filter_invalid".into(),
             Export(_) => "report.export_failed".into(),
+            AlertNotAcknowledgeable(_) => "alert.not_acknowledgeable".into(),
+            AlertNone(_) => "alert.none".into(),
             Internal(_) => "app.internal".into(),
         }
     }

@@ -21,6 +21,7 @@ use kiosk_sync::lock::SyncLock;
 use kiosk_sync::status::SyncStatus;
 use kiosk_sync::transport::HttpTransport;
 use print_queue::{JobEvent, Worker, WorkerOptions};
+use protocol::codes;
 use serde::Deserialize;
 
 use crate::api::*;
@@ -135,6 +136,24 @@ struct Inner {
 #[derive(Clone)]
 pub struct Service {
     inner: Arc<Inner>,
+}
+
+/// Alerts the operator marks seen; the others clear with their cause
+/// (the device re-admitted, the clock right, the local record recovered).
+fn alert_can_ack(code: &str) -> bool {
+    matches!(code, codes::CENTRE_RESTORED | codes::OUTCOME_CHANGED)
+}
+
+fn alert_views(k: Option<&Kiosk>) -> Vec<AlertView> {
+    k.map(kiosk_sync::alerts::load)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|a| AlertView {
+            can_ack: alert_can_ack(&a.code),
+            code: a.code,
+            since: a.since.to_rfc3339(),
+        })
+        .collect()
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -1128,6 +1147,50 @@ impl Service {
         }
     }
 
+    pub async fn ack_alert(&self, a: AckAlertArgs) -> Result<StatusView> {
+        self.operator()?;
+        self.with_kiosk(move |k, _| {
+            if !alert_can_ack(&a.code) {
+                return Err(AppError::AlertNotAcknowledgeable(
+                    a.code.chars().take(64).collect(),
+                ));
+            }
+            if a.code == codes::OUTCOME_CHANGED {
+                k.acknowledge_outcome_changes(i64::MAX)?;
+            }
+            if !kiosk_sync::alerts::clear(k, &a.code)? {
+                return Err(AppError::AlertNone(a.code.chars().take(64).collect()));
+            }
+            Ok(())
+        })
+        .await?;
+        self.poke();
+        self.status(()).await
+    }
+
+    pub async fn readmit_request(&self, _: ()) -> Result<ReadmitView> {
+        self.operator()?;
+        if !self.registered() {
+            return Err(AppError::NotSetUp);
+        }
+        let device_id = self.with_kiosk(|k, _| Ok(k.identity().device_id)).await?;
+        let key = tokio::task::spawn_blocking(move || Keyring::for_device(device_id)?.require())
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))??;
+        self.with_kiosk(move |k, inner| {
+            let text = kiosk_sync::readmit::request(k, &key, inner.clock.now())?.to_text();
+            create_private_dir(&inner.reports_dir)?;
+            let path = inner.reports_dir.join("readmit-request.txt");
+            std::fs::write(&path, format!("{text}\n"))
+                .map_err(|e| AppError::Export(format!("{}: {e}", path.display())))?;
+            Ok(ReadmitView {
+                text,
+                path: path.display().to_string(),
+            })
+        })
+        .await
+    }
+
     // ------------------------------------------------------------ internals
 
     fn online(&self) -> bool {
@@ -1371,21 +1434,19 @@ fn compute_status(inner: &Inner) -> StatusView {
             oldest_pending_age_secs: None,
             last_sync_at: None,
             last_error_code: None,
+            alerts: Vec::new(),
         },
         (s, true) => {
             let s = s.clone().unwrap_or_default();
-            let answered = s.updated_at.is_some() || s.online;
-            let refused = s.last_error.as_ref().is_some_and(|e| {
-                !matches!(e.code.as_str(), "sync.offline" | "sync.timeout" | "sync.io")
-            });
-            let state = if s.online {
-                "online"
-            } else if !answered {
-                "connecting"
-            } else if refused {
-                "refused"
-            } else {
-                "offline"
+            // The engine's own verdict (a refusal is an answer, so the
+            // centre counts as reachable, yet nothing goes through).
+            let state = match s.state.as_str() {
+                codes::STATE_UP_TO_DATE | codes::STATE_SENDING => "online",
+                codes::STATE_OFFLINE => "offline",
+                codes::STATE_REFUSED => "refused",
+                codes::STATE_STOPPED => "stopped",
+                _ if s.online => "online",
+                _ => "connecting",
             };
             SyncView {
                 state: state.into(),
@@ -1397,12 +1458,13 @@ fn compute_status(inner: &Inner) -> StatusView {
                     .as_ref()
                     .map_or(s.oldest_pending_age_secs, |q| q.oldest_unsent_age_secs),
                 last_sync_at: s.last_pull_at.or(s.last_push_at).map(|t| t.to_rfc3339()),
-                // An error is only news while the link is not working.
-                last_error_code: if s.online {
+                // An error is only news while nothing goes through.
+                last_error_code: if state == "online" {
                     None
                 } else {
                     s.last_error.map(|e| e.code)
                 },
+                alerts: alert_views(k),
             }
         }
     };

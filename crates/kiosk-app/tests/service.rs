@@ -679,3 +679,68 @@ async fn printing_after_pay_and_preview_from_the_printer_bytes() {
         |e| matches!(e, Event::Status(s) if s.printer.state == "ready" && s.printer.queued == 0),
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn alerts_show_until_seen_and_the_readmit_request_is_signed_by_this_pc() {
+    let k = kit();
+    register(&k).await;
+    let db = k.data.join("kiosk.db");
+    // Raised as the sync engine raises them, on its own connection.
+    {
+        let mut kiosk = kiosk_core::Kiosk::open(&db, Arc::new(domain::SystemClock)).unwrap();
+        for code in ["sync.centre_restored", "sync.device_unknown"] {
+            kiosk_sync::alerts::raise(&mut kiosk, code, "test".into(), chrono::Utc::now()).unwrap();
+        }
+    }
+    let codes = |s: &StatusView| -> Vec<(String, bool)> {
+        s.sync
+            .alerts
+            .iter()
+            .map(|a| (a.code.clone(), a.can_ack))
+            .collect()
+    };
+    let st: StatusView = call(&k.svc, serde_json::json!({"cmd": "status", "args": null}))
+        .await
+        .unwrap();
+    assert_eq!(
+        codes(&st),
+        [
+            ("sync.centre_restored".into(), true),
+            ("sync.device_unknown".into(), false)
+        ]
+    );
+    // One that clears with its cause, and one not raised: refused, nothing changes.
+    for (code, want) in [
+        ("sync.device_unknown", "alert.not_acknowledgeable"),
+        ("sync.outcome_changed", "alert.none"),
+    ] {
+        let e = err(
+            &k.svc,
+            serde_json::json!({"cmd": "ack_alert", "args": {"code": code}}),
+        )
+        .await;
+        assert_eq!(e.code, want);
+    }
+    let st: StatusView = call(
+        &k.svc,
+        serde_json::json!({"cmd": "ack_alert", "args": {"code": "sync.centre_restored"}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(codes(&st), [("sync.device_unknown".into(), false)]);
+
+    // The request verifies, is saved where the screen says, and names this
+    // PC's registered key: the centre answers that it knows it already.
+    let r: ReadmitView = call(
+        &k.svc,
+        serde_json::json!({"cmd": "readmit_request", "args": null}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(std::fs::read_to_string(&r.path).unwrap().trim(), r.text);
+    let req = protocol::ReadmitRequest::from_text(&r.text).unwrap();
+    assert!(req.verified_key().is_some());
+    assert_eq!(req.kiosk_code, DEMO_KIOSK);
+    let e = k.centre.admin(&["readmit-device", &r.path]).unwrap_err();
+    assert!(e.to_string().contains("readmit.already_known"), "{e}");
+}

@@ -286,7 +286,7 @@ impl Kiosk {
     pub fn add_operator(&mut self, login: &str, name: &str, role: &str) -> Result<Operator> {
         let login = check_login(login)?;
         let name = domain::error::clean_text("operator_name", name, 100)?;
-        if !matches!(role, "holder" | "operator") {
+        if domain::Role::parse(role).is_none() {
             return Err(CoreError::OperatorRoleInvalid(
                 role.chars().take(32).collect(),
             ));

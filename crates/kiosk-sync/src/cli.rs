@@ -41,6 +41,14 @@ pub enum SyncCommand {
         /// The alert's code, e.g. sync.centre_restored.
         code: String,
     },
+    /// The centre does not know this device any more (`sync.device_unknown`):
+    /// print the re-admission request, signed by the device key, that the
+    /// centre's administrator passes to `kiosk-server admin readmit-device`.
+    ReadmitRequest {
+        /// Also write it to this file.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
     /// Register this kiosk as a device with the centre (online, once): the
     /// holder's login, a new device key kept in the OS keyring.
     Register {
@@ -244,6 +252,16 @@ async fn run_async(cmd: SyncCommand, db: &Path, json: bool) -> Result<()> {
             } else {
                 Err(SyncError::Config(format!("no alert {code} is raised")))
             }
+        }
+        SyncCommand::ReadmitRequest { out } => {
+            let kiosk = open(db)?;
+            let key = Keyring::for_device(kiosk.identity().device_id)?.require()?;
+            let text = crate::readmit::request(&kiosk, &key, chrono::Utc::now())?.to_text();
+            if let Some(path) = out {
+                std::fs::write(&path, format!("{text}\n"))?;
+            }
+            println!("{text}");
+            Ok(())
         }
         SyncCommand::Register {
             server,

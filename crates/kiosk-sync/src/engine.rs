@@ -815,6 +815,22 @@ impl<T: Transport> Engine<T> {
         } else {
             let _ = alerts::clear(&mut self.kiosk, codes::OUTCOME_CHANGED);
         }
+        // The centre lost this device: nothing syncs until it re-admits it
+        // (`crate::readmit`); the alert goes once a round is answered.
+        match err {
+            Some(e) if crate::readmit::is_unknown_device(e) => {
+                let _ = alerts::raise(
+                    &mut self.kiosk,
+                    codes::DEVICE_UNKNOWN_AT_CENTRE,
+                    "the centre does not know this device (restored from an older backup?): give the centre this kiosk's re-admission request".into(),
+                    now,
+                );
+            }
+            None => {
+                let _ = alerts::clear(&mut self.kiosk, codes::DEVICE_UNKNOWN_AT_CENTRE);
+            }
+            Some(_) => {}
+        }
         // `sync.centre_restored` stays until the operator acknowledges it
         // (`sync ack`): the centre lost data, someone must look.
         let held = alerts::load(&self.kiosk);

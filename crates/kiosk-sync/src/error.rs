@@ -65,26 +65,6 @@ impl SyncError {
         }
     }
 
-    /// The code as a `&'static str`, for CLIs whose error type wants one.
-    /// A code the centre sent is leaked once: fine for a process that
-    /// reports one error and exits.
-    pub fn code_static(&self) -> &'static str {
-        match self.code().as_str() {
-            "sync.offline" => "sync.offline",
-            "sync.timeout" => "sync.timeout",
-            "sync.gap" => "sync.gap",
-            "sync.protocol" => "sync.protocol",
-            "sync.store" => "sync.store",
-            "sync.locked" => "sync.locked",
-            "sync.key_missing" => "sync.key_missing",
-            "sync.keyring" => "sync.keyring",
-            "sync.config" => "sync.config",
-            "sync.insecure_url" => "sync.insecure_url",
-            "sync.io" => "sync.io",
-            other => Box::leak(other.to_string().into_boxed_str()),
-        }
-    }
-
     /// The link, not the data, was at fault: probe and retry.
     pub fn is_transport(&self) -> bool {
         matches!(self, SyncError::Offline(_) | SyncError::Timeout(_))

@@ -95,6 +95,7 @@ pub mod engine;
 pub mod error;
 pub mod keys;
 pub mod lock;
+pub mod readmit;
 pub mod register;
 pub mod status;
 pub mod transport;

@@ -295,3 +295,173 @@ async fn restored_under_watch(dir: &Path, b: Backend) {
     }
     stop(centre);
 }
+
+/// `kiosk-sync ARGS` on `db`: (success, stdout + stderr).
+fn kiosk_sync(db: &Path, args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_kiosk-sync"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// `kiosk-server admin ARGS` on the centre in `centre_dir`.
+fn centre_admin(centre_dir: &Path, args: &[&str]) -> (bool, String) {
+    let out = Command::new(kiosk_server_exe())
+        .arg("--config")
+        .arg(centre_dir.join("kiosk-server.toml"))
+        .arg("admin")
+        .args(args)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// One more counter payment, or the code it was refused with.
+fn try_pay(db: &Path, i: u64) -> Result<(), String> {
+    use domain::ErrorCode;
+    let mut k = Kiosk::open(db, Arc::new(SystemClock)).unwrap();
+    let mut d = k.start_cart();
+    k.add_bill(
+        &mut d,
+        &kiosk_core::BillInput {
+            service: "JVVNL-BILL".into(),
+            consumer_no: format!("{:012}", 200_000_000_000u64 + i),
+            amount: domain::Paise::new(10_000),
+            consumer_name: None,
+            bill_ref: None,
+        },
+    )
+    .unwrap();
+    k.set_contact(&mut d, Some("9876543210"), None).unwrap();
+    k.choose_wallet(&mut d);
+    k.commit_payment(&d, "holder1", true)
+        .map(|_| ())
+        .map_err(|e| e.code().to_string())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_lost_by_a_sqlite_restore_is_readmitted_from_its_signed_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = Backend::Sqlite(dir.path().join("server.db"));
+    readmitted_after_an_older_backup(dir.path(), b).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_lost_by_a_pg_restore_is_readmitted_from_its_signed_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = std::env::var("KIOSK_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/test".into());
+    let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
+    psql(&base, &format!("CREATE SCHEMA \"{schema}\""));
+    readmitted_after_an_older_backup(dir.path(), Backend::Postgres { base, schema }).await;
+}
+
+/// The centre is restored from a backup made before the kiosk registered:
+/// it refuses the kiosk as unknown. The kiosk says so (an alert), stops
+/// at its offline limits, and makes a signed request; the centre's admin
+/// re-admits it and every payment reaches the centre once.
+async fn readmitted_after_an_older_backup(dir: &Path, b: Backend) {
+    let centre_dir = dir.join("centre");
+    std::fs::create_dir_all(&centre_dir).unwrap();
+    let database = b.database();
+    let (centre, addr) = serve(&centre_dir, &database, "127.0.0.1:0");
+    let url = format!("http://{addr}");
+    // Offline limits the restored centre keeps: three payments unsent.
+    let store = centre_store(&database).await;
+    let kid = store
+        .kiosk_by_code(server::app::DEMO_KIOSK)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    store
+        .set_exposure(
+            kid,
+            protocol::Exposure {
+                max_pending_amount: domain::Paise::new(20_000_00),
+                max_pending_count: 3,
+                max_age_secs: 86_400,
+            },
+        )
+        .await
+        .unwrap();
+    drop(store);
+    let backup = dir.join("backup");
+    b.backup(&backup);
+    let db = registered_kiosk(dir, &url).await;
+    pay_many(&db, 4, 0);
+    let (ok, out) = kiosk_sync(&db, &["now"]);
+    assert!(ok, "{out}");
+    stop(centre);
+    b.restore(&backup);
+    let (centre, again) = serve(&centre_dir, &database, &addr);
+    assert_eq!(again, addr);
+
+    // The centre no longer knows the device: refused, and the kiosk says
+    // what to do (the alert), not just "offline".
+    let (ok, out) = kiosk_sync(&db, &["now"]);
+    assert!(!ok, "{out}");
+    assert!(out.contains("auth.unknown_device"), "{out}");
+    let (_, status) = kiosk_sync(&db, &["--json", "status"]);
+    assert!(status.contains("sync.device_unknown"), "{status}");
+    assert!(status.contains("sync.state.refused"), "{status}");
+    // It keeps taking payments up to its offline limits, then refuses.
+    for i in 100..103 {
+        try_pay(&db, i).unwrap();
+    }
+    assert_eq!(try_pay(&db, 103), Err("exposure.count_exceeded".into()));
+
+    // A request that does not verify is refused and changes nothing.
+    let request = dir.join("request");
+    let (ok, text) = kiosk_sync(
+        &db,
+        &["readmit-request", "--out", request.to_str().unwrap()],
+    );
+    assert!(ok, "{text}");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("EMITRA-READMIT-1:"))
+        .unwrap();
+    assert_eq!(std::fs::read_to_string(&request).unwrap().trim(), line);
+    let mut forged = protocol::ReadmitRequest::from_text(line).unwrap();
+    forged.kiosk_code = "RJ-XYZ-0001".into();
+    std::fs::write(dir.join("forged"), forged.to_text()).unwrap();
+    let (ok, out) = centre_admin(
+        &centre_dir,
+        &["readmit-device", dir.join("forged").to_str().unwrap()],
+    );
+    assert!(!ok && out.contains("readmit.invalid"), "{out}");
+    let (ok, _) = kiosk_sync(&db, &["now"]);
+    assert!(!ok);
+
+    // The real one (the file the kiosk wrote) re-admits it, once.
+    let (ok, out) = centre_admin(&centre_dir, &["readmit-device", request.to_str().unwrap()]);
+    assert!(ok, "{out}");
+    let (ok, out) = centre_admin(&centre_dir, &["readmit-device", request.to_str().unwrap()]);
+    assert!(!ok && out.contains("readmit.already_known"), "{out}");
+
+    // The next sync sends everything again; both sides agree.
+    let (ok, out) = kiosk_sync(&db, &["now"]);
+    assert!(ok, "{out}");
+    let store = centre_store(&database).await;
+    let (entries, accepted) = assert_ledgers_agree(&db, &store, OPENING).await;
+    assert_eq!((entries, accepted), (7, 7));
+    let (_, status) = kiosk_sync(&db, &["--json", "status"]);
+    assert!(!status.contains("sync.device_unknown"), "{status}");
+    // And the counter takes payments again.
+    try_pay(&db, 104).unwrap();
+    stop(centre);
+}

@@ -129,6 +129,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Printers(c) => print_queue::cli::run_printers(ctx.json, c)
             .map_err(|e| out::cli_err(e.code(), e.to_string())),
         Command::Sync(c) => kiosk_sync::cli::run(c, &ctx.db, ctx.json)
-            .map_err(|e| out::cli_err(e.code_static(), e.to_string())),
+            .map_err(|e| out::cli_err(e.code(), e.to_string())),
     }
 }

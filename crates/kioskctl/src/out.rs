@@ -1,12 +1,15 @@
 //! Output: human text or JSON, and errors with their stable codes.
 
+use std::borrow::Cow;
+
 use domain::ErrorCode;
 use serde::Serialize;
 
 /// An error raised by the CLI itself (bad flag combinations and such).
 #[derive(Debug)]
 pub struct CliError {
-    pub code: &'static str,
+    /// Stable; a code the centre sent is passed on as it came.
+    pub code: Cow<'static, str>,
     pub message: String,
 }
 
@@ -18,34 +21,34 @@ impl std::fmt::Display for CliError {
 
 impl std::error::Error for CliError {}
 
-pub fn cli_err(code: &'static str, message: impl Into<String>) -> anyhow::Error {
+pub fn cli_err(code: impl Into<Cow<'static, str>>, message: impl Into<String>) -> anyhow::Error {
     CliError {
-        code,
+        code: code.into(),
         message: message.into(),
     }
     .into()
 }
 
 /// The stable code of whatever library error sits in the chain.
-pub fn code_of(e: &anyhow::Error) -> &'static str {
+pub fn code_of(e: &anyhow::Error) -> Cow<'static, str> {
     for cause in e.chain() {
         if let Some(x) = cause.downcast_ref::<kiosk_core::CoreError>() {
-            return x.code();
+            return x.code().into();
         }
         if let Some(x) = cause.downcast_ref::<kiosk_store::StoreError>() {
-            return x.code();
+            return x.code().into();
         }
         if let Some(x) = cause.downcast_ref::<domain::DomainError>() {
-            return x.code();
+            return x.code().into();
         }
         if let Some(x) = cause.downcast_ref::<CliError>() {
-            return x.code;
+            return x.code.clone();
         }
         if cause.downcast_ref::<std::io::Error>().is_some() {
-            return "cli.io";
+            return "cli.io".into();
         }
     }
-    "cli.failed"
+    "cli.failed".into()
 }
 
 pub fn error(json: bool, e: &anyhow::Error) {

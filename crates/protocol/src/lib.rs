@@ -72,6 +72,6 @@ pub use entry::{
 };
 pub use wire::{
     ApiError, Cursor, EntryOutcome, Exposure, LedgerLine, Notice, Outcome, PROTOCOL_VERSION,
-    PullRequest, PullResponse, PushRequest, PushResponse, TicketPayload, WireEntry, WireError,
-    codes, decode_body, encode_body,
+    PullRequest, PullResponse, PushRequest, PushResponse, ReadmitRequest, TicketPayload, WireEntry,
+    WireError, codes, decode_body, encode_body,
 };

@@ -320,6 +320,15 @@ pub mod codes {
     /// [`super::CLOCK_SKEW_MAX_MS`]: an alert on the kiosk, and a warning on
     /// each entry the centre accepts from it.
     pub const CLOCK_SKEW: &str = "clock.skew";
+    /// The centre does not know this device (its data was restored from a
+    /// backup older than the registration): nothing can be sent until the
+    /// centre re-admits it from the kiosk's signed re-admission request.
+    pub const DEVICE_UNKNOWN_AT_CENTRE: &str = "sync.device_unknown";
+    /// A re-admission request that does not verify, names another kiosk,
+    /// or a device the centre already knows under another key.
+    pub const READMIT_INVALID: &str = "readmit.invalid";
+    /// The centre already knows this device with this key: nothing to do.
+    pub const READMIT_ALREADY_KNOWN: &str = "readmit.already_known";
     // What the kiosk's sync status says is true now (one of these).
     /// Nothing has been exchanged with the centre yet.
     pub const STATE_STARTING: &str = "sync.state.starting";
@@ -333,6 +342,85 @@ pub mod codes {
     pub const STATE_REFUSED: &str = "sync.state.refused";
     /// The local chain is broken: nothing more can be sent or written.
     pub const STATE_STOPPED: &str = "sync.state.stopped";
+}
+
+/// A device's request to be admitted again by a centre that lost its
+/// registration (restored from an older backup). It is signed by the
+/// device's own key, so the centre's administrator re-admits exactly the
+/// key that signed the device's entries, and nobody can slip in another.
+/// Carried as one line of text ([`ReadmitRequest::to_text`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadmitRequest {
+    pub device_id: Uuid,
+    pub kiosk_code: String,
+    pub device_no: u16,
+    /// The device's ed25519 public key, base64url without padding.
+    pub public_key: String,
+    /// The device's last entry: what the centre will receive again.
+    pub last_seq: u64,
+    pub made_at_ms: i64,
+    /// base64url signature of [`ReadmitRequest::signed_bytes`].
+    pub signature: String,
+}
+
+const READMIT_PREFIX: &str = "EMITRA-READMIT-1:";
+
+impl ReadmitRequest {
+    /// What the device signs: the request without its signature, under the
+    /// request-signing scheme with its own method and path, so no signed
+    /// request can pass for a re-admission nor the other way round.
+    fn signed_bytes(&self) -> (String, Vec<u8>) {
+        let mut unsigned = self.clone();
+        unsigned.signature.clear();
+        let body = postcard::to_stdvec(&unsigned).expect("request serialises");
+        (format!("/readmit/{}", self.kiosk_code), body)
+    }
+
+    pub fn sign(mut self, key: &ed25519_dalek::SigningKey) -> ReadmitRequest {
+        let (path, body) = self.signed_bytes();
+        self.signature = sign_request(key, self.device_id, "READMIT", &path, &body);
+        self
+    }
+
+    /// The public key when the signature verifies with it.
+    pub fn verified_key(&self) -> Option<[u8; 32]> {
+        use base64::Engine;
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(&self.public_key)
+            .ok()?;
+        let pk: [u8; 32] = raw.try_into().ok()?;
+        let (path, body) = self.signed_bytes();
+        verify_request(
+            &pk,
+            self.device_id,
+            "READMIT",
+            &path,
+            &body,
+            &self.signature,
+        )
+        .then_some(pk)
+    }
+
+    pub fn to_text(&self) -> String {
+        use base64::Engine;
+        let raw = postcard::to_stdvec(self).expect("request serialises");
+        format!(
+            "{READMIT_PREFIX}{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+        )
+    }
+
+    /// Reads [`Self::to_text`]'s line (surrounding whitespace and line
+    /// breaks a mail or a chat added are ignored). Does not verify.
+    pub fn from_text(text: &str) -> Option<ReadmitRequest> {
+        use base64::Engine;
+        let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        let b64 = compact.strip_prefix(READMIT_PREFIX)?;
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(b64)
+            .ok()?;
+        postcard::from_bytes(&raw).ok()
+    }
 }
 
 /// Why a sync body could not be read.
@@ -450,6 +538,71 @@ pub fn verify_request(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_readmit_request_verifies_only_as_signed_by_its_own_key() {
+        use base64::Engine;
+        let key = ed25519_dalek::SigningKey::from_bytes(&[5; 32]);
+        let pk =
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key.verifying_key().to_bytes());
+        let r = ReadmitRequest {
+            device_id: Uuid::from_u128(42),
+            kiosk_code: "RJ-JPR-0142".into(),
+            device_no: 1,
+            public_key: pk,
+            last_seq: 17,
+            made_at_ms: 1_700_000_000_000,
+            signature: String::new(),
+        }
+        .sign(&key);
+        assert_eq!(r.verified_key(), Some(key.verifying_key().to_bytes()));
+        // Wrapped by a mail client, it still reads.
+        let text = r.to_text();
+        let wrapped: String = text
+            .as_bytes()
+            .chunks(40)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect::<Vec<_>>()
+            .join("\n ");
+        assert_eq!(ReadmitRequest::from_text(&wrapped), Some(r.clone()));
+        // Any changed field, or another key's signature, fails.
+        for bad in [
+            ReadmitRequest {
+                kiosk_code: "RJ-JPR-0143".into(),
+                ..r.clone()
+            },
+            ReadmitRequest {
+                device_id: Uuid::from_u128(43),
+                ..r.clone()
+            },
+            ReadmitRequest {
+                last_seq: 18,
+                ..r.clone()
+            },
+            ReadmitRequest {
+                public_key: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(
+                    ed25519_dalek::SigningKey::from_bytes(&[6; 32])
+                        .verifying_key()
+                        .to_bytes(),
+                ),
+                ..r.clone()
+            },
+            ReadmitRequest {
+                signature: String::new(),
+                ..r.clone()
+            },
+        ] {
+            assert_eq!(bad.verified_key(), None, "{bad:?}");
+        }
+        let other = ReadmitRequest {
+            signature: String::new(),
+            ..r.clone()
+        }
+        .sign(&ed25519_dalek::SigningKey::from_bytes(&[6; 32]));
+        assert_eq!(other.verified_key(), None);
+        assert_eq!(ReadmitRequest::from_text("EMITRA-READMIT-1:%%%"), None);
+        assert_eq!(ReadmitRequest::from_text(&text[1..]), None);
+    }
 
     #[test]
     fn body_round_trip_and_refusals() {

@@ -119,6 +119,14 @@ enum Admin {
     },
     /// De-register a device so its SSO ID can be bound elsewhere.
     DeregisterDevice { id: uuid::Uuid },
+    /// Admit again a device this centre lost (restored from a backup older
+    /// than its registration), from the kiosk's signed re-admission request
+    /// (the line its app or `kioskctl sync readmit-request` shows). The
+    /// kiosk then sends all its entries again.
+    ReadmitDevice {
+        /// A file holding the request, or - for standard input.
+        request: std::path::PathBuf,
+    },
     /// Show a kiosk's ledger and balances.
     Ledger {
         #[arg(long)]
@@ -391,6 +399,24 @@ async fn admin(store: &Store, a: Admin) -> anyhow::Result<()> {
             } else {
                 anyhow::bail!("device {id} not found or already de-registered");
             }
+        }
+        Admin::ReadmitDevice { request } => {
+            let text = if request.as_os_str() == "-" {
+                std::io::read_to_string(std::io::stdin())?
+            } else {
+                std::fs::read_to_string(&request)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", request.display()))?
+            };
+            let req = protocol::ReadmitRequest::from_text(&text).ok_or_else(|| {
+                server::store::StoreError::ReadmitInvalid(
+                    "not a re-admission request (a line starting EMITRA-READMIT-1:)".into(),
+                )
+            })?;
+            let d = store.readmit_device(&req).await?;
+            println!(
+                "device {} re-admitted to kiosk {} as device {}; it will send its {} entries again",
+                d.id, req.kiosk_code, d.device_no, req.last_seq
+            );
         }
         Admin::Ledger { kiosk: code } => {
             let k = kiosk(store, &code).await?;

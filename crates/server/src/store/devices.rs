@@ -66,6 +66,98 @@ impl Store {
         self.device(id).await?.ok_or(StoreError::NotFound("device"))
     }
 
+    /// Admits a device again that this centre lost (its data restored from
+    /// a backup older than the registration), from the device's own signed
+    /// request: the same id and key, bound to the kiosk's holder, with no
+    /// entries — the kiosk then re-sends everything from its first entry.
+    /// Refused when the request does not verify, the kiosk is unknown, the
+    /// id is known under another key, or the holder is bound to another
+    /// device meanwhile (de-register that one first).
+    pub async fn readmit_device(&self, req: &protocol::ReadmitRequest) -> SResult<Device> {
+        let bad = |m: String| StoreError::ReadmitInvalid(m);
+        let pk = req
+            .verified_key()
+            .ok_or_else(|| bad("its signature does not verify with the key it carries".into()))?;
+        let kiosk = self
+            .kiosk_by_code(&req.kiosk_code)
+            .await?
+            .ok_or_else(|| bad(format!("no kiosk {} at this centre", req.kiosk_code)))?;
+        if let Some(d) = self.device(req.device_id).await? {
+            return Err(
+                if d.public_key == pk && d.deregistered_ms.is_none() && d.kiosk_id == kiosk.id {
+                    StoreError::ReadmitAlreadyKnown(d.id)
+                } else {
+                    bad(format!(
+                        "device {} is on record here with another key, kiosk or de-registered; register the PC anew",
+                        d.id
+                    ))
+                },
+            );
+        }
+        let now = self.now_ms();
+        let id = req.device_id;
+        let r: SResult<()> = in_tx!(self.db, |tx| {
+            lock_kiosk(&mut *tx, kiosk.id).await?;
+            let holder = tx
+                .query_opt(
+                    "SELECT id FROM users WHERE kiosk_id = $1 AND role = 'holder' AND active = $2 ORDER BY login LIMIT 1",
+                    &params![kiosk.id, true],
+                )
+                .await?
+                .ok_or_else(|| bad(format!("kiosk {} has no active holder", req.kiosk_code)))?
+                .uuid(0)?;
+            if let Some(r) = tx
+                .query_opt(
+                    "SELECT id FROM devices WHERE user_id = $1 AND deregistered_ms IS NULL",
+                    &params![holder],
+                )
+                .await?
+            {
+                return Err(StoreError::BoundElsewhere(r.uuid(0)?));
+            }
+            // Its old number when free, so its receipt numbers stay its own.
+            let taken = tx
+                .query_opt(
+                    "SELECT id FROM devices WHERE kiosk_id = $1 AND device_no = $2",
+                    &params![kiosk.id, i64::from(req.device_no)],
+                )
+                .await?
+                .is_some();
+            let no = if taken || req.device_no == 0 {
+                tx.query_one(
+                    "SELECT CAST(COALESCE(MAX(device_no), 0) AS BIGINT) FROM devices WHERE kiosk_id = $1",
+                    &params![kiosk.id],
+                )
+                .await?
+                .i64(0)?
+                    + 1
+            } else {
+                i64::from(req.device_no)
+            };
+            tx.exec(
+                &format!(
+                    "INSERT INTO devices ({DEVICE_COLS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)"
+                ),
+                &params![
+                    id,
+                    kiosk.id,
+                    holder,
+                    no,
+                    pk,
+                    "re-admitted",
+                    now,
+                    None::<i64>,
+                    0i64,
+                    protocol::GENESIS_HASH
+                ],
+            )
+            .await?;
+            Ok(())
+        });
+        r?;
+        self.device(id).await?.ok_or(StoreError::NotFound("device"))
+    }
+
     pub async fn device(&self, id: Uuid) -> SResult<Option<Device>> {
         let mut tx = self.db.begin_read().await?;
         let r = tx

@@ -44,6 +44,10 @@ pub enum StoreError {
     HasHistory(&'static str),
     #[error("the kiosk's wallet holds {0} of refills")]
     HasRefills(Paise),
+    #[error("re-admission refused: {0}")]
+    ReadmitInvalid(String),
+    #[error("this centre already knows device {0} with this key; nothing to do")]
+    ReadmitAlreadyKnown(Uuid),
 }
 
 impl domain::ErrorCode for StoreError {
@@ -57,36 +61,15 @@ impl domain::ErrorCode for StoreError {
             StoreError::Invalid(_) => protocol::codes::INVALID,
             StoreError::HasHistory(_) => "request.has_history",
             StoreError::HasRefills(_) => "request.has_refills",
+            StoreError::ReadmitInvalid(_) => protocol::codes::READMIT_INVALID,
+            StoreError::ReadmitAlreadyKnown(_) => protocol::codes::READMIT_ALREADY_KNOWN,
         }
     }
 }
 
 pub type SResult<T> = Result<T, StoreError>;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// The kiosk holder: users, devices, funds.
-    Holder,
-    /// Transactions, service delivery, reports.
-    Operator,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Holder => "holder",
-            Role::Operator => "operator",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "holder" => Some(Role::Holder),
-            "operator" => Some(Role::Operator),
-            _ => None,
-        }
-    }
-}
+pub use domain::Role;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Kiosk {

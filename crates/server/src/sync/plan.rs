@@ -240,7 +240,9 @@ pub(super) fn plan_payment(ctx: &mut Ctx, e: &Entry) -> (Outcome, Effects) {
                 ),
             );
         }
-        match consumer_no_ok(&svc.consumer_pattern, &l.consumer_no) {
+        match domain::catalogue::consumer_no_matches(&svc.consumer_pattern, &l.consumer_no)
+            .unwrap_or(false)
+        {
             true => {}
             false => {
                 return reject(
@@ -466,29 +468,6 @@ pub(super) fn plan_payment(ctx: &mut Ctx, e: &Entry) -> (Outcome, Effects) {
         },
         fx,
     )
-}
-
-/// The service's consumer-number rule, with compiled patterns cached (the
-/// catalogue has a few dozen; compiling one per bill would dominate a push).
-pub(super) fn consumer_no_ok(pattern: &str, consumer_no: &str) -> bool {
-    use std::sync::{Mutex, OnceLock};
-    static CACHE: OnceLock<Mutex<HashMap<String, Option<regex::Regex>>>> = OnceLock::new();
-    let mut c = CACHE.get_or_init(Default::default).lock().unwrap();
-    if c.len() > 10_000 {
-        c.clear();
-    }
-    let re = c.entry(pattern.to_string()).or_insert_with(|| {
-        let p = format!(
-            "^(?:{})$",
-            pattern.trim_start_matches('^').trim_end_matches('$')
-        );
-        regex::Regex::new(&p).ok()
-    });
-    // Stored numbers are already normalised (no spaces, upper case).
-    consumer_no.len() <= 64
-        && !consumer_no.contains(char::is_whitespace)
-        && consumer_no.to_uppercase() == consumer_no
-        && re.as_ref().is_some_and(|r| r.is_match(consumer_no))
 }
 
 pub(super) fn queue_contact(fx: &mut Effects, c: &domain::Contact, subject: &str, body: &str) {

@@ -214,7 +214,33 @@ pending: number,
 /**
  * Entries the centre holds until the department confirms.
  */
-held: number, rejected: number, oldest_pending_age_secs: number | null, last_sync_at: string | null, last_error_code: string | null, };
+held: number, rejected: number, oldest_pending_age_secs: number | null, last_sync_at: string | null, last_error_code: string | null, 
+/**
+ * What the operator must see and act on (the centre restored from a
+ * backup, changed answers, a wrong PC clock, the device unknown at
+ * the centre, a broken local record), oldest first, until the
+ * condition clears or the operator acknowledges it.
+ */
+alerts: Array<AlertView>, };
+
+export type AlertView = { 
+/**
+ * Stable code; the UI shows its translation.
+ */
+code: string, 
+/**
+ * When it was first raised (RFC 3339).
+ */
+since: string, 
+/**
+ * The operator may mark it seen (`ack_alert`); the others clear
+ * when their cause does.
+ */
+can_ack: boolean, };
+
+export type AckAlertArgs = { code: string, };
+
+export type ReadmitView = { text: string, path: string, };
 
 export type WalletView = { 
 /**
@@ -485,6 +511,11 @@ export type Commands = {
   dismiss_recovery: { args: null; result: AppState };
   /** Push and pull now (the status shows the outcome). */
   sync_now: { args: null; result: null };
+  /** The operator has seen an alert and acted on it. */
+  ack_alert: { args: AckAlertArgs; result: StatusView };
+  /** The re-admission request for a centre that lost this PC, saved in */
+  /** the reports folder. */
+  readmit_request: { args: null; result: ReadmitView };
   /** Transactions over the local database: filtered, sorted, paged, */
   /** with the totals of everything matched. */
   report_transactions: { args: TxnReportArgs; result: TxnReport };
@@ -535,6 +566,8 @@ export const COMMAND_NAMES = [
   "status",
   "dismiss_recovery",
   "sync_now",
+  "ack_alert",
+  "readmit_request",
   "report_transactions",
   "report_commissions",
   "report_export",
@@ -549,6 +582,8 @@ export const COMMAND_NAMES = [
 
 /** Every error code the backend can answer with. */
 export const ERROR_CODES = [
+  "alert.none",
+  "alert.not_acknowledgeable",
   "amount.invalid",
   "amount.required",
   "app.already_set_up",
@@ -680,6 +715,8 @@ export const ERROR_CODES = [
   "protocol.too_large",
   "protocol.unsupported_version",
   "query.invalid",
+  "readmit.already_known",
+  "readmit.invalid",
   "receipt.already_cancelled",
   "receipt.id_reused",
   "receipt.not_found",
@@ -717,6 +754,7 @@ export const ERROR_CODES = [
   "sync.centre_restored",
   "sync.chain_mismatch",
   "sync.config",
+  "sync.device_unknown",
   "sync.gap",
   "sync.insecure_url",
   "sync.io",

@@ -163,6 +163,8 @@ export interface MockOptions {
   noCanvas?: boolean;
   /** The wallet below the ₹20,000 a kiosk should keep. */
   lowWallet?: boolean;
+  /** Alerts the kiosk holds (codes). */
+  alerts?: string[];
 }
 
 export interface Mock extends Backend {
@@ -194,8 +196,11 @@ export function createMock(o: MockOptions = {}): Mock {
     delay: 0,
     noCanvas: false,
     lowWallet: false,
+    alerts: [],
     ...o,
   };
+  // As the service layer: these two are marked seen, the others clear with their cause.
+  const canAck = (code: string) => code === 'sync.centre_restored' || code === 'sync.outcome_changed';
   const catalogue = mockCatalogue(opts.services);
   const byCode = new Map(catalogue.services.map((s) => [s.code, s]));
   const handlers: Array<(e: Event) => void> = [];
@@ -258,6 +263,7 @@ export function createMock(o: MockOptions = {}): Mock {
         oldest_pending_age_secs: pending ? 200 : null,
         last_sync_at: '2026-12-01T09:00:00Z',
         last_error_code: opts.online || phase === 'setup' ? null : 'sync.timeout',
+        alerts: opts.alerts.map((code) => ({ code, since: '2026-12-01T08:30:00Z', can_ack: canAck(code) })),
       },
       wallet: {
         known: true,
@@ -342,6 +348,17 @@ export function createMock(o: MockOptions = {}): Mock {
   const cmds: Record<string, (a: any) => unknown> = {
     ...office.cmds,
     app_state: () => appState(),
+    ack_alert: (a) => {
+      needSession();
+      if (!canAck(a.code)) fail('alert.not_acknowledgeable');
+      if (!opts.alerts.includes(a.code)) fail('alert.none');
+      opts.alerts = opts.alerts.filter((c) => c !== a.code);
+      return status();
+    },
+    readmit_request: () => {
+      needSession();
+      return { text: 'EMITRA-READMIT-1:eyJkZXZpY2VfaWQiOiIwMTkzIn0', path: '/home/kiosk/reports/readmit-request.txt' };
+    },
     register: (a) => {
       if (!opts.online) fail('centre.offline');
       if (!/^https?:\/\//.test(a.centre_url)) fail('centre.url_invalid');

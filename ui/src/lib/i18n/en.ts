@@ -366,6 +366,11 @@ export const en = {
   "wal.kind_reversal": "Reversal",
   "wal.kind_commission": "Commission",
   "wal.kind_cancellation": "Cancellation",
+  'alert.since': 'since {at}',
+  'alert.ack': 'Seen, done',
+  'alert.readmit_make': 'Make the re-admission request',
+  'alert.readmit_help': 'Give this line to the centre (helpdesk or district office): they admit this PC again with it, then every payment is sent. It is also saved as {path}.',
+  'status.sync_stopped': 'stopped',
 };
 
 export type Key = keyof typeof en;

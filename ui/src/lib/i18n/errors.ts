@@ -7,6 +7,8 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export type Texts = { en: string; hi: string };
 
 export const errorTexts: Record<ErrorCode, Texts> = {
+  'alert.none': { en: 'That warning is no longer shown.', hi: 'वह चेतावनी अब नहीं है।' },
+  'alert.not_acknowledgeable': { en: 'This warning goes away by itself once its cause is put right.', hi: 'यह चेतावनी इसका कारण ठीक होते ही अपने आप हट जाएगी।' },
   'amount.invalid': { en: 'The amount is not valid: type rupees, e.g. 1234.50.', hi: 'राशि सही नहीं है: रुपये लिखें, जैसे 1234.50' },
   'amount.required': { en: 'Enter the bill amount.', hi: 'बिल की राशि लिखें।' },
   'app.already_set_up': { en: 'This kiosk is registered already.', hi: 'यह कियोस्क पहले से पंजीकृत है।' },
@@ -23,7 +25,7 @@ export const errorTexts: Record<ErrorCode, Texts> = {
   'auth.missing': { en: 'The centre asked for a login. Log in again.', hi: 'केंद्र ने लॉगिन मांगा है। फिर से लॉगिन करें।' },
   'auth.password_change_required': { en: 'The password must be changed first.', hi: 'पहले पासवर्ड बदलें।' },
   'auth.token_expired': { en: 'The session with the centre expired. Log in again.', hi: 'केंद्र से सत्र समाप्त हो गया। फिर से लॉगिन करें।' },
-  'auth.unknown_device': { en: 'The centre does not know this PC. Register it again.', hi: 'केंद्र इस पीसी को नहीं पहचानता। फिर से पंजीकरण करें।' },
+  'auth.unknown_device': { en: 'The centre does not know this PC. Ask the centre to admit it again: the warning at the top of the screen has the request to give them.', hi: 'केंद्र इस पीसी को नहीं पहचानता। केंद्र से इसे फिर से जोड़ने को कहें: स्क्रीन के ऊपर की चेतावनी में उन्हें देने का अनुरोध है।' },
   'auth.wrong_kiosk': { en: 'This login belongs to another kiosk.', hi: 'यह लॉगिन किसी दूसरे कियोस्क का है।' },
   'bill.already_paid': { en: 'The department says this bill is paid already.', hi: 'विभाग के अनुसार यह बिल पहले ही जमा हो चुका है।' },
   'bill.amount_mismatch': { en: 'The amount does not match the department\'s bill.', hi: 'राशि विभाग के बिल से मेल नहीं खाती।' },
@@ -138,6 +140,8 @@ export const errorTexts: Record<ErrorCode, Texts> = {
   'protocol.too_large': { en: 'The request was too large for the centre.', hi: 'अनुरोध केंद्र के लिए बहुत बड़ा था।' },
   'protocol.unsupported_version': { en: 'The centre needs a newer version of this app.', hi: 'केंद्र को इस ऐप का नया संस्करण चाहिए।' },
   'query.invalid': { en: 'The search is not valid.', hi: 'खोज सही नहीं है।' },
+  'readmit.already_known': { en: 'The centre already knows this PC.', hi: 'केंद्र इस पीसी को पहले से पहचानता है।' },
+  'readmit.invalid': { en: 'The centre refused the re-admission request.', hi: 'केंद्र ने पुनः-प्रवेश अनुरोध अस्वीकार कर दिया।' },
   'receipt.already_cancelled': { en: 'This receipt is cancelled already.', hi: 'यह रसीद पहले ही रद्द हो चुकी है।' },
   'receipt.id_reused': { en: 'This receipt number was used before. Call the helpdesk.', hi: 'यह रसीद नंबर पहले इस्तेमाल हो चुका है। हेल्पडेस्क को बताएं।' },
   'receipt.not_found': { en: 'No such receipt.', hi: 'ऐसी कोई रसीद नहीं है।' },
@@ -175,6 +179,7 @@ export const errorTexts: Record<ErrorCode, Texts> = {
   'sync.centre_restored': { en: 'The centre lost some of this kiosk\'s payments (restored from a backup). They are being sent again; check the changed receipts.', hi: 'केंद्र से इस कियोस्क के कुछ भुगतान खो गए (बैकअप से बहाल)। वे फिर से भेजे जा रहे हैं; बदली हुई रसीदें जांचें।' },
   'sync.chain_mismatch': { en: 'The centre\'s record and this kiosk\'s differ. Call the helpdesk.', hi: 'केंद्र और इस कियोस्क के रिकॉर्ड में अंतर है। हेल्पडेस्क को बताएं।' },
   'sync.config': { en: 'The sync setting is not valid.', hi: 'सिंक की सेटिंग सही नहीं है।' },
+  'sync.device_unknown': { en: 'The centre no longer knows this PC (its records were restored from an older backup). Payments made now cannot be sent. Give the centre this PC\'s re-admission request.', hi: 'केंद्र अब इस पीसी को नहीं पहचानता (उसके रिकॉर्ड पुराने बैकअप से बहाल किए गए)। अभी किए गए भुगतान भेजे नहीं जा सकते। केंद्र को इस पीसी का पुनः-प्रवेश अनुरोध दें।' },
   'sync.gap': { en: 'Some entries are missing at the centre; they are sent again.', hi: 'केंद्र पर कुछ प्रविष्टियां नहीं पहुंचीं; फिर से भेजी जा रही हैं।' },
   'sync.insecure_url': { en: 'The centre\'s address must start with https:// so the password is not sent in clear.', hi: 'केंद्र का पता https:// से शुरू होना चाहिए, ताकि पासवर्ड खुले में न भेजा जाए।' },
   'sync.io': { en: 'The link to the centre broke during sync.', hi: 'सिंक के दौरान केंद्र से संपर्क टूट गया।' },

@@ -367,4 +367,9 @@ export const hi: Record<Key, string> = {
   "wal.kind_reversal": "वापसी",
   "wal.kind_commission": "कमीशन",
   "wal.kind_cancellation": "रद्दीकरण",
+  'alert.since': '{at} से',
+  'alert.ack': 'देख लिया, कर दिया',
+  'alert.readmit_make': 'पुनः-प्रवेश अनुरोध बनाएं',
+  'alert.readmit_help': 'यह पंक्ति केंद्र (हेल्पडेस्क या ज़िला कार्यालय) को दें: वे इससे इस पीसी को फिर से जोड़ेंगे, फिर सभी भुगतान भेजे जाएंगे। यह {path} में भी सहेजी गई है।',
+  'status.sync_stopped': 'रुका हुआ',
 };

@@ -73,6 +73,8 @@ pub enum AppError {
     FilterInvalid(&'static str),
     #[error("the file could not be written: {0}")]
     Export(String),
+    #[error("serial settings are for a printer on a serial port (serial:…), not {0}")]
+    NotSerial(String),
     #[error("{0}")]
     Internal(String),
 }
@@ -113,6 +115,7 @@ impl AppError {
             DateInvalid(_) => "report.date_invalid".into(),
             FilterInvalid(_) => "report.filter_invalid".into(),
             Export(_) => "report.export_failed".into(),
+            NotSerial(_) => "printer.not_serial".into(),
             Internal(_) => "app.internal".into(),
         }
     }

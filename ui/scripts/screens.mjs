@@ -333,6 +333,17 @@ const scenes = {
       await p.waitForSelector(tid('wallet-line'));
     },
   },
+  printers: {
+    q: 'phase=counter&printer=paper_out',
+    run: async (p) => {
+      await p.keyboard.press('F12');
+      await p.waitForSelector(tid('office-menu'));
+      await p.keyboard.press('F6');
+      await p.waitForSelector(tid('printer-found-row'));
+      await p.keyboard.press('F7');
+      await p.waitForSelector(tid('printer-test-queued'));
+    },
+  },
   'keys-help': { q: 'phase=counter', run: async (p) => p.keyboard.press('F1') },
   'recovery-paid': { q: 'phase=counter&recovery=paid' },
   'recovery-not-paid': { q: 'phase=login&recovery=not_paid', phase: 'login' },

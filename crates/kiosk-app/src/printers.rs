@@ -25,15 +25,16 @@ const JOBS_SHOWN: u32 = 100;
 /// A printer URI longer than this is not one.
 const URI_MAX: usize = 300;
 
-impl Service {
-    fn holder(&self) -> Result<()> {
-        let (_, role) = self.operator()?;
-        if role != "holder" {
-            return Err(AppError::HolderOnly);
-        }
-        Ok(())
+/// Changing printers is the holder's.
+fn holder_only(svc: &Service) -> Result<()> {
+    let (_, role) = svc.operator()?;
+    if role != "holder" {
+        return Err(AppError::HolderOnly);
     }
+    Ok(())
+}
 
+impl Service {
     pub async fn printers(&self, _: ()) -> Result<PrintersView> {
         let (_, role) = self.operator()?;
         self.with_kiosk(move |k, inner| view(k, inner, role == "holder"))
@@ -61,7 +62,7 @@ impl Service {
     /// Holder only. Both parts are checked before anything is stored; the
     /// receipt printer keeps its column setting while its profile stays.
     pub async fn printer_set(&self, a: PrinterSetArgs) -> Result<PrintersView> {
-        self.holder()?;
+        holder_only(self)?;
         let out = self
             .with_kiosk(move |k, inner| {
                 let c = choice(&a.printer)?;
@@ -85,7 +86,7 @@ impl Service {
     }
 
     pub async fn printer_clear_report(&self, _: ()) -> Result<PrintersView> {
-        self.holder()?;
+        holder_only(self)?;
         self.with_kiosk(|k, inner| {
             jobs::set_report_printer(k, None)?;
             view(k, inner, true)
@@ -97,7 +98,7 @@ impl Service {
     /// draw queues nothing.
     pub async fn printer_test_page(&self, a: PrinterTestArgs) -> Result<TestPageView> {
         if a.printer.is_some() {
-            self.holder()?;
+            holder_only(self)?;
         } else {
             self.operator()?;
         }

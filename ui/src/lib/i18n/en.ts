@@ -122,6 +122,7 @@ export const en = {
   'printer.test': 'Test page',
   'printer.test_queued': 'Test page sent to the print queue: {printer}',
   'printer.preview': 'The test page as the printer gets it',
+  'printer.preview_hint': 'F7 or F8 prints a test page; the page as the printer gets it shows here.',
   'printer.no_preview': 'A laser (PDF) printer has no preview here: look at the printed page.',
   'printer.found': 'Printers on this PC',
   'printer.search': 'Search again',

@@ -123,6 +123,7 @@ export const hi: Record<Key, string> = {
   'printer.test': 'टेस्ट पेज',
   'printer.test_queued': 'टेस्ट पेज प्रिंट कतार में भेजा गया: {printer}',
   'printer.preview': 'टेस्ट पेज, जैसा प्रिंटर को मिलता है',
+  'printer.preview_hint': 'F7 या F8 टेस्ट पेज छापता है; प्रिंटर को जो पेज मिलता है वह यहाँ दिखता है।',
   'printer.no_preview': 'लेज़र (PDF) प्रिंटर का पूर्वावलोकन यहाँ नहीं है: छपा पेज देखें।',
   'printer.found': 'इस पीसी के प्रिंटर',
   'printer.search': 'फिर से खोजें',

@@ -333,6 +333,28 @@ const scenes = {
       await p.waitForSelector(tid('wallet-line'));
     },
   },
+  printers: {
+    q: 'phase=counter&printer=paper_out',
+    run: async (p) => {
+      await p.keyboard.press('F12');
+      await p.waitForSelector(tid('office-menu'));
+      await p.keyboard.press('F6');
+      await p.waitForSelector(tid('printer-found-row'));
+      await p.keyboard.press('F7');
+      await p.waitForSelector(tid('printer-test-queued'));
+    },
+  },
+  'printers-queue': {
+    q: 'phase=counter&printer=offline',
+    run: async (p) => {
+      await p.keyboard.press('F12');
+      await p.waitForSelector(tid('office-menu'));
+      await p.keyboard.press('F6');
+      await p.waitForSelector(tid('printer-job'));
+      await p.fill(tid('printer-receipt-uri'), 'serial:/dev/ttyS0');
+      await p.evaluate(() => document.querySelector('[data-testid="printers"]').scrollTo(0, 100000));
+    },
+  },
   'keys-help': { q: 'phase=counter', run: async (p) => p.keyboard.press('F1') },
   'recovery-paid': { q: 'phase=counter&recovery=paid' },
   'recovery-not-paid': { q: 'phase=login&recovery=not_paid', phase: 'login' },

@@ -464,6 +464,174 @@ pub struct PrinterView {
     pub last_error_code: Option<String>,
 }
 
+// ------------------------------------------------------------------ printer set-up
+
+/// Which printer: the receipt printer (the counter's) or the report
+/// printer (the back office's; the receipt printer when none is set).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum PrinterRole {
+    Receipt,
+    Report,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SerialParity {
+    None,
+    Odd,
+    Even,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SerialFlow {
+    None,
+    Xonxoff,
+    Rtscts,
+    /// DTR/DSR, the usual handshake of serial dot-matrix printers.
+    Dtr,
+}
+
+/// A serial port's settings (the printer's switches must say the same).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SerialView {
+    pub baud: u32,
+    /// 5 to 8.
+    pub data_bits: u8,
+    pub parity: SerialParity,
+    /// 1 or 2.
+    pub stop_bits: u8,
+    pub flow: SerialFlow,
+}
+
+/// A printer this PC shows: a spooler queue, a USB or parallel printer
+/// device, a serial port.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct FoundPrinterView {
+    pub uri: String,
+    /// `spooler`, `usb`, `lpt` or `serial`.
+    pub kind: String,
+    pub name: String,
+    /// The IEEE-1284 id the device gave, if any.
+    pub device_id: Option<String>,
+    /// The profile that fits what the printer says it is.
+    pub suggested_profile: Option<String>,
+}
+
+/// A printer profile this build knows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ProfileView {
+    pub id: String,
+    pub name: String,
+    /// `escp9`, `escp24`, `ibm`, `escpos`, `text` or `pdf`.
+    pub language: String,
+    pub columns: u16,
+    pub max_columns: u16,
+    /// How such a printer is usually attached (`usb`, `serial`, `spool`).
+    pub transport: String,
+    /// The serial settings a `serial:` printer starts from.
+    pub serial: Option<SerialView>,
+    /// The virtual printer draws its bytes (every profile but PDF).
+    pub previewable: bool,
+}
+
+/// A printer as chosen: its URI and profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PrinterChoiceView {
+    pub uri: String,
+    pub profile: String,
+    /// `usb`, `lpt`, `device`, `serial`, `tcp`, `spooler`, `file`, or
+    /// `unknown` (a setting this build cannot read).
+    pub kind: String,
+    /// The settings the serial port is opened with (the URI's over the
+    /// profile's).
+    pub serial: Option<SerialView>,
+}
+
+/// A print job not printed yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PrinterJobView {
+    pub id: String,
+    /// `receipt`, `final`, `duplicate`, `report`, `test_page`.
+    pub kind: String,
+    /// `queued`, `printing` or `failed`.
+    pub state: String,
+    pub printer: String,
+    pub profile: String,
+    pub attempts: i64,
+    /// The receipt it prints (its final number once there is one).
+    pub receipt_no: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    /// When a queued job is tried again.
+    pub next_attempt_at: Option<String>,
+    pub last_error_code: Option<String>,
+}
+
+/// The printer set-up screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PrintersView {
+    pub profiles: Vec<ProfileView>,
+    pub receipt: Option<PrinterChoiceView>,
+    /// The report printer the holder chose; none: reports print on the
+    /// receipt printer.
+    pub report: Option<PrinterChoiceView>,
+    /// The print worker's state, as the status bar shows it.
+    pub status: PrinterView,
+    /// Queued, being sent, failed; newest first.
+    pub jobs: Vec<PrinterJobView>,
+    /// The session may change the printers (the holder).
+    pub can_change: bool,
+}
+
+/// Where a printer is and what it speaks.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct PrinterTarget {
+    /// `usb:/dev/usb/lp0`, `lpt:/dev/lp0`, `serial:/dev/ttyS0`,
+    /// `tcp://host:9100`, `spool:QUEUE`, `file:/path`.
+    pub uri: String,
+    pub profile: String,
+    /// For a `serial:` URI only: replaces any settings written in it.
+    #[ts(optional)]
+    #[serde(default)]
+    pub serial: Option<SerialView>,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct PrinterSetArgs {
+    pub role: PrinterRole,
+    pub printer: PrinterTarget,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct PrinterTestArgs {
+    pub role: PrinterRole,
+    /// A printer not saved yet (the holder only); the role's printer when
+    /// omitted.
+    #[ts(optional)]
+    #[serde(default)]
+    pub printer: Option<PrinterTarget>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct TestPageView {
+    pub job: String,
+    pub printer: String,
+    pub profile: String,
+    /// The paper as the virtual printer draws the very bytes queued; none
+    /// for a PDF (laser) profile.
+    pub preview: Option<PreviewView>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+pub struct PrinterRetryArgs {
+    /// One job; every failed job when omitted.
+    #[ts(optional)]
+    #[serde(default)]
+    pub job: Option<String>,
+}
+
 // ------------------------------------------------------------------ back office
 
 /// Which receipts a report covers. Dates are IST calendar days,
@@ -920,6 +1088,19 @@ commands! {
     /// Prints the receipt again (DUPLICATE COPY once it has printed).
     print_receipt(ReceiptArgs) -> PrintView;
     preview(ReceiptArgs) -> PreviewView;
+    /// Printer set-up: the profiles, the receipt and report printers, the
+    /// print worker's state and the jobs not printed yet.
+    printers(()) -> PrintersView;
+    /// The printers this PC shows now (spooler, USB, LPT, serial).
+    printers_discover(()) -> Vec<FoundPrinterView>;
+    /// Sets the receipt or the report printer (holder only).
+    printer_set(PrinterSetArgs) -> PrintersView;
+    /// Reports print on the receipt printer again (holder only).
+    printer_clear_report(()) -> PrintersView;
+    /// Queues a test page; its preview is drawn from the bytes queued.
+    printer_test_page(PrinterTestArgs) -> TestPageView;
+    /// Puts one failed job, or every failed job, back in the queue.
+    printer_retry(PrinterRetryArgs) -> PrintersView;
     status(()) -> StatusView;
     /// Forget the crash-recovery note once the operator has read it.
     dismiss_recovery(()) -> AppState;

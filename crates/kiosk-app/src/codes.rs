@@ -135,6 +135,7 @@ pub const CODES: &[&str] = &[
     "print_queue.not_cancellable",
     "print_queue.nothing_to_retry",
     "print_queue.receipt_cancelled",
+    "printer.not_serial",
     "protocol.malformed",
     "protocol.too_large",
     "protocol.unsupported_version",

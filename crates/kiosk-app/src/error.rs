@@ -77,6 +77,8 @@ pub enum AppError {
     AlertNotAcknowledgeable(String),
     #[error("no alert {0} is raised")]
     AlertNone(String),
+    #[error("serial settings are for a printer on a serial port (serial:…), not {0}")]
+    NotSerial(String),
     #[error("{0}")]
     Internal(String),
 }
@@ -119,6 +121,7 @@ impl AppError {
             Export(_) => "report.export_failed".into(),
             AlertNotAcknowledgeable(_) => "alert.not_acknowledgeable".into(),
             AlertNone(_) => "alert.none".into(),
+            NotSerial(_) => "printer.not_serial".into(),
             Internal(_) => "app.internal".into(),
         }
     }

@@ -9,7 +9,8 @@
 //!   fails when the committed ones are stale).
 //! - [`counter`] is the cart and Pay shared with `kioskctl`; [`printing`]
 //!   the receipt print after a payment and the preview from the printer's
-//!   own bytes; [`auth`] operator login, online and offline.
+//!   own bytes; [`auth`] operator login, online and offline; `printers`
+//!   the printer set-up (receipt and report printer, test page, retries).
 //! - Every refusal is an [`AppError`] with a stable code; [`codes`] lists
 //!   every code the UI may receive, so its translations can be checked.
 
@@ -21,6 +22,7 @@ pub mod codes;
 pub mod counter;
 mod error;
 pub mod office;
+mod printers;
 pub mod printing;
 mod service;
 mod views;

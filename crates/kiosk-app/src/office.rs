@@ -542,21 +542,11 @@ fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf> {
     Ok(path)
 }
 
-/// The printer reports go to: the report printer when one is set, else
-/// the receipt printer.
-fn report_printer(k: &Kiosk) -> Result<Option<print_queue::jobs::PrinterChoice>> {
-    let conn = k.store().conn();
-    let uri = kiosk_store::get_setting(conn, "print.report_printer")?;
-    let profile = kiosk_store::get_setting(conn, "print.report_profile")?;
-    Ok(match (uri, profile) {
-        (Some(uri), Some(profile)) => Some(print_queue::jobs::PrinterChoice { uri, profile }),
-        _ => print_queue::jobs::configured_printer(conn)?,
-    })
-}
-
 pub(crate) fn print_report(k: &mut Kiosk, a: &ReportPrintArgs) -> Result<PrintView> {
     let t = table(k, a.report, &a.filter)?;
-    let printer = report_printer(k)?.ok_or(print_queue::QueueError::NoPrinter)?;
+    // The report printer when one is set, else the receipt printer.
+    let printer = print_queue::jobs::report_printer_or_receipt(k.store().conn())?
+        .ok_or(print_queue::QueueError::NoPrinter)?;
     let job = print_queue::jobs::enqueue_report(k, &report_view(&t), &printer)?;
     Ok(PrintView {
         status: "queued".into(),

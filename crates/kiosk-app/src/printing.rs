@@ -266,7 +266,6 @@ const PREVIEW_PROFILE: &str = "escp24-generic";
 /// (the very bytes sent, or to be sent); with no job yet, the bytes the
 /// configured (or the common) printer would get.
 pub fn preview(kiosk: &Kiosk, key: &str) -> crate::error::Result<crate::api::PreviewView> {
-    use base64::Engine as _;
     let detail = kiosk.receipt(key)?;
     let newest: Option<(Vec<u8>, String, String)> = kiosk
         .store()
@@ -296,7 +295,18 @@ pub fn preview(kiosk: &Kiosk, key: &str) -> crate::error::Result<crate::api::Pre
         }
     };
     let profile = print::Profile::builtin_by_id(&profile_id)?;
-    let page = print::virtual_printer::render(&bytes, &profile)?;
+    draw(&bytes, &profile, &kind)
+}
+
+/// The paper as the virtual printer draws these bytes, as a PNG data URL
+/// the window shows (`kind` says which print it is).
+pub(crate) fn draw(
+    bytes: &[u8],
+    profile: &print::Profile,
+    kind: &str,
+) -> crate::error::Result<crate::api::PreviewView> {
+    use base64::Engine as _;
+    let page = print::virtual_printer::render(bytes, profile)?;
     let png = page.png();
     let (width, height) = png_size(&png);
     Ok(crate::api::PreviewView {
@@ -306,8 +316,8 @@ pub fn preview(kiosk: &Kiosk, key: &str) -> crate::error::Result<crate::api::Pre
         ),
         width,
         height,
-        profile: profile_id,
-        kind,
+        profile: profile.id.clone(),
+        kind: kind.to_string(),
     })
 }
 

@@ -110,7 +110,7 @@ struct SyncRunner {
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
-struct Inner {
+pub(crate) struct Inner {
     db: PathBuf,
     reports_dir: PathBuf,
     clock: Arc<dyn Clock>,
@@ -237,7 +237,7 @@ impl Service {
         &self.inner.db
     }
 
-    fn poke(&self) {
+    pub(crate) fn poke(&self) {
         let _ = lock(&self.inner.poke).send(());
     }
 
@@ -246,7 +246,7 @@ impl Service {
     }
 
     /// Runs `f` with the open kiosk on the blocking pool.
-    async fn with_kiosk<T: Send + 'static>(
+    pub(crate) async fn with_kiosk<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Kiosk, &Inner) -> Result<T> + Send + 'static,
     ) -> Result<T> {
@@ -275,7 +275,7 @@ impl Service {
     }
 
     /// The logged-in operator for a counter action (touches the session).
-    fn operator(&self) -> Result<(String, String)> {
+    pub(crate) fn operator(&self) -> Result<(String, String)> {
         let mut g = lock(&self.inner.session);
         let s = g.as_mut().ok_or(AppError::NoSession)?;
         if s.locked || s.last_active.elapsed() > self.idle_limit() {
@@ -1304,6 +1304,21 @@ impl Service {
             thread: Some(thread),
         });
         Ok(())
+    }
+}
+
+impl Inner {
+    /// The printer's state as the status bar shows it (the kiosk is the
+    /// one in hand; the worker's live state is read here).
+    pub(crate) fn printer_view(&self, k: &Kiosk) -> PrinterView {
+        printer_view(Some(k), &lock(&self.printer_live))
+    }
+
+    /// Tells the print worker a job is due.
+    pub(crate) fn wake_printer(&self) {
+        if let Some(w) = lock(&self.worker).as_ref() {
+            w.wake();
+        }
     }
 }
 

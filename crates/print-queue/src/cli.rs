@@ -7,8 +7,7 @@ use crate::worker::{WorkerOptions, print_now};
 use clap::{Args, Subcommand};
 use domain::SystemClock;
 use kiosk_core::Kiosk;
-use print::Profile;
-use print::receipt::{Lang, test_page};
+use print::receipt::Lang;
 use print::transport::{Target, send_job};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -112,10 +111,13 @@ pub fn run_print(db: &Path, json: bool, cmd: PrintCommand) -> Result<()> {
     let clock = Arc::new(SystemClock);
     match cmd {
         PrintCommand::TestPage(a) => {
-            let p = Profile::builtin_by_id(&a.profile)?;
+            let page = jobs::render_test_page(&PrinterChoice {
+                uri: a.to.clone(),
+                profile: a.profile.clone(),
+            })?;
+            let p = page.profile;
             let target = Target::parse(&a.to, Some(&p))?;
-            let bytes = print::encode::encode(&test_page(&p), &p)?;
-            let sent = send_job(&target, &bytes, &p)?;
+            let sent = send_job(&target, &page.bytes, &p)?;
             out(
                 json,
                 &serde_json::json!({"bytes": sent.bytes, "printer": a.to, "profile": p.id}),
@@ -283,7 +285,7 @@ pub fn run_print(db: &Path, json: bool, cmd: PrintCommand) -> Result<()> {
 pub fn run_printers(json: bool, cmd: PrintersCommand) -> Result<()> {
     match cmd {
         PrintersCommand::List => {
-            let found = print::discover::discover();
+            let found = crate::setup::discover();
             out(json, &found, || {
                 if found.is_empty() {
                     return "no printers found".into();
@@ -307,12 +309,8 @@ pub fn run_printers(json: bool, cmd: PrintersCommand) -> Result<()> {
             });
         }
         PrintersCommand::Profiles => {
-            let ps = Profile::builtin();
-            let rows: Vec<_> = ps
-                .iter()
-                .map(|p| serde_json::json!({"id": p.id, "name": p.name, "columns": p.default_columns()}))
-                .collect();
-            out(json, &rows, || {
+            let ps = crate::setup::profiles();
+            out(json, &ps, || {
                 ps.iter()
                     .map(|p| format!("{:<22} {}", p.id, p.name))
                     .collect::<Vec<_>>()

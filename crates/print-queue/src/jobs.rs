@@ -488,3 +488,157 @@ pub fn enqueue_report(
         .write(|tx| enqueue_bytes(tx, now, &id, None, JobKind::Report, printer, &bytes))?;
     Ok(id)
 }
+
+// ------------------------------------------------------------ report printer
+
+const REPORT_PRINTER: &str = "print.report_printer";
+const REPORT_PROFILE: &str = "print.report_profile";
+
+/// The printer the holder chose for reports, if any (reports print on the
+/// receipt printer otherwise: see [`report_printer_or_receipt`]).
+pub fn report_printer(conn: &Connection) -> Result<Option<PrinterChoice>> {
+    let uri = get_setting(conn, REPORT_PRINTER)?.filter(|s| !s.is_empty());
+    let profile = get_setting(conn, REPORT_PROFILE)?.filter(|s| !s.is_empty());
+    Ok(match (uri, profile) {
+        (Some(uri), Some(profile)) => Some(PrinterChoice { uri, profile }),
+        _ => None,
+    })
+}
+
+/// Where a report prints: the report printer when one is set, else the
+/// receipt printer.
+pub fn report_printer_or_receipt(conn: &Connection) -> Result<Option<PrinterChoice>> {
+    match report_printer(conn)? {
+        Some(p) => Ok(Some(p)),
+        None => configured_printer(conn),
+    }
+}
+
+/// Sets the report printer (both parts checked first, stored together),
+/// or with `None` sends reports to the receipt printer again.
+pub fn set_report_printer(kiosk: &mut Kiosk, choice: Option<&PrinterChoice>) -> Result<()> {
+    if let Some(c) = choice {
+        c.validate()?;
+    }
+    kiosk.store_mut().write(|tx| -> Result<()> {
+        match choice {
+            Some(c) => {
+                set_setting(tx, REPORT_PRINTER, &c.uri)?;
+                set_setting(tx, REPORT_PROFILE, &c.profile)?;
+            }
+            None => {
+                tx.execute(
+                    "DELETE FROM settings WHERE key IN (?1, ?2)",
+                    params![REPORT_PRINTER, REPORT_PROFILE],
+                )?;
+            }
+        }
+        Ok(())
+    })
+}
+
+// ------------------------------------------------------------ test page
+
+/// A test page encoded for one printer and not queued yet: what its
+/// preview is drawn from before anything is written.
+#[derive(Debug, Clone)]
+pub struct RenderedTestPage {
+    pub profile: Profile,
+    pub bytes: Vec<u8>,
+}
+
+/// The test page for a printer (every pitch and style, a rule and a
+/// Devanagari sample), encoded for its profile: the bytes `print
+/// test-page` sends and the set-up screen queues. Both parts of the
+/// choice are checked first.
+pub fn render_test_page(printer: &PrinterChoice) -> Result<RenderedTestPage> {
+    let profile = printer.validate()?;
+    let bytes = print::encode::encode(&print::receipt::test_page(&profile), &profile)?;
+    Ok(RenderedTestPage { profile, bytes })
+}
+
+/// Queues a rendered test page for the worker; returns the job id.
+pub fn enqueue_test_page(
+    kiosk: &mut Kiosk,
+    printer: &PrinterChoice,
+    page: &RenderedTestPage,
+) -> Result<String> {
+    let now = kiosk.clock().now();
+    let id = domain::new_id(kiosk.clock()).to_string();
+    kiosk
+        .store_mut()
+        .write(|tx| enqueue_bytes(tx, now, &id, None, JobKind::TestPage, printer, &page.bytes))?;
+    Ok(id)
+}
+
+// ------------------------------------------------------------ open jobs and retries
+
+/// Jobs not printed yet: queued, being sent, or failed (newest first).
+pub fn open_jobs(conn: &Connection, limit: u32) -> Result<Vec<Job>> {
+    let mut st = conn.prepare(&format!(
+        "SELECT {COLS} FROM print_jobs WHERE state IN ('queued', 'printing', 'failed')
+          ORDER BY created_at DESC, id DESC LIMIT ?1"
+    ))?;
+    let rows = st.query_map(params![limit], row)?;
+    rows.map(|r| finish(r?)).collect()
+}
+
+/// Puts one failed (or cancelled, or waiting) job back in the queue, due
+/// now. A receipt's job goes through [`retry_receipt`], so a receipt is
+/// never queued twice; a report or a test page is its own job. Returns
+/// the id of the job queued.
+pub fn retry_job(kiosk: &mut Kiosk, id: &str) -> Result<String> {
+    let j = job(kiosk.store().conn(), id)?;
+    if let Some(receipt) = &j.receipt_id {
+        return retry_receipt(kiosk, receipt);
+    }
+    if !matches!(
+        j.state,
+        JobState::Failed | JobState::Cancelled | JobState::Queued
+    ) {
+        return Err(QueueError::NothingToRetry(format!("job {id}")));
+    }
+    let now = kiosk.clock().now();
+    let n = kiosk.store_mut().write(|tx| -> Result<usize> {
+        Ok(tx.execute(
+            "UPDATE print_jobs SET state = 'queued', next_attempt_at = ?2, updated_at = ?2
+              WHERE id = ?1 AND state IN ('failed', 'cancelled', 'queued')",
+            params![id, ts(now)],
+        )?)
+    })?;
+    if n == 0 {
+        // The worker took it in between.
+        return Err(QueueError::NothingToRetry(format!("job {id}")));
+    }
+    Ok(id.to_string())
+}
+
+/// Every failed job back in the queue (one per receipt: its newest).
+/// Returns the ids queued.
+pub fn retry_failed(kiosk: &mut Kiosk) -> Result<Vec<String>> {
+    let failed: Vec<(String, Option<String>)> = {
+        let conn = kiosk.store().conn();
+        let mut st = conn.prepare(
+            "SELECT id, receipt_id FROM print_jobs WHERE state = 'failed' ORDER BY created_at, id",
+        )?;
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?
+    };
+    let mut done_receipts: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for (id, receipt) in failed {
+        if let Some(r) = &receipt {
+            if done_receipts.contains(r) {
+                continue;
+            }
+            done_receipts.push(r.clone());
+        }
+        match retry_job(kiosk, &id) {
+            Ok(j) => out.push(j),
+            // A receipt printed since, or cancelled: nothing to print.
+            Err(QueueError::NothingToRetry(_) | QueueError::ReceiptCancelled(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}

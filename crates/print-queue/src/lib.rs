@@ -8,6 +8,7 @@
 pub mod cli;
 mod error;
 pub mod jobs;
+pub mod setup;
 pub mod view;
 pub mod worker;
 

@@ -612,3 +612,90 @@ fn after_sync_the_final_receipt_prints_with_the_centres_number() {
     let text = text_of(&got.join().unwrap());
     assert!(text.contains("RJ2026112100009999") && text.contains("DUPLICATE COPY"));
 }
+
+#[test]
+fn failed_jobs_are_retried_once_per_receipt_and_reports_have_a_printer_of_their_own() {
+    let mut fx = fixture();
+    // No worker here: the jobs stay as the test leaves them.
+    let off = tcp_printer("127.0.0.1:9");
+    jobs::set_printer(&mut fx.kiosk, &off).unwrap();
+    let no = pay(&mut fx.kiosk, "210412345678");
+    // Two prints of one receipt and a test page, all failed.
+    let (older, _) =
+        jobs::enqueue_receipt(&mut fx.kiosk, &no, &off, print::Lang::Bilingual).unwrap();
+    let (newer, _) =
+        jobs::enqueue_receipt(&mut fx.kiosk, &no, &off, print::Lang::Bilingual).unwrap();
+    let page = jobs::render_test_page(&off).unwrap();
+    let p = print::Profile::builtin_by_id("escp9-generic").unwrap();
+    print::stream::validate(&page.bytes, &p).expect("a valid test page");
+    let test = jobs::enqueue_test_page(&mut fx.kiosk, &off, &page).unwrap();
+    assert_eq!(payload(&fx.db, &test), page.bytes);
+    fx.kiosk
+        .store()
+        .conn()
+        .execute("UPDATE print_jobs SET state = 'failed'", [])
+        .unwrap();
+    let open = jobs::open_jobs(fx.kiosk.store().conn(), 10).unwrap();
+    assert_eq!(open.len(), 3);
+    assert!(open.iter().all(|j| j.state == JobState::Failed));
+    assert_eq!(
+        open.iter().find(|j| j.id == test).unwrap().kind,
+        JobKind::TestPage.as_str()
+    );
+
+    // Every failed job again: the receipt once (its newest print), the
+    // test page as itself.
+    let mut again = jobs::retry_failed(&mut fx.kiosk).unwrap();
+    again.sort();
+    let mut want = vec![newer.clone(), test.clone()];
+    want.sort();
+    assert_eq!(again, want);
+    let state = |id: &str| jobs::job(fx.kiosk.store().conn(), id).unwrap().state;
+    assert_eq!(state(&older), JobState::Failed);
+    assert_eq!(state(&newer), JobState::Queued);
+    assert_eq!(state(&test), JobState::Queued);
+    // A printed test page is not printed again; an unknown job is unknown.
+    fx.kiosk
+        .store()
+        .conn()
+        .execute(
+            "UPDATE print_jobs SET state = 'done' WHERE id = ?1",
+            [&test],
+        )
+        .unwrap();
+    assert_eq!(
+        jobs::retry_job(&mut fx.kiosk, &test).unwrap_err().code(),
+        "print_queue.nothing_to_retry"
+    );
+    assert_eq!(
+        jobs::retry_job(&mut fx.kiosk, "nope").unwrap_err().code(),
+        "print_queue.job_unknown"
+    );
+
+    // Reports: on the receipt printer until one of their own is set.
+    let conn = |fx: &Fx| jobs::report_printer_or_receipt(fx.kiosk.store().conn()).unwrap();
+    assert_eq!(jobs::report_printer(fx.kiosk.store().conn()).unwrap(), None);
+    assert_eq!(conn(&fx), Some(off.clone()));
+    let laser = PrinterChoice {
+        uri: "spool:LASER".into(),
+        profile: "pdf-laser".into(),
+    };
+    jobs::set_report_printer(&mut fx.kiosk, Some(&laser)).unwrap();
+    assert_eq!(conn(&fx), Some(laser.clone()));
+    for bad in [
+        PrinterChoice {
+            uri: "spool:LASER".into(),
+            profile: "no-such".into(),
+        },
+        PrinterChoice {
+            uri: "spool:".into(),
+            profile: "pdf-laser".into(),
+        },
+    ] {
+        assert!(jobs::set_report_printer(&mut fx.kiosk, Some(&bad)).is_err());
+        assert_eq!(conn(&fx), Some(laser.clone()), "a refusal stores nothing");
+    }
+    jobs::set_report_printer(&mut fx.kiosk, None).unwrap();
+    assert_eq!(jobs::report_printer(fx.kiosk.store().conn()).unwrap(), None);
+    assert_eq!(conn(&fx), Some(off));
+}

@@ -3,7 +3,7 @@
 //! garbage on paper.
 
 use crate::error::{PrintError, Result};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -28,6 +28,18 @@ pub enum Language {
 impl Language {
     pub fn is_escp(self) -> bool {
         matches!(self, Language::Escp9 | Language::Escp24 | Language::Ibm)
+    }
+
+    /// The name profiles use for it (`language = "…"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Language::Escp9 => "escp9",
+            Language::Escp24 => "escp24",
+            Language::Ibm => "ibm",
+            Language::Escpos => "escpos",
+            Language::Text => "text",
+            Language::Pdf => "pdf",
+        }
     }
 }
 
@@ -190,7 +202,7 @@ pub struct Paper {
     pub page_length_lines: u8,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Parity {
     None,
@@ -198,7 +210,7 @@ pub enum Parity {
     Even,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FlowControl {
     None,
@@ -208,7 +220,7 @@ pub enum FlowControl {
     Dtr,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SerialSettings {
     pub baud: u32,

@@ -53,12 +53,36 @@ impl Target {
         };
         let uri = uri.trim();
         if let Some(rest) = uri.strip_prefix("tcp://") {
-            let addr = if rest.contains(':') {
-                rest.to_string()
-            } else {
-                format!("{rest}:9100")
+            let rest = rest.trim_end_matches('/');
+            // `[v6]:port`, `host:port` or `host` (JetDirect's 9100).
+            let (host, port) = match rest.strip_prefix('[').and_then(|r| r.find(']')) {
+                Some(end) => {
+                    let (h, after) = rest.split_at(end + 2);
+                    match after.strip_prefix(':') {
+                        Some(p) => (h, Some(p)),
+                        None if after.is_empty() => (h, None),
+                        None => return Err(bad("port after the address is :PORT")),
+                    }
+                }
+                None => match rest.rsplit_once(':') {
+                    Some((h, p)) => (h, Some(p)),
+                    None => (rest, None),
+                },
             };
-            return Ok(Target::Tcp { addr });
+            if host.is_empty() || host == "[]" || host.contains(['/', '?', '@', ' ', '#']) {
+                return Err(bad("no printer address (tcp://HOST:PORT)"));
+            }
+            let port = match port {
+                None => 9100,
+                Some(p) => p
+                    .parse::<u16>()
+                    .ok()
+                    .filter(|p| *p > 0)
+                    .ok_or_else(|| bad("the port is a number from 1 to 65535"))?,
+            };
+            return Ok(Target::Tcp {
+                addr: format!("{host}:{port}"),
+            });
         }
         if let Some(rest) = uri
             .strip_prefix("spool:")
@@ -117,6 +141,17 @@ impl Target {
             if path.is_empty() {
                 return Err(bad("no serial port"));
             }
+            // What a UART can be set to (serialport takes 5 to 8 data bits
+            // and 1 or 2 stop bits; anything else would be sent as 8N1).
+            if s.baud == 0 {
+                return Err(bad("baud"));
+            }
+            if !(5..=8).contains(&s.data_bits) {
+                return Err(bad("data is 5, 6, 7 or 8"));
+            }
+            if !(1..=2).contains(&s.stop_bits) {
+                return Err(bad("stop is 1 or 2"));
+            }
             return Ok(Target::Serial {
                 path: path.to_string(),
                 settings: s,
@@ -124,6 +159,9 @@ impl Target {
         }
         for p in ["usb:", "lpt:", "dev:"] {
             if let Some(rest) = uri.strip_prefix(p) {
+                if rest.trim().is_empty() {
+                    return Err(bad("no device path"));
+                }
                 return Ok(Target::Device(device_path(rest)));
             }
         }

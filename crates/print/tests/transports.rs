@@ -30,6 +30,18 @@ fn uris_parse() {
         }
     );
     assert_eq!(
+        Target::parse("tcp://printer.local:9101/", None).unwrap(),
+        Target::Tcp {
+            addr: "printer.local:9101".into()
+        }
+    );
+    assert_eq!(
+        Target::parse("tcp://[::1]:9100", None).unwrap(),
+        Target::Tcp {
+            addr: "[::1]:9100".into()
+        }
+    );
+    assert_eq!(
         Target::parse("spool:DMP", None).unwrap(),
         Target::Spooler {
             queue: "DMP".into()
@@ -54,6 +66,18 @@ fn uris_parse() {
         "serial:/dev/ttyS0?flow=magic",
         "spool:",
         "serial:?baud=1",
+        "serial:/dev/ttyS0?baud=0",
+        "serial:/dev/ttyS0?baud=fast",
+        "serial:/dev/ttyS0?data=9",
+        "serial:/dev/ttyS0?stop=3",
+        "tcp://",
+        "tcp://:9100",
+        "tcp://printer:0",
+        "tcp://printer:70000",
+        "tcp://printer:port",
+        "tcp://a/b:9100",
+        "usb:",
+        "lpt:",
     ] {
         assert_eq!(
             Target::parse(bad, None).unwrap_err().code(),

@@ -275,6 +275,136 @@ export type PrinterView = {
  */
 state: string, uri: string | null, profile: string | null, queued: number, failed: number, last_error_code: string | null, };
 
+export type PrinterRole = "receipt" | "report";
+
+export type SerialParity = "none" | "odd" | "even";
+
+export type SerialFlow = "none" | "xonxoff" | "rtscts" | "dtr";
+
+export type SerialView = { baud: number, 
+/**
+ * 5 to 8.
+ */
+data_bits: number, parity: SerialParity, 
+/**
+ * 1 or 2.
+ */
+stop_bits: number, flow: SerialFlow, };
+
+export type FoundPrinterView = { uri: string, 
+/**
+ * `spooler`, `usb`, `lpt` or `serial`.
+ */
+kind: string, name: string, 
+/**
+ * The IEEE-1284 id the device gave, if any.
+ */
+device_id: string | null, 
+/**
+ * The profile that fits what the printer says it is.
+ */
+suggested_profile: string | null, };
+
+export type ProfileView = { id: string, name: string, 
+/**
+ * `escp9`, `escp24`, `ibm`, `escpos`, `text` or `pdf`.
+ */
+language: string, columns: number, max_columns: number, 
+/**
+ * How such a printer is usually attached (`usb`, `serial`, `spool`).
+ */
+transport: string, 
+/**
+ * The serial settings a `serial:` printer starts from.
+ */
+serial: SerialView | null, 
+/**
+ * The virtual printer draws its bytes (every profile but PDF).
+ */
+previewable: boolean, };
+
+export type PrinterChoiceView = { uri: string, profile: string, 
+/**
+ * `usb`, `lpt`, `device`, `serial`, `tcp`, `spooler`, `file`, or
+ * `unknown` (a setting this build cannot read).
+ */
+kind: string, 
+/**
+ * The settings the serial port is opened with (the URI's over the
+ * profile's).
+ */
+serial: SerialView | null, };
+
+export type PrinterJobView = { id: string, 
+/**
+ * `receipt`, `final`, `duplicate`, `report`, `test_page`.
+ */
+kind: string, 
+/**
+ * `queued`, `printing` or `failed`.
+ */
+state: string, printer: string, profile: string, attempts: number, 
+/**
+ * The receipt it prints (its final number once there is one).
+ */
+receipt_no: string | null, created_at: string, updated_at: string, 
+/**
+ * When a queued job is tried again.
+ */
+next_attempt_at: string | null, last_error_code: string | null, };
+
+export type PrintersView = { profiles: Array<ProfileView>, receipt: PrinterChoiceView | null, 
+/**
+ * The report printer the holder chose; none: reports print on the
+ * receipt printer.
+ */
+report: PrinterChoiceView | null, 
+/**
+ * The print worker's state, as the status bar shows it.
+ */
+status: PrinterView, 
+/**
+ * Queued, being sent, failed; newest first.
+ */
+jobs: Array<PrinterJobView>, 
+/**
+ * The session may change the printers (the holder).
+ */
+can_change: boolean, };
+
+export type PrinterTarget = { 
+/**
+ * `usb:/dev/usb/lp0`, `lpt:/dev/lp0`, `serial:/dev/ttyS0`,
+ * `tcp://host:9100`, `spool:QUEUE`, `file:/path`.
+ */
+uri: string, profile: string, 
+/**
+ * For a `serial:` URI only: replaces any settings written in it.
+ */
+serial?: SerialView, };
+
+export type PrinterSetArgs = { role: PrinterRole, printer: PrinterTarget, };
+
+export type PrinterTestArgs = { role: PrinterRole, 
+/**
+ * A printer not saved yet (the holder only); the role's printer when
+ * omitted.
+ */
+printer?: PrinterTarget, };
+
+export type TestPageView = { job: string, printer: string, profile: string, 
+/**
+ * The paper as the virtual printer draws the very bytes queued; none
+ * for a PDF (laser) profile.
+ */
+preview: PreviewView | null, };
+
+export type PrinterRetryArgs = { 
+/**
+ * One job; every failed job when omitted.
+ */
+job?: string, };
+
 export type Event = { "kind": "status", "data": StatusView } | { "kind": "receipt", "data": ReceiptView } | { "kind": "locked" } | { "kind": "catalogue" };
 
 export type ReportFilter = { from: string, to: string, service?: string, 
@@ -506,6 +636,19 @@ export type Commands = {
   /** Prints the receipt again (DUPLICATE COPY once it has printed). */
   print_receipt: { args: ReceiptArgs; result: PrintView };
   preview: { args: ReceiptArgs; result: PreviewView };
+  /** Printer set-up: the profiles, the receipt and report printers, the */
+  /** print worker's state and the jobs not printed yet. */
+  printers: { args: null; result: PrintersView };
+  /** The printers this PC shows now (spooler, USB, LPT, serial). */
+  printers_discover: { args: null; result: Array<FoundPrinterView> };
+  /** Sets the receipt or the report printer (holder only). */
+  printer_set: { args: PrinterSetArgs; result: PrintersView };
+  /** Reports print on the receipt printer again (holder only). */
+  printer_clear_report: { args: null; result: PrintersView };
+  /** Queues a test page; its preview is drawn from the bytes queued. */
+  printer_test_page: { args: PrinterTestArgs; result: TestPageView };
+  /** Puts one failed job, or every failed job, back in the queue. */
+  printer_retry: { args: PrinterRetryArgs; result: PrintersView };
   status: { args: null; result: StatusView };
   /** Forget the crash-recovery note once the operator has read it. */
   dismiss_recovery: { args: null; result: AppState };
@@ -563,6 +706,12 @@ export const COMMAND_NAMES = [
   "receipt",
   "print_receipt",
   "preview",
+  "printers",
+  "printers_discover",
+  "printer_set",
+  "printer_clear_report",
+  "printer_test_page",
+  "printer_retry",
   "status",
   "dismiss_recovery",
   "sync_now",
@@ -711,6 +860,7 @@ export const ERROR_CODES = [
   "print_queue.not_cancellable",
   "print_queue.nothing_to_retry",
   "print_queue.receipt_cancelled",
+  "printer.not_serial",
   "protocol.malformed",
   "protocol.too_large",
   "protocol.unsupported_version",

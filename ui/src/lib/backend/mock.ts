@@ -20,6 +20,7 @@ import type {
 } from './bindings';
 import type { Backend } from './ipc';
 import { officeCommands } from './mock-office';
+import { printerCommands } from './mock-printers';
 
 type Err = { code: string; message: string; details?: unknown };
 const fail = (code: string, details?: unknown): never => {
@@ -274,7 +275,7 @@ export function createMock(o: MockOptions = {}): Mock {
         offline_count_left: 20,
         below_minimum: opts.lowWallet,
       },
-      printer: { state: opts.printer, uri: 'usb://epson-lx310', profile: 'epson-lx310', queued: 0, failed: 0, last_error_code: null },
+      printer: printers.status(),
       operator: session()?.name ?? null,
     };
   };
@@ -345,8 +346,19 @@ export function createMock(o: MockOptions = {}): Mock {
     paid: () => [...receipts.values()],
     wallet: () => status().wallet,
   });
+  const printers = printerCommands(
+    {
+      fail,
+      needSession: () => needSession(),
+      role: () => opts.role,
+      draw: (l) => drawSlip(l, !opts.noCanvas),
+      changed: () => mock.emit({ kind: 'status', data: status() }),
+    },
+    opts.printer,
+  );
   const cmds: Record<string, (a: any) => unknown> = {
     ...office.cmds,
+    ...printers.cmds,
     app_state: () => appState(),
     ack_alert: (a) => {
       needSession();

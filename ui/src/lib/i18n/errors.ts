@@ -136,6 +136,7 @@ export const errorTexts: Record<ErrorCode, Texts> = {
   'print_queue.not_cancellable': { en: 'That print can no longer be cancelled.', hi: 'यह प्रिंट अब रद्द नहीं हो सकता।' },
   'print_queue.nothing_to_retry': { en: 'Nothing to print again.', hi: 'फिर से प्रिंट करने को कुछ नहीं है।' },
   'print_queue.receipt_cancelled': { en: 'The receipt is cancelled: it is not printed.', hi: 'रसीद रद्द है: प्रिंट नहीं होगी।' },
+  'printer.not_serial': { en: 'Serial port settings are only for a printer on a serial port (serial:…).', hi: 'सीरियल पोर्ट की सेटिंग केवल सीरियल पोर्ट वाले प्रिंटर (serial:…) के लिए है।' },
   'protocol.malformed': { en: 'The centre could not read the request. Call the helpdesk.', hi: 'केंद्र अनुरोध पढ़ नहीं सका। हेल्पडेस्क को बताएं।' },
   'protocol.too_large': { en: 'The request was too large for the centre.', hi: 'अनुरोध केंद्र के लिए बहुत बड़ा था।' },
   'protocol.unsupported_version': { en: 'The centre needs a newer version of this app.', hi: 'केंद्र को इस ऐप का नया संस्करण चाहिए।' },

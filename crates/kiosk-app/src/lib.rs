@@ -9,7 +9,8 @@
 //!   fails when the committed ones are stale).
 //! - [`counter`] is the cart and Pay shared with `kioskctl`; [`printing`]
 //!   the receipt print after a payment and the preview from the printer's
-//!   own bytes; [`auth`] operator login, online and offline.
+//!   own bytes; [`auth`] operator login, online and offline; [`tickets`]
+//!   helpdesk tickets and the support bundle.
 //! - Every refusal is an [`AppError`] with a stable code; [`codes`] lists
 //!   every code the UI may receive, so its translations can be checked.
 
@@ -23,6 +24,7 @@ mod error;
 pub mod office;
 pub mod printing;
 mod service;
+pub mod tickets;
 mod views;
 
 pub use error::{AppError, Result};

@@ -109,7 +109,7 @@ struct SyncRunner {
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
-struct Inner {
+pub(crate) struct Inner {
     db: PathBuf,
     reports_dir: PathBuf,
     clock: Arc<dyn Clock>,
@@ -218,7 +218,7 @@ impl Service {
         &self.inner.db
     }
 
-    fn poke(&self) {
+    pub(crate) fn poke(&self) {
         let _ = lock(&self.inner.poke).send(());
     }
 
@@ -227,7 +227,7 @@ impl Service {
     }
 
     /// Runs `f` with the open kiosk on the blocking pool.
-    async fn with_kiosk<T: Send + 'static>(
+    pub(crate) async fn with_kiosk<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Kiosk, &Inner) -> Result<T> + Send + 'static,
     ) -> Result<T> {
@@ -256,7 +256,7 @@ impl Service {
     }
 
     /// The logged-in operator for a counter action (touches the session).
-    fn operator(&self) -> Result<(String, String)> {
+    pub(crate) fn operator(&self) -> Result<(String, String)> {
         let mut g = lock(&self.inner.session);
         let s = g.as_mut().ok_or(AppError::NoSession)?;
         if s.locked || s.last_active.elapsed() > self.idle_limit() {
@@ -1129,6 +1129,35 @@ impl Service {
     }
 
     // ------------------------------------------------------------ internals
+
+    /// The data folder (the database's, where `logs` is too).
+    pub(crate) fn data_dir(&self) -> PathBuf {
+        self.inner
+            .db
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    }
+
+    /// The sync loop's last published status.
+    pub(crate) fn sync_status_snapshot(&self) -> Option<SyncStatus> {
+        lock(&self.inner.sync_status).clone()
+    }
+
+    /// The centre's token of an online login (memory only), so a support
+    /// bundle can be checked for it.
+    pub(crate) fn session_token(&self) -> Option<String> {
+        lock(&self.inner.session)
+            .as_ref()
+            .and_then(|s| s.token.clone())
+    }
+
+    /// Wakes the sync loop after a new outbox entry.
+    pub(crate) fn nudge_sync(&self) {
+        if let Some(r) = lock(&self.inner.sync).as_ref() {
+            r.handle.nudge();
+        }
+    }
 
     fn online(&self) -> bool {
         lock(&self.inner.sync_status)

@@ -72,6 +72,7 @@ pub use entry::{
 };
 pub use wire::{
     ApiError, Cursor, EntryOutcome, Exposure, LedgerLine, Notice, Outcome, PROTOCOL_VERSION,
-    PullRequest, PullResponse, PushRequest, PushResponse, TicketPayload, WireEntry, WireError,
+    PullRequest, PullResponse, PushRequest, PushResponse, TICKET_CATEGORIES, TicketPayload,
+    TicketReply, WireEntry, WireError,
     codes, decode_body, encode_body,
 };

@@ -14,12 +14,14 @@ import type {
   Phase,
   PreviewView,
   PrintView,
+  ReceiptDetailView,
   ReceiptView,
   ServiceView,
   StatusView,
 } from './bindings';
 import type { Backend } from './ipc';
 import { officeCommands } from './mock-office';
+import { ticketCommands } from './mock-tickets';
 
 type Err = { code: string; message: string; details?: unknown };
 const fail = (code: string, details?: unknown): never => {
@@ -172,6 +174,8 @@ export interface Mock extends Backend {
   receipts: Map<string, ReceiptView>;
   opts: MockOptions;
   setOnline(on: boolean): void;
+  /** The helpdesk answers the newest ticket; the next sync brings it. */
+  replyToTicket(text: string, status?: string): void;
   /** Marks a consumer number as paid within the month. */
   paidEarlier: Set<string>;
   finalise(id: string): void;
@@ -214,6 +218,7 @@ export function createMock(o: MockOptions = {}): Mock {
     ? { cart_id: 'c-old', paid: opts.recovery.paid, receipt_no: opts.recovery.receipt_no }
     : null;
   let printed = new Map<string, number>();
+  let syncedAt = '2026-12-01T09:00:00Z';
   const session = () =>
     phase === 'counter' || phase === 'change_password' || phase === 'locked'
       ? {
@@ -256,7 +261,7 @@ export function createMock(o: MockOptions = {}): Mock {
         held: 0,
         rejected: 0,
         oldest_pending_age_secs: pending ? 200 : null,
-        last_sync_at: '2026-12-01T09:00:00Z',
+        last_sync_at: syncedAt,
         last_error_code: opts.online || phase === 'setup' ? null : 'sync.timeout',
       },
       wallet: {
@@ -339,8 +344,23 @@ export function createMock(o: MockOptions = {}): Mock {
     paid: () => [...receipts.values()],
     wallet: () => status().wallet,
   });
+  const tickets = ticketCommands({
+    fail,
+    needSession: () => needSession(),
+    login: () => session()?.login ?? '',
+    online: () => opts.online,
+    receiptNo: (key) => {
+      try {
+        const d = office.cmds.receipt_detail({ key }) as ReceiptDetailView;
+        return d.receipt.final_receipt_no ?? d.receipt.receipt_no;
+      } catch {
+        return null;
+      }
+    },
+  });
   const cmds: Record<string, (a: any) => unknown> = {
     ...office.cmds,
+    ...tickets.cmds,
     app_state: () => appState(),
     register: (a) => {
       if (!opts.online) fail('centre.offline');
@@ -589,6 +609,16 @@ export function createMock(o: MockOptions = {}): Mock {
     },
     setOnline(on) {
       opts.online = on;
+      if (on) {
+        tickets.sync();
+        syncedAt = new Date().toISOString();
+      }
+      mock.emit({ kind: 'status', data: status() });
+    },
+    replyToTicket(text, st) {
+      tickets.reply(text, st);
+      if (!opts.online) return;
+      syncedAt = new Date(Date.parse(syncedAt) + 1000).toISOString();
       mock.emit({ kind: 'status', data: status() });
     },
     finalise(id) {

@@ -537,7 +537,10 @@ fn rules() -> &'static [(Regex, &'static str)] {
             (r"\$argon2(?:id|i|d)\$\S*", REDACTED),
             // Credentials in a URL: scheme://user:password@host.
             (r"(?i)\b([a-z][a-z0-9+.\-]*://)[^/\s@]*@", "${1}[redacted]@"),
-            (r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=\-]{8,}", "${1} [redacted]"),
+            (
+                r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=\-]{8,}",
+                "${1} [redacted]",
+            ),
         ]
         .into_iter()
         .map(|(p, r)| (Regex::new(p).expect("scrub rule compiles"), r))
@@ -627,14 +630,32 @@ mod tests {
     fn secrets_in_the_usual_shapes_are_removed() {
         let cases = [
             ("login ok token=\"eyJhbGciOi.Jz.dWIi\"", "eyJhbGciOi"),
-            ("Authorization: Bearer abcDEF1234567890tokenvalue", "abcDEF1234567890"),
+            (
+                "Authorization: Bearer abcDEF1234567890tokenvalue",
+                "abcDEF1234567890",
+            ),
             ("password=Holder@2026 next", "Holder@2026"),
             (r#"{"password":"Holder@2026"}"#, "Holder@2026"),
-            ("proxy http://user:ProxyPass99@10.0.0.1:3128/", "ProxyPass99"),
-            ("x-sig: MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkw", "MTIzNDU2Nzg5"),
-            ("key AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdEFGH=", "AbCdEfGhIjKl"),
-            ("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g", "aGFzaGhhc2g"),
-            ("-----BEGIN PRIVATE KEY----- MC4CAQAwBQYDK2VwBCIEI", "MC4CAQAw"),
+            (
+                "proxy http://user:ProxyPass99@10.0.0.1:3128/",
+                "ProxyPass99",
+            ),
+            (
+                "x-sig: MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkw",
+                "MTIzNDU2Nzg5",
+            ),
+            (
+                "key AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdEFGH=",
+                "AbCdEfGhIjKl",
+            ),
+            (
+                "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g",
+                "aGFzaGhhc2g",
+            ),
+            (
+                "-----BEGIN PRIVATE KEY----- MC4CAQAwBQYDK2VwBCIEI",
+                "MC4CAQAw",
+            ),
             ("device_key: 9f86d081884c7d659a2feaa0c55ad015", "9f86d0818"),
         ];
         for (line, secret) in cases {
@@ -650,10 +671,16 @@ mod tests {
             scrub("kiosk opened db=/data/kiosk.db", &[]),
             "kiosk opened db=/data/kiosk.db"
         );
-        assert_eq!(scrub("the word is Secret2026", &["Secret2026".into()]), "the word is [redacted]");
+        assert_eq!(
+            scrub("the word is Secret2026", &["Secret2026".into()]),
+            "the word is [redacted]"
+        );
         // A log line's target is not a name of a secret.
         assert_eq!(
-            scrub("ERROR kiosk_sync::keys: device key 9f86d081884c7d659a2feaa0c55ad015e3b0c442", &[]),
+            scrub(
+                "ERROR kiosk_sync::keys: device key 9f86d081884c7d659a2feaa0c55ad015e3b0c442",
+                &[]
+            ),
             "ERROR kiosk_sync::keys: device key [redacted]"
         );
     }

@@ -127,9 +127,11 @@ async fn pay_one(k: &Kit) -> ReceiptView {
         serde_json::json!({"cmd": "pay", "args": {"cart_id": cart.cart_id}}),
     )
     .await;
-    let ev = wait_for(&k.events, "final receipt", |e| {
-        matches!(e, Event::Receipt(r) if r.id == paid.receipt.id && r.final_receipt_no.is_some())
-    });
+    let ev = wait_for(
+        &k.events,
+        "final receipt",
+        |e| matches!(e, Event::Receipt(r) if r.id == paid.receipt.id && r.final_receipt_no.is_some()),
+    );
     let Event::Receipt(r) = ev else {
         unreachable!()
     };
@@ -172,11 +174,26 @@ async fn a_ticket_raised_offline_reaches_the_centre_and_its_reply_comes_back() {
             "category": cat, "description": text, "receipt_no": receipt, "attach_bundle": true}})
     };
     for (cmd, code) in [
-        (raise("printer", "  \n ", None), "ticket.description_required"),
-        (raise("printer", &"x".repeat(2001), None), "ticket.description_too_long"),
-        (raise("printer", "abc\u{202E}def", None), "text.bidi_control"),
-        (raise("toaster", "it burns", None), "ticket.category_unknown"),
-        (raise("receipt", "lost", Some("EM9999999999")), "receipt.not_found"),
+        (
+            raise("printer", "  \n ", None),
+            "ticket.description_required",
+        ),
+        (
+            raise("printer", &"x".repeat(2001), None),
+            "ticket.description_too_long",
+        ),
+        (
+            raise("printer", "abc\u{202E}def", None),
+            "text.bidi_control",
+        ),
+        (
+            raise("toaster", "it burns", None),
+            "ticket.category_unknown",
+        ),
+        (
+            raise("receipt", "lost", Some("EM9999999999")),
+            "receipt.not_found",
+        ),
     ] {
         let e = err(&k.svc, cmd.clone()).await;
         assert_eq!(e.code, code, "{cmd}");
@@ -217,7 +234,9 @@ async fn a_ticket_raised_offline_reaches_the_centre_and_its_reply_comes_back() {
     assert_eq!(l.tickets[0].state, "queued", "no centre, no answer");
     assert_eq!(
         l.categories,
-        ["payment", "receipt", "sync", "printer", "wallet", "login", "other"]
+        [
+            "payment", "receipt", "sync", "printer", "wallet", "login", "other"
+        ]
     );
 
     // The centre is back at the same address: the ticket goes out.
@@ -239,7 +258,16 @@ async fn a_ticket_raised_offline_reaches_the_centre_and_its_reply_comes_back() {
         .query_row(
             "SELECT id, category, receipt_no, subject, body, attachment FROM tickets",
             [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            },
         )
         .unwrap();
     assert_eq!(uuid::Uuid::from_slice(&id).unwrap().to_string(), t.id);
@@ -251,7 +279,10 @@ async fn a_ticket_raised_offline_reaches_the_centre_and_its_reply_comes_back() {
     assert_eq!(bundle["bundle"], "kiosk-support/1");
     assert_eq!(bundle["kiosk"]["kiosk_code"], DEMO_KIOSK);
     let listed = k.centre().admin(&["tickets"]).unwrap();
-    assert!(listed.contains("Receipt printed twice") && listed.contains("[bundle]"), "{listed}");
+    assert!(
+        listed.contains("Receipt printed twice") && listed.contains("[bundle]"),
+        "{listed}"
+    );
 
     // The helpdesk answers; the next pull brings it to the list.
     let out = k
@@ -297,11 +328,17 @@ async fn a_ticket_raised_offline_reaches_the_centre_and_its_reply_comes_back() {
             assert_eq!(l.tickets[0].replies.len(), 2);
             break;
         }
-        assert!(Instant::now() < until, "the status change did not come back");
+        assert!(
+            Instant::now() < until,
+            "the status change did not come back"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let shown = k.centre().admin(&["tickets", "--show", &t.id]).unwrap();
-    assert!(shown.contains("support bundle:") && shown.contains("kiosk-support/1"), "{shown}");
+    assert!(
+        shown.contains("support bundle:") && shown.contains("kiosk-support/1"),
+        "{shown}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -354,7 +391,10 @@ async fn the_support_bundle_carries_no_secret_and_is_capped_to_fit() {
         ("printer password", printer_pw.into()),
         ("proxy password", proxy_pw.into()),
         ("pem body", "MC4CAQAwBQYDK2VwBCIEIP3kExample".into()),
-        ("argon2 hash", "c29tZXNhbHRzb21lc2FsdA$ZXhhbXBsZWhhc2hleGFtcGxlaGFzaA".into()),
+        (
+            "argon2 hash",
+            "c29tZXNhbHRzb21lc2FsdA$ZXhhbXBsZWhhc2hleGFtcGxlaGFzaA".into(),
+        ),
     ];
 
     // Where they live: the app's log file...
@@ -411,7 +451,10 @@ async fn the_support_bundle_carries_no_secret_and_is_capped_to_fit() {
         eprintln!("{bundle}");
     }
     for (what, s) in &secrets {
-        assert!(!bundle.contains(s.as_str()), "the {what} is in the bundle:\n{bundle}");
+        assert!(
+            !bundle.contains(s.as_str()),
+            "the {what} is in the bundle:\n{bundle}"
+        );
     }
     // What it is for is there: versions, sync, queue, printer, the log.
     let v: serde_json::Value = serde_json::from_str(&bundle).unwrap();
@@ -423,10 +466,7 @@ async fn the_support_bundle_carries_no_secret_and_is_capped_to_fit() {
     assert_eq!(v["queue"]["last_seq"], 0);
     assert_eq!(v["queue"]["unsent"], 0);
     assert_eq!(v["printer"]["profile"], "epson-lx310");
-    assert_eq!(
-        v["printer"]["uri"],
-        "ipp://[redacted]@192.0.2.10/ipp/print"
-    );
+    assert_eq!(v["printer"]["uri"], "ipp://[redacted]@192.0.2.10/ipp/print");
     assert_eq!(v["sync"]["proxy_url"], "http://[redacted]@192.0.2.1:3128");
     let lines: Vec<&str> = v["logs"]["lines"]
         .as_array()
@@ -434,9 +474,19 @@ async fn the_support_bundle_carries_no_secret_and_is_capped_to_fit() {
         .iter()
         .map(|l| l.as_str().unwrap())
         .collect();
-    assert!(lines[0].ends_with("kiosk opened db=/data/app/kiosk.db"), "{lines:?}");
-    assert!(lines[10].ends_with("pushed 2 entries seq 1..2"), "{lines:?}");
-    assert!(lines[2].contains("Authorization: [redacted]"), "{}", lines[2]);
+    assert!(
+        lines[0].ends_with("kiosk opened db=/data/app/kiosk.db"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[10].ends_with("pushed 2 entries seq 1..2"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[2].contains("Authorization: [redacted]"),
+        "{}",
+        lines[2]
+    );
     assert_eq!(v["logs"]["files"][0], "kiosk.2026-12-01.log");
     assert_eq!(v["capped"], false);
 
@@ -469,7 +519,13 @@ async fn the_support_bundle_carries_no_secret_and_is_capped_to_fit() {
     let v: serde_json::Value = serde_json::from_str(&bundle).unwrap();
     assert_eq!(v["capped"], true);
     assert_eq!(v["log_lines_dropped"], b.log_lines_dropped);
-    let last = v["logs"]["lines"].as_array().unwrap().last().unwrap().as_str().unwrap();
+    let last = v["logs"]["lines"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .as_str()
+        .unwrap();
     assert!(last.contains("the last line password=[redacted]"), "{last}");
     assert!(!bundle.contains(DEMO_HOLDER.1));
     // Both reach the centre.

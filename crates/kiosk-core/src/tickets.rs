@@ -25,7 +25,9 @@ use crate::{CoreError, Kiosk, Result};
 use chrono::{DateTime, Utc};
 use kiosk_store::rusqlite::{OptionalExtension, params};
 use kiosk_store::{parse_ts, ts};
-use protocol::wire::{MAX_PAYLOAD_BYTES, TICKET_ATTACHMENT_MAX_BYTES, TICKET_DESCRIPTION_MAX_CHARS};
+use protocol::wire::{
+    MAX_PAYLOAD_BYTES, TICKET_ATTACHMENT_MAX_BYTES, TICKET_DESCRIPTION_MAX_CHARS,
+};
 use protocol::{EntryKind, TICKET_CATEGORIES, TicketPayload, TicketReply};
 use serde::Serialize;
 use uuid::Uuid;
@@ -283,8 +285,20 @@ impl Kiosk {
             "SELECT id, status, text, at FROM ticket_replies WHERE ticket_id = ?1 ORDER BY id",
         )?;
         let mut out = Vec::with_capacity(rows.len());
-        for (id, category, subject, description, receipt_no, raised_by, created, bytes, status, outcome, code, seq) in
-            rows
+        for (
+            id,
+            category,
+            subject,
+            description,
+            receipt_no,
+            raised_by,
+            created,
+            bytes,
+            status,
+            outcome,
+            code,
+            seq,
+        ) in rows
         {
             let rs = replies
                 .query_map([&id], |r| {

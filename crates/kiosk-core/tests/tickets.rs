@@ -68,18 +68,21 @@ fn a_ticket_is_one_entry_and_one_row_and_shows_the_centres_answer_and_replies() 
     assert_eq!(p.raised_by, "op1");
     assert_eq!(p.category, "receipt");
     assert_eq!(p.subject, "Receipt printed twice");
-    assert_eq!(
-        p.body,
-        "Receipt printed twice\nthe citizen has both copies"
-    );
+    assert_eq!(p.body, "Receipt printed twice\nthe citizen has both copies");
     assert_eq!(p.receipt_no.as_deref(), Some(paid.receipt_no.as_str()));
-    assert_eq!(p.attachment.as_deref(), Some(r#"{"bundle":"kiosk-support/1"}"#));
+    assert_eq!(
+        p.attachment.as_deref(),
+        Some(r#"{"bundle":"kiosk-support/1"}"#)
+    );
     k.verify_chain().unwrap();
 
     let list = k.tickets(50).unwrap();
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].state, "queued");
-    assert_eq!(list[0].receipt_no.as_deref(), Some(paid.receipt_no.as_str()));
+    assert_eq!(
+        list[0].receipt_no.as_deref(),
+        Some(paid.receipt_no.as_str())
+    );
     assert_eq!(list[0].attachment_bytes, 28);
     assert!(list[0].replies.is_empty());
     assert_eq!(k.ticket_counts().unwrap(), (1, 0, 0));
@@ -96,7 +99,10 @@ fn a_ticket_is_one_entry_and_one_row_and_shows_the_centres_answer_and_replies() 
     assert_eq!(k.tickets(50).unwrap()[0].state, "open");
     assert_eq!(k.ticket_counts().unwrap(), (0, 1, 0));
     // The receipt kept its state.
-    assert_eq!(k.receipt(&paid.receipt_no).unwrap().summary.status, "provisional");
+    assert_eq!(
+        k.receipt(&paid.receipt_no).unwrap().summary.status,
+        "provisional"
+    );
 
     // Replies: stored once, the latest sets the status; a reply to a
     // ticket this database does not hold is skipped; control and
@@ -112,7 +118,12 @@ fn a_ticket_is_one_entry_and_one_row_and_shows_the_centres_answer_and_replies() 
         .record_ticket_replies(&[
             reply(5, t.id, "in_progress", "Looking into it"),
             reply(6, Uuid::from_u128(99), "open", "not ours"),
-            reply(7, t.id, "resolved", "Cancel one\u{202E} copy\r\nthen reprint\u{7}"),
+            reply(
+                7,
+                t.id,
+                "resolved",
+                "Cancel one\u{202E} copy\r\nthen reprint\u{7}",
+            ),
         ])
         .unwrap();
     assert_eq!((applied.stored, applied.skipped), (2, 1));
@@ -138,7 +149,10 @@ fn a_ticket_is_one_entry_and_one_row_and_shows_the_centres_answer_and_replies() 
     f.clock.advance(chrono::Duration::seconds(5));
     let t2 = f
         .kiosk
-        .raise_ticket("op1", &input("payment", "Amount wrong", Some("EM0000000076")))
+        .raise_ticket(
+            "op1",
+            &input("payment", "Amount wrong", Some("EM0000000076")),
+        )
         .unwrap();
     let list = f.kiosk.tickets(50).unwrap();
     assert_eq!(list[0].id, t2.id);
@@ -159,17 +173,61 @@ fn every_bad_ticket_has_its_code_and_stores_nothing() {
     let long = "क".repeat(protocol::wire::TICKET_DESCRIPTION_MAX_CHARS + 1);
     let big = "x".repeat(protocol::wire::TICKET_ATTACHMENT_MAX_BYTES + 1);
     let cases: Vec<(&str, &str, TicketInput)> = vec![
-        ("empty", "ticket.description_required", input("printer", "", None)),
-        ("blank lines", "ticket.description_required", input("printer", " \n\t\r\n ", None)),
-        ("too long", "ticket.description_too_long", input("printer", &long, None)),
-        ("bidi", "text.bidi_control", input("printer", "राम\u{202E}लाल", None)),
-        ("bidi mark on line 2", "text.bidi_control", input("printer", "ok\nx\u{200F}y", None)),
-        ("control", "text.invalid", input("printer", "bell\u{7}", None)),
-        ("invisible only", "text.invisible_only", input("printer", "\u{200D}\u{200C}", None)),
-        ("unknown category", "ticket.category_unknown", input("toaster", "it burns", None)),
-        ("no category", "ticket.category_unknown", input("", "it burns", None)),
-        ("upper-case category", "ticket.category_unknown", input("Printer", "it burns", None)),
-        ("unknown receipt", "receipt.not_found", input("receipt", "where is it", Some("K1001-001-0009999"))),
+        (
+            "empty",
+            "ticket.description_required",
+            input("printer", "", None),
+        ),
+        (
+            "blank lines",
+            "ticket.description_required",
+            input("printer", " \n\t\r\n ", None),
+        ),
+        (
+            "too long",
+            "ticket.description_too_long",
+            input("printer", &long, None),
+        ),
+        (
+            "bidi",
+            "text.bidi_control",
+            input("printer", "राम\u{202E}लाल", None),
+        ),
+        (
+            "bidi mark on line 2",
+            "text.bidi_control",
+            input("printer", "ok\nx\u{200F}y", None),
+        ),
+        (
+            "control",
+            "text.invalid",
+            input("printer", "bell\u{7}", None),
+        ),
+        (
+            "invisible only",
+            "text.invisible_only",
+            input("printer", "\u{200D}\u{200C}", None),
+        ),
+        (
+            "unknown category",
+            "ticket.category_unknown",
+            input("toaster", "it burns", None),
+        ),
+        (
+            "no category",
+            "ticket.category_unknown",
+            input("", "it burns", None),
+        ),
+        (
+            "upper-case category",
+            "ticket.category_unknown",
+            input("Printer", "it burns", None),
+        ),
+        (
+            "unknown receipt",
+            "receipt.not_found",
+            input("receipt", "where is it", Some("K1001-001-0009999")),
+        ),
         (
             "attachment too large",
             "ticket.attachment_too_large",
@@ -187,13 +245,19 @@ fn every_bad_ticket_has_its_code_and_stores_nothing() {
     }
     let before = state(&f.kiosk);
     let ok = input("receipt", "fine", Some(&paid.receipt_no));
-    assert_eq!(code(f.kiosk.raise_ticket("nobody", &ok)), "operator.unknown");
+    assert_eq!(
+        code(f.kiosk.raise_ticket("nobody", &ok)),
+        "operator.unknown"
+    );
     assert_eq!(code(f.kiosk.raise_ticket("gone", &ok)), "operator.inactive");
     assert_eq!(state(&f.kiosk), before);
     // A kiosk whose local chain broke writes nothing more, tickets neither.
     f.kiosk.stop_entries_at(1).unwrap();
     let before = state(&f.kiosk);
-    assert_eq!(code(f.kiosk.raise_ticket("op1", &ok)), "outbox.entries_stopped");
+    assert_eq!(
+        code(f.kiosk.raise_ticket("op1", &ok)),
+        "outbox.entries_stopped"
+    );
     assert_eq!(state(&f.kiosk), before);
 }
 

@@ -605,7 +605,10 @@ mod tests {
         };
         assert_eq!(TicketPayload::decode(&new.encode()).unwrap(), new);
         let v0: TicketPayloadV0 = postcard::from_bytes(&new.encode()).unwrap();
-        assert_eq!((v0.ticket_id, v0.body.as_str()), (new.ticket_id, new.body.as_str()));
+        assert_eq!(
+            (v0.ticket_id, v0.body.as_str()),
+            (new.ticket_id, new.body.as_str())
+        );
         assert_eq!((v0.raised_by, v0.subject), (new.raised_by, new.subject));
         // Garbage is still refused.
         assert!(TicketPayload::decode(&[0xff; 3]).is_err());

@@ -488,14 +488,23 @@ both!(
         // The helpdesk replies, then only changes the status.
         let r1 = h
             .store
-            .reply_ticket(t.ticket_id, Some("in_progress"), "  Looking into it\r\n second line ")
+            .reply_ticket(
+                t.ticket_id,
+                Some("in_progress"),
+                "  Looking into it\r\n second line ",
+            )
             .await
             .unwrap();
         let r2 = h.store.set_ticket_status(old_id, "closed").await;
         r2.unwrap();
         // Refused: an unknown status, nothing at all, bidi text, no ticket.
         for (status, text) in [(Some("lost"), "x"), (None, "  "), (None, "a\u{202E}b")] {
-            assert!(h.store.reply_ticket(t.ticket_id, status, text).await.is_err());
+            assert!(
+                h.store
+                    .reply_ticket(t.ticket_id, status, text)
+                    .await
+                    .is_err()
+            );
         }
         assert!(matches!(
             h.store.reply_ticket(uuid::Uuid::new_v4(), None, "x").await,
@@ -508,7 +517,13 @@ both!(
         assert_eq!(p.ticket_replies[0].status, "in_progress");
         assert_eq!(p.ticket_replies[0].text, "Looking into it\nsecond line");
         assert_eq!(p.ticket_replies[1].ticket_id, old_id);
-        assert_eq!((p.ticket_replies[1].status.as_str(), p.ticket_replies[1].text.as_str()), ("closed", ""));
+        assert_eq!(
+            (
+                p.ticket_replies[1].status.as_str(),
+                p.ticket_replies[1].text.as_str()
+            ),
+            ("closed", "")
+        );
         assert_eq!(p.cursor.tickets_after, p.ticket_replies[1].id);
         // Seen once: the next pull from the new cursor brings none; a
         // small limit pages and says there is more.
@@ -524,7 +539,12 @@ both!(
         // Another kiosk's device hears nothing of them.
         h.add_kiosk("K2002").await;
         let other = h.register("k2002-h", 2).await;
-        assert!(h.pull(&other, Cursor::default(), 100).await.ticket_replies.is_empty());
+        assert!(
+            h.pull(&other, Cursor::default(), 100)
+                .await
+                .ticket_replies
+                .is_empty()
+        );
         h.finish().await;
     }
 );

@@ -106,10 +106,7 @@ impl Store {
         };
         let mut tx = self.db.begin_read().await?;
         let attachment = tx
-            .query_one(
-                "SELECT attachment FROM tickets WHERE id = $1",
-                &params![id],
-            )
+            .query_one("SELECT attachment FROM tickets WHERE id = $1", &params![id])
             .await?
             .opt_text(0)?;
         let replies = tx

@@ -429,9 +429,7 @@ impl Store {
             outcomes_after,
             notices_after: notices.last().map_or(cursor.notices_after, |n| n.id),
             settled_after,
-            tickets_after: ticket_replies
-                .last()
-                .map_or(cursor.tickets_after, |r| r.id),
+            tickets_after: ticket_replies.last().map_or(cursor.tickets_after, |r| r.id),
         };
         Ok(PullResponse {
             version: PROTOCOL_VERSION,

@@ -617,8 +617,7 @@ pub(super) fn plan_ticket(ctx: &mut Ctx, e: &Entry) -> (Outcome, Effects) {
     }
     // Any short lowercase word: a newer kiosk may offer more categories.
     let category_ok = t.category.len() <= 32
-        && t
-            .category
+        && t.category
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if !category_ok || t.receipt_no.as_deref().is_some_and(|r| !text_ok(r, 1, 40)) {

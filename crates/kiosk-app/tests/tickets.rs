@@ -405,7 +405,7 @@ async fn the_support_bundle_carries_no_secret_and_is_capped_to_fit() {
         format!("2026-12-01T04:10:01.000000Z DEBUG kiosk_app::centre: login answered token=\"{jwt}\""),
         format!("2026-12-01T04:10:02.000000Z DEBUG reqwest: GET /v1/kiosk Authorization: Bearer {bearer}"),
         format!("2026-12-01T04:10:03.000000Z  WARN kiosk_app::auth: offline login attempt password={}", DEMO_HOLDER.1),
-        format!(r#"2026-12-01T04:10:04.000000Z DEBUG kiosk_app::auth: body {{"login":"operator1","password":"Operator@2026"}}"#),
+        r#"2026-12-01T04:10:04.000000Z DEBUG kiosk_app::auth: body {"login":"operator1","password":"Operator@2026"}"#.to_string(),
         format!("2026-12-01T04:10:05.000000Z DEBUG kiosk_sync::transport: x-sig: {sig}"),
         format!("2026-12-01T04:10:06.000000Z ERROR kiosk_sync::keys: device key {key_hex} (base64 {key_b64})"),
         "2026-12-01T04:10:07.000000Z ERROR kiosk_sync::keys: -----BEGIN PRIVATE KEY----- MC4CAQAwBQYDK2VwBCIEIP3kExample".to_string(),

@@ -355,6 +355,23 @@ const scenes = {
       await p.evaluate(() => document.querySelector('[data-testid="printers"]').scrollTo(0, 100000));
     },
   },
+  tickets: {
+    q: 'phase=counter',
+    run: async (p) => {
+      await p.keyboard.press('F12');
+      await p.waitForSelector(tid('office-menu'));
+      await p.keyboard.press('F7');
+      await p.waitForSelector(tid('ticket-list'));
+      await p.selectOption(tid('ticket-category'), 'printer');
+      await typeIn(p, 'ticket-description', 'Receipt printer prints garbage since this morning, after a paper jam.');
+      await typeIn(p, 'ticket-receipt', 'K-JPR-0042/L000003');
+      await p.check(tid('ticket-bundle'));
+      await p.keyboard.press('F9');
+      await p.waitForSelector(tid('ticket-sent'));
+      await p.evaluate(() => window.__mock.replyToTicket('Ribbon replaced remotely; print a test page.', 'resolved'));
+      await p.waitForSelector(tid('ticket-reply'));
+    },
+  },
   'keys-help': { q: 'phase=counter', run: async (p) => p.keyboard.press('F1') },
   'recovery-paid': { q: 'phase=counter&recovery=paid' },
   'recovery-not-paid': { q: 'phase=login&recovery=not_paid', phase: 'login' },

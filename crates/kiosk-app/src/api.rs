@@ -1133,4 +1133,10 @@ commands! {
     /// The wallet: centre balance, pending debits, offline room, and the
     /// centre's statement with a running balance.
     wallet(WalletArgs) -> WalletScreen;
+    /// Raises a ticket with the helpdesk (category, description, the
+    /// receipt it concerns, the support bundle on request), queued for the
+    /// centre like any entry.
+    ticket_raise(crate::tickets::TicketRaiseArgs) -> crate::tickets::TicketRaised;
+    /// The kiosk's tickets, newest first, with the centre's replies.
+    tickets(()) -> crate::tickets::TicketList;
 }

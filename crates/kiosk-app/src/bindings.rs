@@ -112,6 +112,12 @@ pub fn typescript() -> String {
         WalletArgs,
         StatementLineView,
         WalletScreen,
+        crate::tickets::TicketRaiseArgs,
+        crate::tickets::TicketReplyView,
+        crate::tickets::TicketView,
+        crate::tickets::TicketList,
+        crate::tickets::BundleView,
+        crate::tickets::TicketRaised,
         serde_json::Value,
     ));
     out.push_str(&ts_command_map(&cfg).0);

@@ -200,6 +200,10 @@ pub const CODES: &[&str] = &[
     "text.bidi_control",
     "text.invalid",
     "text.invisible_only",
+    "ticket.attachment_too_large",
+    "ticket.category_unknown",
+    "ticket.description_required",
+    "ticket.description_too_long",
     "wallet.invalid",
 ];
 

@@ -10,7 +10,8 @@
 //! - [`counter`] is the cart and Pay shared with `kioskctl`; [`printing`]
 //!   the receipt print after a payment and the preview from the printer's
 //!   own bytes; [`auth`] operator login, online and offline; `printers`
-//!   the printer set-up (receipt and report printer, test page, retries).
+//!   the printer set-up (receipt and report printer, test page, retries);
+//!   [`tickets`] helpdesk tickets and the support bundle.
 //! - Every refusal is an [`AppError`] with a stable code; [`codes`] lists
 //!   every code the UI may receive, so its translations can be checked.
 
@@ -25,6 +26,7 @@ pub mod office;
 mod printers;
 pub mod printing;
 mod service;
+pub mod tickets;
 mod views;
 
 pub use error::{AppError, Result};

@@ -1193,6 +1193,35 @@ impl Service {
 
     // ------------------------------------------------------------ internals
 
+    /// The data folder (the database's, where `logs` is too).
+    pub(crate) fn data_dir(&self) -> PathBuf {
+        self.inner
+            .db
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    }
+
+    /// The sync loop's last published status.
+    pub(crate) fn sync_status_snapshot(&self) -> Option<SyncStatus> {
+        lock(&self.inner.sync_status).clone()
+    }
+
+    /// The centre's token of an online login (memory only), so a support
+    /// bundle can be checked for it.
+    pub(crate) fn session_token(&self) -> Option<String> {
+        lock(&self.inner.session)
+            .as_ref()
+            .and_then(|s| s.token.clone())
+    }
+
+    /// Wakes the sync loop after a new outbox entry.
+    pub(crate) fn nudge_sync(&self) {
+        if let Some(r) = lock(&self.inner.sync).as_ref() {
+            r.handle.nudge();
+        }
+    }
+
     fn online(&self) -> bool {
         lock(&self.inner.sync_status)
             .as_ref()

@@ -105,6 +105,15 @@ pub enum CoreError {
     WalletInvalid(&'static str),
     #[error("ledger line {id} from the centre is not valid: {why}")]
     LedgerLineInvalid { id: i64, why: &'static str },
+
+    #[error("no ticket category {0:?} (payment, receipt, sync, printer, wallet, login or other)")]
+    TicketCategoryUnknown(String),
+    #[error("describe the problem")]
+    TicketDescriptionRequired,
+    #[error("the description has {chars} characters; at most {max}")]
+    TicketDescriptionTooLong { chars: usize, max: usize },
+    #[error("the ticket's attachment has {bytes} bytes; at most {max}")]
+    TicketAttachmentTooLarge { bytes: usize, max: usize },
 }
 
 impl ErrorCode for CoreError {
@@ -150,6 +159,10 @@ impl ErrorCode for CoreError {
             WalletInvalid(_) => "wallet.invalid",
             CartAlreadyPaid(_) => "payment.already_paid",
             LedgerLineInvalid { .. } => "ledger.line_invalid",
+            TicketCategoryUnknown(_) => "ticket.category_unknown",
+            TicketDescriptionRequired => "ticket.description_required",
+            TicketDescriptionTooLong { .. } => "ticket.description_too_long",
+            TicketAttachmentTooLarge { .. } => "ticket.attachment_too_large",
         }
     }
 }

@@ -8,7 +8,8 @@
 //!
 //! Layout: [`pay`] (cart, duplicates, exposure, commit), [`cancel`],
 //! [`reports`] (search, totals), [`sync`] (outbox reading, outcomes, wallet
-//! snapshot, catalogue replacement, chain verification).
+//! snapshot, catalogue replacement, chain verification), [`tickets`]
+//! (helpdesk tickets through the outbox, and the centre's replies).
 
 #[doc(hidden)]
 pub mod bench_util;
@@ -19,6 +20,7 @@ pub mod ledger;
 pub mod pay;
 pub mod reports;
 pub mod sync;
+pub mod tickets;
 
 pub use bills::FetchedBill;
 pub use cancel::Cancelled;
@@ -32,6 +34,9 @@ pub use reports::{
 pub use sync::{
     Answer, AnswersApplied, ChainReport, OutboxRecord, Outcome, OutcomeChange, QueueStats,
     ReceiptSyncNotes, WalletSnapshot,
+};
+pub use tickets::{
+    RaisedTicket, TicketInput, TicketRecord, TicketRepliesApplied, TicketReplyRecord,
 };
 
 use domain::{Catalogue, Clock, DeviceNo, KioskCode};

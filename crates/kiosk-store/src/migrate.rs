@@ -51,6 +51,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0006_sync_answers",
         sql: include_str!("../../../migrations/kiosk/0006_sync_answers.sql"),
     },
+    Migration {
+        version: 7,
+        name: "0007_tickets",
+        sql: include_str!("../../../migrations/kiosk/0007_tickets.sql"),
+    },
 ];
 
 const BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

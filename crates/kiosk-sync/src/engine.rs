@@ -76,6 +76,8 @@ pub struct PushReport {
     pub last_seq: Option<u64>,
     /// Answers that replaced a different earlier one (centre restored).
     pub changed: u32,
+    /// The helpdesk's replies to this kiosk's tickets stored.
+    pub ticket_replies: u32,
     /// The centre was found behind what the kiosk had answered.
     pub centre_behind: bool,
 }
@@ -91,6 +93,8 @@ pub struct PullReport {
     pub wallet_balance: Option<domain::Paise>,
     /// Answers that replaced a different earlier one (centre restored).
     pub changed: u32,
+    /// The helpdesk's replies to this kiosk's tickets stored.
+    pub ticket_replies: u32,
     /// The centre was found behind what the kiosk had answered, or its
     /// ledger behind the kiosk's ledger cursor (restored from a backup).
     pub centre_behind: bool,
@@ -328,6 +332,7 @@ impl<T: Transport> Engine<T> {
         c.outcomes_after = c.outcomes_after.min(hw);
         c.settled_after = 0;
         c.notices_after = 0;
+        c.tickets_after = 0;
         let json = serde_json::to_string(&c).expect("cursor serialises");
         self.kiosk
             .store_mut()
@@ -710,6 +715,12 @@ impl<T: Transport> Engine<T> {
             report.outcomes += applied.applied as u32;
             report.changed += applied.changed as u32;
         }
+        if !resp.ticket_replies.is_empty() {
+            // Stored before the cursor moves past them: a crash in between
+            // fetches them again, and a reply id is kept once.
+            let applied = self.kiosk.record_ticket_replies(&resp.ticket_replies)?;
+            report.ticket_replies += applied.stored as u32;
+        }
         let cursor = serde_json::to_string(&resp.cursor).expect("cursor serialises");
         let new_notices = resp.notices.len();
         let notices = resp.notices.clone();
@@ -771,6 +782,7 @@ impl<T: Transport> Engine<T> {
                 pull.notices += again.notices;
                 pull.ledger_lines += again.ledger_lines;
                 pull.changed += again.changed;
+                pull.ticket_replies += again.ticket_replies;
                 pull.catalogue_version = again.catalogue_version.or(pull.catalogue_version);
                 pull.wallet_balance = again.wallet_balance;
                 behind = again.centre_behind;

@@ -402,6 +402,9 @@ async fn readmitted_after_an_older_backup(dir: &Path, b: Backend) {
     let backup = dir.join("backup");
     b.backup(&backup);
     let db = registered_kiosk(dir, &url).await;
+    // The first sync brings the catalogue and the offline limits.
+    let (ok, out) = kiosk_sync(&db, &["now", "--server", &url]);
+    assert!(ok, "{out}");
     pay_many(&db, 4, 0);
     let (ok, out) = kiosk_sync(&db, &["now"]);
     assert!(ok, "{out}");

@@ -18,7 +18,12 @@
 //!   `expected_seq`.
 //! * `POST /v1/sync/pull` — body [`PullRequest`] (a [`Cursor`]), answer
 //!   [`PullResponse`]: wallet balance, exposure, catalogue when newer,
-//!   ledger lines, outcomes and notices after the cursor.
+//!   ledger lines, outcomes, notices and the helpdesk's replies to the
+//!   kiosk's tickets ([`TicketReply`], cursor `tickets_after`) after the
+//!   cursor. (`tickets_after` and `ticket_replies` came later under the
+//!   same version with serde defaults, as `settled_after` did: the kiosk's
+//!   stored cursor without them still reads. In postcard both sides must
+//!   know the fields, so kiosk and centre are updated together.)
 //!
 //! Sync bodies are `zstd(postcard(message))`, content type
 //! [`wire::SYNC_CONTENT_TYPE`]; every message starts with `version: u16`
@@ -72,6 +77,6 @@ pub use entry::{
 };
 pub use wire::{
     ApiError, Cursor, EntryOutcome, Exposure, LedgerLine, Notice, Outcome, PROTOCOL_VERSION,
-    PullRequest, PullResponse, PushRequest, PushResponse, ReadmitRequest, TicketPayload, WireEntry,
-    WireError, codes, decode_body, encode_body,
+    PullRequest, PullResponse, PushRequest, PushResponse, ReadmitRequest, TICKET_CATEGORIES,
+    TicketPayload, TicketReply, WireEntry, WireError, codes, decode_body, encode_body,
 };

@@ -151,6 +151,10 @@ pub struct Cursor {
     /// outcome, whatever `outcomes_after` says.
     #[serde(default)]
     pub settled_after: i64,
+    /// Last helpdesk reply (or status change) to this kiosk's tickets the
+    /// device has seen.
+    #[serde(default)]
+    pub tickets_after: i64,
 }
 
 /// `POST /v1/sync/pull`.
@@ -224,6 +228,24 @@ pub struct PullResponse {
     /// kiosk's means the centre applied entries anew (a restore caught up
     /// by a re-sent copy) and the kiosk fetches the answers again.
     pub check: Option<EntryOutcome>,
+    /// The helpdesk's replies and status changes to this kiosk's tickets
+    /// after the cursor's `tickets_after`, oldest first.
+    #[serde(default)]
+    pub ticket_replies: Vec<TicketReply>,
+}
+
+/// One word from the helpdesk on a ticket: a reply, a status change, or both.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketReply {
+    /// Increasing per kiosk: the pull cursor's `tickets_after`.
+    pub id: i64,
+    pub ticket_id: Uuid,
+    /// The ticket's status after this reply: `open`, `in_progress`,
+    /// `resolved`, `closed`.
+    pub status: String,
+    /// What the helpdesk wrote (may be empty for a bare status change).
+    pub text: String,
+    pub at_ms: i64,
 }
 
 /// The JSON error body of every non-2xx answer.
@@ -236,22 +258,78 @@ pub struct ApiError {
     pub expected_seq: Option<u64>,
 }
 
+/// What a ticket raised at the kiosk is about (the kiosk offers these
+/// only; the centre stores any short lowercase word, so the list can grow).
+pub const TICKET_CATEGORIES: &[&str] = &[
+    "payment", "receipt", "sync", "printer", "wallet", "login", "other",
+];
+
+/// Most characters of a ticket's description the kiosk sends (the centre
+/// takes up to 4,000).
+pub const TICKET_DESCRIPTION_MAX_CHARS: usize = 2000;
+
+/// Most bytes of a support bundle attached to a ticket, so the whole
+/// payload (with a description of the longest, in Devanagari) stays under
+/// [`MAX_PAYLOAD_BYTES`].
+pub const TICKET_ATTACHMENT_MAX_BYTES: usize = 8 * 1024;
+
 /// Payload of an [`EntryKind::Ticket`] entry: a problem raised with the
 /// helpdesk from the kiosk (postcard, like the other payloads).
+///
+/// The last three fields came later under the same entry format: an older
+/// payload ends after `body` and decodes with them empty ([`Self::decode`]),
+/// and an older reader ignores them (postcard reads a prefix).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TicketPayload {
     pub ticket_id: Uuid,
     pub raised_by: String,
     pub subject: String,
     pub body: String,
+    /// One of [`TICKET_CATEGORIES`]; empty in an older payload.
+    #[serde(default)]
+    pub category: String,
+    /// The receipt it concerns (the centre's number when the kiosk has it,
+    /// else the kiosk's own).
+    #[serde(default)]
+    pub receipt_no: Option<String>,
+    /// The support bundle (JSON, secrets removed), when the operator
+    /// attached it.
+    #[serde(default)]
+    pub attachment: Option<String>,
+}
+
+/// The payload as it was before category, receipt and attachment.
+#[derive(Deserialize)]
+struct TicketPayloadV0 {
+    ticket_id: Uuid,
+    raised_by: String,
+    subject: String,
+    body: String,
 }
 
 impl TicketPayload {
     pub fn encode(&self) -> Vec<u8> {
         postcard::to_stdvec(self).expect("postcard encoding cannot fail")
     }
+    /// Reads the current shape, or the older one (no category, receipt or
+    /// attachment).
     pub fn decode(bytes: &[u8]) -> Result<Self, postcard::Error> {
-        postcard::from_bytes(bytes)
+        match postcard::from_bytes::<TicketPayload>(bytes) {
+            Ok(t) => Ok(t),
+            Err(postcard::Error::DeserializeUnexpectedEnd) => {
+                let v0: TicketPayloadV0 = postcard::from_bytes(bytes)?;
+                Ok(TicketPayload {
+                    ticket_id: v0.ticket_id,
+                    raised_by: v0.raised_by,
+                    subject: v0.subject,
+                    body: v0.body,
+                    category: String::new(),
+                    receipt_no: None,
+                    attachment: None,
+                })
+            }
+            Err(e) => Err(e),
+        }
     }
 }
 
@@ -645,6 +723,89 @@ mod tests {
             decode_body::<PushRequest>(&bomb),
             Err(WireError::Malformed(_))
         ));
+    }
+
+    #[test]
+    fn ticket_payloads_old_and_new_read_both_ways() {
+        #[derive(Serialize)]
+        struct Old {
+            ticket_id: Uuid,
+            raised_by: String,
+            subject: String,
+            body: String,
+        }
+        let old = Old {
+            ticket_id: Uuid::from_u128(5),
+            raised_by: "op1".into(),
+            subject: "Printer".into(),
+            body: "prints garbage".into(),
+        };
+        let old_bytes = postcard::to_stdvec(&old).unwrap();
+        // An older payload reads with the new fields empty.
+        let t = TicketPayload::decode(&old_bytes).unwrap();
+        assert_eq!(t.subject, "Printer");
+        assert_eq!(t.category, "");
+        assert_eq!((t.receipt_no, t.attachment), (None, None));
+        // A new payload round-trips, and an older reader reads its prefix.
+        let new = TicketPayload {
+            ticket_id: Uuid::from_u128(6),
+            raised_by: "op1".into(),
+            subject: "No receipt".into(),
+            body: "line one\nline two".into(),
+            category: "receipt".into(),
+            receipt_no: Some("K1001-001-0000001".into()),
+            attachment: Some("{\"format\":1}".into()),
+        };
+        assert_eq!(TicketPayload::decode(&new.encode()).unwrap(), new);
+        let v0: TicketPayloadV0 = postcard::from_bytes(&new.encode()).unwrap();
+        assert_eq!(
+            (v0.ticket_id, v0.body.as_str()),
+            (new.ticket_id, new.body.as_str())
+        );
+        assert_eq!((v0.raised_by, v0.subject), (new.raised_by, new.subject));
+        // Garbage is still refused.
+        assert!(TicketPayload::decode(&[0xff; 3]).is_err());
+    }
+
+    #[test]
+    fn a_stored_cursor_without_the_ticket_field_reads() {
+        let c: Cursor = serde_json::from_str(
+            r#"{"catalogue_version":3,"ledger_after":9,"outcomes_after":4,"notices_after":1,"settled_after":2}"#,
+        )
+        .unwrap();
+        assert_eq!(c.tickets_after, 0);
+        assert_eq!(c.settled_after, 2);
+        let r = PullResponse {
+            version: PROTOCOL_VERSION,
+            cursor: Cursor {
+                tickets_after: 7,
+                ..c
+            },
+            server_time_ms: 1,
+            wallet_balance: Paise::ZERO,
+            commission_balance: Paise::ZERO,
+            exposure: Exposure {
+                max_pending_amount: Paise::ZERO,
+                max_pending_count: 0,
+                max_age_secs: 0,
+            },
+            catalogue: None,
+            ledger: vec![],
+            outcomes: vec![],
+            notices: vec![],
+            more: false,
+            high_water: 0,
+            ledger_high: 0,
+            check: None,
+            ticket_replies: vec![TicketReply {
+                id: 7,
+                ticket_id: Uuid::from_u128(6),
+                status: "resolved".into(),
+                text: "Replaced the ribbon".into(),
+                at_ms: 5,
+            }],
+        };
+        assert_eq!(decode_body::<PullResponse>(&encode_body(&r)).unwrap(), r);
     }
 
     #[test]

@@ -301,6 +301,11 @@ const PG_MIGRATIONS: &[Migration] = &[
             "../../../migrations/server/postgres/0003_no_first_passwords_at_rest.sql"
         ),
     },
+    Migration {
+        version: 4,
+        name: "0004_ticket_replies.sql",
+        sql: include_str!("../../../migrations/server/postgres/0004_ticket_replies.sql"),
+    },
 ];
 
 const SQLITE_MIGRATIONS: &[Migration] = &[
@@ -318,6 +323,11 @@ const SQLITE_MIGRATIONS: &[Migration] = &[
         version: 3,
         name: "0003_no_first_passwords_at_rest.sql",
         sql: include_str!("../../../migrations/server/sqlite/0003_no_first_passwords_at_rest.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "0004_ticket_replies.sql",
+        sql: include_str!("../../../migrations/server/sqlite/0004_ticket_replies.sql"),
     },
 ];
 

@@ -155,12 +155,19 @@ enum Admin {
         #[arg(long)]
         hi: String,
     },
-    /// List tickets, or set one's status.
+    /// List tickets; show one (with its support bundle and replies); or
+    /// answer one: a new status, a reply, or both (the kiosk hears it on
+    /// its next pull).
     Tickets {
         #[arg(long)]
         set: Option<uuid::Uuid>,
         #[arg(long)]
         status: Option<String>,
+        /// The helpdesk's reply to the kiosk (with --set).
+        #[arg(long)]
+        reply: Option<String>,
+        #[arg(long, conflicts_with = "set")]
+        show: Option<uuid::Uuid>,
     },
     /// Tamper alerts raised by hash-chain mismatches.
     Alerts,
@@ -483,15 +490,54 @@ async fn admin(store: &Store, a: Admin) -> anyhow::Result<()> {
             store.add_notice(k, &en, &hi).await?;
             println!("notice posted");
         }
-        Admin::Tickets { set, status } => {
-            if let (Some(id), Some(st)) = (set, status.as_deref()) {
-                store.set_ticket_status(id, st).await?;
-                println!("ticket {id} is {st}");
+        Admin::Tickets {
+            set,
+            status,
+            reply,
+            show,
+        } => {
+            if let Some(id) = set {
+                if status.is_none() && reply.is_none() {
+                    anyhow::bail!("--set needs --status, --reply or both");
+                }
+                let n = store
+                    .reply_ticket(id, status.as_deref(), reply.as_deref().unwrap_or(""))
+                    .await?;
+                let t = store.ticket(id).await?.map(|(_, t)| t.status);
+                println!(
+                    "ticket {id} is {}; reply {n} goes to the kiosk on its next pull",
+                    t.unwrap_or_default()
+                );
+            } else if let Some(id) = show {
+                let Some((t, attachment, replies)) = store.ticket_detail(id).await? else {
+                    anyhow::bail!("no ticket {id}");
+                };
+                println!("ticket    {}", t.id);
+                println!("kiosk     {}", t.kiosk_code);
+                println!("raised by {}", t.raised_by);
+                println!("category  {}", t.category);
+                println!("receipt   {}", t.receipt_no.as_deref().unwrap_or("-"));
+                println!("status    {}", t.status);
+                println!("subject   {}", t.subject);
+                println!("\n{}\n", t.body);
+                for r in &replies {
+                    println!("reply {} [{}] {}", r.id, r.status, r.text);
+                }
+                match attachment {
+                    Some(a) => println!("\nsupport bundle:\n{a}"),
+                    None => println!("\nno support bundle"),
+                }
             } else {
                 for t in store.tickets(None).await? {
                     println!(
-                        "{}  {}  {:<11}  {}  {}",
-                        t.id, t.kiosk_code, t.status, t.raised_by, t.subject
+                        "{}  {}  {:<11}  {:<8}  {}  {}{}",
+                        t.id,
+                        t.kiosk_code,
+                        t.status,
+                        t.category,
+                        t.raised_by,
+                        t.subject,
+                        if t.has_attachment { "  [bundle]" } else { "" }
                     );
                 }
             }

@@ -415,6 +415,9 @@ both!(
             raised_by: "op1".into(),
             subject: "Printer prints garbage".into(),
             body: "LX-310 on LPT1".into(),
+            category: "printer".into(),
+            receipt_no: None,
+            attachment: None,
         };
         d.append(protocol::EntryKind::Ticket, t.encode());
         d.append(protocol::EntryKind::UserChange, vec![1, 2, 3]);
@@ -425,6 +428,123 @@ both!(
         assert_eq!(ts.len(), 1);
         assert_eq!(ts[0].id, t.ticket_id);
         assert_eq!(ts[0].status, "open");
+        h.finish().await;
+    }
+);
+
+both!(
+    ticket_details_are_kept_and_replies_reach_the_kiosk_on_pull,
+    |h: H| async move {
+        let mut d = h.register("k1001-h", 1).await;
+        let t = protocol::TicketPayload {
+            ticket_id: uuid::Uuid::new_v4(),
+            raised_by: "op1".into(),
+            subject: "Receipt printed twice".into(),
+            body: "Receipt printed twice\nwhich copy counts?".into(),
+            category: "receipt".into(),
+            receipt_no: Some("EM0000000042".into()),
+            attachment: Some(r#"{"bundle":"kiosk-support/1"}"#.into()),
+        };
+        // An older kiosk's payload (no category, receipt or bundle: the
+        // new shape less its last three one-byte fields) still makes a
+        // ticket, filed under "other".
+        let old_id = uuid::Uuid::new_v4();
+        let mut old = protocol::TicketPayload {
+            ticket_id: old_id,
+            raised_by: "op1".into(),
+            subject: "Old kiosk".into(),
+            body: String::new(),
+            category: String::new(),
+            receipt_no: None,
+            attachment: None,
+        }
+        .encode();
+        old.truncate(old.len() - 3);
+        let bad = protocol::TicketPayload {
+            ticket_id: uuid::Uuid::new_v4(),
+            category: "Not A Word".into(),
+            ..t.clone()
+        };
+        d.append(protocol::EntryKind::Ticket, t.encode());
+        d.append(protocol::EntryKind::Ticket, old);
+        d.append(protocol::EntryKind::Ticket, bad.encode());
+        let r = h.push(&d, &d.rest(0)).await.unwrap();
+        accepted(&r.outcomes[0].outcome);
+        accepted(&r.outcomes[1].outcome);
+        assert_eq!(rejected(&r.outcomes[2].outcome), codes::TEXT_INVALID);
+        let (got, attachment, replies) = h.store.ticket_detail(t.ticket_id).await.unwrap().unwrap();
+        assert_eq!(got.category, "receipt");
+        assert_eq!(got.receipt_no.as_deref(), Some("EM0000000042"));
+        assert!(got.has_attachment);
+        assert_eq!(attachment.as_deref(), t.attachment.as_deref());
+        assert!(replies.is_empty());
+        let (o, _, _) = h.store.ticket_detail(old_id).await.unwrap().unwrap();
+        assert_eq!((o.category.as_str(), o.has_attachment), ("other", false));
+
+        // Nothing to say yet.
+        let p = h.pull(&d, Cursor::default(), 100).await;
+        assert!(p.ticket_replies.is_empty());
+        assert_eq!(p.cursor.tickets_after, 0);
+        // The helpdesk replies, then only changes the status.
+        let r1 = h
+            .store
+            .reply_ticket(
+                t.ticket_id,
+                Some("in_progress"),
+                "  Looking into it\r\n second line ",
+            )
+            .await
+            .unwrap();
+        let r2 = h.store.set_ticket_status(old_id, "closed").await;
+        r2.unwrap();
+        // Refused: an unknown status, nothing at all, bidi text, no ticket.
+        for (status, text) in [(Some("lost"), "x"), (None, "  "), (None, "a\u{202E}b")] {
+            assert!(
+                h.store
+                    .reply_ticket(t.ticket_id, status, text)
+                    .await
+                    .is_err()
+            );
+        }
+        assert!(matches!(
+            h.store.reply_ticket(uuid::Uuid::new_v4(), None, "x").await,
+            Err(server::store::StoreError::NotFound(_))
+        ));
+        let p = h.pull(&d, p.cursor, 100).await;
+        assert_eq!(p.ticket_replies.len(), 2);
+        assert_eq!(p.ticket_replies[0].id, r1);
+        assert_eq!(p.ticket_replies[0].ticket_id, t.ticket_id);
+        assert_eq!(p.ticket_replies[0].status, "in_progress");
+        assert_eq!(p.ticket_replies[0].text, "Looking into it\nsecond line");
+        assert_eq!(p.ticket_replies[1].ticket_id, old_id);
+        assert_eq!(
+            (
+                p.ticket_replies[1].status.as_str(),
+                p.ticket_replies[1].text.as_str()
+            ),
+            ("closed", "")
+        );
+        assert_eq!(p.cursor.tickets_after, p.ticket_replies[1].id);
+        // Seen once: the next pull from the new cursor brings none; a
+        // small limit pages and says there is more.
+        let again = h.pull(&d, p.cursor, 100).await;
+        assert!(again.ticket_replies.is_empty());
+        let one = h.pull(&d, Cursor::default(), 1).await;
+        assert_eq!(one.ticket_replies.len(), 1);
+        assert!(one.more);
+        let ts = h.store.tickets(Some(h.kiosk.id)).await.unwrap();
+        let st: Vec<_> = ts.iter().map(|x| (x.id, x.status.clone())).collect();
+        assert!(st.contains(&(t.ticket_id, "in_progress".to_string())));
+        assert!(st.contains(&(old_id, "closed".to_string())));
+        // Another kiosk's device hears nothing of them.
+        h.add_kiosk("K2002").await;
+        let other = h.register("k2002-h", 2).await;
+        assert!(
+            h.pull(&other, Cursor::default(), 100)
+                .await
+                .ticket_replies
+                .is_empty()
+        );
         h.finish().await;
     }
 );
@@ -443,6 +563,9 @@ both!(
             raised_by: "op1".into(),
             subject: subject.into(),
             body: "LX-310 on LPT1".into(),
+            category: "printer".into(),
+            receipt_no: None,
+            attachment: None,
         };
         a.append(protocol::EntryKind::Ticket, ticket("first").encode());
         let r = h.push(&a, &a.rest(0)).await.unwrap();

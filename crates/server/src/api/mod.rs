@@ -211,9 +211,12 @@ impl From<StoreError> for ApiErr {
             | StoreError::BoundElsewhere(_)
             | StoreError::CatalogueNotNewer(..)
             | StoreError::HasHistory(_)
-            | StoreError::HasRefills(_) => StatusCode::CONFLICT,
+            | StoreError::HasRefills(_)
+            | StoreError::ReadmitAlreadyKnown(_) => StatusCode::CONFLICT,
             StoreError::NotFound(_) => StatusCode::NOT_FOUND,
-            StoreError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            StoreError::Invalid(_) | StoreError::ReadmitInvalid(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
         };
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(error = %e, "store error");

@@ -204,7 +204,26 @@ pub struct Ticket {
     pub status: String,
     pub created_ms: i64,
     pub updated_ms: i64,
+    /// What it is about (`payment`, `receipt`, `printer`, ..., `other`).
+    pub category: String,
+    /// The receipt it concerns, as the kiosk named it.
+    pub receipt_no: Option<String>,
+    /// A support bundle came with it (read with `admin tickets --show`).
+    pub has_attachment: bool,
 }
+
+/// One reply (or status change) of the helpdesk on a ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TicketReplyRow {
+    pub id: i64,
+    pub ticket_id: Uuid,
+    pub status: String,
+    pub text: String,
+    pub at_ms: i64,
+}
+
+/// Most characters of one helpdesk reply.
+pub const TICKET_REPLY_MAX_CHARS: usize = 1000;
 
 pub const TICKET_STATUSES: &[&str] = &["open", "in_progress", "resolved", "closed"];
 
@@ -391,8 +410,14 @@ fn ticket_from(r: &Row) -> SResult<Ticket> {
         status: r.text(5)?,
         created_ms: r.i64(6)?,
         updated_ms: r.i64(7)?,
+        category: r.text(8)?,
+        receipt_no: r.opt_text(9)?,
+        has_attachment: r.bool(10)?,
     })
 }
+
+/// The columns [`ticket_from`] reads, from `tickets t JOIN kiosks k`.
+pub(crate) const TICKET_COLS: &str = "t.id, k.code, t.raised_by, t.subject, t.body, t.status, t.created_ms, t.updated_ms, t.category, t.receipt_no, (t.attachment IS NOT NULL)";
 
 fn notification_from(r: &Row) -> SResult<Notification> {
     Ok(Notification {
@@ -409,6 +434,15 @@ fn notification_from(r: &Row) -> SResult<Notification> {
     })
 }
 
+/// What a new ticket says besides its author, subject and body.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TicketExtra<'a> {
+    pub category: &'a str,
+    pub receipt_no: Option<&'a str>,
+    pub attachment: Option<&'a str>,
+}
+
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn insert_ticket(
     tx: &mut dyn SqlTx,
     id: Uuid,
@@ -416,16 +450,58 @@ pub(crate) async fn insert_ticket(
     raised_by: &str,
     subject: &str,
     body: &str,
+    extra: &TicketExtra<'_>,
     now: i64,
 ) -> SResult<()> {
+    let category = if extra.category.is_empty() {
+        "other"
+    } else {
+        extra.category
+    };
     tx.exec(
         // A ticket id seen before: the first one stands. Said in SQL, as a
         // caught unique violation would abort a PostgreSQL transaction.
-        "INSERT INTO tickets (id, kiosk_id, raised_by, subject, body, status, created_ms, updated_ms) VALUES ($1,$2,$3,$4,$5,'open',$6,$6) ON CONFLICT (id) DO NOTHING",
-        &params![id, kiosk, raised_by, subject, body, now],
+        "INSERT INTO tickets (id, kiosk_id, raised_by, subject, body, status, created_ms, updated_ms, category, receipt_no, attachment) VALUES ($1,$2,$3,$4,$5,'open',$6,$6,$7,$8,$9) ON CONFLICT (id) DO NOTHING",
+        &params![
+            id,
+            kiosk,
+            raised_by,
+            subject,
+            body,
+            now,
+            category,
+            extra.receipt_no,
+            extra.attachment
+        ],
     )
     .await?;
     Ok(())
+}
+
+/// The helpdesk's replies to a kiosk's tickets after reply id `after`.
+pub(crate) async fn ticket_replies_after(
+    tx: &mut dyn SqlTx,
+    kiosk: Uuid,
+    after: i64,
+    limit: i64,
+) -> SResult<Vec<protocol::TicketReply>> {
+    let rows = tx
+        .query(
+            "SELECT id, ticket_id, status, text, at_ms FROM ticket_replies WHERE kiosk_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+            &params![kiosk, after, limit],
+        )
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(protocol::TicketReply {
+                id: r.i64(0)?,
+                ticket_id: r.uuid(1)?,
+                status: r.text(2)?,
+                text: r.text(3)?,
+                at_ms: r.i64(4)?,
+            })
+        })
+        .collect()
 }
 
 /// Locks the kiosk row for the rest of the transaction (PostgreSQL; SQLite

@@ -13,7 +13,17 @@ impl Store {
         let id = domain::new_id(&*self.clock);
         let now = self.now_ms();
         in_tx!(self.db, |tx| {
-            insert_ticket(&mut *tx, id, kiosk, raised_by, subject, body, now).await?;
+            insert_ticket(
+                &mut *tx,
+                id,
+                kiosk,
+                raised_by,
+                subject,
+                body,
+                &TicketExtra::default(),
+                now,
+            )
+            .await?;
             Ok(id)
         })
     }
@@ -54,7 +64,7 @@ impl Store {
 
     pub async fn tickets(&self, kiosk: Option<Uuid>) -> SResult<Vec<Ticket>> {
         let mut tx = self.db.begin_read().await?;
-        let sql = "SELECT t.id, k.code, t.raised_by, t.subject, t.body, t.status, t.created_ms, t.updated_ms FROM tickets t JOIN kiosks k ON k.id = t.kiosk_id";
+        let sql = format!("SELECT {TICKET_COLS} FROM tickets t JOIN kiosks k ON k.id = t.kiosk_id");
         let rows = match kiosk {
             Some(k) => {
                 tx.query(
@@ -75,35 +85,119 @@ impl Store {
         let mut tx = self.db.begin_read().await?;
         let r = tx
             .query_opt(
-                "SELECT t.id, k.code, t.raised_by, t.subject, t.body, t.status, t.created_ms, t.updated_ms, t.kiosk_id FROM tickets t JOIN kiosks k ON k.id = t.kiosk_id WHERE t.id = $1",
+                &format!("SELECT {TICKET_COLS}, t.kiosk_id FROM tickets t JOIN kiosks k ON k.id = t.kiosk_id WHERE t.id = $1"),
                 &params![id],
             )
             .await?;
         match r {
             None => Ok(None),
-            Some(r) => Ok(Some((r.uuid(8)?, ticket_from(&r)?))),
+            Some(r) => Ok(Some((r.uuid(11)?, ticket_from(&r)?))),
         }
     }
 
-    pub async fn set_ticket_status(&self, id: Uuid, status: &str) -> SResult<()> {
-        if !TICKET_STATUSES.contains(&status) {
+    /// A ticket's support bundle (if one came with it) and the helpdesk's
+    /// replies, oldest first.
+    pub async fn ticket_detail(
+        &self,
+        id: Uuid,
+    ) -> SResult<Option<(Ticket, Option<String>, Vec<TicketReplyRow>)>> {
+        let Some((_, t)) = self.ticket(id).await? else {
+            return Ok(None);
+        };
+        let mut tx = self.db.begin_read().await?;
+        let attachment = tx
+            .query_one("SELECT attachment FROM tickets WHERE id = $1", &params![id])
+            .await?
+            .opt_text(0)?;
+        let replies = tx
+            .query(
+                "SELECT id, ticket_id, status, text, at_ms FROM ticket_replies WHERE ticket_id = $1 ORDER BY id",
+                &params![id],
+            )
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(TicketReplyRow {
+                    id: r.i64(0)?,
+                    ticket_id: r.uuid(1)?,
+                    status: r.text(2)?,
+                    text: r.text(3)?,
+                    at_ms: r.i64(4)?,
+                })
+            })
+            .collect::<SResult<Vec<_>>>()?;
+        Ok(Some((t, attachment, replies)))
+    }
+
+    /// The helpdesk answers a ticket: a reply, a new status, or both. The
+    /// kiosk hears it on its next pull. Written under the kiosk's lock, so
+    /// a kiosk's reply ids grow in the order they commit (the pull cursor
+    /// relies on it). Returns the reply's id.
+    pub async fn reply_ticket(&self, id: Uuid, status: Option<&str>, text: &str) -> SResult<i64> {
+        if let Some(st) = status
+            && !TICKET_STATUSES.contains(&st)
+        {
             return Err(StoreError::Invalid(format!(
                 "ticket status must be one of {TICKET_STATUSES:?}"
             )));
         }
+        let text = text
+            .replace("\r\n", "\n")
+            .split('\n')
+            .map(|l| domain::text::clean_text("reply", l, TICKET_REPLY_MAX_CHARS))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| StoreError::Invalid(e.to_string()))?
+            .join("\n")
+            .trim()
+            .to_string();
+        if text.chars().count() > TICKET_REPLY_MAX_CHARS {
+            return Err(StoreError::Invalid(format!(
+                "a reply has at most {TICKET_REPLY_MAX_CHARS} characters"
+            )));
+        }
+        if status.is_none() && text.is_empty() {
+            return Err(StoreError::Invalid(
+                "a reply needs a text or a new status".into(),
+            ));
+        }
         let now = self.now_ms();
-        in_tx!(self.db, |tx| {
-            let n = tx
-                .exec(
-                    "UPDATE tickets SET status = $1, updated_ms = $2 WHERE id = $3",
-                    &params![status, now, id],
-                )
-                .await?;
-            if n == 0 {
-                Err(StoreError::NotFound("ticket"))
-            } else {
-                Ok(())
-            }
-        })
+        let mut txb = self.db.begin().await?;
+        let tx: &mut dyn SqlTx = &mut *txb;
+        let r = tx
+            .query_opt(
+                "SELECT kiosk_id, status FROM tickets WHERE id = $1",
+                &params![id],
+            )
+            .await?
+            .ok_or(StoreError::NotFound("ticket"))?;
+        let kiosk = r.uuid(0)?;
+        lock_kiosk(tx, kiosk)
+            .await?
+            .ok_or(StoreError::NotFound("kiosk"))?;
+        // Re-read under the lock: the status the reply leaves.
+        let current = tx
+            .query_one("SELECT status FROM tickets WHERE id = $1", &params![id])
+            .await?
+            .text(0)?;
+        let status = status.map_or(current, str::to_string);
+        tx.exec(
+            "UPDATE tickets SET status = $1, updated_ms = $2 WHERE id = $3",
+            &params![&status, now, id],
+        )
+        .await?;
+        let reply = tx
+            .query_one(
+                "INSERT INTO ticket_replies (ticket_id, kiosk_id, status, text, at_ms) VALUES ($1,$2,$3,$4,$5) RETURNING id",
+                &params![id, kiosk, &status, &text, now],
+            )
+            .await?
+            .i64(0)?;
+        txb.commit().await?;
+        Ok(reply)
+    }
+
+    /// A new status with no text: a reply the kiosk hears like any other.
+    pub async fn set_ticket_status(&self, id: Uuid, status: &str) -> SResult<()> {
+        self.reply_ticket(id, Some(status), "").await.map(|_| ())
     }
 }

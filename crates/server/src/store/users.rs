@@ -211,6 +211,7 @@ impl Store {
             for sql in [
                 "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE kiosk_id = $1)",
                 "DELETE FROM users WHERE kiosk_id = $1",
+                "DELETE FROM ticket_replies WHERE kiosk_id = $1",
                 "DELETE FROM tickets WHERE kiosk_id = $1",
                 "DELETE FROM notices WHERE kiosk_id = $1",
                 "DELETE FROM kiosks WHERE id = $1",

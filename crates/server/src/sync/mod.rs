@@ -9,7 +9,7 @@ use crate::db::{DbError, Dialect, SqlTx, V};
 use crate::params;
 use crate::store::{
     Kiosk, PostLine, SResult, Store, StoreError, accounts, kiosk_ledger, lock_device, lock_kiosk,
-    next_txn_ids, notices_after, placeholders, post_many, value_rows,
+    next_txn_ids, notices_after, placeholders, post_many, ticket_replies_after, value_rows,
 };
 use domain::{Catalogue, ErrorCode, Paise, PaymentMode};
 use protocol::{
@@ -390,6 +390,8 @@ impl Store {
             }
         }
         let notices = notices_after(&mut *tx, kiosk.id, cursor.notices_after, limit).await?;
+        let ticket_replies =
+            ticket_replies_after(&mut *tx, kiosk.id, cursor.tickets_after, limit).await?;
         let ledger_high = tx
             .query_one(
                 "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM ledger WHERE kiosk_id = $1",
@@ -416,7 +418,8 @@ impl Store {
         let more = ledger.len() as i64 == limit
             || rows.len() as i64 == limit
             || settled.len() as i64 == limit
-            || notices.len() as i64 == limit;
+            || notices.len() as i64 == limit
+            || ticket_replies.len() as i64 == limit;
         let catalogue = catalogue.filter(|c| c.version > cursor.catalogue_version);
         let new_cursor = Cursor {
             catalogue_version: catalogue
@@ -426,6 +429,7 @@ impl Store {
             outcomes_after,
             notices_after: notices.last().map_or(cursor.notices_after, |n| n.id),
             settled_after,
+            tickets_after: ticket_replies.last().map_or(cursor.tickets_after, |r| r.id),
         };
         Ok(PullResponse {
             version: PROTOCOL_VERSION,
@@ -442,6 +446,7 @@ impl Store {
             high_water: dev.high_water,
             ledger_high,
             check,
+            ticket_replies,
         })
     }
 }
@@ -772,6 +777,11 @@ async fn write_planned(
                 &t.raised_by,
                 &t.subject,
                 &t.body,
+                &crate::store::TicketExtra {
+                    category: &t.category,
+                    receipt_no: t.receipt_no.as_deref(),
+                    attachment: t.attachment.as_deref(),
+                },
                 now,
             )
             .await?;

@@ -594,6 +594,17 @@ pub(super) fn plan_ticket(ctx: &mut Ctx, e: &Entry) -> (Outcome, Effects) {
             "ticket subject, author or body is empty, too long or has control characters",
         );
     }
+    // Any short lowercase word: a newer kiosk may offer more categories.
+    let category_ok = t.category.len() <= 32
+        && t.category
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !category_ok || t.receipt_no.as_deref().is_some_and(|r| !text_ok(r, 1, 40)) {
+        return reject(
+            codes::TEXT_INVALID,
+            "ticket category or receipt number is not valid",
+        );
+    }
     let txn = ctx.txn_ids.next().expect("txn id per entry");
     let fx = Effects {
         ticket: Some(t),

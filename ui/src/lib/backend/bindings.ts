@@ -602,6 +602,65 @@ minimum: number, lines: Array<StatementLineView>,
  */
 truncated: boolean, credits: number, debits: number, };
 
+export type TicketRaiseArgs = { 
+/**
+ * One of `TicketList.categories`.
+ */
+category: string, description: string, 
+/**
+ * The receipt it concerns: local or final number.
+ */
+receipt_no?: string, 
+/**
+ * Attach the support bundle (no secrets in it).
+ */
+attach_bundle: boolean, };
+
+export type TicketReplyView = { id: number, 
+/**
+ * The ticket's status the reply left.
+ */
+status: string, text: string, at: string, };
+
+export type TicketView = { id: string, category: string, 
+/**
+ * The description's first line.
+ */
+subject: string, description: string, receipt_no: string | null, raised_by: string, created_at: string, 
+/**
+ * `queued` (waiting to reach the centre), `rejected` (the centre
+ * refused it: `reject_code`), or the centre's word: `open`,
+ * `in_progress`, `resolved`, `closed`.
+ */
+state: string, reject_code: string | null, 
+/**
+ * Bytes of the support bundle sent with it (0: none).
+ */
+bundle_bytes: number, 
+/**
+ * The centre's replies, oldest first.
+ */
+replies: Array<TicketReplyView>, };
+
+export type TicketList = { 
+/**
+ * Newest first.
+ */
+tickets: Array<TicketView>, 
+/**
+ * The categories a ticket may have, in the order to offer them.
+ */
+categories: Array<string>, };
+
+export type BundleView = { bytes: number, log_lines: number, 
+/**
+ * The bundle was too big for one entry: the oldest log lines were left
+ * out (this many).
+ */
+capped: boolean, log_lines_dropped: number, };
+
+export type TicketRaised = { ticket: TicketView, bundle: BundleView | null, };
+
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
 
 export type Commands = {
@@ -681,6 +740,12 @@ export type Commands = {
   /** The wallet: centre balance, pending debits, offline room, and the */
   /** centre's statement with a running balance. */
   wallet: { args: WalletArgs; result: WalletScreen };
+  /** Raises a ticket with the helpdesk (category, description, the */
+  /** receipt it concerns, the support bundle on request), queued for the */
+  /** centre like any entry. */
+  ticket_raise: { args: TicketRaiseArgs; result: TicketRaised };
+  /** The kiosk's tickets, newest first, with the centre's replies. */
+  tickets: { args: null; result: TicketList };
 };
 
 export const COMMAND_NAMES = [
@@ -727,6 +792,8 @@ export const COMMAND_NAMES = [
   "reconcile_day",
   "reconcile_verify",
   "wallet",
+  "ticket_raise",
+  "tickets",
 ] as const;
 
 /** Every error code the backend can answer with. */
@@ -925,5 +992,9 @@ export const ERROR_CODES = [
   "text.bidi_control",
   "text.invalid",
   "text.invisible_only",
+  "ticket.attachment_too_large",
+  "ticket.category_unknown",
+  "ticket.description_required",
+  "ticket.description_too_long",
   "wallet.invalid",
 ] as const;

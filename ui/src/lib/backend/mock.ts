@@ -14,6 +14,7 @@ import type {
   Phase,
   PreviewView,
   PrintView,
+  ReceiptDetailView,
   ReceiptView,
   ServiceView,
   StatusView,
@@ -21,6 +22,7 @@ import type {
 import type { Backend } from './ipc';
 import { officeCommands } from './mock-office';
 import { printerCommands } from './mock-printers';
+import { ticketCommands } from './mock-tickets';
 
 type Err = { code: string; message: string; details?: unknown };
 const fail = (code: string, details?: unknown): never => {
@@ -175,6 +177,8 @@ export interface Mock extends Backend {
   receipts: Map<string, ReceiptView>;
   opts: MockOptions;
   setOnline(on: boolean): void;
+  /** The helpdesk answers the newest ticket; the next sync brings it. */
+  replyToTicket(text: string, status?: string): void;
   /** Marks a consumer number as paid within the month. */
   paidEarlier: Set<string>;
   finalise(id: string): void;
@@ -220,6 +224,7 @@ export function createMock(o: MockOptions = {}): Mock {
     ? { cart_id: 'c-old', paid: opts.recovery.paid, receipt_no: opts.recovery.receipt_no }
     : null;
   let printed = new Map<string, number>();
+  let syncedAt = '2026-12-01T09:00:00Z';
   const session = () =>
     phase === 'counter' || phase === 'change_password' || phase === 'locked'
       ? {
@@ -262,7 +267,7 @@ export function createMock(o: MockOptions = {}): Mock {
         held: 0,
         rejected: 0,
         oldest_pending_age_secs: pending ? 200 : null,
-        last_sync_at: '2026-12-01T09:00:00Z',
+        last_sync_at: syncedAt,
         last_error_code: opts.online || phase === 'setup' ? null : 'sync.timeout',
         alerts: opts.alerts.map((code) => ({ code, since: '2026-12-01T08:30:00Z', can_ack: canAck(code) })),
       },
@@ -356,9 +361,24 @@ export function createMock(o: MockOptions = {}): Mock {
     },
     opts.printer,
   );
+  const tickets = ticketCommands({
+    fail,
+    needSession: () => needSession(),
+    login: () => session()?.login ?? '',
+    online: () => opts.online,
+    receiptNo: (key) => {
+      try {
+        const d = office.cmds.receipt_detail({ key }) as ReceiptDetailView;
+        return d.receipt.final_receipt_no ?? d.receipt.receipt_no;
+      } catch {
+        return null;
+      }
+    },
+  });
   const cmds: Record<string, (a: any) => unknown> = {
     ...office.cmds,
     ...printers.cmds,
+    ...tickets.cmds,
     app_state: () => appState(),
     ack_alert: (a) => {
       needSession();
@@ -618,6 +638,16 @@ export function createMock(o: MockOptions = {}): Mock {
     },
     setOnline(on) {
       opts.online = on;
+      if (on) {
+        tickets.sync();
+        syncedAt = new Date().toISOString();
+      }
+      mock.emit({ kind: 'status', data: status() });
+    },
+    replyToTicket(text, st) {
+      tickets.reply(text, st);
+      if (!opts.online) return;
+      syncedAt = new Date(Date.parse(syncedAt) + 1000).toISOString();
       mock.emit({ kind: 'status', data: status() });
     },
     finalise(id) {

@@ -201,6 +201,10 @@ export const errorTexts: Record<ErrorCode, Texts> = {
   'text.bidi_control': { en: 'The text has hidden characters that change its direction. Type it again.', hi: 'पाठ में छिपे अक्षर हैं जो उसकी दिशा बदलते हैं। फिर से लिखें।' },
   'text.invalid': { en: 'The text is not valid.', hi: 'लिखा गया पाठ सही नहीं है।' },
   'text.invisible_only': { en: 'The text shows nothing: only invisible characters. Type it again.', hi: 'पाठ में कुछ दिखता नहीं: केवल अदृश्य अक्षर हैं। फिर से लिखें।' },
+  'ticket.attachment_too_large': { en: 'The support bundle is too big to send. Send the ticket without it.', hi: 'सहायता बंडल भेजने के लिए बहुत बड़ा है। टिकट उसके बिना भेजें।' },
+  'ticket.category_unknown': { en: 'Choose what the ticket is about.', hi: 'चुनें कि टिकट किस बारे में है।' },
+  'ticket.description_required': { en: 'Describe the problem.', hi: 'समस्या का विवरण लिखें।' },
+  'ticket.description_too_long': { en: 'The description is too long: at most 2,000 characters.', hi: 'विवरण बहुत लंबा है: अधिकतम 2,000 अक्षर।' },
   'wallet.invalid': { en: 'The wallet figure is not valid. Call the helpdesk.', hi: 'वॉलेट की राशि सही नहीं है। हेल्पडेस्क को बताएं।' },
 };
 

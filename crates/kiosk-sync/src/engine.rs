@@ -138,6 +138,16 @@ pub struct Engine<T: Transport> {
     last_push: PushReport,
     /// The centre's clock at an instant of the monotonic clock.
     centre_anchor: Option<(i64, Instant)>,
+    /// The request in hand, for the log line of a failure.
+    request: Option<RequestInfo>,
+}
+
+/// What a failed request carried, for the log (never its content).
+#[derive(Debug, Clone, Copy)]
+struct RequestInfo {
+    what: &'static str,
+    first_seq: Option<u64>,
+    entries: usize,
 }
 
 impl<T: Transport> Engine<T> {
@@ -159,6 +169,7 @@ impl<T: Transport> Engine<T> {
             handle: SyncHandle::default(),
             last_push: PushReport::default(),
             centre_anchor: None,
+            request: None,
         }
     }
 
@@ -246,6 +257,15 @@ impl<T: Transport> Engine<T> {
                         && want > 1 =>
                 {
                     self.sizer.too_large(want);
+                    tracing::warn!(
+                        code = %code,
+                        status,
+                        entries = want,
+                        retry = true,
+                        delay_ms = 0u64,
+                        next_entries = self.sizer.next_size(),
+                        "push refused as too large: retrying in smaller batches"
+                    );
                 }
                 // The centre is behind us (restored from a backup): it says
                 // where it stands; resend from there (the outbox keeps
@@ -258,7 +278,16 @@ impl<T: Transport> Engine<T> {
                     let answered = self.kiosk.last_answered_seq()?;
                     let first_unsent = self.kiosk.queue_stats()?.first_unsent_seq;
                     let behind = exp <= answered || first_unsent.is_some_and(|f| exp < f);
-                    if behind && gap_retries < 3 {
+                    let retry = behind && gap_retries < 3;
+                    tracing::warn!(
+                        code = %code,
+                        expected_seq = exp,
+                        first_unsent,
+                        retry,
+                        delay_ms = 0u64,
+                        "the centre expects another seq"
+                    );
+                    if retry {
                         gap_retries += 1;
                         report.centre_behind |= self.note_high_water(exp - 1)?;
                         continue;
@@ -292,6 +321,19 @@ impl<T: Transport> Engine<T> {
             self.kiosk.set_centre_offset(offset)?;
         }
         let skewed = offset.abs() > protocol::wire::CLOCK_SKEW_MAX_MS;
+        let was_skewed = stored.is_some_and(|s| s.abs() > protocol::wire::CLOCK_SKEW_MAX_MS);
+        if skewed && !was_skewed {
+            tracing::warn!(
+                code = %codes::CLOCK_SKEW,
+                offset_ms = offset,
+                "this PC's clock is off from the centre's"
+            );
+        } else if !skewed && was_skewed {
+            tracing::info!(
+                offset_ms = offset,
+                "this PC's clock agrees with the centre's again"
+            );
+        }
         if skewed {
             let mins = offset.abs() / 60_000;
             let way = if offset < 0 { "ahead of" } else { "behind" };
@@ -304,7 +346,7 @@ impl<T: Transport> Engine<T> {
                 ),
                 now,
             )?;
-        } else if stored.is_some_and(|s| s.abs() > protocol::wire::CLOCK_SKEW_MAX_MS) {
+        } else if was_skewed {
             alerts::clear(&mut self.kiosk, codes::CLOCK_SKEW)?;
         }
         self.status
@@ -418,7 +460,13 @@ impl<T: Transport> Engine<T> {
                 ),
                 now,
             )?;
-            tracing::warn!(hw, answered, ?before, "the centre went back in time");
+            tracing::warn!(
+                code = %codes::CENTRE_RESTORED,
+                hw,
+                answered,
+                ?before,
+                "the centre went back in time"
+            );
         }
         Ok(behind)
     }
@@ -452,7 +500,7 @@ impl<T: Transport> Engine<T> {
                 ),
                 now,
             )?;
-            tracing::error!(seq = at, "local outbox chain broken");
+            tracing::error!(code = %"outbox.chain_broken", seq = at, "local outbox chain broken");
             records.retain(|r| r.entry.seq < bad);
             if records.is_empty() {
                 return Err(SyncError::Local(CoreError::ChainBroken(bad)));
@@ -482,6 +530,11 @@ impl<T: Transport> Engine<T> {
         let (sent0, recv0) = self.transport.bytes();
         let t0 = Instant::now();
         let sent_at = self.clock.now();
+        self.request = Some(RequestInfo {
+            what: "push",
+            first_seq: Some(from),
+            entries: req.entries.len(),
+        });
         let fut = self.transport.push(&req, timeout);
         self.crash.at(CrashPoint::MidRequest);
         let resp = match fut.await {
@@ -510,16 +563,32 @@ impl<T: Transport> Engine<T> {
             )));
         }
         let answers: Vec<Answer> = resp.outcomes.iter().map(to_answer).collect();
+        let (mut accepted, mut rejected, mut pending) = (0u32, 0u32, 0u32);
         for a in &answers {
             match a.outcome {
-                LocalOutcome::Accepted { .. } => report.accepted += 1,
-                LocalOutcome::Rejected { .. } => report.rejected += 1,
-                LocalOutcome::Pending => report.pending += 1,
+                LocalOutcome::Accepted { .. } => accepted += 1,
+                LocalOutcome::Rejected { .. } => rejected += 1,
+                LocalOutcome::Pending => pending += 1,
             }
         }
+        report.accepted += accepted;
+        report.rejected += rejected;
+        report.pending += pending;
         self.crash.at(CrashPoint::DuringAckWrite);
         let applied = self.kiosk.apply_answers(&answers)?;
         report.changed += applied.changed as u32;
+        // Stored: say which were refused and why (the code; the centre's
+        // reason may quote the consumer's number, so it stays out).
+        for (a, r) in answers.iter().zip(&records) {
+            if let LocalOutcome::Rejected { code, .. } = &a.outcome {
+                tracing::warn!(
+                    seq = a.seq,
+                    kind = %r.entry.kind.as_str(),
+                    code = %code,
+                    "entry rejected by the centre"
+                );
+            }
+        }
         let hw = resp.high_water;
         // The balance right after this batch covers every entry up to the
         // centre's high-water mark: accepted payments stop counting
@@ -560,7 +629,22 @@ impl<T: Transport> Engine<T> {
             .observe(((sent1 - sent0) + (recv1 - recv0)) as usize, n, elapsed);
         self.sizer.succeeded();
         report.batches += 1;
-        report.last_seq = Some(from + n as u64 - 1);
+        report.last_seq = Some(last_seq);
+        self.request = None;
+        tracing::info!(
+            first_seq = from,
+            last_seq,
+            entries = n,
+            accepted,
+            rejected,
+            pending,
+            changed = applied.changed,
+            high_water = hw,
+            bytes_sent = sent1 - sent0,
+            bytes_received = recv1 - recv0,
+            ms = elapsed.as_millis() as u64,
+            "batch pushed"
+        );
         let now = self.clock.now();
         let q = self.kiosk.queue_stats()?;
         self.status.send_modify(|s| {
@@ -588,10 +672,39 @@ impl<T: Transport> Engine<T> {
             };
             let timeout = self.request_timeout(2_000);
             let (t0, sent_at) = (Instant::now(), self.clock.now());
+            self.request = Some(RequestInfo {
+                what: "pull",
+                first_seq: None,
+                entries: 0,
+            });
             let resp = self.transport.pull(&req, timeout).await?;
-            self.learn_centre_time(resp.server_time_ms, sent_at, t0.elapsed())?;
+            let elapsed = t0.elapsed();
+            self.learn_centre_time(resp.server_time_ms, sent_at, elapsed)?;
+            let before = report.clone();
             let rewound = self.apply_pull(&resp, &mut report)?;
             report.pulls += 1;
+            self.request = None;
+            let catalogue = resp
+                .catalogue
+                .as_ref()
+                .map(|c| c.version)
+                .filter(|v| report.catalogue_version == Some(*v));
+            let outcomes = report.outcomes - before.outcomes;
+            let ledger_lines = report.ledger_lines - before.ledger_lines;
+            let notices = report.notices - before.notices;
+            if outcomes > 0 || ledger_lines > 0 || notices > 0 || catalogue.is_some() {
+                tracing::info!(
+                    outcomes,
+                    changed = report.changed - before.changed,
+                    ledger_lines,
+                    notices,
+                    catalogue_version = catalogue,
+                    high_water = resp.high_water,
+                    more = resp.more,
+                    ms = elapsed.as_millis() as u64,
+                    "pull applied"
+                );
+            }
             // The centre is behind: the caller re-sends first, then pulls
             // again from the rewound cursor.
             if rewound {
@@ -645,6 +758,11 @@ impl<T: Transport> Engine<T> {
                 now,
             )?;
             self.rewind_after_restore(0)?;
+            tracing::warn!(
+                code = %codes::CENTRE_RESTORED,
+                seq = c.seq,
+                "the centre's answer changed: its answers are fetched again"
+            );
             report.centre_behind = true;
             return Ok(true);
         }
@@ -669,6 +787,7 @@ impl<T: Transport> Engine<T> {
                 )?;
             }
             tracing::warn!(
+                code = %codes::CENTRE_RESTORED,
                 high_water = resp.high_water,
                 ledger_high = resp.ledger_high,
                 dropped,
@@ -917,6 +1036,9 @@ impl<T: Transport> Engine<T> {
         let wake = self.handle.wake.clone();
         let mut last_pull = Instant::now();
         let mut need_pull = true;
+        // Rounds failed in a row, and since when.
+        let mut failures = 0u32;
+        let mut failing_since: Option<Instant> = None;
         // Fresh queue figures before the first request, which may take long
         // (the link state stays unknown until something answers).
         self.refresh_queue();
@@ -927,6 +1049,7 @@ impl<T: Transport> Engine<T> {
             // Taken before the round: an entry written while it runs is
             // then seen as new below, not lost between the push and the wait.
             let seen = self.local_version();
+            self.request = None;
             let result = if need_pull || last_pull.elapsed() >= self.cfg.idle_pull {
                 self.sync_once().await.map(|_| {
                     last_pull = Instant::now();
@@ -940,6 +1063,14 @@ impl<T: Transport> Engine<T> {
                 Ok(()) => {
                     need_pull = false;
                     self.backoff.reset();
+                    if let Some(since) = failing_since.take() {
+                        tracing::info!(
+                            failures,
+                            down_ms = since.elapsed().as_millis() as u64,
+                            "sync recovered: the centre answers again"
+                        );
+                        failures = 0;
+                    }
                     // Idle: wait for a nudge, a write by another process, or
                     // the periodic pull.
                     let deadline = last_pull + self.cfg.idle_pull;
@@ -957,6 +1088,9 @@ impl<T: Transport> Engine<T> {
                 }
                 Err(e) => {
                     need_pull = true;
+                    failures += 1;
+                    failing_since.get_or_insert_with(Instant::now);
+                    let request = self.request.take();
                     // Batches went through before it failed: the link works
                     // (a reset, not an outage), so retry soon, not after a
                     // delay grown over a whole drain.
@@ -967,10 +1101,12 @@ impl<T: Transport> Engine<T> {
                         // round trip more on every reset). If it makes no
                         // progress, the backoff and the probes take over.
                         if e.is_transport() {
+                            log_failure(&e, request, Duration::ZERO, failures);
                             continue;
                         }
                     }
                     let delay = self.backoff.next_delay(self.rng.as_mut());
+                    log_failure(&e, request, delay, failures);
                     let until = Instant::now() + delay;
                     if e.is_transport() {
                         if self.wait_for_link(until, &mut stop).await {
@@ -993,6 +1129,7 @@ impl<T: Transport> Engine<T> {
     async fn wait_for_link(&mut self, until: Instant, stop: &mut watch::Receiver<bool>) -> bool {
         let mut probes: JoinSet<bool> = JoinSet::new();
         let mut saw_down = false;
+        let started = Instant::now();
         let mut next_probe = Instant::now();
         loop {
             let far = Instant::now() + Duration::from_secs(3600);
@@ -1014,6 +1151,10 @@ impl<T: Transport> Engine<T> {
                         s.derive_state(false, refused);
                     });
                     if up && saw_down {
+                        tracing::info!(
+                            waited_ms = started.elapsed().as_millis() as u64,
+                            "link back: the centre answers a probe"
+                        );
                         self.backoff.reset();
                         return false;
                     }
@@ -1034,6 +1175,29 @@ impl<T: Transport> Engine<T> {
             }
         }
     }
+}
+
+/// One line per failed round of [`Engine::run`]: what failed and why (the
+/// stable code), what the request carried, and when it is tried again.
+/// Never the request's content, the centre's message or the error's text
+/// (an address may carry a proxy's credentials).
+fn log_failure(e: &SyncError, request: Option<RequestInfo>, delay: Duration, failures: u32) {
+    let status = match e {
+        SyncError::Server { status, .. } => Some(*status),
+        _ => None,
+    };
+    tracing::warn!(
+        code = %e.code(),
+        status,
+        request = request.map(|r| r.what),
+        first_seq = request.and_then(|r| r.first_seq),
+        entries = request.map(|r| r.entries),
+        link = e.is_transport(),
+        retry = true,
+        delay_ms = delay.as_millis() as u64,
+        failures,
+        "sync failed: retrying"
+    );
 }
 
 fn to_answer(o: &EntryOutcome) -> Answer {

@@ -3,8 +3,13 @@
 //! Every failure exits non-zero and prints `error[code]: message` (or, with
 //! `--json`, `{"error":{"code":..,"message":..}}`), the code being the
 //! stable one from the library that refused.
+//!
+//! Warnings of the sync engine and the print worker go to stderr
+//! (`EMITRA_LOG` sets the level, default `warn`); `sync watch` also keeps
+//! a daily log file at info in `logs/` beside the database (see [`log`]).
 
 mod cmd;
+mod log;
 mod out;
 
 use clap::{Parser, Subcommand};
@@ -94,6 +99,11 @@ fn main() -> ExitCode {
         }
     };
     let json = cli.json;
+    let watch = matches!(
+        cli.command,
+        Command::Sync(kiosk_sync::cli::SyncCommand::Watch { .. })
+    );
+    log::init(&cli.db, watch);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -158,7 +158,7 @@ fn run(conn: Connection, rx: Receiver<Msg>, events: Sender<JobEvent>, opts: Work
             Ok(true) => continue,
             Ok(false) => {}
             // The database is busy or broken: try again shortly.
-            Err(_) => {}
+            Err(e) => tracing::warn!(code = %e.code(), "print queue: database error; trying again"),
         }
         let wait = next_due_in(&conn, opts.clock.now()).unwrap_or(Duration::from_secs(60));
         match rx.recv_timeout(wait) {
@@ -188,6 +188,7 @@ fn next_due_in(conn: &Connection, now: DateTime<Utc>) -> Option<Duration> {
 
 struct Claimed {
     id: String,
+    receipt_id: Option<String>,
     printer: String,
     profile: String,
     payload: Vec<u8>,
@@ -204,15 +205,16 @@ fn claim(conn: &Connection, now: DateTime<Utc>, only: Option<&str>) -> Result<Op
                              AND (?2 IS NULL OR id = ?2)
                              AND (?2 IS NOT NULL OR next_attempt_at IS NULL OR next_attempt_at <= ?1)
                            ORDER BY created_at, id LIMIT 1)
-             RETURNING id, printer, profile, COALESCE(payload, x''), attempts",
+             RETURNING id, receipt_id, printer, profile, COALESCE(payload, x''), attempts",
             params![ts(now), only],
             |r| {
                 Ok(Claimed {
                     id: r.get(0)?,
-                    printer: r.get(1)?,
-                    profile: r.get(2)?,
-                    payload: r.get(3)?,
-                    attempts: r.get(4)?,
+                    receipt_id: r.get(1)?,
+                    printer: r.get(2)?,
+                    profile: r.get(3)?,
+                    payload: r.get(4)?,
+                    attempts: r.get(5)?,
                 })
             },
         )
@@ -224,6 +226,18 @@ fn backoff(opts: &WorkerOptions, attempts: i64) -> Duration {
     opts.backoff_base
         .saturating_mul(factor)
         .min(opts.backoff_max)
+}
+
+/// The kind of printer a job goes to, for the log: never its address or
+/// path (a spooler or network URI may carry a user and password).
+fn target_kind(t: &Target) -> &'static str {
+    match t {
+        Target::Device(_) => "device",
+        Target::Serial { .. } => "serial",
+        Target::Tcp { .. } => "tcp",
+        Target::Spooler { .. } => "spooler",
+        Target::File(_) => "file",
+    }
 }
 
 /// Prints the next due job, if any. Returns whether there was one.
@@ -240,31 +254,59 @@ pub(crate) fn process_next(
         job: job.id.clone(),
         attempt: job.attempts,
     });
+    tracing::debug!(job = %job.id, attempt = job.attempts, "printing");
+    // "unknown" when the profile or the URI is not understood.
+    let mut target = "unknown";
     let outcome = print::Profile::builtin_by_id(&job.profile)
         .and_then(|p| Ok((Target::parse(&job.printer, Some(&p))?, p)))
-        .and_then(|(t, p)| send_job(&t, &job.payload, &p));
+        .and_then(|(t, p)| {
+            target = target_kind(&t);
+            send_job(&t, &job.payload, &p)
+        });
     let now = opts.clock.now();
+    let receipt = job.receipt_id.as_deref();
     match outcome {
         Ok(sent) => {
             conn.execute(
                 "UPDATE print_jobs SET state = 'done', updated_at = ?2, next_attempt_at = NULL WHERE id = ?1",
                 params![job.id, ts(now)],
             )?;
+            tracing::info!(
+                job = %job.id,
+                receipt,
+                target = %target,
+                bytes = sent.bytes,
+                attempt = job.attempts,
+                "job printed"
+            );
             let _ = events.send(JobEvent::Done {
                 job: job.id,
                 bytes: sent.bytes,
             });
         }
         Err(e) if e.is_retryable() && job.attempts < opts.max_attempts => {
-            let next =
-                now + chrono::Duration::from_std(backoff(opts, job.attempts)).unwrap_or_default();
+            let delay = backoff(opts, job.attempts);
+            let next = now + chrono::Duration::from_std(delay).unwrap_or_default();
             // Only a job still ours is rescheduled (a cancel in between wins).
-            conn.execute(
+            let ours = conn.execute(
                 "UPDATE print_jobs SET state = 'queued', updated_at = ?2, next_attempt_at = ?3,
                         last_error_code = ?4, last_error = ?5
                   WHERE id = ?1 AND state = 'printing'",
                 params![job.id, ts(now), ts(next), e.code(), e.to_string()],
-            )?;
+            )? == 1;
+            if ours {
+                tracing::warn!(
+                    job = %job.id,
+                    receipt,
+                    target = %target,
+                    code = %e.code(),
+                    attempt = job.attempts,
+                    delay_ms = delay.as_millis() as u64,
+                    "print failed: retry scheduled"
+                );
+            } else {
+                cancelled_meanwhile(&job.id, e.code());
+            }
             let _ = events.send(JobEvent::Retrying {
                 job: job.id,
                 code: e.code(),
@@ -272,12 +314,25 @@ pub(crate) fn process_next(
             });
         }
         Err(e) => {
-            conn.execute(
+            let ours = conn.execute(
                 "UPDATE print_jobs SET state = 'failed', updated_at = ?2, next_attempt_at = NULL,
                         last_error_code = ?3, last_error = ?4
                   WHERE id = ?1 AND state = 'printing'",
                 params![job.id, ts(now), e.code(), e.to_string()],
-            )?;
+            )? == 1;
+            if ours {
+                tracing::error!(
+                    job = %job.id,
+                    receipt,
+                    target = %target,
+                    code = %e.code(),
+                    attempts = job.attempts,
+                    retryable = e.is_retryable(),
+                    "print job failed for good"
+                );
+            } else {
+                cancelled_meanwhile(&job.id, e.code());
+            }
             let _ = events.send(JobEvent::Failed {
                 job: job.id,
                 code: e.code(),
@@ -285,6 +340,10 @@ pub(crate) fn process_next(
         }
     }
     Ok(true)
+}
+
+fn cancelled_meanwhile(job: &str, code: &str) {
+    tracing::info!(job = %job, code = %code, "print failed after the job was cancelled");
 }
 
 /// Prints one job now in the calling thread (the CLI's `print receipt`),

@@ -405,7 +405,7 @@ async fn readmitted_after_an_older_backup(dir: &Path, b: Backend) {
     // The first sync brings the catalogue and the offline limits.
     let (ok, out) = kiosk_sync(&db, &["now", "--server", &url]);
     assert!(ok, "{out}");
-    pay_many(&db, 4, 0);
+    pay_many(&db, 2, 0);
     let (ok, out) = kiosk_sync(&db, &["now"]);
     assert!(ok, "{out}");
     stop(centre);
@@ -415,8 +415,8 @@ async fn readmitted_after_an_older_backup(dir: &Path, b: Backend) {
 
     // The centre no longer knows the device: refused, and the kiosk says
     // what to do (the alert), not just "offline".
-    let (ok, out) = kiosk_sync(&db, &["now"]);
-    assert!(!ok, "{out}");
+    // (Nothing is queued, so the run itself drains; the pull is refused.)
+    let (_, out) = kiosk_sync(&db, &["now"]);
     assert!(out.contains("auth.unknown_device"), "{out}");
     let (_, status) = kiosk_sync(&db, &["--json", "status"]);
     assert!(status.contains("sync.device_unknown"), "{status}");
@@ -461,7 +461,7 @@ async fn readmitted_after_an_older_backup(dir: &Path, b: Backend) {
     assert!(ok, "{out}");
     let store = centre_store(&database).await;
     let (entries, accepted) = assert_ledgers_agree(&db, &store, OPENING).await;
-    assert_eq!((entries, accepted), (7, 7));
+    assert_eq!((entries, accepted), (5, 5));
     let (_, status) = kiosk_sync(&db, &["--json", "status"]);
     assert!(!status.contains("sync.device_unknown"), "{status}");
     // And the counter takes payments again.

@@ -256,7 +256,8 @@ async fn run_async(cmd: SyncCommand, db: &Path, json: bool) -> Result<()> {
         SyncCommand::ReadmitRequest { out } => {
             let kiosk = open(db)?;
             let key = Keyring::for_device(kiosk.identity().device_id)?.require()?;
-            let text = crate::readmit::request(&kiosk, &key, domain::Clock::now(&SystemClock))?.to_text();
+            let text =
+                crate::readmit::request(&kiosk, &key, domain::Clock::now(&SystemClock))?.to_text();
             if let Some(path) = out {
                 std::fs::write(&path, format!("{text}\n"))?;
             }

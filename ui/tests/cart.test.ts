@@ -75,19 +75,6 @@ describe('cart', () => {
     expect(add.amount).toBeUndefined();
   });
 
-  it('an online-only service is marked and cannot be added', async () => {
-    const { mock } = await start({ lang: 'en' });
-    const kb = new Keyboard();
-    el('search')!.focus();
-    await kb.type('JDVVNL');
-    expect(allById('service-result')[0].querySelector('[data-testid="online-only"]')).not.toBeNull();
-    await kb.press('Enter');
-    expect(byId('service-blocked').dataset.code).toBe('service.online_only');
-    expect((byId('add-bill') as HTMLButtonElement).disabled).toBe(true);
-    await kb.press('F4');
-    expect(mock.calls.some((c) => c.cmd === 'cart_add')).toBe(false);
-  });
-
   it('offline: Get Bill Details says why not; the amount comes from the paper bill', async () => {
     const { mock } = await start({ lang: 'en', online: false });
     const kb = new Keyboard();
@@ -106,6 +93,131 @@ describe('cart', () => {
     await kb.press('Enter');
     expect(allById('cart-line')).toHaveLength(1);
     expect((mock.calls.find((c) => c.cmd === 'cart_add')!.args as any).amount).toBe('412');
+  });
+});
+
+describe('online-only services', () => {
+  /** Chooses JDVVNL (online only, its bill fetched online) from the search. */
+  async function chooseJdvvnl(kb: Keyboard) {
+    el('search')!.focus();
+    await kb.type('JDVVNL');
+    const first = allById('service-result')[0];
+    expect(first.dataset.code).toBe('JDVVNL');
+    await kb.press('Enter');
+    expect(byId('selected-service').dataset.code).toBe('JDVVNL');
+    return first;
+  }
+
+  it('online: marked in the search and the browse list, and taken', async () => {
+    const { mock } = await start({ lang: 'en' });
+    const kb = new Keyboard();
+    el('search')!.focus();
+    await kb.type('JDVVNL');
+    const mark = allById('service-result')[0].querySelector('[data-testid="online-only"]');
+    expect(mark?.textContent).toBe('online only');
+    // A service that may go offline has no mark.
+    (el('search') as HTMLInputElement).value = '';
+    await kb.type('JVVNL');
+    const jvvnl = allById('service-result').find((r) => r.dataset.code === 'JVVNL')!;
+    expect(jvvnl.querySelector('[data-testid="online-only"]')).toBeNull();
+    // Browse: Electricity → a department → its services, marked alike.
+    const open = async (dep: string) => {
+      (byId('browse-open') as HTMLButtonElement).click();
+      await settle();
+      (allById('browse-item').find((b) => b.textContent?.includes('Electricity')) as HTMLButtonElement).click();
+      await settle();
+      (allById('browse-item').find((b) => b.dataset.key === dep) as HTMLButtonElement).click();
+      await settle();
+      return allById('browse-item');
+    };
+    const plain = (await open('JVVNL')).find((b) => b.dataset.key === 'JVVNL')!;
+    expect(plain.querySelector('[data-testid="online-only"]')).toBeNull();
+    await kb.press('Escape');
+    await kb.press('Escape');
+    await kb.press('Escape');
+    const listed = (await open('JDVVNL')).find((b) => b.dataset.key === 'JDVVNL')!;
+    expect(listed.querySelector('[data-testid="online-only"]')?.textContent).toBe('online only');
+    listed.click();
+    await settle();
+    // Chosen while the centre answers: nothing blocks it.
+    expect(byId('selected-service').dataset.code).toBe('JDVVNL');
+    expect(el('service-blocked')).toBeNull();
+    (byId('consumer-input') as HTMLInputElement).focus();
+    await kb.type('210000001234');
+    await kb.press('Enter'); // Get Bill Details
+    expect(byId('bill-amount').textContent).toBe('₹623.40');
+    await kb.press('Enter'); // Add
+    expect(allById('cart-line')).toHaveLength(1);
+    expect(mock.calls.filter((c) => c.cmd === 'cart_add')).toHaveLength(1);
+  });
+
+  it('offline: the entry panel says why before anything is typed (English)', async () => {
+    const { mock } = await start({ lang: 'en', online: false });
+    const kb = new Keyboard();
+    const first = await chooseJdvvnl(kb);
+    expect(first.querySelector('[data-testid="online-only"]')?.textContent).toBe('online only');
+    expect((byId('consumer-input') as HTMLInputElement).value).toBe('');
+    const why = byId('service-blocked');
+    expect(why.dataset.code).toBe('service.online_only');
+    expect(why.textContent).toBe('This service works online only: it cannot be taken while the link is down.');
+    expect((byId('add-bill') as HTMLButtonElement).disabled).toBe(true);
+    await kb.type('210000001234');
+    await kb.press('F4');
+    expect(byId('entry-error').dataset.code).toBe('service.online_only');
+    expect(mock.calls.some((c) => c.cmd === 'cart_add')).toBe(false);
+    // A service that may go offline is not blocked.
+    (el('search') as HTMLInputElement).focus();
+    await kb.press('Escape');
+    await kb.press('Escape');
+    el('search')!.focus();
+    (el('search') as HTMLInputElement).value = '';
+    await kb.type('PHED');
+    await kb.press('Enter');
+    expect(byId('selected-service').dataset.code).toBe('PHED');
+    expect(el('service-blocked')).toBeNull();
+  });
+
+  it('offline: the entry panel says why before anything is typed (Hindi)', async () => {
+    await start({ lang: 'hi', online: false });
+    const kb = new Keyboard();
+    const first = await chooseJdvvnl(kb);
+    expect(first.querySelector('[data-testid="online-only"]')?.textContent).toBe('केवल ऑनलाइन');
+    const why = byId('service-blocked');
+    expect(why.dataset.code).toBe('service.online_only');
+    expect(why.textContent).toBe('यह सेवा केवल ऑनलाइन है: इंटरनेट बंद होने पर नहीं ली जा सकती।');
+    expect((byId('add-bill') as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it('the link going and coming back blocks and frees the chosen service', async () => {
+    const { mock } = await start({ lang: 'hi' });
+    const kb = new Keyboard();
+    await chooseJdvvnl(kb);
+    expect(el('service-blocked')).toBeNull();
+    mock.setOnline(false);
+    await settle();
+    expect(byId('service-blocked').textContent).toContain('केवल ऑनलाइन');
+    mock.setOnline(true);
+    await settle();
+    expect(el('service-blocked')).toBeNull();
+  });
+
+  it('Pay after the link went is refused with the reason; the cart stays', async () => {
+    const { mock } = await start({ lang: 'en' });
+    const kb = new Keyboard();
+    await chooseJdvvnl(kb);
+    await kb.type('210000001234');
+    await kb.press('Enter');
+    await kb.press('Enter');
+    expect(allById('cart-line')).toHaveLength(1);
+    mock.setOnline(false);
+    await settle();
+    await kb.press('F6');
+    await kb.type('9876543210');
+    await kb.press('F9');
+    expect(byId('pay-error').dataset.code).toBe('service.online_only');
+    expect(byId('pay-error').textContent).toContain('online only');
+    expect(mock.receipts.size).toBe(0);
+    expect(allById('cart-line')).toHaveLength(1);
   });
 });
 

@@ -409,6 +409,10 @@ pub struct SyncView {
     /// the centre, a broken local record), oldest first, until the
     /// condition clears or the operator acknowledges it.
     pub alerts: Vec<AlertView>,
+    /// The centre answered the last sync round and the link is up: online-only
+    /// (real-time) services may be taken now; otherwise `cart_add` and `pay`
+    /// refuse them with `service.online_only`.
+    pub realtime: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -158,6 +158,7 @@ pub const CODES: &[&str] = &[
     "request.rate_limited",
     "service.inactive",
     "service.online_only",
+    "service.online_only_late",
     "service.unknown",
     "session.holder_only",
     "session.locked",

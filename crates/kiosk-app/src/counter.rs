@@ -10,7 +10,7 @@
 //! and its lines are still there.
 
 use chrono::{DateTime, Utc};
-use kiosk_core::{Committed, CoreError, Draft, Kiosk};
+use kiosk_core::{Committed, CoreError, Draft, Kiosk, Reach};
 use kiosk_store::rusqlite::{OptionalExtension, params};
 use kiosk_store::ts;
 use serde::{Deserialize, Serialize};
@@ -144,11 +144,18 @@ pub fn press(k: &mut Kiosk, d: &Draft) -> Result<()> {
     )
 }
 
-/// Pays the counter's draft. Returns the commit, or
+/// Pays the counter's draft; `reach` says whether the centre answers now
+/// (an online-only line is refused otherwise). Returns the commit, or
 /// `Err(payment.already_paid)` when this cart made a receipt before.
-pub fn pay(k: &mut Kiosk, d: &Draft, operator: &str, confirm_duplicate: bool) -> Result<Committed> {
+pub fn pay(
+    k: &mut Kiosk,
+    d: &Draft,
+    operator: &str,
+    confirm_duplicate: bool,
+    reach: Reach,
+) -> Result<Committed> {
     press(k, d)?;
-    match k.commit_payment(d, operator, confirm_duplicate) {
+    match k.commit_payment_with_reach(d, operator, confirm_duplicate, reach) {
         Ok(c) => {
             let next = k.start_cart();
             let now = k.clock().now();

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use domain::{Clock, KioskCode, Paise, SystemClock};
-use kiosk_core::{BillInput, ChequeInput, InitParams, Kiosk};
+use kiosk_core::{BillInput, ChequeInput, InitParams, Kiosk, Reach};
 use kiosk_store::{get_setting, set_setting};
 use kiosk_sync::engine::{Engine, SyncConfig, SyncHandle};
 use kiosk_sync::keys::Keyring;
@@ -747,6 +747,8 @@ impl Service {
     pub async fn cart_add(&self, a: CartAddArgs) -> Result<CartView> {
         self.operator()?;
         let online = self.online();
+        // An online-only service is taken only while the centre answers.
+        let reach = self.reach();
         self.with_kiosk(move |k, _| {
             let mut d = counter::load(k)?;
             let cat = k.catalogue().ok_or(kiosk_core::CoreError::NoCatalogue)?;
@@ -778,7 +780,7 @@ impl Service {
                 _ if fetch_needed => return Err(AppError::BillFetchRequired),
                 _ => return Err(AppError::AmountRequired),
             };
-            k.add_bill(&mut d, &input)?;
+            k.add_bill_with_reach(&mut d, &input, reach)?;
             // A cheque chosen before applies to the cart as it was.
             if matches!(d.mode, Some(domain::PaymentMode::Cheque(_))) {
                 d.mode = None;
@@ -861,6 +863,8 @@ impl Service {
 
     pub async fn pay(&self, a: PayArgs) -> Result<PayResult> {
         let (operator, _) = self.operator()?;
+        // Asked again at Pay: the link may have gone since the line was added.
+        let reach = self.reach();
         let out = self
             .with_kiosk(move |k, inner| {
                 let d = counter::load(k)?;
@@ -876,7 +880,7 @@ impl Service {
                 };
                 let (receipt_no, already_paid) = match already {
                     Some(no) => (no, true),
-                    None => match counter::pay(k, &d, &operator, a.confirm_duplicate) {
+                    None => match counter::pay(k, &d, &operator, a.confirm_duplicate, reach) {
                         Ok(c) => (c.receipt_no, false),
                         Err(AppError::Core(kiosk_core::CoreError::CartAlreadyPaid(no))) => {
                             (no, true)
@@ -904,6 +908,9 @@ impl Service {
             .await?;
         *lock(&self.inner.recovery) = None;
         self.watch(&out.receipt);
+        // Sent at once, not at the next poll: a payment with an online-only
+        // line is taken by the centre only within minutes
+        // (`protocol::wire::ONLINE_ONLY_MAX_AGE_MS`).
         if let Some(r) = lock(&self.inner.sync).as_ref() {
             r.handle.nudge();
         }
@@ -1228,6 +1235,13 @@ impl Service {
             .is_some_and(|s| s.online)
     }
 
+    /// Whether the centre answered just now, for online-only services:
+    /// the kiosk is registered, its last sync round worked and the link is
+    /// up (what [`SyncView::realtime`] shows).
+    fn reach(&self) -> Reach {
+        Reach::from_online(centre_answers(&self.inner))
+    }
+
     async fn centre_url(&self) -> Result<String> {
         self.with_kiosk(|k, inner| {
             get_setting(k.store().conn(), kiosk_sync::cli::SERVER_URL_KEY)?
@@ -1463,7 +1477,17 @@ fn status_loop(weak: std::sync::Weak<Inner>, pokes: Receiver<()>) {
     }
 }
 
+/// See [`Service::reach`].
+fn centre_answers(inner: &Inner) -> bool {
+    let registered = lock(&inner.sync).is_some();
+    let answers = lock(&inner.sync_status)
+        .as_ref()
+        .is_some_and(SyncStatus::centre_answers);
+    registered && answers
+}
+
 fn compute_status(inner: &Inner) -> StatusView {
+    let realtime = centre_answers(inner);
     let sync_s = lock(&inner.sync_status).clone();
     let registered = lock(&inner.sync).is_some();
     let g = lock(&inner.kiosk);
@@ -1479,6 +1503,7 @@ fn compute_status(inner: &Inner) -> StatusView {
             last_sync_at: None,
             last_error_code: None,
             alerts: Vec::new(),
+            realtime: false,
         },
         (s, true) => {
             let s = s.clone().unwrap_or_default();
@@ -1509,6 +1534,7 @@ fn compute_status(inner: &Inner) -> StatusView {
                     s.last_error.map(|e| e.code)
                 },
                 alerts: alert_views(k),
+                realtime,
             }
         }
     };

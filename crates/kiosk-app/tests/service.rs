@@ -24,20 +24,31 @@ struct Kit {
 }
 
 fn open(data: &Path) -> (Service, Receiver<Event>) {
+    open_with(ServiceConfig::new(data))
+}
+
+fn open_with(cfg: ServiceConfig) -> (Service, Receiver<Event>) {
     let (tx, rx) = channel();
     let tx = std::sync::Mutex::new(tx);
     let sink: kiosk_app::EventSink = Arc::new(move |e| {
         let _ = tx.lock().unwrap().send(e);
     });
-    (Service::open(ServiceConfig::new(data), sink).unwrap(), rx)
+    (Service::open(cfg, sink).unwrap(), rx)
 }
 
 fn kit() -> Kit {
+    kit_with(|_| {})
+}
+
+/// A kit whose service is configured by `tweak` (e.g. a faster sync loop).
+fn kit_with(tweak: impl FnOnce(&mut ServiceConfig)) -> Kit {
     kiosk_sync::keys::join_new_session_keyring();
     let dir = tempfile::tempdir().unwrap();
     let centre = CentreProcess::start(dir.path()).unwrap();
     let data = dir.path().join("app");
-    let (svc, events) = open(&data);
+    let mut cfg = ServiceConfig::new(&data);
+    tweak(&mut cfg);
+    let (svc, events) = open_with(cfg);
     Kit {
         _dir: dir,
         data,
@@ -345,10 +356,6 @@ async fn bad_input_is_refused_with_a_code_and_changes_nothing() {
             "cart.duplicate_line",
         ),
         (
-            serde_json::json!({"cmd": "cart_add", "args": {"service": "MOBILE-RECHARGE", "consumer_no": "9829012345", "amount": "100"}}),
-            "service.online_only",
-        ),
-        (
             serde_json::json!({"cmd": "cart_remove", "args": {"index": 7}}),
             "cart.no_such_line",
         ),
@@ -426,6 +433,122 @@ async fn bad_input_is_refused_with_a_code_and_changes_nothing() {
         .await
         .unwrap();
     assert_eq!(c.normalised.as_deref(), Some("210000000001"));
+}
+
+/// A real-time service (online only in the catalogue) is taken while the
+/// centre answers and made final by the sync that Pay starts at once;
+/// with the centre gone it is refused at Add and at Pay, nothing stored.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_online_only_service_is_taken_online_and_refused_offline() {
+    // A quick periodic round, so that the centre's going is noticed soon.
+    let mut k = kit_with(|c| c.sync.idle_pull = Duration::from_millis(500));
+    register(&k).await;
+    let db = k.data.join("kiosk.db");
+    let cat: CatalogueView = call(
+        &k.svc,
+        serde_json::json!({"cmd": "catalogue", "args": null}),
+    )
+    .await
+    .unwrap();
+    assert!(
+        cat.services
+            .iter()
+            .any(|s| s.code == "MOBILE-RECHARGE" && !s.offline_allowed)
+    );
+    let s: StatusView = call(&k.svc, serde_json::json!({"cmd": "status", "args": null}))
+        .await
+        .unwrap();
+    assert!(s.sync.realtime);
+    let contact_and_wallet = |svc: Service| async move {
+        ok(
+            &svc,
+            serde_json::json!({"cmd": "cart_contact", "args": {"mobile": "9829012345"}}),
+        )
+        .await;
+        let c: CartView = call(
+            &svc,
+            serde_json::json!({"cmd": "cart_mode", "args": {"mode": "wallet"}}),
+        )
+        .await
+        .unwrap();
+        c
+    };
+
+    // Online: the amount as typed (no bill to fetch), paid, final by sync.
+    add_bill(&k.svc, "MOBILE-RECHARGE", "98290 12345", Some("199")).await;
+    let cart = contact_and_wallet(k.svc.clone()).await;
+    assert_eq!(cart.total, 199_00);
+    let paid: PayResult = call(
+        &k.svc,
+        serde_json::json!({"cmd": "pay", "args": {"cart_id": cart.cart_id}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(paid.receipt.lines[0].service_code, "MOBILE-RECHARGE");
+    let ev = wait_for(
+        &k.events,
+        "the recharge made final",
+        |e| matches!(e, Event::Receipt(r) if r.id == paid.receipt.id && r.status == "final"),
+    );
+    let Event::Receipt(r) = ev else {
+        unreachable!()
+    };
+    assert!(r.final_receipt_no.unwrap().starts_with("EM"));
+    assert_eq!(centre_payments(&k), 1);
+
+    // A cart with a recharge added while online, then the centre stops.
+    add_bill(&k.svc, "MOBILE-RECHARGE", "9829012346", Some("99")).await;
+    add_bill(&k.svc, "JMC-UDTAX", "JP1000002", Some("415")).await;
+    let cart = contact_and_wallet(k.svc.clone()).await;
+    let other = k._dir.path().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    drop(std::mem::replace(
+        &mut k.centre,
+        CentreProcess::start(&other).unwrap(),
+    ));
+    wait_for(
+        &k.events,
+        "the centre seen gone",
+        |e| matches!(e, Event::Status(s) if s.sync.state == "offline" && !s.sync.realtime),
+    );
+    let before = counts(&db);
+    let e = err(
+        &k.svc,
+        serde_json::json!({"cmd": "cart_add", "args": {"service": "MOBILE-RECHARGE", "consumer_no": "9829012347", "amount": "50"}}),
+    )
+    .await;
+    assert_eq!(e.code, "service.online_only");
+    assert!(e.message.contains("MOBILE-RECHARGE"));
+    assert_eq!(counts(&db), before);
+    let e = err(
+        &k.svc,
+        serde_json::json!({"cmd": "pay", "args": {"cart_id": cart.cart_id}}),
+    )
+    .await;
+    assert_eq!(e.code, "service.online_only");
+    assert_eq!(counts(&db), before, "a refused Pay stores nothing");
+    // The cart is kept as it was; without the recharge it goes offline.
+    let now: CartView = call(&k.svc, serde_json::json!({"cmd": "cart", "args": null}))
+        .await
+        .unwrap();
+    assert_eq!(now, cart);
+    ok(
+        &k.svc,
+        serde_json::json!({"cmd": "cart_remove", "args": {"index": 0}}),
+    )
+    .await;
+    let cart: CartView = call(&k.svc, serde_json::json!({"cmd": "cart", "args": null}))
+        .await
+        .unwrap();
+    let r: PayResult = call(
+        &k.svc,
+        serde_json::json!({"cmd": "pay", "args": {"cart_id": cart.cart_id}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.receipt.status, "provisional");
+    assert_eq!(counts(&db).0, before.0 + 1);
+    assert_eq!(centre_payments(&k), 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -689,7 +812,13 @@ async fn alerts_show_until_seen_and_the_readmit_request_is_signed_by_this_pc() {
     {
         let mut kiosk = kiosk_core::Kiosk::open(&db, Arc::new(domain::SystemClock)).unwrap();
         for code in ["sync.centre_restored", "sync.device_unknown"] {
-            kiosk_sync::alerts::raise(&mut kiosk, code, "test".into(), chrono::Utc::now()).unwrap();
+            kiosk_sync::alerts::raise(
+                &mut kiosk,
+                code,
+                "test".into(),
+                domain::Clock::now(&domain::SystemClock),
+            )
+            .unwrap();
         }
     }
     let codes = |s: &StatusView| -> Vec<(String, bool)> {

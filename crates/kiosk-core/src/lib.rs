@@ -26,7 +26,7 @@ pub use bills::FetchedBill;
 pub use cancel::Cancelled;
 pub use error::{CoreError, Result};
 pub use ledger::{LedgerApplied, StatementLine, WalletStatement};
-pub use pay::{BillInput, ChequeInput, Committed, Draft, DuplicateHit, Exposure};
+pub use pay::{BillInput, ChequeInput, Committed, Draft, DuplicateHit, Exposure, Reach};
 pub use reports::{
     CommissionRow, Period, QueryTotals, ReceiptDetail, ReceiptLineRow, ReceiptPage, ReceiptQuery,
     ReceiptSort, ReceiptStatus, ReceiptSummary, ServiceTotals, SortColumn, Totals,

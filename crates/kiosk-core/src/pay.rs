@@ -53,6 +53,41 @@ pub struct DuplicateHit {
     pub amount: Paise,
 }
 
+/// Whether the centre answered just now, as the caller knows it (the app
+/// from its sync status, the CLI from a round that just worked). A
+/// service with `offline_allowed = false` (real-time, "online only") is
+/// taken only [`Reach::Online`]: the payment still goes through the local
+/// ledger and the outbox, and the centre takes it only when it arrives
+/// within `protocol::wire::ONLINE_ONLY_MAX_AGE_MS`
+/// (docs/domain.md "Offline policy and spending room").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reach {
+    /// The last round with the centre was answered and the link is up.
+    Online,
+    /// Not known to answer: the local ledger alone (the default).
+    #[default]
+    Offline,
+}
+
+impl Reach {
+    pub fn from_online(online: bool) -> Reach {
+        if online {
+            Reach::Online
+        } else {
+            Reach::Offline
+        }
+    }
+
+    /// Refuses an online-only service unless the centre answers.
+    fn admits(self, svc: &domain::Service) -> Result<()> {
+        if !svc.offline_allowed && self != Reach::Online {
+            return Err(CoreError::ServiceOnlineOnly(svc.code.clone()));
+        }
+        Ok(())
+    }
+}
+
 /// A committed payment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Committed {
@@ -66,6 +101,9 @@ pub struct Committed {
     pub commission: Paise,
     pub mode: String,
     pub duplicate_confirmed: bool,
+    /// A line is for an online-only service: the centre takes the payment
+    /// only if it arrives within minutes, so the caller sends it at once.
+    pub real_time: bool,
 }
 
 /// Offline spending room (docs/domain.md "Offline policy and spending room").
@@ -94,8 +132,16 @@ impl Kiosk {
         }
     }
 
-    /// Adds a bill from the catalogue to the cart; returns its index.
+    /// Adds a bill from the catalogue to the cart, offline: an online-only
+    /// service is refused (`service.online_only`). Returns its index.
     pub fn add_bill(&self, d: &mut Draft, b: &BillInput) -> Result<usize> {
+        self.add_bill_with_reach(d, b, Reach::Offline)
+    }
+
+    /// Adds a bill from the catalogue to the cart; an online-only service
+    /// only when `reach` says the centre answered just now. Returns its
+    /// index.
+    pub fn add_bill_with_reach(&self, d: &mut Draft, b: &BillInput, reach: Reach) -> Result<usize> {
         let cat = self.catalogue_or_err()?;
         let svc = cat
             .service(b.service.trim())
@@ -103,11 +149,7 @@ impl Kiosk {
         if !svc.active {
             return Err(CoreError::ServiceInactive(svc.code.clone()));
         }
-        if !svc.offline_allowed {
-            // The local ledger commits before the centre hears of it, so a
-            // real-time service cannot go through this path.
-            return Err(CoreError::ServiceOnlineOnly(svc.code.clone()));
-        }
+        reach.admits(svc)?;
         Ok(d.cart.add(
             svc,
             &b.consumer_no,
@@ -198,15 +240,29 @@ impl Kiosk {
         exposure(self.store.conn())?.ok_or(CoreError::ExposureNoSnapshot)
     }
 
-    /// Commits the payment: receipt, lines, outbox entry (chained) and
-    /// wallet hold in one transaction. Nothing is written if any check
-    /// fails; `confirm_duplicate` must be true when [`Kiosk::check_duplicates`]
-    /// finds anything.
+    /// Commits the payment offline (an online-only line is refused,
+    /// `service.online_only`): see [`Kiosk::commit_payment_with_reach`].
     pub fn commit_payment(
         &mut self,
         d: &Draft,
         operator: &str,
         confirm_duplicate: bool,
+    ) -> Result<Committed> {
+        self.commit_payment_with_reach(d, operator, confirm_duplicate, Reach::Offline)
+    }
+
+    /// Commits the payment: receipt, lines, outbox entry (chained) and
+    /// wallet hold in one transaction. Nothing is written if any check
+    /// fails; `confirm_duplicate` must be true when [`Kiosk::check_duplicates`]
+    /// finds anything. A line for an online-only service is taken only
+    /// when `reach` says the centre answered just now; the payment is then
+    /// [`Committed::real_time`] and should be sent at once.
+    pub fn commit_payment_with_reach(
+        &mut self,
+        d: &Draft,
+        operator: &str,
+        confirm_duplicate: bool,
+        reach: Reach,
     ) -> Result<Committed> {
         let now = self.clock.now();
         if d.cart.is_empty() {
@@ -219,6 +275,7 @@ impl Kiosk {
         let mode = d.mode.clone().ok_or(CoreError::PaymentModeRequired)?;
         // The catalogue may have changed since the bills were added.
         let cat = self.catalogue_or_err()?;
+        let mut real_time = false;
         for l in &d.cart.lines {
             let svc = cat
                 .service(&l.service_code)
@@ -226,9 +283,9 @@ impl Kiosk {
             if !svc.active {
                 return Err(CoreError::ServiceInactive(svc.code.clone()));
             }
-            if !svc.offline_allowed {
-                return Err(CoreError::ServiceOnlineOnly(svc.code.clone()));
-            }
+            // Added online, the link may have gone since: asked again.
+            reach.admits(svc)?;
+            real_time |= !svc.offline_allowed;
             svc.check_charge(l.charge)?;
         }
         if let PaymentMode::Cheque(c) = &mode {
@@ -371,6 +428,7 @@ impl Kiosk {
                 commission: totals.commission,
                 mode: mode.code().to_string(),
                 duplicate_confirmed,
+                real_time,
             })
         })
     }

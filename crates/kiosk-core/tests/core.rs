@@ -5,7 +5,7 @@ use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use common::*;
 use domain::{Clock, ErrorCode, Paise};
 use kiosk_core::{
-    ChequeInput, CoreError, Kiosk, Outcome, ReceiptQuery, ReceiptStatus, WalletSnapshot,
+    ChequeInput, CoreError, Kiosk, Outcome, Reach, ReceiptQuery, ReceiptStatus, WalletSnapshot,
 };
 use protocol::EntryKind;
 
@@ -57,6 +57,80 @@ fn a_multi_bill_payment_commits_receipt_lines_entry_and_hold_together() {
     let chain = k.verify_chain().unwrap();
     assert_eq!(chain.entries, 2);
     assert_eq!(chain.last_hash, c2.hash);
+}
+
+#[test]
+fn an_online_only_service_is_taken_only_while_the_centre_answers() {
+    let mut f = fixture();
+    let k = &mut f.kiosk;
+    let recharge = bill("MOBILE-RECHARGE", "98290 12345", 199);
+    assert!(
+        !k.catalogue()
+            .unwrap()
+            .service("MOBILE-RECHARGE")
+            .unwrap()
+            .offline_allowed
+    );
+    // Offline (the default, and said so): refused at Add, nothing written.
+    let before = (counts(k), fingerprint(k));
+    let mut d = k.start_cart();
+    assert_eq!(code(k.add_bill(&mut d, &recharge)), "service.online_only");
+    assert_eq!(
+        code(k.add_bill_with_reach(&mut d, &recharge, Reach::Offline)),
+        "service.online_only"
+    );
+    assert!(d.cart.is_empty());
+    assert_eq!((counts(k), fingerprint(k)), before);
+
+    // Online: added beside a bill that may go offline, and committed.
+    k.add_bill_with_reach(&mut d, &recharge, Reach::Online)
+        .unwrap();
+    k.add_bill_with_reach(
+        &mut d,
+        &bill("JVVNL-BILL", "210100000001", 100),
+        Reach::Online,
+    )
+    .unwrap();
+    k.set_contact(&mut d, Some("9876543210"), None).unwrap();
+    k.choose_wallet(&mut d);
+    // The link went between Add and Pay: refused at Pay, nothing written,
+    // the cart as it was.
+    assert_eq!(
+        code(k.commit_payment(&d, "op1", false)),
+        "service.online_only"
+    );
+    assert_eq!(
+        code(k.commit_payment_with_reach(&d, "op1", false, Reach::Offline)),
+        "service.online_only"
+    );
+    assert_eq!((counts(k), fingerprint(k)), before);
+    assert_eq!(d.cart.lines.len(), 2);
+
+    let c = k
+        .commit_payment_with_reach(&d, "op1", false, Reach::Online)
+        .unwrap();
+    assert!(c.real_time);
+    assert_eq!(c.total, Paise::new(199_00 + 100_00));
+    assert_eq!(
+        k.receipt(&c.receipt_no).unwrap().summary.status,
+        "provisional"
+    );
+    let out = k.outbox_from(c.outbox_seq, 1).unwrap();
+    let p = out[0].entry.payment().unwrap();
+    assert_eq!(p.lines[0].service_code, "MOBILE-RECHARGE");
+    assert_eq!(p.lines[0].consumer_no, "9829012345");
+    // Held in the wallet like any payment, until the centre answers.
+    assert_eq!(k.exposure().unwrap().pending_amount, c.total);
+    // Once per cart, online or not.
+    assert_eq!(
+        code(k.commit_payment_with_reach(&d, "op1", false, Reach::Online)),
+        "payment.already_paid"
+    );
+    // A payment without an online-only line is not real-time.
+    let plain = pay(k, "JVVNL-BILL", "210100000002", 100);
+    assert!(!plain.real_time);
+    assert_eq!(Reach::from_online(true), Reach::Online);
+    assert_eq!(Reach::default(), Reach::Offline);
 }
 
 #[test]

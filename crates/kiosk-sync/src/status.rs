@@ -92,6 +92,28 @@ impl SyncStatus {
         .to_string();
     }
 
+    /// The centre answered just now: the last round worked (no error since)
+    /// and the link is up. What a caller passes as `kiosk_core::Reach` for
+    /// online-only services (the app from its loop's status, `kioskctl pay
+    /// --online` from the status file with [`SyncStatus::answered_within`]).
+    pub fn centre_answers(&self) -> bool {
+        use protocol::codes;
+        self.online
+            && self.last_error.is_none()
+            && matches!(
+                self.state.as_str(),
+                codes::STATE_UP_TO_DATE | codes::STATE_SENDING
+            )
+    }
+
+    /// [`SyncStatus::centre_answers`], and the round that said so ended at
+    /// most `max` before `now` (for a status read from the file beside the
+    /// database, which may be old).
+    pub fn answered_within(&self, now: DateTime<Utc>, max: chrono::Duration) -> bool {
+        let last = self.updated_at.max(self.last_push_at);
+        self.centre_answers() && last.is_some_and(|t| (now - t).abs() <= max)
+    }
+
     /// One line in English for the CLI (the app translates `state`).
     pub fn state_words(&self) -> &'static str {
         match self.state.as_str() {
@@ -126,6 +148,56 @@ impl SyncStatus {
     pub fn load(db: &Path) -> Option<SyncStatus> {
         let b = std::fs::read(Self::path_for(db)).ok()?;
         serde_json::from_slice(&b).ok()
+    }
+}
+
+#[cfg(test)]
+mod reach_tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn answered(at: DateTime<Utc>) -> SyncStatus {
+        let mut s = SyncStatus {
+            online: true,
+            updated_at: Some(at),
+            ..Default::default()
+        };
+        s.derive_state(false, false);
+        s
+    }
+
+    /// Online-only services need a round that worked and a link that is
+    /// up; a refusal, a failure since, or an old status file say no.
+    #[test]
+    fn the_centre_answers_only_after_a_round_that_worked() {
+        let t = Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap();
+        let min = chrono::Duration::minutes;
+        assert!(!SyncStatus::default().centre_answers());
+        let ok = answered(t);
+        assert!(ok.centre_answers());
+        assert!(ok.answered_within(t + min(1), min(2)));
+        assert!(!ok.answered_within(t + min(3), min(2)));
+        assert!(!ok.answered_within(t - min(3), min(2)));
+        let mut down = ok.clone();
+        down.online = false;
+        down.derive_state(false, false);
+        assert!(!down.centre_answers());
+        let failed = |code: &str, refused: bool| {
+            let mut s = ok.clone();
+            s.last_error = Some(LastError {
+                code: code.into(),
+                message: String::new(),
+                at: t,
+            });
+            s.derive_state(false, refused);
+            s
+        };
+        assert!(!failed("auth.unknown_device", true).centre_answers());
+        // A probe answered after a failed round: not yet.
+        assert!(!failed("sync.timeout", false).centre_answers());
+        let mut stopped = ok.clone();
+        stopped.derive_state(true, false);
+        assert!(!stopped.centre_answers());
     }
 }
 

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use domain::{Clock, Paise, SystemClock};
 use kiosk_core::{
-    BillInput, ChequeInput, InitParams, Kiosk, ReceiptQuery, ReceiptStatus, WalletSnapshot,
+    BillInput, ChequeInput, InitParams, Kiosk, Reach, ReceiptQuery, ReceiptStatus, WalletSnapshot,
 };
 use serde_json::json;
 use std::io::Write;
@@ -211,6 +211,14 @@ pub struct PayArgs {
     /// Go ahead although the bill repeats a payment of the last 30 days.
     #[arg(long)]
     pub confirm_duplicate: bool,
+    /// The centre answers: take online-only (real-time) services too. Only
+    /// when the last sync round on this database (the app's loop, `sync
+    /// watch` or `sync now`) worked and ended at most two minutes ago;
+    /// otherwise they are refused (`service.online_only`) as without it.
+    /// Send the payment at once (`sync now`; a running loop does by
+    /// itself): the centre takes it only within ten minutes.
+    #[arg(long)]
+    pub online: bool,
     /// Do not print the receipt (it can be printed later with `print receipt`).
     #[arg(long)]
     pub no_print: bool,
@@ -245,6 +253,36 @@ fn parse_bill(s: &str) -> Result<BillInput> {
     })
 }
 
+/// How old the last sync round may be for `pay --online`: a running loop
+/// (the app, `sync watch`) has a round at least every minute.
+const ONLINE_STATUS_MAX_AGE_SECS: i64 = 120;
+
+/// `pay --online`: whether the centre answered just now, by the sync
+/// status file beside the database (written by every sync round).
+fn reach(ctx: &Ctx, online: bool) -> Reach {
+    if !online {
+        return Reach::Offline;
+    }
+    let now = ctx.clock().now();
+    let max = chrono::Duration::seconds(ONLINE_STATUS_MAX_AGE_SECS);
+    Reach::from_online(
+        kiosk_sync::status::SyncStatus::load(&ctx.db).is_some_and(|s| s.answered_within(now, max)),
+    )
+}
+
+/// An online-only refusal says why when `--online` was given.
+fn explain_online_only(online: bool, e: kiosk_core::CoreError) -> anyhow::Error {
+    if online && matches!(e, kiosk_core::CoreError::ServiceOnlineOnly(_)) {
+        return cli_err(
+            "service.online_only",
+            format!(
+                "{e}: the last sync round on this database did not work or ended more than {ONLINE_STATUS_MAX_AGE_SECS} s ago (run `kioskctl sync now` first)"
+            ),
+        );
+    }
+    e.into()
+}
+
 pub fn pay(ctx: &Ctx, a: PayArgs) -> Result<()> {
     let mut bills = Vec::new();
     match (&a.service, &a.consumer, &a.amount) {
@@ -267,9 +305,11 @@ pub fn pay(ctx: &Ctx, a: PayArgs) -> Result<()> {
         bills.push(parse_bill(b)?);
     }
     let mut k = ctx.open()?;
+    let reach = reach(ctx, a.online);
     let mut d = k.start_cart();
     for b in &bills {
-        k.add_bill(&mut d, b)?;
+        k.add_bill_with_reach(&mut d, b, reach)
+            .map_err(|e| explain_online_only(a.online, e))?;
     }
     k.set_contact(&mut d, a.mobile.as_deref(), a.email.as_deref())?;
     let cheque_flags = [
@@ -302,7 +342,9 @@ pub fn pay(ctx: &Ctx, a: PayArgs) -> Result<()> {
             },
         )?;
     }
-    let c = k.commit_payment(&d, &a.operator, a.confirm_duplicate)?;
+    let c = k
+        .commit_payment_with_reach(&d, &a.operator, a.confirm_duplicate, reach)
+        .map_err(|e| explain_online_only(a.online, e))?;
     // From here on the payment stands: printing reports, never fails it.
     let (printed, in_flight) = kiosk_app::printing::after_payment(
         &mut k,
@@ -318,7 +360,7 @@ pub fn pay(ctx: &Ctx, a: PayArgs) -> Result<()> {
     };
     print(ctx.json, &out, || {
         format!(
-            "receipt {}  {} bill(s)  total {}  ({}{})  PROVISIONAL until synced\n{}",
+            "receipt {}  {} bill(s)  total {}  ({}{})  PROVISIONAL until synced\n{}{}",
             c.receipt_no,
             c.lines,
             c.total,
@@ -327,6 +369,14 @@ pub fn pay(ctx: &Ctx, a: PayArgs) -> Result<()> {
                 ", duplicate confirmed"
             } else {
                 ""
+            },
+            if c.real_time {
+                format!(
+                    "real-time: send it now (`kioskctl sync now`); the centre takes it only within {} minutes\n",
+                    protocol::wire::ONLINE_ONLY_MAX_AGE_MS / 60_000
+                )
+            } else {
+                String::new()
             },
             match &out.print {
                 Some(p) => p.human(),

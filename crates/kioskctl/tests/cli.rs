@@ -491,3 +491,95 @@ fn a_decimal_comma_or_a_hidden_name_is_refused_and_changes_nothing() {
     assert_eq!(status, 0, "{v}");
     assert_eq!(v["total"], 1_234_50);
 }
+
+/// An online-only service (MOBILE-RECHARGE) goes only with `--online` and
+/// a sync round on this database that worked just before; otherwise it
+/// is refused with its code and nothing is written.
+#[test]
+fn an_online_only_service_needs_online_and_a_sync_round_that_just_worked() {
+    use kiosk_sync::status::{LastError, SyncStatus};
+    let dir = tempfile::tempdir().unwrap();
+    let db = ready_kiosk(dir.path());
+    let recharge = |consumer: &'static str, online: bool| {
+        let mut args = vec![
+            "pay",
+            "--service",
+            "MOBILE-RECHARGE",
+            "--consumer",
+            consumer,
+            "--amount",
+            "199",
+            "--mobile",
+            "9876543210",
+            "--operator",
+            "holder",
+            "--no-print",
+        ];
+        if online {
+            args.push("--online");
+        }
+        run(&db, &args)
+    };
+    let refused = |consumer: &'static str, online: bool| {
+        let before = counts(&db);
+        let (status, v) = recharge(consumer, online);
+        assert_ne!(status, 0, "{v}");
+        assert_eq!(v["error"]["code"], "service.online_only", "{v}");
+        assert_eq!(counts(&db), before, "a refused payment wrote something");
+        v["error"]["message"].as_str().unwrap().to_string()
+    };
+    let status_at = |at: chrono::DateTime<chrono::Utc>, error: Option<&str>| {
+        let mut s = SyncStatus {
+            online: true,
+            updated_at: Some(at),
+            last_error: error.map(|c| LastError {
+                code: c.into(),
+                message: String::new(),
+                at,
+            }),
+            ..Default::default()
+        };
+        s.derive_state(false, error.is_some());
+        s.save(&db).unwrap();
+    };
+    let now = domain::Clock::now(&domain::SystemClock);
+
+    // Without the flag, as before: offline rules.
+    refused("9829012345", false);
+    // With it, but nothing says the centre answered.
+    let m = refused("9829012345", true);
+    assert!(m.contains("sync now"), "{m}");
+    // A round that worked ten minutes ago is too old; one refused is no answer.
+    status_at(now - chrono::Duration::minutes(10), None);
+    refused("9829012345", true);
+    status_at(now, Some("auth.unknown_device"));
+    refused("9829012345", true);
+    // A round that just worked: taken, real-time (to be sent at once).
+    status_at(now, None);
+    refused("9829012345", false);
+    let before = counts(&db);
+    let (status, v) = recharge("9829012345", true);
+    assert_eq!(status, 0, "{v}");
+    assert_eq!(v["real_time"], true, "{v}");
+    assert_ne!(counts(&db), before);
+    // A bill that may go offline is not real-time, flag or not.
+    let v = ok(
+        &db,
+        &[
+            "pay",
+            "--service",
+            "JVVNL-BILL",
+            "--consumer",
+            "210100000009",
+            "--amount",
+            "10",
+            "--mobile",
+            "9876543210",
+            "--operator",
+            "holder",
+            "--no-print",
+            "--online",
+        ],
+    );
+    assert_eq!(v["real_time"], false, "{v}");
+}

@@ -108,6 +108,15 @@ where
 }
 
 /// A committed payment: one receipt with one or more bills.
+///
+/// Its shape is fixed under [`ENTRY_FORMAT_VERSION`] 1: postcard has no
+/// optional trailing fields, so a field added here (even with
+/// `#[serde(default)]`) could not read the payloads already stored in
+/// outboxes and at the centre. What the centre must know beyond these
+/// fields it derives from its own catalogue: a line whose service is
+/// online-only (`offline_allowed = false`) makes the payment real-time,
+/// accepted only when it arrives within
+/// [`crate::wire::ONLINE_ONLY_MAX_AGE_MS`] of when it was taken.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentPayload {
     /// The kiosk's own receipt number (provisional until the centre's).
@@ -203,6 +212,25 @@ mod tests {
         assert_eq!(Entry::decode_canonical(&e.canonical()).unwrap(), e);
         // Deterministic: same value, same bytes.
         assert_eq!(e.canonical(), e.clone().canonical());
+    }
+
+    /// Why no field is added to a payload under this format: a reader with
+    /// one more trailing field (here a defaulted flag) cannot decode the
+    /// bytes of a payload written before it.
+    #[test]
+    fn a_payload_with_one_more_field_would_not_read_stored_ones() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct WithFlag(PaymentPayload, #[serde(default)] bool);
+        let stored = payment().encode();
+        assert!(postcard::from_bytes::<WithFlag>(&stored).is_err());
+        // The other way, today's reader ignores bytes after the payload.
+        let mut longer = stored.clone();
+        longer.push(1);
+        assert_eq!(
+            postcard::from_bytes::<PaymentPayload>(&longer).unwrap(),
+            payment()
+        );
     }
 
     #[test]

@@ -24,6 +24,13 @@ pub const MAX_PAYLOAD_BYTES: usize = 16 * 1024;
 /// flagged (`clock.skew`): five minutes.
 pub const CLOCK_SKEW_MAX_MS: i64 = 5 * 60 * 1000;
 
+/// How late an online-only (real-time) payment may reach the centre:
+/// ten minutes from when it was taken, by the centre's clock (the kiosk's
+/// time corrected by the offset it reports). Later, the centre rejects it
+/// with [`codes::SERVICE_ONLINE_ONLY_LATE`]: the kiosk took it while the
+/// centre answered, but it did not arrive in real time.
+pub const ONLINE_ONLY_MAX_AGE_MS: i64 = 10 * 60 * 1000;
+
 /// Header naming the device that signed the request (UUID, hyphenated).
 pub const HEADER_DEVICE: &str = "x-device";
 /// Header carrying the ed25519 signature, base64url without padding (86 chars).
@@ -367,6 +374,9 @@ pub mod codes {
     pub const ENTRY_WRONG_KIOSK: &str = "entry.wrong_kiosk";
     pub const SERVICE_UNKNOWN: &str = "service.unknown";
     pub const SERVICE_INACTIVE: &str = "service.inactive";
+    /// A payment for an online-only service reached the centre more than
+    /// [`super::ONLINE_ONLY_MAX_AGE_MS`] after it was taken.
+    pub const SERVICE_ONLINE_ONLY_LATE: &str = "service.online_only_late";
     pub const CHARGE_ABOVE_STATE_RATE: &str = "charge.above_state_rate";
     pub const AMOUNT_INVALID: &str = "amount.invalid";
     pub const TOTALS_MISMATCH: &str = "payment.totals_mismatch";

@@ -1041,3 +1041,71 @@ both!(
         h.finish().await;
     }
 );
+
+both!(
+    an_online_only_payment_is_taken_only_when_it_arrives_fresh,
+    |h: H| async move {
+        use protocol::wire::ONLINE_ONLY_MAX_AGE_MS;
+        let mut a = h.register("k1001-h", 1).await;
+        let cat = h.catalogue.clone();
+        assert!(!cat.service("MOBILE-RECHARGE").unwrap().offline_allowed);
+        let minute = 60_000i64;
+        let now_ms = || domain::Clock::now(h.clock.as_ref()).timestamp_millis();
+        let w0 = h.wallet(&h.kiosk).await;
+        // Taken just now (the centre answered the kiosk), pushed at once.
+        a.t_ms = now_ms() - 1000;
+        a.pay(&cat, &[line("MOBILE-RECHARGE", "9829012345", 199_00)]);
+        let r = h.push(&a, &a.rest(0)).await.unwrap();
+        let (_, no) = accepted(&r.outcomes[0].outcome);
+        assert!(no.starts_with("EM"));
+        assert_eq!(h.wallet(&h.kiosk).await, w0 - 199_00);
+
+        // Taken, then the link went: it reaches the centre eleven minutes
+        // later. The recharge is refused (no money taken); a bill taken at
+        // the same time offline, behind it in the queue, still goes.
+        a.t_ms = now_ms() - 1000;
+        a.pay(&cat, &[line("MOBILE-RECHARGE", "9829012346", 99_00)]);
+        a.pay(&cat, &[line("JVVNL-BILL", "210000000501", 100_00)]);
+        h.clock.advance(chrono::Duration::minutes(11));
+        let r = h.push(&a, &a.rest(1)).await.unwrap();
+        assert_eq!(r.high_water, 3);
+        assert_eq!(
+            rejected(&r.outcomes[0].outcome),
+            codes::SERVICE_ONLINE_ONLY_LATE
+        );
+        accepted(&r.outcomes[1].outcome);
+        assert_eq!(h.wallet(&h.kiosk).await, w0 - 199_00 - 100_00);
+        // Recorded: a replay says the same, and moves no money.
+        let again = h.push(&a, &a.batch(2, 2)).await.unwrap();
+        assert_eq!(again.outcomes[0], r.outcomes[0]);
+        assert_eq!(h.wallet(&h.kiosk).await, w0 - 199_00 - 100_00);
+
+        // At the edge of the window it is still fresh.
+        a.t_ms = now_ms() - 1000;
+        a.pay(&cat, &[line("MOBILE-RECHARGE", "9829012347", 50_00)]);
+        h.clock
+            .advance(chrono::Duration::milliseconds(ONLINE_ONLY_MAX_AGE_MS));
+        accepted(&h.push(&a, &a.rest(3)).await.unwrap().outcomes[0].outcome);
+
+        // The age is by the centre's clock: a kiosk clock two hours slow
+        // (and knowing it) taking one now is fresh...
+        a.t_ms = now_ms() - 120 * minute - 1000;
+        a.clock_offset_ms = Some(120 * minute);
+        a.pay(&cat, &[line("MOBILE-RECHARGE", "9829012348", 10_00)]);
+        accepted(&h.push(&a, &a.rest(4)).await.unwrap().outcomes[0].outcome);
+        // ...and one two hours fast that took it eleven minutes ago is
+        // late, though its own time lies in the centre's future.
+        a.t_ms = now_ms() + 120 * minute - 11 * minute - 1000;
+        a.clock_offset_ms = Some(-120 * minute);
+        a.pay(&cat, &[line("MOBILE-RECHARGE", "9829012349", 10_00)]);
+        assert_eq!(
+            rejected(&h.push(&a, &a.rest(5)).await.unwrap().outcomes[0].outcome),
+            codes::SERVICE_ONLINE_ONLY_LATE
+        );
+        assert_eq!(
+            h.wallet(&h.kiosk).await,
+            w0 - 199_00 - 100_00 - 50_00 - 10_00
+        );
+        h.finish().await;
+    }
+);

@@ -44,14 +44,18 @@ export class CounterModel {
   online = $derived(app.status?.sync.state === 'online');
   /** The centre is known to be unreachable (not merely not heard yet). */
   offline = $derived(app.status?.sync.state === 'offline');
+  /** The centre answered the last sync round and the link is up: what the
+   *  service layer asks before it takes an online-only service. */
+  realtime = $derived(!!app.status?.sync.realtime);
   isHolder = $derived(app.state?.session?.role === 'holder');
-  /** Why the chosen service cannot be taken here, as an error code: the
-   *  service layer takes only services that may go through the local
-   *  ledger (real-time services are online-only, on the portal). */
+  /** Why the chosen service cannot be taken now, as an error code, shown
+   *  before anything is typed: a real-time (online-only) service is taken
+   *  only while the centre answers; the service layer refuses it otherwise
+   *  with the same code. */
   blocked = $derived.by((): string | null => {
     const s = this.selected;
     if (!s) return null;
-    if (!s.offline_allowed) return 'service.online_only';
+    if (!s.offline_allowed && !this.realtime) return 'service.online_only';
     return null;
   });
   /** The bill must come from the department now (online). */

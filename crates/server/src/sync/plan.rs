@@ -222,6 +222,23 @@ pub(super) fn plan_payment(ctx: &mut Ctx, e: &Entry) -> (Outcome, Effects) {
                 format!("service {} is not active", l.service_code),
             );
         }
+        if !svc.offline_allowed {
+            // Real-time: the kiosk takes it only while we answer, so it
+            // must reach us within minutes of being taken (by our clock),
+            // or the money is not taken (docs/domain.md "Offline policy").
+            let age_ms = ctx.now_ms - ctx.centre_time_ms(e.device_time_ms);
+            if age_ms > protocol::wire::ONLINE_ONLY_MAX_AGE_MS {
+                return reject(
+                    codes::SERVICE_ONLINE_ONLY_LATE,
+                    format!(
+                        "service {} is online only: the payment arrived {} s after it was taken (at most {} s)",
+                        svc.code,
+                        age_ms / 1000,
+                        protocol::wire::ONLINE_ONLY_MAX_AGE_MS / 1000
+                    ),
+                );
+            }
+        }
         if svc.department != l.department {
             return reject(
                 codes::ENTRY_MALFORMED,

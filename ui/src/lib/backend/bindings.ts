@@ -221,7 +221,13 @@ held: number, rejected: number, oldest_pending_age_secs: number | null, last_syn
  * the centre, a broken local record), oldest first, until the
  * condition clears or the operator acknowledges it.
  */
-alerts: Array<AlertView>, };
+alerts: Array<AlertView>, 
+/**
+ * The centre answered the last sync round and the link is up: online-only
+ * (real-time) services may be taken now; otherwise `cart_add` and `pay`
+ * refuse them with `service.online_only`.
+ */
+realtime: boolean, };
 
 export type AlertView = { 
 /**
@@ -950,6 +956,7 @@ export const ERROR_CODES = [
   "request.rate_limited",
   "service.inactive",
   "service.online_only",
+  "service.online_only_late",
   "service.unknown",
   "session.holder_only",
   "session.locked",

@@ -270,6 +270,7 @@ export function createMock(o: MockOptions = {}): Mock {
         last_sync_at: syncedAt,
         last_error_code: opts.online || phase === 'setup' ? null : 'sync.timeout',
         alerts: opts.alerts.map((code) => ({ code, since: '2026-12-01T08:30:00Z', can_ack: canAck(code) })),
+        realtime: opts.online && phase !== 'setup',
       },
       wallet: {
         known: true,
@@ -456,8 +457,8 @@ export function createMock(o: MockOptions = {}): Mock {
     cart_add: (a) => {
       needSession();
       const s = svc(a.service);
-      // Real-time services never go through the local ledger.
-      if (!s.offline_allowed) fail('service.online_only');
+      // Real-time services only while the centre answers.
+      if (!s.offline_allowed && !opts.online) fail('service.online_only');
       const { ok, n } = checkNo(s, a.consumer_no);
       if (!ok) fail('consumer_no.invalid');
       if (lines.some((l) => l.service_code === s.code && l.consumer_no === n)) fail('cart.duplicate_line');
@@ -536,6 +537,7 @@ export function createMock(o: MockOptions = {}): Mock {
       if (!c.lines.length) fail('cart.empty');
       if (!c.mobile && !c.email) fail('contact.required');
       if (!c.mode) fail('payment.mode_required');
+      if (!opts.online && c.lines.some((l) => !byCode.get(l.service_code)?.offline_allowed)) fail('service.online_only');
       if (c.duplicates.length && !a.confirm_duplicate) fail('payment.duplicate_unconfirmed', { duplicates: c.duplicates });
       const no = `K-JPR-0042/L${String(++receiptNo).padStart(6, '0')}`;
       const r: ReceiptView = {

@@ -159,6 +159,7 @@ export const errorTexts: Record<ErrorCode, Texts> = {
   'request.rate_limited': { en: 'Too many tries: wait a minute and try again.', hi: 'बहुत बार कोशिश हुई: एक मिनट रुककर फिर से करें।' },
   'service.inactive': { en: 'This service is not offered now.', hi: 'यह सेवा अभी उपलब्ध नहीं है।' },
   'service.online_only': { en: 'This service works online only: it cannot be taken while the link is down.', hi: 'यह सेवा केवल ऑनलाइन है: इंटरनेट बंद होने पर नहीं ली जा सकती।' },
+  'service.online_only_late': { en: 'This online-only payment reached the centre more than 10 minutes after it was taken: the money was not taken. Take it again while online.', hi: 'यह केवल-ऑनलाइन भुगतान लेने के 10 मिनट से ज़्यादा बाद केंद्र पहुँचा: राशि नहीं ली गई। ऑनलाइन रहते हुए फिर से लें।' },
   'service.unknown': { en: 'No such service.', hi: 'ऐसी कोई सेवा नहीं है।' },
   'session.holder_only': { en: 'Only the kiosk holder can do this.', hi: 'यह केवल कियोस्क धारक कर सकता है।' },
   'session.locked': { en: 'The screen is locked: log in again.', hi: 'स्क्रीन लॉक है: फिर से लॉगिन करें।' },

@@ -228,7 +228,12 @@ async fn a_ticket_raised_offline_reaches_the_centre_and_its_reply_comes_back() {
     assert!(b.bytes > 500 && b.bytes <= 8 * 1024, "{b:?}");
     assert_eq!(t.bundle_bytes, b.bytes);
     let _ = ok::<()>(&k.svc, serde_json::json!({"cmd": "sync_now", "args": null})).await;
-    std::thread::sleep(Duration::from_millis(500));
+    // The nudged round has run and found no centre.
+    wait_for(
+        &k.events,
+        "a round without the centre",
+        |e| matches!(e, Event::Status(s) if s.sync.state == "offline"),
+    );
     let l = list(&k.svc).await;
     assert_eq!(l.tickets.len(), 1);
     assert_eq!(l.tickets[0].state, "queued", "no centre, no answer");

@@ -18,5 +18,8 @@ export default defineConfig({
     environment: 'happy-dom',
     include: ['tests/**/*.test.ts'],
     setupFiles: ['tests/setup.ts'],
+    // Upper bounds, not pauses: a loaded 2-core machine (a build beside
+    // the tests) can take seconds to compile a lazily loaded screen.
+    testTimeout: 30_000,
   },
 });

@@ -220,3 +220,324 @@ async fn bill_by_keys_offline(app: &App, search: &str, consumer: &str, amount: &
     app.keys(amount).await;
     app.keys(key::ENTER).await;
 }
+
+/// The back office's screen `view` reached from its menu by its key.
+async fn office_screen(app: &App, k: &str, view: &str) {
+    app.keys(key::ESC).await;
+    app.wait_attr(&tid("office"), "data-view", |v| v == "menu")
+        .await;
+    app.keys(k).await;
+    app.wait_attr(&tid("office"), "data-view", |v| v == view)
+        .await;
+    app.el(&tid(view)).await;
+}
+
+/// The file a report export wrote, as the screen names it.
+async fn exported(app: &App, ext: &str) -> PathBuf {
+    app.wait_text("report-done", |t| t.contains(ext)).await;
+    let path = app
+        .attr_now("[data-testid=\"report-done\"] .path", "title")
+        .await
+        .expect("the file's path on screen");
+    PathBuf::from(path)
+}
+
+fn money_cell(c: &calamine::Data) -> i64 {
+    match c {
+        calamine::Data::Float(f) => (f * 100.0).round() as i64,
+        calamine::Data::Int(i) => i * 100,
+        other => panic!("not an amount: {other:?}"),
+    }
+}
+
+/// The data-id of each report row, in screen order.
+async fn row_ids(app: &App) -> Vec<String> {
+    let v = app
+        .eval("return [...document.querySelectorAll('[data-testid=\"report-row\"]')].map(e => e.dataset.id)")
+        .await;
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The holder's back office in the real app, by keyboard from the counter:
+/// every screen reached by its key (a screenshot of each, English and
+/// Hindi); the transactions report sorted by each column; exported to
+/// CSV, XLSX and PDF and read back with the database's totals; printed to
+/// the printer (its bytes validated); a receipt cancelled while the centre
+/// is down that reaches the centre after sync, with the citizen's SMS in
+/// the centre's notifications outbox; an operator refused what only the
+/// holder may do.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_back_office_in_the_real_app() {
+    use calamine::Reader;
+    let dir = tempfile::tempdir().unwrap();
+    let root: &Path = dir.path();
+    let centre = CentreProcess::start(root).unwrap();
+    let display = Display::start();
+    let bus = SessionBus::start();
+    let data = root.join("app");
+    preset(&data, &centre.url());
+    let driver = Driver::start(&display, &bus, Path::new(APP), &data);
+    let db = kiosk_db(&data);
+    driver.step("registered by the holder");
+    let app = driver.launch().await;
+    register(&app).await;
+    app.close().await;
+    driver.wait_gone().await;
+    let sink = PrinterSink::start();
+    use_printer(&data, &sink, "escp9-generic");
+
+    driver.step("three receipts at the counter");
+    let app = driver.launch().await;
+    login(&app, DEMO_HOLDER).await;
+    app.wait_phase("counter").await;
+    app.wait_ready().await;
+    let carts: [&[(&str, &str)]; 3] = [
+        &[("JVVNL", "210000000002")],
+        &[("PHED", "1000002"), ("BSNL", "01412345678")],
+        &[("JVVNL", "210000000003")],
+    ];
+    let mut receipts = vec![];
+    for bills in carts {
+        for (i, (search, consumer)) in bills.iter().enumerate() {
+            bill_by_keys(&app, search, consumer).await;
+            wait_cart_lines(&app, i + 1).await;
+        }
+        app.keys(key::F6).await;
+        app.wait_focus("mobile-input").await;
+        app.keys("9829012345").await;
+        app.keys(key::F7).await;
+        app.keys(key::F9).await;
+        receipts.push(app.wait_text("receipt-no", |t| !t.trim().is_empty()).await);
+        app.keys(key::ESC).await;
+        wait_cart_lines(&app, 0).await;
+    }
+    pending_is(&app, 0).await;
+    sink.wait_jobs(3);
+    let total = count(
+        &db,
+        "SELECT SUM(total_paise) FROM receipts WHERE status <> 'cancelled'",
+    );
+    let commission = count(
+        &db,
+        "SELECT SUM(commission_paise) FROM receipts WHERE status <> 'cancelled'",
+    );
+
+    driver.step("the office menu, then reports");
+    app.keys(key::F12).await;
+    app.wait_focus("office-menu-reports").await;
+    shot(&app, "office-menu").await;
+    app.keys(key::F2).await;
+    app.wait_attr(&tid("report-totals"), "data-total", |t| {
+        t == total.to_string()
+    })
+    .await;
+    let by_time: Vec<String> = {
+        let c = kiosk_store::rusqlite::Connection::open(&db).unwrap();
+        let mut s = c
+            .prepare("SELECT id FROM receipts ORDER BY created_at DESC")
+            .unwrap();
+        s.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect()
+    };
+    assert_eq!(row_ids(&app).await, by_time, "newest first");
+
+    driver.step("sorted by each column");
+    for col in [
+        "receipt_no",
+        "created_at",
+        "operator",
+        "services",
+        "consumers",
+        "mode",
+        "status",
+        "lines",
+        "total",
+        "commission",
+    ] {
+        for _ in 0..2 {
+            let before = app
+                .attr_of(&format!("sort-{col}-head"), "aria-sort")
+                .await
+                .unwrap_or_default();
+            app.click(&format!("sort-{col}")).await;
+            let now = app
+                .wait_attr(&tid(&format!("sort-{col}-head")), "aria-sort", |s| {
+                    s != "none" && s != before
+                })
+                .await;
+            app.wait_attr(&tid("report-table"), "aria-busy", |b| b == "false")
+                .await;
+            let ids = row_ids(&app).await;
+            let mut sorted = ids.clone();
+            sorted.sort();
+            let mut all = by_time.clone();
+            all.sort();
+            assert_eq!(sorted, all, "every receipt, once, sorted by {col}");
+            if col == "total" {
+                let v = app
+                    .eval("return [...document.querySelectorAll('[data-testid=\"report-row\"]')].map(e => Number(e.dataset.total))")
+                    .await;
+                let t: Vec<i64> = v
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.as_i64().unwrap())
+                    .collect();
+                let mut want = t.clone();
+                want.sort();
+                if now == "descending" {
+                    want.reverse();
+                }
+                assert_eq!(t, want, "by amount, {now}");
+            }
+            if col == "created_at" {
+                let mut want = by_time.clone();
+                if now == "ascending" {
+                    want.reverse();
+                }
+                assert_eq!(ids, want, "by time, {now}");
+            }
+        }
+    }
+    shot(&app, "reports-transactions").await;
+
+    driver.step("exported to CSV, XLSX and PDF, read back");
+    app.keys(key::F6).await;
+    let csv = std::fs::read_to_string(exported(&app, ".csv").await).unwrap();
+    let last: Vec<&str> = csv.lines().last().unwrap().split(',').collect();
+    let rupees = |s: &str| -> i64 {
+        let (r, p) = s.split_once('.').unwrap();
+        r.parse::<i64>().unwrap() * 100 + p.parse::<i64>().unwrap()
+    };
+    assert!(last[0].starts_with("TOTAL"), "{csv}");
+    assert_eq!(rupees(last[8]), total);
+    assert_eq!(rupees(last[9]), commission);
+    app.keys(key::F7).await;
+    let x = exported(&app, ".xlsx").await;
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&x).unwrap();
+    let sheet = wb.worksheet_range("transactions").unwrap();
+    let tot = sheet.rows().next_back().unwrap().to_vec();
+    assert!(tot[0].to_string().starts_with("TOTAL"));
+    assert_eq!(money_cell(&tot[8]), total);
+    assert_eq!(money_cell(&tot[9]), commission);
+    shot(&app, "reports-exported").await;
+    app.keys(key::F8).await;
+    let pdf = exported(&app, ".pdf").await;
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", pdf.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils) is installed");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("TOTAL"))
+        .unwrap_or_else(|| panic!("no totals row in {text}"));
+    assert!(
+        line.contains(&domain::Paise::new(total).format_plain()),
+        "{line}"
+    );
+
+    driver.step("printed on the dot-matrix printer");
+    let printed = sink.len();
+    app.keys(key::F10).await;
+    let jobs = sink.wait_jobs(printed + 1);
+    let report = &jobs[printed].bytes;
+    validate(report, "escp9-generic");
+    let want = domain::Paise::new(total).format_plain();
+    assert!(
+        String::from_utf8_lossy(report).contains(&want),
+        "the printed report carries the total {want}"
+    );
+    app.keys(key::F5).await;
+    app.wait_attr(&tid("reports"), "data-kind", |k| k == "commissions")
+        .await;
+    app.wait_attr(&tid("report-totals"), "data-total", |t| {
+        t == total.to_string()
+    })
+    .await;
+    shot(&app, "reports-commissions").await;
+
+    driver.step("a receipt found, then cancelled while the centre is down");
+    office_screen(&app, key::F3, "receipts").await;
+    app.wait_focus("receipt-query").await;
+    app.keys(&receipts[2]).await;
+    app.keys(key::ENTER).await;
+    app.el(&tid("receipt-detail")).await;
+    shot(&app, "receipts-detail").await;
+    let centre_addr = centre.addr.to_string();
+    drop(centre);
+    app.keys(key::F9).await;
+    app.wait_focus("cancel-reason").await;
+    app.keys("Wrong consumer number").await;
+    shot(&app, "receipts-cancel").await;
+    app.keys(key::ENTER).await;
+    app.by("detail-cancel-pending").await;
+    pending_is(&app, 1).await;
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'cancellation' AND outcome IS NULL"
+        ),
+        1
+    );
+    driver.step("the centre back: the cancellation reaches it");
+    let _centre = CentreProcess::start_at(root, &centre_addr).unwrap();
+    pending_is(&app, 0).await;
+    let centre_db = root.join("centre/server.db");
+    let sms = count(
+        &centre_db,
+        "SELECT COUNT(*) FROM notifications WHERE channel = 'sms' \
+         AND recipient LIKE '%9829012345' AND subject LIKE '%cancelled'",
+    );
+    assert_eq!(sms, 1, "the citizen's SMS of the cancellation is queued");
+
+    driver.step("reconcile, wallet, printers, tickets");
+    office_screen(&app, key::F4, "reconcile").await;
+    app.el(&tid("rec-row")).await;
+    shot(&app, "reconcile").await;
+    office_screen(&app, key::F5, "wallet").await;
+    app.el(&tid("wallet-balance")).await;
+    shot(&app, "wallet").await;
+    office_screen(&app, key::F6, "printers").await;
+    app.el(&tid("printer-receipt-current")).await;
+    shot(&app, "printers").await;
+    office_screen(&app, key::F7, "tickets").await;
+    app.el(&tid("ticket-description")).await;
+    shot(&app, "tickets").await;
+
+    driver.step("an operator is refused the holder's actions");
+    app.keys(key::F12).await;
+    app.wait_phase("counter").await;
+    app.click("logout-button").await;
+    login(&app, OPERATOR).await;
+    app.wait_phase("counter").await;
+    app.wait_ready().await;
+    app.keys(key::F12).await;
+    app.wait_focus("office-menu-reports").await;
+    app.keys(key::F3).await;
+    app.wait_focus("receipt-query").await;
+    app.keys(&receipts[0]).await;
+    app.keys(key::ENTER).await;
+    app.el(&tid("receipt-detail")).await;
+    app.by("detail-holder-only").await;
+    app.keys(key::F9).await;
+    let code = app
+        .wait_attr(&tid("receipt-error"), "data-code", |c| !c.is_empty())
+        .await;
+    assert_eq!(code, "session.holder_only");
+    assert!(!app.exists(&tid("cancel-dialog")).await);
+    office_screen(&app, key::F6, "printers").await;
+    app.by("printer-holder-only").await;
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM outbox WHERE kind = 'cancellation'"),
+        1,
+        "the operator cancelled nothing"
+    );
+    app.close().await;
+}

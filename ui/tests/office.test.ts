@@ -10,9 +10,12 @@ const ymdAgo = (days: number) => todayYmd(new Date(Date.now() - days * 86_400_00
 async function openOffice(kb: Keyboard, key: 'F2' | 'F3' | 'F4'): Promise<void> {
   await kb.press('F12');
   // The first open fetches the back office's chunk.
-  await waitFor(() => expect(el('office-menu')).toBeTruthy(), { timeout: 8000 });
+  await waitFor(() => expect(el('office-menu')).toBeTruthy());
   await settle();
   await kb.press(key);
+  // Each screen is its own chunk, loaded on first use.
+  const screen = { F2: 'reports', F3: 'receipts', F4: 'reconcile' }[key];
+  await waitFor(() => expect(el(screen)).toBeTruthy());
   await settle();
 }
 
@@ -42,19 +45,20 @@ describe('back office by keyboard', () => {
     expect(byId('key-F12').textContent).toContain('Back office');
     await kb.press('F12');
     // The first open fetches the back office's chunk.
-  await waitFor(() => expect(el('office-menu')).toBeTruthy(), { timeout: 8000 });
+    await waitFor(() => expect(el('office-menu')).toBeTruthy());
     await settle();
     expect(el('counter-screen')).toBeNull();
     expect(document.activeElement?.getAttribute('data-testid')).toBe('office-menu-reports');
     // ↓ then Enter opens the second entry.
     await kb.press('ArrowDown');
     expect(document.activeElement?.getAttribute('data-testid')).toBe('office-menu-receipts');
+    // Each screen is its own chunk, loaded on first use.
     await kb.press('Enter');
-    expect(el('receipts')).toBeTruthy();
+    await waitFor(() => expect(el('receipts')).toBeTruthy());
     await kb.press('F2');
-    expect(el('reports')).toBeTruthy();
+    await waitFor(() => expect(el('reports')).toBeTruthy());
     await kb.press('F4');
-    expect(el('reconcile')).toBeTruthy();
+    await waitFor(() => expect(el('reconcile')).toBeTruthy());
     await kb.press('Escape');
     expect(el('office-menu')).toBeTruthy();
     await kb.press('Escape');
@@ -389,7 +393,7 @@ describe('wallet', () => {
     const { mock } = await start({ lang: 'en', lowWallet: true });
     const kb = new Keyboard();
     (byId('status-wallet-link') as HTMLButtonElement).click();
-    await waitFor(() => expect(el('wallet')).toBeTruthy(), { timeout: 8000 });
+    await waitFor(() => expect(el('wallet')).toBeTruthy());
     await settle();
     expect(byId('wallet-balance').dataset.paise).toBe('1845650');
     expect(byId('wallet-available').textContent).toContain(formatPaise(1_597_024));

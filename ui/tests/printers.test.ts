@@ -8,7 +8,7 @@ const callsOf = (mock: Calls, cmd: string) => mock.calls.filter((c) => c.cmd ===
 async function openPrinters(kb: Keyboard): Promise<void> {
   await kb.press('F12');
   // The first open fetches the back office's chunk.
-  await waitFor(() => expect(el('office-menu')).toBeTruthy(), { timeout: 8000 });
+  await waitFor(() => expect(el('office-menu')).toBeTruthy());
   await settle();
   await kb.press('F6');
   await waitFor(() => expect(el('printers')).toBeTruthy());
@@ -39,7 +39,7 @@ describe('printer set-up by keyboard', () => {
     await start({ lang: 'en' });
     const kb = new Keyboard();
     await kb.press('F12');
-    await waitFor(() => expect(el('office-menu')).toBeTruthy(), { timeout: 8000 });
+    await waitFor(() => expect(el('office-menu')).toBeTruthy());
     await settle();
     expect(byId('office-menu-printers').textContent).toContain('F6');
     expect(byId('office-menu-printers').textContent).toContain('Printers');
@@ -64,7 +64,7 @@ describe('printer set-up by keyboard', () => {
     const { mock } = await start({ lang: 'en' });
     expect(byId('status-printer-link').getAttribute('title')).toContain('printer set-up');
     await click('status-printer-link');
-    await waitFor(() => expect(el('printers')).toBeTruthy(), { timeout: 8000 });
+    await waitFor(() => expect(el('printers')).toBeTruthy());
     await waitFor(() => expect(lastCall(mock, 'printers')).toBeTruthy());
     expect(lastCall(mock, 'printers_discover')).toBeTruthy();
     expect(byId('printer-state').dataset.state).toBe('ready');

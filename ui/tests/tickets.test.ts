@@ -6,7 +6,7 @@ const callsOf = (mock: { calls: Array<{ cmd: string; args: any }> }, cmd: string
 async function openTickets(kb: Keyboard): Promise<void> {
   await kb.press('F12');
   // The first open fetches the back office's chunk.
-  await waitFor(() => expect(el('office-menu')).toBeTruthy(), { timeout: 8000 });
+  await waitFor(() => expect(el('office-menu')).toBeTruthy());
   await settle();
   await kb.press('F7');
   await waitFor(() => expect(el('ticket-list')).toBeTruthy());
@@ -31,7 +31,7 @@ describe('tickets', () => {
     const { mock } = await start({ lang: 'en', online: false });
     const kb = new Keyboard();
     await kb.press('F12');
-    await waitFor(() => expect(el('office-menu')).toBeTruthy(), { timeout: 8000 });
+    await waitFor(() => expect(el('office-menu')).toBeTruthy());
     expect(byId('office-menu-tickets').textContent).toContain('F7');
     expect(byId('office-menu-tickets').textContent).toContain('Tickets');
     await kb.press('F7');

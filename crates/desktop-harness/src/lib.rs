@@ -43,6 +43,7 @@ pub mod key {
     pub const F9: &str = "\u{E039}";
     pub const F10: &str = "\u{E03A}";
     pub const F11: &str = "\u{E03B}";
+    pub const F12: &str = "\u{E03C}";
     pub const ENTER: &str = "\u{E007}";
     pub const ESC: &str = "\u{E00C}";
     pub const DOWN: &str = "\u{E015}";

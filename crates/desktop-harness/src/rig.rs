@@ -115,3 +115,71 @@ pub async fn pay_typed_bill(app: &App, sink: &PrinterSink, i: usize) -> Duration
     app.wait_text("receipt-no", |t| !t.trim().is_empty()).await;
     first.saturating_duration_since(t0)
 }
+
+/// Years of trade in a registered kiosk's database (the app closed):
+/// `receipts` receipts by the holder, evenly over the `years` before
+/// now, numbered as the kiosk numbers them. Returns (first, last) time.
+pub fn fill_history(
+    data: &Path,
+    receipts: u64,
+    years: i64,
+) -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) {
+    let mut store = kiosk_store::Store::open(kiosk_db(data)).unwrap();
+    let setting = |k: &str| store.setting(k).unwrap().expect(k);
+    let prefix = format!(
+        "{}-{:03}",
+        setting("kiosk_code"),
+        setting("device_no").parse::<u32>().unwrap()
+    );
+    let holder: String = store
+        .conn()
+        .query_row(
+            "SELECT login FROM operators WHERE role = 'holder' LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let end = chrono::Utc::now() - chrono::Duration::hours(1);
+    let start = end - chrono::Duration::days(365 * years);
+    let t = Instant::now();
+    store
+        .write(|tx| -> Result<(), kiosk_store::StoreError> {
+            Ok(kiosk_core::bench_util::fill_history(
+                tx,
+                &kiosk_core::bench_util::History {
+                    receipt_prefix: &prefix,
+                    operator: &holder,
+                    receipts,
+                    start,
+                    end,
+                },
+            )?)
+        })
+        .unwrap();
+    store.conn().execute_batch("ANALYZE").unwrap();
+    eprintln!(
+        "{receipts} receipts over {years} years written in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    (start, end)
+}
+
+impl App {
+    /// Sets a date input as a person picking a day does (the value, then
+    /// the input event the binding listens to).
+    pub async fn set_date(&self, id: &str, ymd: &str) {
+        self.eval(&format!(
+            "const e = document.querySelector('[data-testid=\"{id}\"]'); e.value = '{ymd}'; \
+             e.dispatchEvent(new Event('input', {{ bubbles: true }})); return null"
+        ))
+        .await;
+    }
+
+    /// The back office's reports screen, by keyboard from the counter.
+    pub async fn open_reports(&self) {
+        self.keys(key::F12).await;
+        self.el(&tid("office-menu-reports")).await;
+        self.keys(key::F2).await;
+        self.el(&tid("reports")).await;
+    }
+}

@@ -5,6 +5,9 @@
 //! exported files read back (CSV by hand, XLSX with calamine, PDF through
 //! `pdftotext`) with totals equal to the database's.
 
+mod common;
+use common::*;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, channel};
@@ -15,114 +18,14 @@ use kiosk_app::{Service, ServiceConfig};
 use kiosk_store::rusqlite::Connection;
 use sync_bench::{CentreProcess, DEMO_HOLDER, DEMO_KIOSK};
 
-const OPERATOR: (&str, &str) = ("operator1", "Operator@2026");
-
-struct Kit {
-    dir: tempfile::TempDir,
-    data: PathBuf,
-    centre: CentreProcess,
-    svc: Service,
-    events: Receiver<Event>,
-}
-
-impl Kit {
-    fn db(&self) -> PathBuf {
-        self.data.join("kiosk.db")
-    }
-}
-
-async fn kit() -> Kit {
-    kiosk_sync::keys::join_new_session_keyring();
-    let dir = tempfile::tempdir().unwrap();
-    let centre = CentreProcess::start(dir.path()).unwrap();
-    let data = dir.path().join("app");
-    let (tx, rx) = channel();
-    let tx = std::sync::Mutex::new(tx);
-    let sink: kiosk_app::EventSink = Arc::new(move |e| {
-        let _ = tx.lock().unwrap().send(e);
-    });
-    let mut cfg = ServiceConfig::new(&data);
-    // The centre's ledger lines come with a pull: pull often here.
-    cfg.sync.idle_pull = Duration::from_millis(500);
-    let svc = Service::open(cfg, sink).unwrap();
-    let k = Kit {
-        dir,
-        data,
-        centre,
-        svc,
-        events: rx,
-    };
-    ok(
-        &k.svc,
-        serde_json::json!({"cmd": "register", "args": {
-            "centre_url": k.centre.url(), "kiosk_code": DEMO_KIOSK,
-            "login": DEMO_HOLDER.0, "password": DEMO_HOLDER.1}}),
-    )
-    .await;
-    wait_for(&k.events, "first sync", synced);
-    k
-}
-
-async fn call<T: serde::de::DeserializeOwned>(
-    svc: &Service,
-    v: serde_json::Value,
-) -> Result<T, ApiError> {
-    svc.dispatch_json(v)
-        .await
-        .map(|r| serde_json::from_value(r).unwrap())
-}
-
-async fn ok(svc: &Service, v: serde_json::Value) -> serde_json::Value {
-    call::<serde_json::Value>(svc, v.clone())
-        .await
-        .unwrap_or_else(|e| panic!("{v}: {e:?}"))
-}
-
-async fn get<T: serde::de::DeserializeOwned>(svc: &Service, v: serde_json::Value) -> T {
-    serde_json::from_value(ok(svc, v).await).unwrap()
-}
-
-async fn err(svc: &Service, v: serde_json::Value) -> ApiError {
-    match call::<serde_json::Value>(svc, v.clone()).await {
-        Ok(r) => panic!("{v} was accepted: {r}"),
-        Err(e) => e,
-    }
-}
-
-fn wait_for(events: &Receiver<Event>, what: &str, f: impl Fn(&Event) -> bool) -> Event {
-    let until = Instant::now() + Duration::from_secs(30);
-    loop {
-        let left = until.saturating_duration_since(Instant::now());
-        match events.recv_timeout(left) {
-            Ok(e) if f(&e) => return e,
-            Ok(_) => {}
-            Err(_) => panic!("no event: {what}"),
-        }
-    }
-}
-
-/// Waits until `cond` holds, looking again at every event and at least
-/// every 200 ms, at most 30 s (a real condition on the real files).
-fn until(events: &Receiver<Event>, what: &str, cond: impl Fn() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out: {what}");
-        let _ = events.recv_timeout(Duration::from_millis(200));
-    }
-}
-
-fn one<T: kiosk_store::rusqlite::types::FromSql>(db: &Path, sql: &str) -> T {
-    Connection::open(db)
-        .unwrap()
-        .query_row(sql, [], |r| r.get(0))
-        .unwrap()
-}
-
-fn synced(e: &Event) -> bool {
-    matches!(e, Event::Status(s) if s.wallet.known && s.sync.state == "online" && s.sync.pending == 0)
-}
 
 /// Rows of the tables a refusal must leave alone, and the outbox chain.
+/// A registered kiosk, synced once, with the holder logged in.
+async fn kit() -> Kit {
+    // The centre's ledger lines come with a pull: pull often here.
+    Kit::registered(|c| c.sync.idle_pull = Duration::from_millis(500)).await
+}
+
 fn counts(db: &Path) -> (i64, i64, i64, i64, String) {
     let c = Connection::open(db).unwrap();
     let n = |t: &str| -> i64 {
@@ -972,7 +875,7 @@ async fn reconcile_shows_unknown_and_verify_settles_it_from_the_centre() {
     std::fs::create_dir_all(&other).unwrap();
     drop(std::mem::replace(
         &mut k.centre,
-        CentreProcess::start(&other).unwrap(),
+        Some(CentreProcess::start(&other).unwrap()),
     ));
     let e = err(
         &k.svc,

@@ -3,6 +3,9 @@
 //! real sync loop and print worker. Waits are on real conditions (an event
 //! that says so), bounded in time.
 
+mod common;
+use common::*;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, channel};
@@ -13,102 +16,6 @@ use kiosk_app::{Service, ServiceConfig};
 use kiosk_store::rusqlite::Connection;
 use sync_bench::{CentreProcess, DEMO_HOLDER, DEMO_KIOSK};
 
-const OPERATOR: (&str, &str) = ("operator1", "Operator@2026");
-
-struct Kit {
-    _dir: tempfile::TempDir,
-    data: PathBuf,
-    centre: CentreProcess,
-    svc: Service,
-    events: Receiver<Event>,
-}
-
-fn open(data: &Path) -> (Service, Receiver<Event>) {
-    open_with(ServiceConfig::new(data))
-}
-
-fn open_with(cfg: ServiceConfig) -> (Service, Receiver<Event>) {
-    let (tx, rx) = channel();
-    let tx = std::sync::Mutex::new(tx);
-    let sink: kiosk_app::EventSink = Arc::new(move |e| {
-        let _ = tx.lock().unwrap().send(e);
-    });
-    (Service::open(cfg, sink).unwrap(), rx)
-}
-
-fn kit() -> Kit {
-    kit_with(|_| {})
-}
-
-/// A kit whose service is configured by `tweak` (e.g. a faster sync loop).
-fn kit_with(tweak: impl FnOnce(&mut ServiceConfig)) -> Kit {
-    kiosk_sync::keys::join_new_session_keyring();
-    let dir = tempfile::tempdir().unwrap();
-    let centre = CentreProcess::start(dir.path()).unwrap();
-    let data = dir.path().join("app");
-    let mut cfg = ServiceConfig::new(&data);
-    tweak(&mut cfg);
-    let (svc, events) = open_with(cfg);
-    Kit {
-        _dir: dir,
-        data,
-        centre,
-        svc,
-        events,
-    }
-}
-
-async fn call<T: serde::de::DeserializeOwned>(
-    svc: &Service,
-    v: serde_json::Value,
-) -> Result<T, ApiError> {
-    let req: Request = serde_json::from_value(v).unwrap();
-    svc.dispatch(req)
-        .await
-        .map(|r| serde_json::from_value(r).unwrap())
-}
-
-async fn ok(svc: &Service, v: serde_json::Value) -> serde_json::Value {
-    call::<serde_json::Value>(svc, v.clone())
-        .await
-        .unwrap_or_else(|e| panic!("{v}: {e:?}"))
-}
-
-async fn err(svc: &Service, v: serde_json::Value) -> ApiError {
-    match call::<serde_json::Value>(svc, v.clone()).await {
-        Ok(r) => panic!("{v} was accepted: {r}"),
-        Err(e) => e,
-    }
-}
-
-/// Waits for an event that passes `f`, at most 30 s.
-fn wait_for(events: &Receiver<Event>, what: &str, f: impl Fn(&Event) -> bool) -> Event {
-    let until = Instant::now() + Duration::from_secs(30);
-    loop {
-        let left = until.saturating_duration_since(Instant::now());
-        match events.recv_timeout(left) {
-            Ok(e) if f(&e) => return e,
-            Ok(_) => {}
-            Err(_) => panic!("no event: {what}"),
-        }
-    }
-}
-
-fn synced(e: &Event) -> bool {
-    matches!(e, Event::Status(s) if s.wallet.known && s.sync.state == "online" && s.sync.pending == 0)
-}
-
-async fn register(k: &Kit) -> serde_json::Value {
-    let st = ok(
-        &k.svc,
-        serde_json::json!({"cmd": "register", "args": {
-            "centre_url": k.centre.url(), "kiosk_code": DEMO_KIOSK,
-            "login": DEMO_HOLDER.0, "password": DEMO_HOLDER.1}}),
-    )
-    .await;
-    wait_for(&k.events, "first sync", synced);
-    st
-}
 
 fn counts(db: &Path) -> (i64, i64, i64, String) {
     let c = Connection::open(db).unwrap();
@@ -127,9 +34,7 @@ fn counts(db: &Path) -> (i64, i64, i64, String) {
 }
 
 fn centre_payments(k: &Kit) -> i64 {
-    let c = Connection::open(k._dir.path().join("centre/server.db")).unwrap();
-    c.query_row("SELECT COUNT(*) FROM payments", [], |r| r.get(0))
-        .unwrap()
+    one(&k.centre_db(), "SELECT COUNT(*) FROM payments")
 }
 
 async fn add_bill(svc: &Service, service: &str, consumer: &str, amount: Option<&str>) -> CartView {
@@ -144,7 +49,7 @@ async fn add_bill(svc: &Service, service: &str, consumer: &str, amount: Option<&
 
 #[tokio::test(flavor = "multi_thread")]
 async fn first_run_registers_with_clear_errors() {
-    let k = kit();
+    let k = Kit::new(|_| {});
     let st: AppState = serde_json::from_value(
         ok(
             &k.svc,
@@ -164,19 +69,19 @@ async fn first_run_registers_with_clear_errors() {
     };
     let e = err(
         &k.svc,
-        reg(k.centre.url(), DEMO_KIOSK, DEMO_HOLDER.0, "Wrong@2026"),
+        reg(k.centre().url(), DEMO_KIOSK, DEMO_HOLDER.0, "Wrong@2026"),
     )
     .await;
     assert_eq!(e.code, "auth.bad_credentials");
     let e = err(
         &k.svc,
-        reg(k.centre.url(), "K1002", DEMO_HOLDER.0, DEMO_HOLDER.1),
+        reg(k.centre().url(), "K1002", DEMO_HOLDER.0, DEMO_HOLDER.1),
     )
     .await;
     assert_eq!(e.code, "register.wrong_kiosk");
     let e = err(
         &k.svc,
-        reg(k.centre.url(), DEMO_KIOSK, OPERATOR.0, OPERATOR.1),
+        reg(k.centre().url(), DEMO_KIOSK, OPERATOR.0, OPERATOR.1),
     )
     .await;
     assert_eq!(e.code, "register.not_holder");
@@ -199,14 +104,14 @@ async fn first_run_registers_with_clear_errors() {
     assert_eq!(e.code, "centre.url_invalid");
     let e = err(
         &k.svc,
-        reg(k.centre.url(), "k 1", DEMO_HOLDER.0, DEMO_HOLDER.1),
+        reg(k.centre().url(), "k 1", DEMO_HOLDER.0, DEMO_HOLDER.1),
     )
     .await;
     assert_eq!(e.code, "kiosk_code.invalid");
     // None of those made a kiosk database.
     assert!(!k.data.join("kiosk.db").exists() || counts(&k.data.join("kiosk.db")).1 == 0);
 
-    let st: AppState = serde_json::from_value(register(&k).await).unwrap();
+    let st: AppState = serde_json::from_value(k.register().await).unwrap();
     assert_eq!(st.phase, Phase::Counter);
     assert_eq!(st.identity.unwrap().kiosk_code, DEMO_KIOSK);
     // The catalogue and the wallet arrived by sync.
@@ -228,7 +133,7 @@ async fn first_run_registers_with_clear_errors() {
     // A second registration is refused.
     let e = err(
         &k.svc,
-        reg(k.centre.url(), DEMO_KIOSK, DEMO_HOLDER.0, DEMO_HOLDER.1),
+        reg(k.centre().url(), DEMO_KIOSK, DEMO_HOLDER.0, DEMO_HOLDER.1),
     )
     .await;
     assert_eq!(e.code, "app.already_set_up");
@@ -236,8 +141,8 @@ async fn first_run_registers_with_clear_errors() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn three_bills_paid_once_and_made_final_by_sync() {
-    let k = kit();
-    register(&k).await;
+    let k = Kit::new(|_| {});
+    k.register().await;
     let db = k.data.join("kiosk.db");
     // Get Bill Details, then add the fetched bill.
     let bill: BillView = call(
@@ -314,8 +219,8 @@ async fn three_bills_paid_once_and_made_final_by_sync() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_input_is_refused_with_a_code_and_changes_nothing() {
-    let k = kit();
-    register(&k).await;
+    let k = Kit::new(|_| {});
+    k.register().await;
     let db = k.data.join("kiosk.db");
     add_bill(&k.svc, "JMC-UDTAX", "JP1000002", Some("415")).await;
     let before = counts(&db);
@@ -441,8 +346,8 @@ async fn bad_input_is_refused_with_a_code_and_changes_nothing() {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_online_only_service_is_taken_online_and_refused_offline() {
     // A quick periodic round, so that the centre's going is noticed soon.
-    let mut k = kit_with(|c| c.sync.idle_pull = Duration::from_millis(500));
-    register(&k).await;
+    let mut k = Kit::new(|c| c.sync.idle_pull = Duration::from_millis(500));
+    k.register().await;
     let db = k.data.join("kiosk.db");
     let cat: CatalogueView = call(
         &k.svc,
@@ -500,11 +405,11 @@ async fn an_online_only_service_is_taken_online_and_refused_offline() {
     add_bill(&k.svc, "MOBILE-RECHARGE", "9829012346", Some("99")).await;
     add_bill(&k.svc, "JMC-UDTAX", "JP1000002", Some("415")).await;
     let cart = contact_and_wallet(k.svc.clone()).await;
-    let other = k._dir.path().join("other");
+    let other = k.dir.path().join("other");
     std::fs::create_dir_all(&other).unwrap();
     drop(std::mem::replace(
         &mut k.centre,
-        CentreProcess::start(&other).unwrap(),
+        Some(CentreProcess::start(&other).unwrap()),
     ));
     wait_for(
         &k.events,
@@ -553,8 +458,8 @@ async fn an_online_only_service_is_taken_online_and_refused_offline() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn duplicate_needs_an_explicit_confirm() {
-    let k = kit();
-    register(&k).await;
+    let k = Kit::new(|_| {});
+    k.register().await;
     let pay_one = |amount: &'static str| {
         let svc = k.svc.clone();
         async move {
@@ -605,8 +510,8 @@ async fn duplicate_needs_an_explicit_confirm() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn operator_logs_in_online_then_offline_and_locks_out() {
-    let mut k = kit();
-    register(&k).await;
+    let mut k = Kit::new(|_| {});
+    k.register().await;
     ok(&k.svc, serde_json::json!({"cmd": "logout", "args": null})).await;
     let login = |pw: &str| serde_json::json!({"cmd": "login", "args": {"login": OPERATOR.0, "password": pw}});
     let st: AppState = call(&k.svc, login(OPERATOR.1)).await.unwrap();
@@ -623,11 +528,11 @@ async fn operator_logs_in_online_then_offline_and_locks_out() {
     ok(&k.svc, serde_json::json!({"cmd": "logout", "args": null})).await;
 
     // The centre stops: the operator logs in against the cached verifier.
-    let other = k._dir.path().join("other");
+    let other = k.dir.path().join("other");
     std::fs::create_dir_all(&other).unwrap();
     drop(std::mem::replace(
         &mut k.centre,
-        CentreProcess::start(&other).unwrap(),
+        Some(CentreProcess::start(&other).unwrap()),
     ));
     let st: AppState = call(&k.svc, login(OPERATOR.1)).await.unwrap();
     assert!(st.session.as_ref().unwrap().offline);
@@ -668,8 +573,8 @@ async fn operator_logs_in_online_then_offline_and_locks_out() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn webview_reload_keeps_the_cart_and_restart_says_what_became_of_pay() {
-    let k = kit();
-    register(&k).await;
+    let k = Kit::new(|_| {});
+    k.register().await;
     add_bill(&k.svc, "JMC-UDTAX", "JP1000001", Some("340")).await;
     ok(
         &k.svc,
@@ -738,8 +643,8 @@ async fn webview_reload_keeps_the_cart_and_restart_says_what_became_of_pay() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn printing_after_pay_and_preview_from_the_printer_bytes() {
-    let k = kit();
-    register(&k).await;
+    let k = Kit::new(|_| {});
+    k.register().await;
     let sink = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = sink.local_addr().unwrap();
     // The printer: a TCP sink (the one stand-in, for the physical printer).
@@ -805,8 +710,8 @@ async fn printing_after_pay_and_preview_from_the_printer_bytes() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn alerts_show_until_seen_and_the_readmit_request_is_signed_by_this_pc() {
-    let k = kit();
-    register(&k).await;
+    let k = Kit::new(|_| {});
+    k.register().await;
     let db = k.data.join("kiosk.db");
     // Raised as the sync engine raises them, on its own connection.
     {
@@ -870,6 +775,6 @@ async fn alerts_show_until_seen_and_the_readmit_request_is_signed_by_this_pc() {
     let req = protocol::ReadmitRequest::from_text(&r.text).unwrap();
     assert!(req.verified_key().is_some());
     assert_eq!(req.kiosk_code, DEMO_KIOSK);
-    let e = k.centre.admin(&["readmit-device", &r.path]).unwrap_err();
+    let e = k.centre().admin(&["readmit-device", &r.path]).unwrap_err();
     assert!(e.to_string().contains("readmit.already_known"), "{e}");
 }

@@ -6,6 +6,9 @@
 //! secrets written where they live (the log file, the settings, the device
 //! key in the keyring): none of them may appear in it.
 
+mod common;
+use common::*;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, channel};
@@ -17,112 +20,30 @@ use kiosk_app::{Service, ServiceConfig};
 use kiosk_store::rusqlite::Connection;
 use sync_bench::{CentreProcess, DEMO_HOLDER, DEMO_KIOSK};
 
-struct Kit {
-    dir: tempfile::TempDir,
-    data: PathBuf,
-    centre: Option<CentreProcess>,
-    svc: Service,
-    events: Receiver<Event>,
-}
-
+/// "Sync now" pushes; replies come with the loop's periodic pull (a
+/// minute in the app), made short here.
 fn kit() -> Kit {
-    kiosk_sync::keys::join_new_session_keyring();
-    let dir = tempfile::tempdir().unwrap();
-    let centre = CentreProcess::start(dir.path()).unwrap();
-    let data = dir.path().join("app");
-    let (tx, rx) = channel();
-    let tx = std::sync::Mutex::new(tx);
-    let sink: kiosk_app::EventSink = Arc::new(move |e| {
-        let _ = tx.lock().unwrap().send(e);
-    });
-    // "Sync now" pushes; replies come with the loop's periodic pull
-    // (a minute in the app), made short here.
-    let mut cfg = ServiceConfig::new(&data);
-    cfg.sync.idle_pull = Duration::from_millis(500);
-    let svc = Service::open(cfg, sink).unwrap();
-    Kit {
-        dir,
-        data,
-        centre: Some(centre),
-        svc,
-        events: rx,
-    }
-}
-
-impl Kit {
-    fn centre(&self) -> &CentreProcess {
-        self.centre.as_ref().expect("the centre runs")
-    }
-}
-
-async fn call<T: serde::de::DeserializeOwned>(
-    svc: &Service,
-    v: serde_json::Value,
-) -> Result<T, ApiError> {
-    let req: Request = serde_json::from_value(v).unwrap();
-    svc.dispatch(req)
-        .await
-        .map(|r| serde_json::from_value(r).unwrap())
-}
-
-async fn ok<T: serde::de::DeserializeOwned>(svc: &Service, v: serde_json::Value) -> T {
-    call::<T>(svc, v.clone())
-        .await
-        .unwrap_or_else(|e| panic!("{v}: {e:?}"))
-}
-
-async fn err(svc: &Service, v: serde_json::Value) -> ApiError {
-    match call::<serde_json::Value>(svc, v.clone()).await {
-        Ok(r) => panic!("{v} was accepted: {r}"),
-        Err(e) => e,
-    }
-}
-
-fn wait_for(events: &Receiver<Event>, what: &str, f: impl Fn(&Event) -> bool) -> Event {
-    let until = Instant::now() + Duration::from_secs(30);
-    loop {
-        let left = until.saturating_duration_since(Instant::now());
-        match events.recv_timeout(left) {
-            Ok(e) if f(&e) => return e,
-            Ok(_) => {}
-            Err(_) => panic!("no event: {what}"),
-        }
-    }
-}
-
-fn synced(e: &Event) -> bool {
-    matches!(e, Event::Status(s) if s.wallet.known && s.sync.state == "online" && s.sync.pending == 0)
-}
-
-async fn register(k: &Kit) {
-    let _: AppState = ok(
-        &k.svc,
-        serde_json::json!({"cmd": "register", "args": {
-            "centre_url": k.centre().url(), "kiosk_code": DEMO_KIOSK,
-            "login": DEMO_HOLDER.0, "password": DEMO_HOLDER.1}}),
-    )
-    .await;
-    wait_for(&k.events, "first sync", synced);
+    Kit::new(|c| c.sync.idle_pull = Duration::from_millis(500))
 }
 
 /// One wallet payment; returns its receipt once the centre made it final.
 async fn pay_one(k: &Kit) -> ReceiptView {
-    let _: CartView = ok(
+    let _: CartView = get(
         &k.svc,
         serde_json::json!({"cmd": "cart_add", "args": {"service": "JMC-UDTAX", "consumer_no": "JP1000001", "amount": "340"}}),
     )
     .await;
-    let _: CartView = ok(
+    let _: CartView = get(
         &k.svc,
         serde_json::json!({"cmd": "cart_contact", "args": {"mobile": "9829012345"}}),
     )
     .await;
-    let cart: CartView = ok(
+    let cart: CartView = get(
         &k.svc,
         serde_json::json!({"cmd": "cart_mode", "args": {"mode": "wallet"}}),
     )
     .await;
-    let paid: PayResult = ok(
+    let paid: PayResult = get(
         &k.svc,
         serde_json::json!({"cmd": "pay", "args": {"cart_id": cart.cart_id}}),
     )
@@ -156,13 +77,13 @@ fn kiosk_state(db: &Path) -> (i64, i64, i64, String) {
 }
 
 async fn list(svc: &Service) -> TicketList {
-    ok(svc, serde_json::json!({"cmd": "tickets", "args": null})).await
+    get(svc, serde_json::json!({"cmd": "tickets", "args": null})).await
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_ticket_raised_offline_reaches_the_centre_and_its_reply_comes_back() {
     let mut k = kit();
-    register(&k).await;
+    k.register().await;
     let receipt = pay_one(&k).await;
     let final_no = receipt.final_receipt_no.clone().unwrap();
     let db = k.data.join("kiosk.db");
@@ -210,7 +131,7 @@ async fn a_ticket_raised_offline_reaches_the_centre_and_its_reply_comes_back() {
     // The centre goes away; the ticket is raised all the same.
     let addr = k.centre().addr;
     drop(k.centre.take());
-    let raised: TicketRaised = ok(
+    let raised: TicketRaised = get(
         &k.svc,
         raise(
             "receipt",
@@ -349,7 +270,7 @@ async fn a_ticket_raised_offline_reaches_the_centre_and_its_reply_comes_back() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_support_bundle_carries_no_secret_and_is_capped_to_fit() {
     let k = kit();
-    register(&k).await;
+    k.register().await;
     let db = k.data.join("kiosk.db");
 
     // The device key, as the keyring holds it, in the encodings a careless
@@ -442,7 +363,7 @@ async fn the_support_bundle_carries_no_secret_and_is_capped_to_fit() {
         }
     }
 
-    let raised: TicketRaised = ok(
+    let raised: TicketRaised = get(
         &k.svc,
         serde_json::json!({"cmd": "ticket_raise", "args": {
             "category": "printer", "description": "Printer does not answer", "attach_bundle": true}}),
@@ -509,7 +430,7 @@ async fn the_support_bundle_carries_no_secret_and_is_capped_to_fit() {
         DEMO_HOLDER.1
     ));
     std::fs::write(logs.join("kiosk.2026-12-02.log"), more).unwrap();
-    let raised: TicketRaised = ok(
+    let raised: TicketRaised = get(
         &k.svc,
         serde_json::json!({"cmd": "ticket_raise", "args": {
             "category": "sync", "description": "क्या हुआ: सिंक धीमा है", "attach_bundle": true}}),

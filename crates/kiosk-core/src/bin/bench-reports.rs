@@ -7,32 +7,15 @@
 
 use chrono::{Duration as CDuration, TimeZone, Utc};
 use domain::{FixedClock, Paise};
-use kiosk_core::bench_util::{quantile_ms, round3, work_dir, write_json};
+use kiosk_core::bench_util::{
+    HISTORY_SERVICES, History, Rng, fill_history, quantile_ms, round3, work_dir, write_json,
+};
 use kiosk_core::{InitParams, Kiosk, ReceiptQuery, ReceiptStatus};
-use kiosk_store::rusqlite::params;
-use kiosk_store::ts;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const SERVICES: [(&str, &str, i64, i64); 6] = [
-    ("JVVNL-BILL", "JVVNL", 0, 600),
-    ("AVVNL-BILL", "AVVNL", 0, 600),
-    ("PHED-WATER", "PHED", 500, 500),
-    ("BSNL-LANDLINE", "BSNL", 500, 400),
-    ("AIRTEL-POSTPAID", "MOBILE", 500, 300),
-    ("RSGL-GAS", "GAS", 500, 400),
-];
-
-struct Rng(u64);
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-}
+const SERVICES: [(&str, &str, i64, i64); 6] = HISTORY_SERVICES;
 
 fn main() {
     let receipts: u64 = std::env::var("BENCH_RECEIPTS")
@@ -63,67 +46,25 @@ fn main() {
 
     // Generate the history in one transaction, straight into the tables.
     let t = Instant::now();
-    let step_ms = (365 * 86_400_000) / receipts as i64;
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     k.store_mut()
         .write(|tx| -> Result<(), kiosk_store::StoreError> {
-            let mut ins_r = tx.prepare(
-                "INSERT INTO receipts (id, receipt_no, device_seq, created_at, operator, mode, mobile,
-                    line_count, bills_paise, charges_paise, total_paise, commission_paise, status)
-                 VALUES (?1, ?2, ?3, ?4, 'holder', ?5, '9876543210', ?6, ?7, ?8, ?9, ?10, ?11)",
-            )?;
-            let mut ins_l = tx.prepare(
-                "INSERT INTO receipt_lines (receipt_id, line_no, service_code, department, consumer_no,
-                    bill_paise, charge_paise, commission_paise)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?;
-            for seq in 1..=receipts {
-                let at = start + CDuration::milliseconds(step_ms * seq as i64);
-                let id = uuid::Uuid::from_u128(((at.timestamp_millis() as u128) << 80) | seq as u128)
-                    .to_string();
-                let lines = 1 + (rng.below(4) == 0) as u64 + (rng.below(8) == 0) as u64;
-                let (mut bills, mut charges, mut comm) = (0i64, 0i64, 0i64);
-                let mut rows = Vec::new();
-                for l in 1..=lines {
-                    let (svc, dept, charge, c) = SERVICES[rng.below(SERVICES.len() as u64) as usize];
-                    // ~40,000 distinct consumers, so each recurs monthly-ish.
-                    let consumer = format!("{:012}", 210_000_000_000 + rng.below(40_000));
-                    let bill = 5_000 + rng.below(500_000) as i64;
-                    bills += bill;
-                    charges += charge;
-                    comm += c;
-                    rows.push((l, svc, dept, consumer, bill, charge, c));
-                }
-                let status = match rng.below(100) {
-                    0..=1 => "cancelled",
-                    2..=59 => "final",
-                    _ => "provisional",
-                };
-                let mode = if rng.below(20) == 0 { "cheque" } else { "wallet" };
-                ins_r.execute(params![
-                    id,
-                    format!("K10023456-001-{seq:07}"),
-                    seq,
-                    ts(at),
-                    mode,
-                    lines,
-                    bills,
-                    charges,
-                    bills + charges,
-                    comm,
-                    status
-                ])?;
-                for (l, svc, dept, consumer, bill, charge, c) in rows {
-                    ins_l.execute(params![id, l, svc, dept, consumer, bill, charge, c])?;
-                }
-            }
-            Ok(())
+            Ok(fill_history(
+                tx,
+                &History {
+                    receipt_prefix: "K10023456-001",
+                    operator: "holder",
+                    receipts,
+                    start,
+                    end,
+                },
+            )?)
         })
         .expect("generate");
     k.store().conn().execute_batch("ANALYZE").expect("analyze");
     let gen_secs = t.elapsed().as_secs_f64();
     eprintln!("generated {receipts} receipts in {gen_secs:.1} s");
 
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
     let mut by_kind: BTreeMap<&str, Vec<Duration>> = BTreeMap::new();
     let mut time = |kind: &'static str, f: &mut dyn FnMut()| {
         let t = Instant::now();

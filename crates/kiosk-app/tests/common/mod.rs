@@ -1,0 +1,164 @@
+//! What the service-layer tests start from: a real centre (a `kiosk-server`
+//! process on its own SQLite file with the demo kiosk), a kiosk data
+//! folder, the service with its events, and commands sent as the UI sends
+//! them. Waits are on real conditions, bounded in time.
+
+// Each test binary uses its own share of these.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+use kiosk_app::api::*;
+use kiosk_app::{Service, ServiceConfig};
+use kiosk_store::rusqlite::Connection;
+use sync_bench::{CentreProcess, DEMO_HOLDER, DEMO_KIOSK};
+
+pub const OPERATOR: (&str, &str) = ("operator1", "Operator@2026");
+
+/// Field order is drop order: the service stops before the centre and
+/// the folder go.
+pub struct Kit {
+    pub svc: Service,
+    pub events: Receiver<Event>,
+    /// `None` once a test has stopped it.
+    pub centre: Option<CentreProcess>,
+    pub data: PathBuf,
+    pub dir: tempfile::TempDir,
+}
+
+impl Kit {
+    /// A centre and a kiosk not registered yet, the service configured by
+    /// `tweak` (e.g. a faster pull).
+    pub fn new(tweak: impl FnOnce(&mut ServiceConfig)) -> Kit {
+        kiosk_sync::keys::join_new_session_keyring();
+        let dir = tempfile::tempdir().unwrap();
+        let centre = CentreProcess::start(dir.path()).unwrap();
+        let data = dir.path().join("app");
+        let mut cfg = ServiceConfig::new(&data);
+        tweak(&mut cfg);
+        let (svc, events) = open_with(cfg);
+        Kit {
+            svc,
+            events,
+            centre: Some(centre),
+            data,
+            dir,
+        }
+    }
+
+    /// The demo kiosk registered by its holder (logged in), synced once.
+    pub async fn registered(tweak: impl FnOnce(&mut ServiceConfig)) -> Kit {
+        let k = Kit::new(tweak);
+        k.register().await;
+        k
+    }
+
+    /// Registers the demo kiosk and waits for its first full sync.
+    pub async fn register(&self) -> serde_json::Value {
+        let st = ok(
+            &self.svc,
+            serde_json::json!({"cmd": "register", "args": {
+                "centre_url": self.centre().url(), "kiosk_code": DEMO_KIOSK,
+                "login": DEMO_HOLDER.0, "password": DEMO_HOLDER.1}}),
+        )
+        .await;
+        wait_for(&self.events, "first sync", synced);
+        st
+    }
+
+    pub fn centre(&self) -> &CentreProcess {
+        self.centre.as_ref().expect("the centre runs")
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.data.join("kiosk.db")
+    }
+
+    /// The centre's own database file.
+    pub fn centre_db(&self) -> PathBuf {
+        self.dir.path().join("centre/server.db")
+    }
+}
+
+/// The service on a data folder, its events into a channel.
+pub fn open(data: &Path) -> (Service, Receiver<Event>) {
+    open_with(ServiceConfig::new(data))
+}
+
+pub fn open_with(cfg: ServiceConfig) -> (Service, Receiver<Event>) {
+    let (tx, rx) = channel();
+    let tx = std::sync::Mutex::new(tx);
+    let sink: kiosk_app::EventSink = Arc::new(move |e| {
+        let _ = tx.lock().unwrap().send(e);
+    });
+    (Service::open(cfg, sink).unwrap(), rx)
+}
+
+/// A command as the UI sends it (`{"cmd", "args"}`), its answer decoded.
+pub async fn call<T: serde::de::DeserializeOwned>(
+    svc: &Service,
+    v: serde_json::Value,
+) -> Result<T, ApiError> {
+    let req: Request = serde_json::from_value(v).unwrap();
+    svc.dispatch(req)
+        .await
+        .map(|r| serde_json::from_value(r).unwrap())
+}
+
+pub async fn ok(svc: &Service, v: serde_json::Value) -> serde_json::Value {
+    call::<serde_json::Value>(svc, v.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{v}: {e:?}"))
+}
+
+pub async fn get<T: serde::de::DeserializeOwned>(svc: &Service, v: serde_json::Value) -> T {
+    call::<T>(svc, v.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{v}: {e:?}"))
+}
+
+pub async fn err(svc: &Service, v: serde_json::Value) -> ApiError {
+    match call::<serde_json::Value>(svc, v.clone()).await {
+        Ok(r) => panic!("{v} was accepted: {r}"),
+        Err(e) => e,
+    }
+}
+
+/// Waits for an event that passes `f`, at most 30 s.
+pub fn wait_for(events: &Receiver<Event>, what: &str, f: impl Fn(&Event) -> bool) -> Event {
+    let until = Instant::now() + Duration::from_secs(30);
+    loop {
+        let left = until.saturating_duration_since(Instant::now());
+        match events.recv_timeout(left) {
+            Ok(e) if f(&e) => return e,
+            Ok(_) => {}
+            Err(_) => panic!("no event: {what}"),
+        }
+    }
+}
+
+/// Waits until `cond` holds, looking again at every event and at least
+/// every 200 ms, at most 30 s (a real condition on the real files).
+pub fn until(events: &Receiver<Event>, what: &str, cond: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out: {what}");
+        let _ = events.recv_timeout(Duration::from_millis(200));
+    }
+}
+
+/// Online, the wallet known, nothing left to send.
+pub fn synced(e: &Event) -> bool {
+    matches!(e, Event::Status(s) if s.wallet.known && s.sync.state == "online" && s.sync.pending == 0)
+}
+
+/// One value from a database file.
+pub fn one<T: kiosk_store::rusqlite::types::FromSql>(db: &Path, sql: &str) -> T {
+    Connection::open(db)
+        .unwrap()
+        .query_row(sql, [], |r| r.get(0))
+        .unwrap()
+}

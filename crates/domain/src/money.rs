@@ -139,7 +139,7 @@ impl Paise {
         format!("{}{}.{:02}", if neg { "-" } else { "" }, s, paise)
     }
 
-    /// `Rs. 1,23,456.78`: for printers without a rupee sign.
+    /// `Rs.1,23,456.78`: for printers without a rupee sign.
     pub fn format_ascii(self) -> String {
         let p = self.format_plain();
         match p.strip_prefix('-') {

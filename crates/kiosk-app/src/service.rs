@@ -1147,7 +1147,7 @@ impl Service {
     pub async fn sync_now(&self, _: ()) -> Result<()> {
         match lock(&self.inner.sync).as_ref() {
             Some(r) => {
-                r.handle.nudge();
+                r.handle.sync_now();
                 Ok(())
             }
             None => Err(AppError::NotSetUp),

@@ -20,10 +20,10 @@ use kiosk_app::{Service, ServiceConfig};
 use kiosk_store::rusqlite::Connection;
 use sync_bench::{CentreProcess, DEMO_HOLDER, DEMO_KIOSK};
 
-/// "Sync now" pushes; replies come with the loop's periodic pull (a
-/// minute in the app), made short here.
+/// The app's own sync loop: its periodic pull is a minute apart, so a
+/// reply seen within the tests' 30 s came with the pull "Sync now" makes.
 fn kit() -> Kit {
-    Kit::new(|c| c.sync.idle_pull = Duration::from_millis(500))
+    Kit::new(|_| {})
 }
 
 /// One wallet payment; returns its receipt once the centre made it final.
@@ -148,7 +148,7 @@ async fn a_ticket_raised_offline_reaches_the_centre_and_its_reply_comes_back() {
     let b = raised.bundle.expect("a bundle was asked for");
     assert!(b.bytes > 500 && b.bytes <= 8 * 1024, "{b:?}");
     assert_eq!(t.bundle_bytes, b.bytes);
-    let _ = ok::<()>(&k.svc, serde_json::json!({"cmd": "sync_now", "args": null})).await;
+    let _ = get::<()>(&k.svc, serde_json::json!({"cmd": "sync_now", "args": null})).await;
     // The nudged round has run and found no centre.
     wait_for(
         &k.events,
@@ -167,7 +167,7 @@ async fn a_ticket_raised_offline_reaches_the_centre_and_its_reply_comes_back() {
 
     // The centre is back at the same address: the ticket goes out.
     k.centre = Some(CentreProcess::start_at(k.dir.path(), &addr.to_string()).unwrap());
-    let _ = ok::<()>(&k.svc, serde_json::json!({"cmd": "sync_now", "args": null})).await;
+    let _ = get::<()>(&k.svc, serde_json::json!({"cmd": "sync_now", "args": null})).await;
     wait_for(&k.events, "sync after the centre came back", synced);
     let l = list(&k.svc).await;
     assert_eq!(l.tickets[0].state, "open");
@@ -210,7 +210,7 @@ async fn a_ticket_raised_offline_reaches_the_centre_and_its_reply_comes_back() {
         "{listed}"
     );
 
-    // The helpdesk answers; the next pull brings it to the list.
+    // The helpdesk answers; "Sync now" pulls it into the list.
     let out = k
         .centre()
         .admin(&[
@@ -224,7 +224,7 @@ async fn a_ticket_raised_offline_reaches_the_centre_and_its_reply_comes_back() {
         ])
         .unwrap();
     assert!(out.contains("resolved"), "{out}");
-    let _ = ok::<()>(&k.svc, serde_json::json!({"cmd": "sync_now", "args": null})).await;
+    let _ = get::<()>(&k.svc, serde_json::json!({"cmd": "sync_now", "args": null})).await;
     let until = Instant::now() + Duration::from_secs(30);
     let l = loop {
         let l = list(&k.svc).await;
@@ -246,7 +246,7 @@ async fn a_ticket_raised_offline_reaches_the_centre_and_its_reply_comes_back() {
     k.centre()
         .admin(&["tickets", "--set", &t.id, "--status", "closed"])
         .unwrap();
-    let _ = ok::<()>(&k.svc, serde_json::json!({"cmd": "sync_now", "args": null})).await;
+    let _ = get::<()>(&k.svc, serde_json::json!({"cmd": "sync_now", "args": null})).await;
     let until = Instant::now() + Duration::from_secs(30);
     loop {
         let l = list(&k.svc).await;
@@ -455,7 +455,7 @@ async fn the_support_bundle_carries_no_secret_and_is_capped_to_fit() {
     assert!(last.contains("the last line password=[redacted]"), "{last}");
     assert!(!bundle.contains(DEMO_HOLDER.1));
     // Both reach the centre.
-    let _ = ok::<()>(&k.svc, serde_json::json!({"cmd": "sync_now", "args": null})).await;
+    let _ = get::<()>(&k.svc, serde_json::json!({"cmd": "sync_now", "args": null})).await;
     wait_for(&k.events, "tickets sent", synced);
     let l = list(&k.svc).await;
     assert!(l.tickets.iter().all(|t| t.state == "open"), "{l:?}");

@@ -111,11 +111,19 @@ pub struct SyncReport {
 pub struct SyncHandle {
     wake: Arc<Notify>,
     stop: Arc<watch::Sender<bool>>,
+    /// The next round also pulls (asked for by a person, not a write).
+    pull: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl SyncHandle {
     /// A new entry was written: push now if the link is up.
     pub fn nudge(&self) {
+        self.wake.notify_one();
+    }
+    /// "Sync now": push and pull at once (replies, ledger lines and the
+    /// catalogue come with the pull), not at the next periodic pull.
+    pub fn sync_now(&self) {
+        self.pull.store(true, std::sync::atomic::Ordering::SeqCst);
         self.wake.notify_one();
     }
     pub fn stop(&self) {
@@ -1050,7 +1058,11 @@ impl<T: Transport> Engine<T> {
             // then seen as new below, not lost between the push and the wait.
             let seen = self.local_version();
             self.request = None;
-            let result = if need_pull || last_pull.elapsed() >= self.cfg.idle_pull {
+            let asked = self
+                .handle
+                .pull
+                .swap(false, std::sync::atomic::Ordering::SeqCst);
+            let result = if need_pull || asked || last_pull.elapsed() >= self.cfg.idle_pull {
                 self.sync_once().await.map(|_| {
                     last_pull = Instant::now();
                 })

@@ -16,7 +16,7 @@
 //! After the run the network heals and the queue must drain without any
 //! new write, then the money invariants are checked against both databases.
 //!
-//! `SIM_SEEDS=N` seeds (default 240; 10,000 with `SOAK=1`), `SIM_SEED=S`
+//! `SIM_SEEDS=N` seeds (default 200; 10,000 with `SOAK=1`), `SIM_SEED=S`
 //! replays one seed exactly. A failure prints its seed.
 
 use std::path::{Path, PathBuf};

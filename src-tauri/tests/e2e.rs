@@ -535,7 +535,10 @@ async fn the_back_office_in_the_real_app() {
     office_screen(&app, key::F6, "printers").await;
     app.by("printer-holder-only").await;
     assert_eq!(
-        count(&db, "SELECT COUNT(*) FROM outbox WHERE kind = 'cancellation'"),
+        count(
+            &db,
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'cancellation'"
+        ),
         1,
         "the operator cancelled nothing"
     );

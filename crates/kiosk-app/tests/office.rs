@@ -8,16 +8,14 @@
 mod common;
 use common::*;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, channel};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use kiosk_app::Service;
 use kiosk_app::api::*;
-use kiosk_app::{Service, ServiceConfig};
 use kiosk_store::rusqlite::Connection;
 use sync_bench::{CentreProcess, DEMO_HOLDER, DEMO_KIOSK};
-
 
 /// Rows of the tables a refusal must leave alone, and the outbox chain.
 /// A registered kiosk, synced once, with the holder logged in.
@@ -873,10 +871,7 @@ async fn reconcile_shows_unknown_and_verify_settles_it_from_the_centre() {
     let before = counts(&k.db());
     let other = k.dir.path().join("other");
     std::fs::create_dir_all(&other).unwrap();
-    drop(std::mem::replace(
-        &mut k.centre,
-        Some(CentreProcess::start(&other).unwrap()),
-    ));
+    drop(k.centre.replace(CentreProcess::start(&other).unwrap()));
     let e = err(
         &k.svc,
         serde_json::json!({"cmd": "reconcile_verify", "args": {"date": today()}}),

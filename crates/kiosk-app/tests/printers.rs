@@ -13,18 +13,15 @@ use common::*;
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, channel};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::Engine as _;
+use kiosk_app::Service;
 use kiosk_app::api::*;
-use kiosk_app::{Service, ServiceConfig};
 use kiosk_store::rusqlite::Connection;
-use sync_bench::{CentreProcess, DEMO_HOLDER, DEMO_KIOSK};
-
 
 /// A registered kiosk, synced once, with the holder logged in. A job is
 /// `failed` after `max_attempts` tries.

@@ -6,16 +6,14 @@
 mod common;
 use common::*;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, channel};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use kiosk_app::Service;
 use kiosk_app::api::*;
-use kiosk_app::{Service, ServiceConfig};
 use kiosk_store::rusqlite::Connection;
 use sync_bench::{CentreProcess, DEMO_HOLDER, DEMO_KIOSK};
-
 
 fn counts(db: &Path) -> (i64, i64, i64, String) {
     let c = Connection::open(db).unwrap();
@@ -407,10 +405,7 @@ async fn an_online_only_service_is_taken_online_and_refused_offline() {
     let cart = contact_and_wallet(k.svc.clone()).await;
     let other = k.dir.path().join("other");
     std::fs::create_dir_all(&other).unwrap();
-    drop(std::mem::replace(
-        &mut k.centre,
-        Some(CentreProcess::start(&other).unwrap()),
-    ));
+    drop(k.centre.replace(CentreProcess::start(&other).unwrap()));
     wait_for(
         &k.events,
         "the centre seen gone",
@@ -530,10 +525,7 @@ async fn operator_logs_in_online_then_offline_and_locks_out() {
     // The centre stops: the operator logs in against the cached verifier.
     let other = k.dir.path().join("other");
     std::fs::create_dir_all(&other).unwrap();
-    drop(std::mem::replace(
-        &mut k.centre,
-        Some(CentreProcess::start(&other).unwrap()),
-    ));
+    drop(k.centre.replace(CentreProcess::start(&other).unwrap()));
     let st: AppState = call(&k.svc, login(OPERATOR.1)).await.unwrap();
     assert!(st.session.as_ref().unwrap().offline);
     ok(&k.svc, serde_json::json!({"cmd": "logout", "args": null})).await;

@@ -9,14 +9,12 @@
 mod common;
 use common::*;
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::mpsc::{Receiver, channel};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
+use kiosk_app::Service;
 use kiosk_app::api::*;
 use kiosk_app::tickets::{TicketList, TicketRaised};
-use kiosk_app::{Service, ServiceConfig};
 use kiosk_store::rusqlite::Connection;
 use sync_bench::{CentreProcess, DEMO_HOLDER, DEMO_KIOSK};
 

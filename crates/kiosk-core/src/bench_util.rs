@@ -124,7 +124,11 @@ pub fn fill_history(
             2..=59 => "final",
             _ => "provisional",
         };
-        let mode = if rng.below(20) == 0 { "cheque" } else { "wallet" };
+        let mode = if rng.below(20) == 0 {
+            "cheque"
+        } else {
+            "wallet"
+        };
         ins_r.execute(params![
             id,
             format!("{}-{seq:07}", h.receipt_prefix),

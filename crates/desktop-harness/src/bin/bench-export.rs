@@ -55,7 +55,10 @@ async fn main() {
             bound(to + Days::new(1))
         ),
     );
-    assert_eq!(rows as i64, in_db, "every receipt of the year is in the file");
+    assert_eq!(
+        rows as i64, in_db,
+        "every receipt of the year is in the file"
+    );
     write_results(&serde_json::json!({
         "xlsx_s": (secs * 100.0).round() / 100.0,
         "goal_s": 5,

@@ -273,22 +273,9 @@ async fn row_ids(app: &App) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_back_office_in_the_real_app() {
     use calamine::Reader;
-    let dir = tempfile::tempdir().unwrap();
-    let root: &Path = dir.path();
-    let centre = CentreProcess::start(root).unwrap();
-    let display = Display::start();
-    let bus = SessionBus::start();
-    let data = root.join("app");
-    preset(&data, &centre.url());
-    let driver = Driver::start(&display, &bus, Path::new(APP), &data);
-    let db = kiosk_db(&data);
-    driver.step("registered by the holder");
-    let app = driver.launch().await;
-    register(&app).await;
-    app.close().await;
-    driver.wait_gone().await;
-    let sink = PrinterSink::start();
-    use_printer(&data, &sink, "escp9-generic");
+    // Registered by the holder, the receipt printer a TCP sink.
+    let mut rig = Rig::new(Path::new(APP), |_, _| {}).await;
+    let (driver, sink, db) = (&rig.driver, &rig.sink, kiosk_db(&rig.data));
 
     driver.step("three receipts at the counter");
     let app = driver.launch().await;
@@ -470,8 +457,7 @@ async fn the_back_office_in_the_real_app() {
     app.keys(key::ENTER).await;
     app.el(&tid("receipt-detail")).await;
     shot(&app, "receipts-detail").await;
-    let centre_addr = centre.addr.to_string();
-    drop(centre);
+    let centre_addr = rig.centre.take().expect("the centre runs").addr;
     app.keys(key::F9).await;
     app.wait_focus("cancel-reason").await;
     app.keys("Wrong consumer number").await;
@@ -487,9 +473,9 @@ async fn the_back_office_in_the_real_app() {
         1
     );
     driver.step("the centre back: the cancellation reaches it");
-    let _centre = CentreProcess::start_at(root, &centre_addr).unwrap();
+    rig.centre = Some(CentreProcess::start_at(rig.dir.path(), &centre_addr.to_string()).unwrap());
     pending_is(&app, 0).await;
-    let centre_db = root.join("centre/server.db");
+    let centre_db = rig.dir.path().join("centre/server.db");
     let sms = count(
         &centre_db,
         "SELECT COUNT(*) FROM notifications WHERE channel = 'sms' \

@@ -11,7 +11,8 @@ use crate::*;
 pub struct Rig {
     pub driver: Driver,
     pub sink: PrinterSink,
-    pub centre: CentreProcess,
+    /// `None` once a test has stopped it.
+    pub centre: Option<CentreProcess>,
     pub bus: SessionBus,
     pub display: Display,
     pub data: PathBuf,
@@ -42,7 +43,7 @@ impl Rig {
         Rig {
             driver,
             sink,
-            centre,
+            centre: Some(centre),
             bus,
             display,
             data,
@@ -114,6 +115,20 @@ pub async fn pay_typed_bill(app: &App, sink: &PrinterSink, i: usize) -> Duration
     let first = jobs[printed].first_byte;
     app.wait_text("receipt-no", |t| !t.trim().is_empty()).await;
     first.saturating_duration_since(t0)
+}
+
+/// The release app registered at its counter with `BENCH_RECEIPTS`
+/// receipts (500,000 unless set) over `years` years in its database (the
+/// report benchmarks). Returns the rig, the count and the last receipt's time.
+pub async fn rig_with_history(years: i64) -> (Rig, u64, chrono::DateTime<chrono::Utc>) {
+    let receipts: u64 = std::env::var("BENCH_RECEIPTS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(500_000);
+    let (app_exe, _) = build_release_apps();
+    let rig = Rig::new(&app_exe, |_, _| {}).await;
+    let (_, end) = fill_history(&rig.data, receipts, years);
+    (rig, receipts, end)
 }
 
 /// Years of trade in a registered kiosk's database (the app closed):

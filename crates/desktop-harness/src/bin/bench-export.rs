@@ -11,13 +11,7 @@ use std::time::Instant;
 
 #[tokio::main]
 async fn main() {
-    let receipts: u64 = std::env::var("BENCH_RECEIPTS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(500_000);
-    let (app_exe, _) = build_release_apps();
-    let rig = Rig::new(&app_exe, |_, _| {}).await;
-    let (_, end) = fill_history(&rig.data, receipts, 5);
+    let (rig, receipts, end) = rig_with_history(5).await;
     let to = end.date_naive();
     let from = to - Days::new(364);
     let app = rig.counter().await;

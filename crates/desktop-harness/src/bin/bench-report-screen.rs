@@ -10,22 +10,20 @@
 
 use chrono::{Datelike, Months, NaiveDate};
 use desktop_harness::*;
-use std::time::{Duration, Instant};
 
 const YEARS: i64 = 5;
 
-/// Waits for the window's next report measurement after `seen` of them.
+/// The window's report measurement number `seen` (0-based), answered by
+/// the window itself once it is taken (no polling from here).
 async fn next_sample(app: &App, seen: usize) -> serde_json::Value {
-    let until = Instant::now() + WAIT;
-    loop {
-        let v = app.eval("return window.__kioskPerf.report.slice()").await;
-        let a = v.as_array().unwrap();
-        if a.len() > seen {
-            return a[seen].clone();
-        }
-        assert!(Instant::now() < until, "no report was measured");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    let js = "const [n, done] = arguments; const p = window.__kioskPerf.report; \
+              (function look() { if (p.length > n) done(p[n]); else requestAnimationFrame(look); })();";
+    within(
+        "a report measured",
+        app.client.execute_async(js, vec![serde_json::json!(seen)]),
+    )
+    .await
+    .expect("the window answers")
 }
 
 async fn measured(app: &App, seen: &mut usize, what: &str, press: &str) -> f64 {
@@ -47,13 +45,7 @@ fn r2(x: f64) -> f64 {
 
 #[tokio::main]
 async fn main() {
-    let receipts: u64 = std::env::var("BENCH_RECEIPTS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(500_000);
-    let (app_exe, _) = build_release_apps();
-    let rig = Rig::new(&app_exe, |_, _| {}).await;
-    let (_, end) = fill_history(&rig.data, receipts, YEARS);
+    let (rig, receipts, end) = rig_with_history(YEARS).await;
     let app = rig.counter().await;
     app.open_reports().await;
     // The screen opens on the last seven days; that request is not counted.

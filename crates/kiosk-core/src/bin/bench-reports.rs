@@ -15,8 +15,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-const SERVICES: [(&str, &str, i64, i64); 6] = HISTORY_SERVICES;
-
 fn main() {
     let receipts: u64 = std::env::var("BENCH_RECEIPTS")
         .ok()
@@ -123,7 +121,7 @@ fn main() {
                 .search_receipts(&ReceiptQuery {
                     from: Some(from - CDuration::days(6)),
                     to: Some(to),
-                    service: Some(SERVICES[i % SERVICES.len()].0.into()),
+                    service: Some(HISTORY_SERVICES[i % HISTORY_SERVICES.len()].0.into()),
                     ..Default::default()
                 })
                 .unwrap();

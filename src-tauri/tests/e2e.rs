@@ -221,9 +221,15 @@ async fn bill_by_keys_offline(app: &App, search: &str, consumer: &str, amount: &
     app.keys(key::ENTER).await;
 }
 
-/// The back office's screen `view` reached from its menu by its key.
+/// The back office's screen `view` reached from its menu by its key (Esc
+/// steps back to the menu: out of an open receipt first).
 async fn office_screen(app: &App, k: &str, view: &str) {
-    app.keys(key::ESC).await;
+    for _ in 0..3 {
+        if app.attr_of("office", "data-view").await.as_deref() == Some("menu") {
+            break;
+        }
+        app.keys(key::ESC).await;
+    }
     app.wait_attr(&tid("office"), "data-view", |v| v == "menu")
         .await;
     app.keys(k).await;

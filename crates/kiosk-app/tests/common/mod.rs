@@ -97,13 +97,13 @@ pub fn open_with(cfg: ServiceConfig) -> (Service, Receiver<Event>) {
     (Service::open(cfg, sink).unwrap(), rx)
 }
 
-/// A command as the UI sends it (`{"cmd", "args"}`), its answer decoded.
+/// A command as the UI sends it (`{"cmd", "args"}` JSON, the host's
+/// path), its answer decoded.
 pub async fn call<T: serde::de::DeserializeOwned>(
     svc: &Service,
     v: serde_json::Value,
 ) -> Result<T, ApiError> {
-    let req: Request = serde_json::from_value(v).unwrap();
-    svc.dispatch(req)
+    svc.dispatch_json(v)
         .await
         .map(|r| serde_json::from_value(r).unwrap())
 }

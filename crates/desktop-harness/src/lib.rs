@@ -217,6 +217,8 @@ pub struct Driver {
     pub exe: PathBuf,
     /// Every process the driver starts carries `DESKTOP_HARNESS_TAG=tag`.
     pub tag: String,
+    /// The X display the app's window is on.
+    display: String,
     log: PathBuf,
     t0: Instant,
 }
@@ -262,6 +264,7 @@ impl Driver {
             data: data.to_path_buf(),
             exe: exe.to_path_buf(),
             tag,
+            display: display.name.clone(),
             log,
             t0: Instant::now(),
         }
@@ -306,6 +309,7 @@ impl Driver {
         let app = App {
             client,
             data: self.data.clone(),
+            display: Some(self.display.clone()),
             t0: self.t0,
         };
         app.wait_attr("[data-phase]", "data-phase", |p| {
@@ -422,6 +426,8 @@ pub fn exe_name(pid: i32) -> String {
 pub struct App {
     pub client: Client,
     pub data: PathBuf,
+    /// Its X display, when known (screenshots are taken there).
+    display: Option<String>,
     t0: Instant,
 }
 
@@ -435,6 +441,7 @@ impl App {
         App {
             client,
             data: data.to_path_buf(),
+            display: None,
             t0: Instant::now(),
         }
     }
@@ -640,12 +647,30 @@ impl App {
         }
     }
 
+    /// The window as the X server shows it (the only window on its own
+    /// Xvfb, at 0,0): WebKitWebDriver's Take Screenshot never answers on
+    /// the back-office screens although they are painted.
     pub async fn screenshot(&self, path: &Path) {
-        let png = within("screenshot", self.client.screenshot())
-            .await
-            .unwrap();
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, png).unwrap();
+        let Some(display) = &self.display else {
+            let png = within("screenshot", self.client.screenshot())
+                .await
+                .unwrap();
+            std::fs::write(path, png).unwrap();
+            return;
+        };
+        // Rendering done: the layout is read once more before the capture.
+        self.eval("void document.body.offsetHeight; return null").await;
+        let out = Command::new("import")
+            .args(["-display", display, "-window", "root"])
+            .arg(path)
+            .output()
+            .expect("import (apt install imagemagick)");
+        assert!(
+            out.status.success(),
+            "import: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     pub async fn close(self) {

@@ -660,7 +660,8 @@ impl App {
             return;
         };
         // Rendering done: the layout is read once more before the capture.
-        self.eval("void document.body.offsetHeight; return null").await;
+        self.eval("void document.body.offsetHeight; return null")
+            .await;
         let out = Command::new("import")
             .args(["-display", display, "-window", "root"])
             .arg(path)

@@ -36,17 +36,15 @@ async fn main() {
     let sheet = book.worksheet_range_at(0).unwrap().unwrap();
     // Title, subtitle, a blank line and the header above; totals below.
     let rows = sheet.rows().count() - 5;
-    let ist = chrono::Duration::minutes(330);
-    let bound = |d: chrono::NaiveDate| {
-        let at = d.and_hms_opt(0, 0, 0).unwrap().and_utc() - ist;
-        kiosk_store::ts(at)
-    };
+    // The report's days are India's.
+    let (start, _) = domain::clock::ist_day_bounds(from);
+    let (_, end) = domain::clock::ist_day_bounds(to);
     let in_db = count(
         &kiosk_db(&rig.data),
         &format!(
             "SELECT COUNT(*) FROM receipts WHERE created_at >= '{}' AND created_at < '{}'",
-            bound(from),
-            bound(to + Days::new(1))
+            kiosk_store::ts(start),
+            kiosk_store::ts(end)
         ),
     );
     assert_eq!(

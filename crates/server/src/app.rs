@@ -384,6 +384,19 @@ mod tests {
     }
 
     #[test]
+    fn the_production_example_is_a_valid_config() {
+        // docs/production.md: an instance behind the balancers.
+        let c: super::Config =
+            toml::from_str(include_str!("../../../docs/production/kiosk-server.toml"))
+                .expect("the production example parses");
+        assert!(!c.demo_seed);
+        assert!(c.tls.is_none(), "TLS ends at the balancer");
+        assert!(c.database_url().starts_with("postgres://"));
+        assert_eq!(c.limits.trusted_proxies.len(), 2);
+        assert!(c.sms.is_some());
+    }
+
+    #[test]
     fn no_config_seeds_nothing_by_itself() {
         // The embedded demo is decided by the command line, not the defaults.
         assert!(!super::Config::default().demo_seed);

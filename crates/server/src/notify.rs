@@ -65,27 +65,21 @@ impl Notifier {
     /// Tries every due message once.
     pub async fn run_once(&self) -> Result<RunStats, crate::store::StoreError> {
         let mut st = RunStats {
-            expired: self
+            expired: (self
                 .store
                 .expire_notifications(self.store.now_ms() - MAX_AGE_MS)
-                .await? as usize,
+                .await?
+                + self.store.expire_held_notifications().await?) as usize,
             ..Default::default()
         };
-        let due = self.store.due_notifications(200).await?;
+        let due = self.store.claim_due_notifications(200).await?;
         for mut n in due {
             if n.subject == crate::store::HELD_SUBJECT {
+                // Claimed only by the process holding the text; it may have
+                // been sent and forgotten between the claim and now.
                 match self.store.held_text(n.id) {
                     Some(text) => n.body = text,
-                    None => {
-                        self.store
-                            .mark_notification_expired(
-                                n.id,
-                                "its text was not kept across a restart",
-                            )
-                            .await?;
-                        st.expired += 1;
-                        continue;
-                    }
+                    None => continue,
                 }
             }
             match self.send(&n).await {

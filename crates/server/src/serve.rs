@@ -43,6 +43,13 @@ pub struct Limits {
     pub tls_handshake_timeout_secs: u64,
     pub max_connections: usize,
     pub max_connections_per_address: usize,
+    /// Balancers in front of this server (their addresses as this server
+    /// sees them). Their connections are exempt from the per-address cap,
+    /// and a request through one is the client's whose address it names
+    /// last in `X-Forwarded-For` (HAProxy's `option forwardfor` appends
+    /// it), so per-address login limits see the real client. The header is
+    /// ignored from anyone else: a client cannot pick its own address.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl Default for Limits {
@@ -55,6 +62,7 @@ impl Default for Limits {
             tls_handshake_timeout_secs: 30,
             max_connections: 4096,
             max_connections_per_address: 64,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -63,6 +71,8 @@ impl Default for Limits {
 struct Counts {
     per_addr: Mutex<HashMap<IpAddr, usize>>,
     max_per_addr: usize,
+    /// Not capped per address: every client behind them shares it.
+    uncapped: Vec<IpAddr>,
 }
 
 /// One connection's place; given back when dropped.
@@ -89,7 +99,7 @@ impl Counts {
         let permit = total.clone().try_acquire_owned().ok()?;
         let mut m = self.per_addr.lock().unwrap();
         let n = m.entry(ip).or_insert(0);
-        if *n >= self.max_per_addr {
+        if *n >= self.max_per_addr && !self.uncapped.contains(&ip) {
             return None;
         }
         *n += 1;
@@ -205,6 +215,7 @@ pub async fn run(
     let counts = Arc::new(Counts {
         per_addr: Mutex::new(HashMap::new()),
         max_per_addr: limits.max_connections_per_address.max(1),
+        uncapped: limits.trusted_proxies.clone(),
     });
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut errors = AcceptErrors::new();
@@ -275,9 +286,15 @@ async fn serve_io<T>(
         last: last.clone(),
         epoch,
     };
+    let proxied = limits.trusted_proxies.contains(&peer.ip());
     let svc = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+        let client = if proxied {
+            forwarded_for(req.headers()).map_or(peer, |ip| SocketAddr::new(ip, 0))
+        } else {
+            peer
+        };
         req.extensions_mut()
-            .insert(axum::extract::ConnectInfo(peer));
+            .insert(axum::extract::ConnectInfo(client));
         let app = app.clone();
         async move {
             let r = tower::ServiceExt::oneshot(app, req.map(axum::body::Body::new)).await;
@@ -313,5 +330,34 @@ async fn serve_io<T>(
                 conn.as_mut().graceful_shutdown();
             }
         }
+    }
+}
+
+/// The address a trusted balancer names last in `X-Forwarded-For` (the one
+/// it saw; earlier ones are the client's own claims).
+fn forwarded_for(h: &hyper::HeaderMap) -> Option<IpAddr> {
+    h.get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .next_back()
+        .and_then(|a| a.trim().parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_forwarded_address_is_the_client() {
+        let mut h = hyper::HeaderMap::new();
+        assert_eq!(forwarded_for(&h), None);
+        h.append("x-forwarded-for", "10.9.9.9, 203.0.113.7".parse().unwrap());
+        assert_eq!(forwarded_for(&h), Some("203.0.113.7".parse().unwrap()));
+        h.append("x-forwarded-for", "198.51.100.2".parse().unwrap());
+        assert_eq!(forwarded_for(&h), Some("198.51.100.2".parse().unwrap()));
+        let mut bad = hyper::HeaderMap::new();
+        bad.append("x-forwarded-for", "not-an-address".parse().unwrap());
+        assert_eq!(forwarded_for(&bad), None);
     }
 }

@@ -311,10 +311,35 @@ both!(
         let got = gw.got.lock().unwrap().clone();
         assert!(got[0]["text"].as_str().unwrap().contains(&first));
 
-        // A server started again has no copy: the message expires unsent
-        // (the holder has the password from the API answer).
+        // Another server on the same database (a second instance, or this
+        // one started again) has no copy: it leaves the message to the
+        // process that has the text.
         let second = add("op3").await;
-        let restarted = Notifier::new(
+        let other = Notifier::new(
+            h.store.reopened(),
+            Some(SmsConfig {
+                url: url.clone(),
+                sender_id: None,
+            }),
+            None,
+        );
+        assert_eq!(other.run_once().await.unwrap(), Default::default());
+        assert_eq!(notifier.run_once().await.unwrap().sent, 1);
+        assert_eq!(other.run_once().await.unwrap(), Default::default());
+        let with_second = |gw: &Vec<serde_json::Value>| {
+            gw.iter()
+                .filter(|m| m["text"].as_str().unwrap().contains(&second))
+                .count()
+        };
+        assert_eq!(with_second(&gw.got.lock().unwrap()), 1, "sent once");
+
+        // A held message not sent within a quarter of an hour expires
+        // unsent, whoever runs next: the process that had the text may be
+        // gone, and what it carried is stale (the holder has the password
+        // from the API answer, or asks for a new one).
+        let third = add("op4").await;
+        h.clock.advance(chrono::Duration::minutes(16));
+        let survivor = Notifier::new(
             h.store.reopened(),
             Some(SmsConfig {
                 url,
@@ -322,14 +347,14 @@ both!(
             }),
             None,
         );
-        let st = restarted.run_once().await.unwrap();
+        let st = survivor.run_once().await.unwrap();
         assert_eq!((st.sent, st.expired), (0, 1));
         assert!(
             gw.got
                 .lock()
                 .unwrap()
                 .iter()
-                .all(|m| !m["text"].as_str().unwrap().contains(&second))
+                .all(|m| !m["text"].as_str().unwrap().contains(&third))
         );
         assert_eq!(notifier.run_once().await.unwrap(), Default::default());
 

@@ -4,6 +4,8 @@
 //! database with the demo kiosk, a kiosk database registered with it over
 //! HTTP, counter payments, and the JSON figures (`BENCH_OUT`).
 
+pub mod cluster;
+
 use std::io::{self, BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -37,7 +39,8 @@ pub fn kiosk_sync_exe() -> io::Result<PathBuf> {
     workspace_exe("kiosk-sync", "kiosk-sync")
 }
 
-fn workspace_exe(package: &str, bin: &str) -> io::Result<PathBuf> {
+/// A binary of this workspace beside this program (same profile), built if missing.
+pub fn workspace_exe(package: &str, bin: &str) -> io::Result<PathBuf> {
     let here = std::env::current_exe()?;
     let mut dir = here.parent().ok_or_else(|| other("no exe dir"))?;
     // Test programs live in `deps/`, the binaries one level up.
@@ -78,12 +81,28 @@ impl CentreProcess {
     /// On a given address, e.g. the one a stopped centre had, so kiosks
     /// find it again.
     pub fn start_at(dir: &Path, listen: &str) -> io::Result<CentreProcess> {
+        Self::start_on(dir, listen, None, "")
+    }
+
+    /// On `database` (`postgres://…` or `sqlite:…`; none: SQLite under
+    /// `dir`), e.g. one of several instances over one PostgreSQL. The demo
+    /// seed only fills an empty database, so a second instance adds nothing.
+    /// `extra`: more lines of the config file (TOML).
+    pub fn start_on(
+        dir: &Path,
+        listen: &str,
+        database: Option<&str>,
+        extra: &str,
+    ) -> io::Result<CentreProcess> {
         let exe = kiosk_server_exe()?;
         let config = dir.join("kiosk-server.toml");
+        let database = database
+            .map(|d| format!("database = {d:?}\n"))
+            .unwrap_or_default();
         std::fs::write(
             &config,
             format!(
-                "listen = {listen:?}\ndata_dir = {:?}\ndemo_seed = true\n",
+                "listen = {listen:?}\n{database}data_dir = {:?}\ndemo_seed = true\n{extra}\n",
                 dir.join("centre").display().to_string()
             ),
         )?;
@@ -120,6 +139,12 @@ impl CentreProcess {
 
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// SIGKILL, as a crash or an OOM kill would: no graceful shutdown.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// `kiosk-server admin …` against the same database.

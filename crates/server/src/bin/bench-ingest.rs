@@ -21,7 +21,13 @@
 //!   (and `p99_pull_ms`). `BENCH_BUSY=1` offers 8,333/s: every kiosk with a
 //!   full batch every minute.
 //!
-//! Writes JSON to `BENCH_OUT` (keys `txn_per_s`, `p99_push_ms`, …).
+//! Writes JSON to `BENCH_OUT` (keys `txn_per_s`, `p99_push_ms`, `lost`,
+//! `duplicated`, …).
+//!
+//! `BENCH_TARGET` (a URL) and `BENCH_SCHEMA`: push to centre instances
+//! already serving that schema (`scripts/bench ingest-cluster` starts them
+//! behind HAProxy) instead of a server in this process; `BENCH_INSTANCES`
+//! says how many there are, for the figures.
 
 use anyhow::Context;
 use domain::{CartLine, Contact, Mobile, Paise, PaymentMode};
@@ -199,7 +205,10 @@ async fn run() -> anyhow::Result<()> {
     let has_backlog = move |k: usize| ((k + 1) as f64 * busy).floor() > (k as f64 * busy).floor();
     let pushes_b = syncs_b;
 
-    let schema = format!("bench_{}", domain::new_id(&domain::SystemClock).simple());
+    let target = std::env::var("BENCH_TARGET").ok();
+    let instances = env_usize("BENCH_INSTANCES", 1);
+    let schema = std::env::var("BENCH_SCHEMA")
+        .unwrap_or_else(|_| format!("bench_{}", domain::new_id(&domain::SystemClock).simple()));
     eprintln!("bench-ingest: schema {schema}, {kiosks} kiosks, batches of {batch}");
     let db = PgDb::connect(&url, Some(&schema), 12)
         .await
@@ -208,7 +217,10 @@ async fn run() -> anyhow::Result<()> {
     let db: Arc<dyn Db> = Arc::new(db);
     let store = Store::new(db, Arc::new(domain::SystemClock));
     let cat = domain::Catalogue::from_toml(server::app::sample_catalogue_text())?;
-    store.save_catalogue(&cat).await?;
+    // Instances serving the schema already loaded this same catalogue.
+    if store.catalogue().await?.is_none() {
+        store.save_catalogue(&cat).await?;
+    }
 
     let t = Instant::now();
     let keys: Vec<SigningKey> = (0..kiosks).map(key_for).collect();
@@ -266,10 +278,20 @@ async fn run() -> anyhow::Result<()> {
     // The load is the point here, not its limits.
     state.limiter = server::api::RateLimiter::new(1e9, 1e9);
     let state = Arc::new(state);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let app = server::api::router(state);
-    let srv = tokio::spawn(async move { axum::serve(listener, app).await });
+    let (base, srv) = match &target {
+        Some(t) => (t.trim_end_matches('/').to_string(), None),
+        None => {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            let base = format!("http://{}", listener.local_addr()?);
+            let app = server::api::router(state);
+            (
+                base,
+                Some(tokio::spawn(
+                    async move { axum::serve(listener, app).await },
+                )),
+            )
+        }
+    };
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(256)
         .build()?;
@@ -373,7 +395,15 @@ async fn run() -> anyhow::Result<()> {
 
     let check = store.ledger_check().await?;
     anyhow::ensure!(check.is_ok(), "ledger invariants broken: {check:?}");
-    srv.abort();
+    if let Some(srv) = srv {
+        srv.abort();
+    }
+    // Every transaction the centre answered accepted, against what it
+    // stored: none missing, none twice.
+    let answered = (txns_a + txns_b) as i64;
+    let (stored, distinct) = store.payment_counts().await?;
+    let lost = (answered - distinct).max(0);
+    let duplicated = stored - distinct;
 
     let json = serde_json::json!({
         "txn_per_s": (txn_per_s * 10.0).round() / 10.0,
@@ -386,6 +416,10 @@ async fn run() -> anyhow::Result<()> {
         "p99_pull_ms": (pct(&lat_pull, 0.99) * 10.0).round() / 10.0,
         "request_body_bytes_per_txn": body_bytes as f64 / (prepared.len() * batch) as f64,
         "ledger_ok": check.is_ok(),
+        "lost": lost,
+        "duplicated": duplicated,
+        "instances": instances,
+        "through": if target.is_some() { "haproxy" } else { "in-process" },
         "store": "postgresql",
     });
     if let Some(dir) = std::path::Path::new(&out).parent() {
@@ -394,7 +428,7 @@ async fn run() -> anyhow::Result<()> {
     std::fs::write(&out, serde_json::to_string_pretty(&json)?)?;
     println!("{}", serde_json::to_string_pretty(&json)?);
 
-    if std::env::var("BENCH_KEEP").is_ok() {
+    if std::env::var("BENCH_KEEP").is_ok() || std::env::var("BENCH_SCHEMA").is_ok() {
         eprintln!("kept schema {schema}");
         return Ok(());
     }

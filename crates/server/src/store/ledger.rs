@@ -44,6 +44,19 @@ impl Store {
     }
 
     /// The whole ledger's self-check (the invariants tests run after every test).
+    /// Payments stored, and how many distinct kiosk entries they came
+    /// from (equal unless one was taken twice).
+    pub async fn payment_counts(&self) -> SResult<(i64, i64)> {
+        let mut tx = self.db.begin_read().await?;
+        let r = tx
+            .query_one(
+                "SELECT CAST(COUNT(*) AS BIGINT), CAST(COUNT(DISTINCT entry_id) AS BIGINT) FROM payments",
+                &[],
+            )
+            .await?;
+        Ok((r.i64(0)?, r.i64(1)?))
+    }
+
     pub async fn ledger_check(&self) -> SResult<LedgerCheck> {
         let mut tx = self.db.begin_snapshot().await?;
         let total = tx

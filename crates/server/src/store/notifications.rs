@@ -2,6 +2,14 @@
 
 use super::*;
 
+/// How long a claimed message is this process's to send (well above the
+/// gateway's 15 s time-out); a process that dies holding it leaves it to
+/// the others after that.
+pub const CLAIM_MS: i64 = 120_000;
+
+/// How long a held message (its text in one process's memory) may wait.
+pub const HELD_TTL_MS: i64 = 15 * 60_000;
+
 impl Store {
     pub async fn due_notifications(&self, limit: i64) -> SResult<Vec<Notification>> {
         let now = self.now_ms();
@@ -14,6 +22,72 @@ impl Store {
             )
             .await?;
         rows.iter().map(notification_from).collect()
+    }
+
+    /// Takes due messages for this process to send, so that several
+    /// centre instances over one database never send one twice: each row
+    /// is pushed `CLAIM_MS` into the future in the same statement that
+    /// picks it (the outer condition is checked again on a row another
+    /// instance changed meanwhile, so only one of them gets it). Messages
+    /// whose text is held in memory are taken only by the process that
+    /// holds it.
+    pub async fn claim_due_notifications(&self, limit: i64) -> SResult<Vec<Notification>> {
+        const COLS: &str = "id, txn_id, channel, recipient, subject, body, status, attempts, next_attempt_ms, last_error";
+        let now = self.now_ms();
+        let lease = now + CLAIM_MS;
+        let mine: Vec<Uuid> = self.held.lock().unwrap().keys().copied().collect();
+        in_tx!(self.db, |tx| {
+            let mut out = Vec::new();
+            for id in mine {
+                let rows = tx
+                    .query(
+                        &format!(
+                            "UPDATE notifications SET next_attempt_ms = $1
+                              WHERE id = $2 AND status = 'queued' AND next_attempt_ms <= $3
+                             RETURNING {COLS}"
+                        ),
+                        &params![lease, id, now],
+                    )
+                    .await?;
+                for r in &rows {
+                    out.push(notification_from(r)?);
+                }
+            }
+            let rows = tx
+                .query(
+                    &format!(
+                        "UPDATE notifications SET next_attempt_ms = $1
+                          WHERE status = 'queued' AND next_attempt_ms <= $2 AND subject <> $3
+                            AND id IN (SELECT id FROM notifications
+                                        WHERE status = 'queued' AND next_attempt_ms <= $2 AND subject <> $3
+                                        ORDER BY next_attempt_ms LIMIT $4)
+                         RETURNING {COLS}"
+                    ),
+                    &params![lease, now, HELD_SUBJECT, limit],
+                )
+                .await?;
+            for r in &rows {
+                out.push(notification_from(r)?);
+            }
+            Ok(out)
+        })
+    }
+
+    /// Held messages no process sent within [`HELD_TTL_MS`] are given up:
+    /// the process that had the text has stopped (no other can send it),
+    /// and what it carried (a first password, a reset code) is stale.
+    pub async fn expire_held_notifications(&self) -> SResult<u64> {
+        let before = self.now_ms() - HELD_TTL_MS;
+        let n = in_tx!(self.db, |tx| {
+            Ok(tx
+                .exec(
+                    "UPDATE notifications SET status = 'expired', last_error = 'its text was not kept: the server that had it stopped'
+                      WHERE status = 'queued' AND subject = $1 AND created_ms < $2",
+                    &params![HELD_SUBJECT, before],
+                )
+                .await?)
+        })?;
+        Ok(n)
     }
 
     pub async fn notifications_for_txn(&self, txn_id: i64) -> SResult<Vec<Notification>> {

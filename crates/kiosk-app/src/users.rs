@@ -165,8 +165,8 @@ impl Service {
             .await
     }
 
-    /// One change by the holder, then the list; the sync loop is woken to
-    /// take it to the centre.
+    /// One change by the holder, then the list. The sync loop pushes it and
+    /// pulls in the same round, so the centre's new list follows at once.
     async fn change(
         &self,
         me: String,
@@ -178,7 +178,8 @@ impl Service {
                 list(k, &me)
             })
             .await?;
-        self.nudge_sync();
+        // Not registered yet means nothing to send: not this command's error.
+        let _ = self.sync_now(()).await;
         self.poke();
         Ok(out)
     }

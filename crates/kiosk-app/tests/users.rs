@@ -52,7 +52,8 @@ fn sms_gateway() -> (String, Receiver<serde_json::Value>) {
             if r.read_exact(&mut body).is_err() {
                 continue;
             }
-            let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            let _ =
+                s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
             if let Ok(v) = serde_json::from_slice(&body)
                 && tx.send(v).is_err()
             {
@@ -160,27 +161,70 @@ async fn refusals_store_nothing_and_an_operator_is_refused_every_holder_action()
     let l = users(&k).await;
     let logins: Vec<_> = l.users.iter().map(|u| u.login.as_str()).collect();
     assert_eq!(logins, ["holder1", "operator1"]);
-    assert!(l.users.iter().all(|u| u.at_centre && u.active && u.pending.is_empty()));
+    assert!(
+        l.users
+            .iter()
+            .all(|u| u.at_centre && u.active && u.pending.is_empty())
+    );
     assert!(l.users[0].is_me && !l.users[1].is_me);
-    assert_eq!((l.users[0].role.as_str(), l.users[1].role.as_str()), ("holder", "operator"));
+    assert_eq!(
+        (l.users[0].role.as_str(), l.users[1].role.as_str()),
+        ("holder", "operator")
+    );
     assert_eq!(l.roles, ["operator", "holder"]);
     assert!(l.changes.is_empty());
 
     let before = kiosk_state(&db);
     for (cmd, code) in [
-        (add("ab", "Ram Lal", MOBILE, "operator"), "operator.login_invalid"),
-        (add("ram lal", "Ram Lal", MOBILE, "operator"), "operator.login_invalid"),
-        (add("राम", "Ram Lal", MOBILE, "operator"), "operator.login_invalid"),
-        (add("operator1", "Ram Lal", MOBILE, "operator"), "operator.login_taken"),
+        (
+            add("ab", "Ram Lal", MOBILE, "operator"),
+            "operator.login_invalid",
+        ),
+        (
+            add("ram lal", "Ram Lal", MOBILE, "operator"),
+            "operator.login_invalid",
+        ),
+        (
+            add("राम", "Ram Lal", MOBILE, "operator"),
+            "operator.login_invalid",
+        ),
+        (
+            add("operator1", "Ram Lal", MOBILE, "operator"),
+            "operator.login_taken",
+        ),
         // Logins are lowercased as typed: the same login.
-        (add(" Operator1 ", "Ram Lal", MOBILE, "operator"), "operator.login_taken"),
-        (add("ram.lal", "  ", MOBILE, "operator"), "operator.name_invalid"),
-        (add("ram.lal", "Ram\u{202E}Lal", MOBILE, "operator"), "operator.name_invalid"),
-        (add("ram.lal", &"x".repeat(101), MOBILE, "operator"), "operator.name_invalid"),
-        (add("ram.lal", "Ram Lal", "", "operator"), "operator.no_mobile"),
-        (add("ram.lal", "Ram Lal", "12345", "operator"), "operator.no_mobile"),
-        (add("ram.lal", "Ram Lal", "5829012345", "operator"), "operator.no_mobile"),
-        (add("ram.lal", "Ram Lal", MOBILE, "admin"), "operator.role_invalid"),
+        (
+            add(" Operator1 ", "Ram Lal", MOBILE, "operator"),
+            "operator.login_taken",
+        ),
+        (
+            add("ram.lal", "  ", MOBILE, "operator"),
+            "operator.name_invalid",
+        ),
+        (
+            add("ram.lal", "Ram\u{202E}Lal", MOBILE, "operator"),
+            "operator.name_invalid",
+        ),
+        (
+            add("ram.lal", &"x".repeat(101), MOBILE, "operator"),
+            "operator.name_invalid",
+        ),
+        (
+            add("ram.lal", "Ram Lal", "", "operator"),
+            "operator.no_mobile",
+        ),
+        (
+            add("ram.lal", "Ram Lal", "12345", "operator"),
+            "operator.no_mobile",
+        ),
+        (
+            add("ram.lal", "Ram Lal", "5829012345", "operator"),
+            "operator.no_mobile",
+        ),
+        (
+            add("ram.lal", "Ram Lal", MOBILE, "admin"),
+            "operator.role_invalid",
+        ),
         (set_active("holder1", false), "operator.self_deactivate"),
         (set_active("nobody", false), "operator.unknown"),
         (set_active("operator1", true), "operator.already_active"),
@@ -222,7 +266,11 @@ async fn refusals_store_nothing_and_an_operator_is_refused_every_holder_action()
         let e = err(&k.svc, cmd.clone()).await;
         assert_eq!(e.code, "session.holder_only", "{cmd}");
     }
-    assert_eq!(kiosk_state(&db), before, "an operator's try stored something");
+    assert_eq!(
+        kiosk_state(&db),
+        before,
+        "an operator's try stored something"
+    );
     // What an operator may do still works.
     let _: kiosk_app::tickets::TicketList =
         get(&k.svc, serde_json::json!({"cmd": "tickets", "args": null})).await;
@@ -258,7 +306,11 @@ async fn changes_made_offline_reach_the_centre_and_the_password_comes_by_sms() {
     // The centre goes away; the holder adds a user and deactivates one.
     let addr = k.centre().addr;
     drop(k.centre.take());
-    let l: UserList = get(&k.svc, add("Ram.Lal", "राम लाल", "+91 98290 12345", "operator")).await;
+    let l: UserList = get(
+        &k.svc,
+        add("Ram.Lal", "राम लाल", "+91 98290 12345", "operator"),
+    )
+    .await;
     let ram = l.users.iter().find(|u| u.login == "ram.lal").unwrap();
     assert!(!ram.at_centre && !ram.active);
     assert_eq!(ram.pending, ["add"]);
@@ -280,7 +332,10 @@ async fn changes_made_offline_reach_the_centre_and_the_password_comes_by_sms() {
         err(&k.svc, set_active("operator1", false)).await.code,
         "operator.inactive"
     );
-    assert_eq!(err(&k.svc, reset("ram.lal")).await.code, "operator.change_pending");
+    assert_eq!(
+        err(&k.svc, reset("ram.lal")).await.code,
+        "operator.change_pending"
+    );
     let queued: i64 = one_kiosk(
         &k,
         "SELECT COUNT(*) FROM outbox WHERE kind = 'user_change' AND outcome IS NULL",
@@ -303,14 +358,21 @@ async fn changes_made_offline_reach_the_centre_and_the_password_comes_by_sms() {
                 &db,
                 "SELECT COUNT(*) FROM operators WHERE listed_at IS NOT NULL AND login = 'ram.lal'",
             ) == 1
-            && one::<i64>(&db, "SELECT active FROM operators WHERE login = 'operator1'") == 0
+            && one::<i64>(
+                &db,
+                "SELECT active FROM operators WHERE login = 'operator1'",
+            ) == 0
     });
     let l = users(&k).await;
     let ram = l.users.iter().find(|u| u.login == "ram.lal").unwrap();
     assert!(ram.at_centre && ram.active && ram.must_change_password && ram.pending.is_empty());
     let op = l.users.iter().find(|u| u.login == "operator1").unwrap();
     assert!(!op.active && op.pending.is_empty());
-    assert!(l.changes.iter().all(|c| c.state == "applied"), "{:?}", l.changes);
+    assert!(
+        l.changes.iter().all(|c| c.state == "applied"),
+        "{:?}",
+        l.changes
+    );
     // The centre holds them; the first password went by SMS.
     let centre = Connection::open(k.centre_db()).unwrap();
     let (role, must_change, active): (String, bool, bool) = centre
@@ -320,12 +382,18 @@ async fn changes_made_offline_reach_the_centre_and_the_password_comes_by_sms() {
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .unwrap();
-    assert_eq!((role.as_str(), must_change, active), ("operator", true, true));
+    assert_eq!(
+        (role.as_str(), must_change, active),
+        ("operator", true, true)
+    );
     let (text, pw) = password_from_sms(&sms, MOBILE);
     assert!(text.contains("ram.lal"), "{text}");
     assert!(domain::rules::check_password(&pw).is_ok(), "{pw}");
     // Never on the kiosk: not in its database, not in the outbox.
-    assert!(!contains(&db_bytes(&db), &pw), "the password is in the kiosk's database");
+    assert!(
+        !contains(&db_bytes(&db), &pw),
+        "the password is in the kiosk's database"
+    );
     let stored: String = centre
         .query_row(
             "SELECT body FROM notifications WHERE recipient = ?1",
@@ -343,7 +411,15 @@ async fn changes_made_offline_reach_the_centre_and_the_password_comes_by_sms() {
     // The new user logs in with the SMS password and must change it first.
     let st = login(&k, "ram.lal", &pw).await.unwrap();
     assert_eq!(st.phase, Phase::ChangePassword);
-    assert_eq!(err(&k.svc, serde_json::json!({"cmd": "catalogue", "args": null})).await.code, "session.password_change_required");
+    assert_eq!(
+        err(
+            &k.svc,
+            serde_json::json!({"cmd": "catalogue", "args": null})
+        )
+        .await
+        .code,
+        "session.password_change_required"
+    );
     let st: AppState = get(
         &k.svc,
         serde_json::json!({"cmd": "change_password", "args": {"old_password": pw, "new_password": "Ramlal@2027"}}),
@@ -352,7 +428,9 @@ async fn changes_made_offline_reach_the_centre_and_the_password_comes_by_sms() {
     assert_eq!(st.phase, Phase::Counter);
     assert!(has_verifier("ram.lal"));
     assert_eq!(
-        err(&k.svc, serde_json::json!({"cmd": "users", "args": null})).await.code,
+        err(&k.svc, serde_json::json!({"cmd": "users", "args": null}))
+            .await
+            .code,
         "session.holder_only"
     );
 
@@ -360,16 +438,26 @@ async fn changes_made_offline_reach_the_centre_and_the_password_comes_by_sms() {
     login(&k, DEMO_HOLDER.0, DEMO_HOLDER.1).await.unwrap();
     let l: UserList = get(&k.svc, reset("ram.lal")).await;
     assert_eq!(
-        l.users.iter().find(|u| u.login == "ram.lal").unwrap().pending,
+        l.users
+            .iter()
+            .find(|u| u.login == "ram.lal")
+            .unwrap()
+            .pending,
         ["reset_password"]
     );
-    assert!(!has_verifier("ram.lal"), "the old password stops working offline");
+    assert!(
+        !has_verifier("ram.lal"),
+        "the old password stops working offline"
+    );
     let _: UserList = get(&k.svc, set_active("operator1", true)).await;
     let (text, pw2) = password_from_sms(&sms, MOBILE);
     assert!(text.contains("reset"), "{text}");
     assert_ne!(pw2, pw);
     until(&k.events, "the reactivation listed", || {
-        one::<i64>(&db, "SELECT active FROM operators WHERE login = 'operator1'") == 1
+        one::<i64>(
+            &db,
+            "SELECT active FROM operators WHERE login = 'operator1'",
+        ) == 1
     });
     assert!(!contains(&db_bytes(&db), &pw2));
     let st = login(&k, "ram.lal", &pw2).await.unwrap();
@@ -386,7 +474,10 @@ async fn changes_made_offline_reach_the_centre_and_the_password_comes_by_sms() {
         users(&k).await.changes
     };
     assert_eq!(
-        changes.iter().map(|c| c.action.as_str()).collect::<Vec<_>>(),
+        changes
+            .iter()
+            .map(|c| c.action.as_str())
+            .collect::<Vec<_>>(),
         ["reactivate", "reset_password", "deactivate", "add"]
     );
 }

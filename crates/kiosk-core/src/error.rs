@@ -47,7 +47,9 @@ pub enum CoreError {
     OperatorLoginTaken(String),
     #[error("the name is required, at most 100 characters, plain text")]
     OperatorNameInvalid,
-    #[error("a valid Indian mobile number (10 digits, 6-9 first) is needed to send the password to")]
+    #[error(
+        "a valid Indian mobile number (10 digits, 6-9 first) is needed to send the password to"
+    )]
     OperatorNoMobile,
     #[error("the holder cannot deactivate their own login")]
     OperatorSelfDeactivate,

@@ -32,7 +32,11 @@ fn listed(login: &str, role: Role, active: bool) -> KioskUser {
 
 /// Everything a refused call must leave as it was.
 fn state(k: &Kiosk) -> (Vec<(&'static str, i64)>, String, i64) {
-    (counts(k), fingerprint(k), k.store().count("user_changes").unwrap())
+    (
+        counts(k),
+        fingerprint(k),
+        k.store().count("user_changes").unwrap(),
+    )
 }
 
 fn code<T: std::fmt::Debug>(r: kiosk_core::Result<T>) -> &'static str {
@@ -76,17 +80,53 @@ fn changes_are_entries_and_refusals_store_nothing() {
     .unwrap();
     let before = state(k);
     let cases: Vec<(&str, kiosk_core::Result<kiosk_core::UserChangeRecord>)> = vec![
-        ("operator.login_invalid", k.add_user("holder", &new_user("x", "Ram", "9876543210", "operator"))),
-        ("operator.login_taken", k.add_user("holder", &new_user("op1", "Ram", "9876543210", "operator"))),
-        ("operator.name_invalid", k.add_user("holder", &new_user("ram", " ", "9876543210", "operator"))),
-        ("operator.name_invalid", k.add_user("holder", &new_user("ram", "a\u{7}b", "9876543210", "operator"))),
-        ("operator.no_mobile", k.add_user("holder", &new_user("ram", "Ram", "98765", "operator"))),
-        ("operator.role_invalid", k.add_user("holder", &new_user("ram", "Ram", "9876543210", "boss"))),
-        ("operator.unknown", k.add_user("ghost", &new_user("ram", "Ram", "9876543210", "operator"))),
-        ("operator.self_deactivate", k.set_user_active("holder", "holder", false)),
-        ("operator.unknown", k.set_user_active("holder", "nobody", false)),
-        ("operator.already_active", k.set_user_active("holder", "op1", true)),
-        ("operator.unknown", k.reset_user_password("holder", "nobody")),
+        (
+            "operator.login_invalid",
+            k.add_user("holder", &new_user("x", "Ram", "9876543210", "operator")),
+        ),
+        (
+            "operator.login_taken",
+            k.add_user("holder", &new_user("op1", "Ram", "9876543210", "operator")),
+        ),
+        (
+            "operator.name_invalid",
+            k.add_user("holder", &new_user("ram", " ", "9876543210", "operator")),
+        ),
+        (
+            "operator.name_invalid",
+            k.add_user(
+                "holder",
+                &new_user("ram", "a\u{7}b", "9876543210", "operator"),
+            ),
+        ),
+        (
+            "operator.no_mobile",
+            k.add_user("holder", &new_user("ram", "Ram", "98765", "operator")),
+        ),
+        (
+            "operator.role_invalid",
+            k.add_user("holder", &new_user("ram", "Ram", "9876543210", "boss")),
+        ),
+        (
+            "operator.unknown",
+            k.add_user("ghost", &new_user("ram", "Ram", "9876543210", "operator")),
+        ),
+        (
+            "operator.self_deactivate",
+            k.set_user_active("holder", "holder", false),
+        ),
+        (
+            "operator.unknown",
+            k.set_user_active("holder", "nobody", false),
+        ),
+        (
+            "operator.already_active",
+            k.set_user_active("holder", "op1", true),
+        ),
+        (
+            "operator.unknown",
+            k.reset_user_password("holder", "nobody"),
+        ),
     ];
     for (want, got) in cases {
         assert_eq!(code(got), want);
@@ -95,7 +135,10 @@ fn changes_are_entries_and_refusals_store_nothing() {
 
     // An addition: a row and an entry whose payload holds no password.
     let r = k
-        .add_user("holder", &new_user("ram", "Ram Lal", "+91 98290 12345", "operator"))
+        .add_user(
+            "holder",
+            &new_user("ram", "Ram Lal", "+91 98290 12345", "operator"),
+        )
         .unwrap();
     assert_eq!((r.action.as_str(), r.state.as_str()), ("add", "queued"));
     let e = k.outbox_from(r.outbox_seq, 1).unwrap().remove(0).entry;
@@ -113,7 +156,12 @@ fn changes_are_entries_and_refusals_store_nothing() {
             },
         }
     );
-    let ram = k.users().unwrap().into_iter().find(|u| u.login == "ram").unwrap();
+    let ram = k
+        .users()
+        .unwrap()
+        .into_iter()
+        .find(|u| u.login == "ram")
+        .unwrap();
     assert!(!ram.listed && !ram.active);
     assert_eq!(ram.pending, ["add"]);
     assert_eq!(ram.mobile_hint.as_deref(), Some("2345"));
@@ -122,18 +170,32 @@ fn changes_are_entries_and_refusals_store_nothing() {
         code(k.add_user("holder", &new_user("ram", "Ram", "9876543210", "operator"))),
         "operator.login_taken"
     );
-    assert_eq!(code(k.reset_user_password("holder", "ram")), "operator.change_pending");
+    assert_eq!(
+        code(k.reset_user_password("holder", "ram")),
+        "operator.change_pending"
+    );
 
     // A deactivation: the verifier goes at once, the centre's word stays.
     give_verifier(k, "op1");
     let d = k.set_user_active("holder", "op1", false).unwrap();
     assert!(!has_verifier(k, "op1"));
     assert!(kiosk_core::users::pending_deactivation(k.store().conn(), "op1").unwrap());
-    let op1 = k.users().unwrap().into_iter().find(|u| u.login == "op1").unwrap();
+    let op1 = k
+        .users()
+        .unwrap()
+        .into_iter()
+        .find(|u| u.login == "op1")
+        .unwrap();
     assert!(op1.active && op1.listed);
     assert_eq!(op1.pending, ["deactivate"]);
-    assert_eq!(code(k.set_user_active("holder", "op1", false)), "operator.inactive");
-    assert_eq!(code(k.reset_user_password("holder", "op1")), "operator.inactive");
+    assert_eq!(
+        code(k.set_user_active("holder", "op1", false)),
+        "operator.inactive"
+    );
+    assert_eq!(
+        code(k.reset_user_password("holder", "op1")),
+        "operator.inactive"
+    );
     // The centre refuses it: it no longer keeps the user out.
     k.record_outcome(
         d.outbox_seq,
@@ -169,7 +231,11 @@ fn the_centre_list_is_taken_as_it_comes() {
             .iter()
             .map(|u| (u.login.as_str(), u.active, u.listed))
             .collect::<Vec<_>>(),
-        [("holder", true, true), ("op1", true, true), ("op2", true, true)]
+        [
+            ("holder", true, true),
+            ("op1", true, true),
+            ("op2", true, true)
+        ]
     );
     // Deactivated at the centre, or gone from its list: no offline login.
     give_verifier(k, "op1");
@@ -187,7 +253,12 @@ fn the_centre_list_is_taken_as_it_comes() {
     assert!(!op2.active && !op2.listed);
     // A payment by a deactivated operator is refused.
     assert_eq!(
-        code(kiosk_testkit::try_pay(k, &[bill("JVVNL-BILL", "210000000001", 100)], "op1", false)),
+        code(kiosk_testkit::try_pay(
+            k,
+            &[bill("JVVNL-BILL", "210000000001", 100)],
+            "op1",
+            false
+        )),
         "operator.inactive"
     );
 }

@@ -43,7 +43,11 @@ async fn password_sms(h: &H, mobile: &str, skip: usize) -> (String, String) {
         .iter()
         .filter(|n| n.recipient == mobile && n.subject == HELD_SUBJECT)
         .collect();
-    assert_eq!(mine.len(), skip + 1, "password messages to {mobile}: {due:?}");
+    assert_eq!(
+        mine.len(),
+        skip + 1,
+        "password messages to {mobile}: {due:?}"
+    );
     let n = mine[skip];
     assert_eq!(n.channel, "sms");
     let sent = h.store.held_text(n.id).expect("the text is held in memory");
@@ -72,7 +76,10 @@ async fn counts(h: &H) -> (Vec<(String, bool, bool, String)>, usize) {
     for u in h.store.list_users(h.kiosk.id).await.unwrap() {
         users.push((u.login, u.active, u.must_change, u.password_hash));
     }
-    (users, h.store.all_notification_bodies().await.unwrap().len())
+    (
+        users,
+        h.store.all_notification_bodies().await.unwrap().len(),
+    )
 }
 
 both!(
@@ -210,7 +217,11 @@ both!(
             assert_eq!(rejected(&o.outcome), codes::AUTH_HOLDER_ONLY, "{o:?}");
         }
         assert_eq!(counts(&h).await, before);
-        assert_eq!(h.wallet(&h.kiosk).await, wallet, "no cancellation went through");
+        assert_eq!(
+            h.wallet(&h.kiosk).await,
+            wallet,
+            "no cancellation went through"
+        );
         assert!(h.store.user_by_login("new.op").await.unwrap().is_none());
         // A holder cannot reach another kiosk's users.
         d.user_change("k1001-h", "k2002-o", UserChange::Deactivate);
@@ -243,7 +254,11 @@ both!(
                 add("Ram", MOBILE, Role::Operator),
                 codes::OPERATOR_LOGIN_INVALID,
             ),
-            ("ra", add("Ram", MOBILE, Role::Operator), codes::OPERATOR_LOGIN_INVALID),
+            (
+                "ra",
+                add("Ram", MOBILE, Role::Operator),
+                codes::OPERATOR_LOGIN_INVALID,
+            ),
             (
                 "k1001-o",
                 add("Ram", MOBILE, Role::Operator),
@@ -254,13 +269,21 @@ both!(
                 add("Ram", MOBILE, Role::Operator),
                 codes::OPERATOR_LOGIN_TAKEN,
             ),
-            ("ram.lal", add("", MOBILE, Role::Operator), codes::OPERATOR_NAME_INVALID),
+            (
+                "ram.lal",
+                add("", MOBILE, Role::Operator),
+                codes::OPERATOR_NAME_INVALID,
+            ),
             (
                 "ram.lal",
                 add("Ram\u{202E}Lal", MOBILE, Role::Operator),
                 codes::OPERATOR_NAME_INVALID,
             ),
-            ("ram.lal", add("Ram", "12345", Role::Operator), codes::OPERATOR_NO_MOBILE),
+            (
+                "ram.lal",
+                add("Ram", "12345", Role::Operator),
+                codes::OPERATOR_NO_MOBILE,
+            ),
             (
                 "ram.lal",
                 add("Ram", "5876543210", Role::Operator),
@@ -279,7 +302,11 @@ both!(
             ("nobody", UserChange::Deactivate, codes::OPERATOR_UNKNOWN),
             ("nobody", UserChange::ResetPassword, codes::OPERATOR_UNKNOWN),
             // The demo operator has no mobile on record.
-            ("k1001-o", UserChange::ResetPassword, codes::OPERATOR_NO_MOBILE),
+            (
+                "k1001-o",
+                UserChange::ResetPassword,
+                codes::OPERATOR_NO_MOBILE,
+            ),
         ];
         for (login, change, _) in &cases {
             d.user_change(&holder, login, change.clone());
@@ -311,15 +338,29 @@ both!(
         let mut d = h.register("k1001-h", 1).await;
         let holder = d.holder();
         // Added, then the same login again, then deactivated: in seq order.
-        d.user_change(&holder, "sita.devi", add("सीता देवी", "9829012345", Role::Holder));
-        d.user_change(&holder, "sita.devi", add("Sita", "9829012345", Role::Operator));
+        d.user_change(
+            &holder,
+            "sita.devi",
+            add("सीता देवी", "9829012345", Role::Holder),
+        );
+        d.user_change(
+            &holder,
+            "sita.devi",
+            add("Sita", "9829012345", Role::Operator),
+        );
         d.user_change(&holder, "sita.devi", UserChange::Deactivate);
         let r = h.push(&d, &d.rest(0)).await.unwrap();
         accepted(&r.outcomes[0].outcome);
-        assert_eq!(rejected(&r.outcomes[1].outcome), codes::OPERATOR_LOGIN_TAKEN);
+        assert_eq!(
+            rejected(&r.outcomes[1].outcome),
+            codes::OPERATOR_LOGIN_TAKEN
+        );
         accepted(&r.outcomes[2].outcome);
         let u = h.store.user_by_login("sita.devi").await.unwrap().unwrap();
-        assert_eq!((u.name.as_str(), u.role, u.active), ("सीता देवी", Role::Holder, false));
+        assert_eq!(
+            (u.name.as_str(), u.role, u.active),
+            ("सीता देवी", Role::Holder, false)
+        );
         // The first password went all the same (the user exists).
         let (_, sent) = password_sms(&h, "9829012345", 0).await;
         let pw = password_in(&sent);

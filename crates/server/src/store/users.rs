@@ -164,8 +164,11 @@ impl Store {
             }
             tx.exec("DELETE FROM sessions WHERE user_id = $1", &params![user])
                 .await?;
-            tx.exec("DELETE FROM user_changes WHERE user_id = $1", &params![user])
-                .await?;
+            tx.exec(
+                "DELETE FROM user_changes WHERE user_id = $1",
+                &params![user],
+            )
+            .await?;
             let n = tx
                 .exec("DELETE FROM users WHERE id = $1", &params![user])
                 .await?;

@@ -164,7 +164,12 @@ pub(super) async fn load_users(
 pub(super) fn plan_user_change(ctx: &mut Ctx, e: &Entry) -> (Outcome, Effects) {
     let p = match UserChangePayload::decode(&e.payload) {
         Ok(p) => p,
-        Err(err) => return reject(codes::ENTRY_MALFORMED, format!("user change payload: {err}")),
+        Err(err) => {
+            return reject(
+                codes::ENTRY_MALFORMED,
+                format!("user change payload: {err}"),
+            );
+        }
     };
     if !text_ok(&p.by, 1, 64) {
         return reject(codes::ENTRY_MALFORMED, "the change names no holder");
@@ -188,7 +193,10 @@ pub(super) fn plan_user_change(ctx: &mut Ctx, e: &Entry) -> (Outcome, Effects) {
                 );
             }
             if !text_ok(name, 1, 100) {
-                return reject(codes::OPERATOR_NAME_INVALID, "name is empty, too long or has control characters");
+                return reject(
+                    codes::OPERATOR_NAME_INVALID,
+                    "name is empty, too long or has control characters",
+                );
             }
             let Some(m) = domain::Mobile::parse(mobile)
                 .ok()

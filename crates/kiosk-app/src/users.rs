@@ -3,7 +3,7 @@
 //! reset a password), each queued for the centre through the outbox
 //! ([`kiosk_core::users`]). The centre makes every password and sends it by
 //! SMS; nothing here ever holds another user's password. All of it is the
-//! holder's ([`Service::holder`]).
+//! holder's (`Service::holder`).
 
 use kiosk_core::{NewUser, UserChangeRecord, UserRecord};
 use serde::{Deserialize, Serialize};

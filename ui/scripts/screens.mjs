@@ -372,6 +372,25 @@ const scenes = {
       await p.waitForSelector(tid('ticket-reply'));
     },
   },
+  users: {
+    // Offline: the additions and the deactivation wait for the centre.
+    q: 'phase=counter&online=0',
+    run: async (p) => {
+      await p.keyboard.press('F12');
+      await p.waitForSelector(tid('office-menu'));
+      await p.keyboard.press('F8');
+      await p.waitForSelector(tid('user-list'));
+      await typeIn(p, 'user-login', 'kamla.op');
+      await typeIn(p, 'user-name', 'Kamla Meena');
+      await typeIn(p, 'user-mobile', '9829012345');
+      await p.keyboard.press('F9');
+      await p.waitForSelector(tid('user-done'));
+      await p.focus(tid('user-list'));
+      for (let i = 0; i < 3; i++) await p.keyboard.press('ArrowDown');
+      await p.keyboard.press('Enter');
+      await p.waitForSelector(tid('user-dialog'));
+    },
+  },
   'keys-help': { q: 'phase=counter', run: async (p) => p.keyboard.press('F1') },
   'recovery-paid': { q: 'phase=counter&recovery=paid' },
   'recovery-not-paid': { q: 'phase=login&recovery=not_paid', phase: 'login' },

@@ -245,3 +245,28 @@ impl std::fmt::Display for Role {
         f.write_str(self.as_str())
     }
 }
+
+/// Longest login a kiosk user may have.
+pub const LOGIN_MAX: usize = 32;
+
+/// The login rule the kiosk and the centre share for the users a holder
+/// adds: 3 to [`LOGIN_MAX`] of `a-z`, `0-9`, `.`, `_`, `-` (the kiosk
+/// lowercases what is typed, so one name cannot be two logins).
+pub fn login_ok(s: &str) -> bool {
+    (3..=LOGIN_MAX).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+}
+
+#[cfg(test)]
+mod login_tests {
+    #[test]
+    fn logins_are_short_lowercase_words() {
+        for good in ["op1", "ram.lal", "k1001-h", "a_b", &"x".repeat(32)] {
+            assert!(super::login_ok(good), "{good}");
+        }
+        for bad in ["", "ab", "Ram", "ram lal", "राम", "a@b", &"x".repeat(33)] {
+            assert!(!super::login_ok(bad), "{bad}");
+        }
+    }
+}

@@ -14,6 +14,6 @@ pub use cart::{Cart, CartLine, CartTotals, PaymentMode};
 pub use catalogue::{Catalogue, ChequePayee, Department, Service};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{DomainError, ErrorCode};
-pub use ids::{DeviceNo, KioskCode, ReceiptNo, Role, new_id};
+pub use ids::{DeviceNo, KioskCode, LOGIN_MAX, ReceiptNo, Role, login_ok, new_id};
 pub use money::Paise;
 pub use rules::{ChequeDetails, Contact, Email, Mobile};

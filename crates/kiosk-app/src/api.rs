@@ -1143,4 +1143,15 @@ commands! {
     ticket_raise(crate::tickets::TicketRaiseArgs) -> crate::tickets::TicketRaised;
     /// The kiosk's tickets, newest first, with the centre's replies.
     tickets(()) -> crate::tickets::TicketList;
+    /// The kiosk's users as the centre lists them, with the changes on
+    /// their way (holder only).
+    users(()) -> crate::users::UserList;
+    /// Adds a user (holder only), queued for the centre, which sends the
+    /// first password to the mobile by SMS.
+    user_add(crate::users::UserAddArgs) -> crate::users::UserList;
+    /// Deactivates or reactivates a user (holder only), queued for the
+    /// centre; a deactivated user cannot log in offline from now on.
+    user_set_active(crate::users::UserActiveArgs) -> crate::users::UserList;
+    /// Has the centre send a user a new password by SMS (holder only).
+    user_reset_password(crate::users::UserLoginArgs) -> crate::users::UserList;
 }

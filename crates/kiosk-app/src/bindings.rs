@@ -118,6 +118,12 @@ pub fn typescript() -> String {
         crate::tickets::TicketList,
         crate::tickets::BundleView,
         crate::tickets::TicketRaised,
+        crate::users::UserAddArgs,
+        crate::users::UserActiveArgs,
+        crate::users::UserLoginArgs,
+        crate::users::UserView,
+        crate::users::UserChangeView,
+        crate::users::UserList,
         serde_json::Value,
     ));
     out.push_str(&ts_command_map(&cfg).0);

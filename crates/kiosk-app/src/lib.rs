@@ -11,7 +11,8 @@
 //!   the receipt print after a payment and the preview from the printer's
 //!   own bytes; [`auth`] operator login, online and offline; `printers`
 //!   the printer set-up (receipt and report printer, test page, retries);
-//!   [`tickets`] helpdesk tickets and the support bundle.
+//!   [`tickets`] helpdesk tickets and the support bundle; [`users`] the
+//!   kiosk's users and the holder's changes to them.
 //! - Every refusal is an [`AppError`] with a stable code; [`codes`] lists
 //!   every code the UI may receive, so its translations can be checked.
 
@@ -27,6 +28,7 @@ mod printers;
 pub mod printing;
 mod service;
 pub mod tickets;
+pub mod users;
 mod views;
 
 pub use error::{AppError, Result};

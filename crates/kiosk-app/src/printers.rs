@@ -25,15 +25,6 @@ const JOBS_SHOWN: u32 = 100;
 /// A printer URI longer than this is not one.
 const URI_MAX: usize = 300;
 
-/// Changing printers is the holder's.
-fn holder_only(svc: &Service) -> Result<()> {
-    let (_, role) = svc.operator()?;
-    if role != "holder" {
-        return Err(AppError::HolderOnly);
-    }
-    Ok(())
-}
-
 impl Service {
     pub async fn printers(&self, _: ()) -> Result<PrintersView> {
         let (_, role) = self.operator()?;
@@ -62,7 +53,7 @@ impl Service {
     /// Holder only. Both parts are checked before anything is stored; the
     /// receipt printer keeps its column setting while its profile stays.
     pub async fn printer_set(&self, a: PrinterSetArgs) -> Result<PrintersView> {
-        holder_only(self)?;
+        self.holder()?;
         let out = self
             .with_kiosk(move |k, inner| {
                 let c = choice(&a.printer)?;
@@ -86,7 +77,7 @@ impl Service {
     }
 
     pub async fn printer_clear_report(&self, _: ()) -> Result<PrintersView> {
-        holder_only(self)?;
+        self.holder()?;
         self.with_kiosk(|k, inner| {
             jobs::set_report_printer(k, None)?;
             view(k, inner, true)
@@ -98,7 +89,7 @@ impl Service {
     /// draw queues nothing.
     pub async fn printer_test_page(&self, a: PrinterTestArgs) -> Result<TestPageView> {
         if a.printer.is_some() {
-            holder_only(self)?;
+            self.holder()?;
         } else {
             self.operator()?;
         }

@@ -289,6 +289,17 @@ impl Service {
         Ok((s.login.clone(), s.role.clone()))
     }
 
+    /// The one holder guard: the logged-in user, for what only the kiosk
+    /// holder may do (cancel a receipt, manage users, change printers or
+    /// the favourites). Everyone else gets `session.holder_only`.
+    pub(crate) fn holder(&self) -> Result<String> {
+        let (login, role) = self.operator()?;
+        if role != domain::Role::Holder.as_str() {
+            return Err(AppError::HolderOnly);
+        }
+        Ok(login)
+    }
+
     // ------------------------------------------------------------ commands
 
     pub async fn app_state(&self, _: ()) -> Result<AppState> {
@@ -466,8 +477,16 @@ impl Service {
         }
         let now = self.inner.clock.now();
         let l2 = login.clone();
-        self.with_kiosk(move |k, _| auth::check_not_locked(k.store().conn(), &l2, now))
-            .await?;
+        self.with_kiosk(move |k, _| {
+            auth::check_not_locked(k.store().conn(), &l2, now)?;
+            // Deactivated here, the centre not told yet: out already, and
+            // no online login may bring the offline verifier back.
+            if kiosk_core::users::pending_deactivation(k.store().conn(), &l2)? {
+                return Err(kiosk_core::CoreError::OperatorInactive(l2).into());
+            }
+            Ok(())
+        })
+        .await?;
         let url = self.centre_url().await?;
         let centre = Centre::new(&url)?;
         let session = match centre.login(&login, &a.password).await {
@@ -627,10 +646,7 @@ impl Service {
     }
 
     pub async fn set_favourites(&self, a: SetFavouritesArgs) -> Result<CatalogueView> {
-        let (_, role) = self.operator()?;
-        if role != "holder" {
-            return Err(AppError::HolderOnly);
-        }
+        self.holder()?;
         self.with_kiosk(move |k, _| {
             let cat = k.catalogue().ok_or(kiosk_core::CoreError::NoCatalogue)?;
             for c in &a.codes {
@@ -1024,10 +1040,7 @@ impl Service {
     /// Holder only: the cancellation goes to the centre through the outbox
     /// (the centre tells the citizen), the wallet hold is released.
     pub async fn receipt_cancel(&self, a: CancelArgs) -> Result<ReceiptDetailView> {
-        let (login, role) = self.operator()?;
-        if role != "holder" {
-            return Err(AppError::HolderOnly);
-        }
+        let login = self.holder()?;
         let d = self
             .with_kiosk(move |k, _| {
                 // By any of its numbers: the core cancels by id.

@@ -43,6 +43,20 @@ pub enum CoreError {
     OperatorInactive(String),
     #[error("operator {0:?} already exists")]
     OperatorExists(String),
+    #[error("the login {0:?} is taken")]
+    OperatorLoginTaken(String),
+    #[error("the name is required, at most 100 characters, plain text")]
+    OperatorNameInvalid,
+    #[error(
+        "a valid Indian mobile number (10 digits, 6-9 first) is needed to send the password to"
+    )]
+    OperatorNoMobile,
+    #[error("the holder cannot deactivate their own login")]
+    OperatorSelfDeactivate,
+    #[error("operator {0:?} is active already")]
+    OperatorAlreadyActive(String),
+    #[error("a change to {0:?} is still on its way to the centre")]
+    OperatorChangePending(String),
 
     #[error("choose how the citizen pays (wallet or cheque)")]
     PaymentModeRequired,
@@ -137,6 +151,12 @@ impl ErrorCode for CoreError {
             OperatorUnknown(_) => "operator.unknown",
             OperatorInactive(_) => "operator.inactive",
             OperatorExists(_) => "operator.exists",
+            OperatorLoginTaken(_) => protocol::codes::OPERATOR_LOGIN_TAKEN,
+            OperatorNameInvalid => protocol::codes::OPERATOR_NAME_INVALID,
+            OperatorNoMobile => protocol::codes::OPERATOR_NO_MOBILE,
+            OperatorSelfDeactivate => protocol::codes::OPERATOR_SELF_DEACTIVATE,
+            OperatorAlreadyActive(_) => "operator.already_active",
+            OperatorChangePending(_) => "operator.change_pending",
             PaymentModeRequired => "payment.mode_required",
             ChequeMixedDepartments => "cheque.mixed_departments",
             ChequeRefusedByDepartment(_) => "cheque.refused_by_department",

@@ -9,7 +9,8 @@
 //! Layout: [`pay`] (cart, duplicates, exposure, commit), [`cancel`],
 //! [`reports`] (search, totals), [`sync`] (outbox reading, outcomes, wallet
 //! snapshot, catalogue replacement, chain verification), [`tickets`]
-//! (helpdesk tickets through the outbox, and the centre's replies).
+//! (helpdesk tickets through the outbox, and the centre's replies),
+//! [`users`] (the centre's list of users, the holder's changes to it).
 
 #[doc(hidden)]
 pub mod bench_util;
@@ -21,6 +22,7 @@ pub mod pay;
 pub mod reports;
 pub mod sync;
 pub mod tickets;
+pub mod users;
 
 pub use bills::FetchedBill;
 pub use cancel::Cancelled;
@@ -38,6 +40,7 @@ pub use sync::{
 pub use tickets::{
     RaisedTicket, TicketInput, TicketRecord, TicketRepliesApplied, TicketReplyRecord,
 };
+pub use users::{NewUser, UserChangeRecord, UserRecord, UsersApplied};
 
 use domain::{Catalogue, Clock, DeviceNo, KioskCode};
 use kiosk_store::rusqlite;
@@ -352,12 +355,9 @@ fn bool_str(b: bool) -> &'static str {
     if b { "true" } else { "false" }
 }
 
-fn check_login(s: &str) -> Result<String> {
+pub(crate) fn check_login(s: &str) -> Result<String> {
     let t = s.trim();
-    let ok = (3..=32).contains(&t.len())
-        && t.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
-    if ok {
+    if domain::login_ok(t) {
         Ok(t.to_string())
     } else {
         Err(CoreError::OperatorLoginInvalid(

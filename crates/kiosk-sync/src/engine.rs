@@ -95,6 +95,8 @@ pub struct PullReport {
     pub changed: u32,
     /// The helpdesk's replies to this kiosk's tickets stored.
     pub ticket_replies: u32,
+    /// The centre's list of users came (this many users in it).
+    pub users: Option<u32>,
     /// The centre was found behind what the kiosk had answered, or its
     /// ledger behind the kiosk's ledger cursor (restored from a backup).
     pub centre_behind: bool,
@@ -735,6 +737,8 @@ impl<T: Transport> Engine<T> {
         // The ledger cursor moves with the stored lines, in their
         // transaction; the copy in the pull cursor may run ahead of them.
         c.ledger_after = self.kiosk.ledger_cursor()?;
+        // Likewise the users: the digest names the list the kiosk holds.
+        c.users_digest = self.kiosk.users_digest()?;
         Ok(c)
     }
 
@@ -848,6 +852,15 @@ impl<T: Transport> Engine<T> {
             let applied = self.kiosk.record_ticket_replies(&resp.ticket_replies)?;
             report.ticket_replies += applied.stored as u32;
         }
+        if let Some(users) = &resp.users {
+            let applied = self.kiosk.replace_users(users)?;
+            report.users = Some(applied.listed as u32);
+            tracing::info!(
+                users = applied.listed,
+                verifiers_removed = applied.verifiers_removed,
+                "the centre's list of users taken"
+            );
+        }
         let cursor = serde_json::to_string(&resp.cursor).expect("cursor serialises");
         let new_notices = resp.notices.len();
         let notices = resp.notices.clone();
@@ -910,6 +923,7 @@ impl<T: Transport> Engine<T> {
                 pull.ledger_lines += again.ledger_lines;
                 pull.changed += again.changed;
                 pull.ticket_replies += again.ticket_replies;
+                pull.users = again.users.or(pull.users);
                 pull.catalogue_version = again.catalogue_version.or(pull.catalogue_version);
                 pull.wallet_balance = again.wallet_balance;
                 behind = again.centre_behind;

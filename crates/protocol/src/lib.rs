@@ -20,8 +20,11 @@
 //!   [`PullResponse`]: wallet balance, exposure, catalogue when newer,
 //!   ledger lines, outcomes, notices and the helpdesk's replies to the
 //!   kiosk's tickets ([`TicketReply`], cursor `tickets_after`) after the
-//!   cursor. (`tickets_after` and `ticket_replies` came later under the
-//!   same version with serde defaults, as `settled_after` did: the kiosk's
+//!   cursor, and the kiosk's users ([`KioskUser`]) when their list differs
+//!   from the one the cursor's `users_digest` names ([`users`]).
+//!   (`tickets_after`, `ticket_replies`, `users_digest` and `users` came
+//!   later under the same version with serde defaults, as `settled_after`
+//!   did: the kiosk's
 //!   stored cursor without them still reads. In postcard both sides must
 //!   know the fields, so kiosk and centre are updated together.)
 //!
@@ -69,12 +72,14 @@
 
 pub mod entry;
 pub mod json;
+pub mod users;
 pub mod wire;
 
 pub use entry::{
     CancelPayload, ENTRY_FORMAT_VERSION, Entry, EntryKind, GENESIS_HASH, Hash32, PaymentPayload,
     chain_hash, verify_chain,
 };
+pub use users::{KioskUser, UserChange, UserChangePayload, users_digest};
 pub use wire::{
     ApiError, Cursor, EntryOutcome, Exposure, LedgerLine, Notice, Outcome, PROTOCOL_VERSION,
     PullRequest, PullResponse, PushRequest, PushResponse, ReadmitRequest, TICKET_CATEGORIES,

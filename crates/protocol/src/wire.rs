@@ -162,6 +162,11 @@ pub struct Cursor {
     /// device has seen.
     #[serde(default)]
     pub tickets_after: i64,
+    /// The digest ([`crate::users::users_digest`]) of the list of users the
+    /// device holds (0: none yet): the pull carries the centre's list only
+    /// when it differs.
+    #[serde(default)]
+    pub users_digest: u64,
 }
 
 /// `POST /v1/sync/pull`.
@@ -239,6 +244,10 @@ pub struct PullResponse {
     /// after the cursor's `tickets_after`, oldest first.
     #[serde(default)]
     pub ticket_replies: Vec<TicketReply>,
+    /// The kiosk's users as the centre lists them (by login), present when
+    /// the list differs from the one the cursor's `users_digest` names.
+    #[serde(default)]
+    pub users: Option<Vec<crate::users::KioskUser>>,
 }
 
 /// One word from the helpdesk on a ticket: a reply, a status change, or both.
@@ -396,6 +405,21 @@ pub mod codes {
     pub const TEXT_BIDI_CONTROL: &str = "text.bidi_control";
     /// Free text that shows nothing (`domain::text`).
     pub const TEXT_INVISIBLE_ONLY: &str = "text.invisible_only";
+    /// A cancellation or a user change named someone who is not an active
+    /// holder of the kiosk.
+    pub const AUTH_HOLDER_ONLY: &str = "auth.holder_only";
+    // User changes ([`crate::users`]), refused by the kiosk before they are
+    // queued and by the centre when it applies them.
+    pub const OPERATOR_LOGIN_INVALID: &str = "operator.login_invalid";
+    /// The login belongs to another user (of any kiosk).
+    pub const OPERATOR_LOGIN_TAKEN: &str = "operator.login_taken";
+    pub const OPERATOR_NAME_INVALID: &str = "operator.name_invalid";
+    /// No valid Indian mobile number to send the password to.
+    pub const OPERATOR_NO_MOBILE: &str = "operator.no_mobile";
+    /// The holder cannot deactivate their own login.
+    pub const OPERATOR_SELF_DEACTIVATE: &str = "operator.self_deactivate";
+    pub const OPERATOR_UNKNOWN: &str = "operator.unknown";
+    pub const OPERATOR_INACTIVE: &str = "operator.inactive";
     // Alerts the kiosk raises for the operator (not one request's error).
     /// The centre holds fewer of this device's entries (or ledger lines)
     /// than the kiosk had seen answered: it was restored from a backup.
@@ -814,6 +838,7 @@ mod tests {
                 text: "Replaced the ribbon".into(),
                 at_ms: 5,
             }],
+            users: None,
         };
         assert_eq!(decode_body::<PullResponse>(&encode_body(&r)).unwrap(), r);
     }

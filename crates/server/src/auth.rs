@@ -108,6 +108,17 @@ impl HashPool {
         self.slots.available_permits() == 0
     }
 
+    /// Hashes once a hashing thread is free, however many wait: for work
+    /// that must not be refused (a user change a kiosk already queued),
+    /// still never more hashes at once than the pool allows.
+    pub async fn hash_waiting(&'static self, pw: &str) -> String {
+        let _running = self.running.acquire().await.expect("never closed");
+        let pw = pw.to_string();
+        tokio::task::spawn_blocking(move || hash_password(&pw))
+            .await
+            .expect("password hashing does not panic")
+    }
+
     /// A place in the queue, or `Busy` at once when it is full.
     pub fn enter(&'static self) -> Result<HashTicket, AuthError> {
         let slot = self.slots.try_acquire().map_err(|_| AuthError::Busy)?;
@@ -168,6 +179,31 @@ pub fn initial_password() -> String {
         s.push(set[rng.random_range(0..set.len())] as char);
     }
     s
+}
+
+/// The SMS that carries a new password to its user: `(stored, sent)`. The
+/// notification row keeps `stored`, which has no password; `sent` lives in
+/// the sending process only (`Store::queue_held_notification`).
+pub fn password_sms(login: &str, pw: &str, reset: bool) -> (String, String) {
+    if reset {
+        (
+            format!(
+                "e-Mitra: the password of login {login} was reset (the new one is not kept here). Change it at the next login."
+            ),
+            format!(
+                "e-Mitra: the password of login {login} was reset to {pw}. Change it at the next login. / नया पासवर्ड {pw}"
+            ),
+        )
+    } else {
+        (
+            format!(
+                "e-Mitra: your login {login} has a first password (not kept here). Change it at first login."
+            ),
+            format!(
+                "e-Mitra: your login {login} has first password {pw}. Change it at first login. / पहला पासवर्ड {pw}"
+            ),
+        )
+    }
 }
 
 pub fn token_hash(token: &str) -> [u8; 32] {
@@ -371,19 +407,9 @@ impl Store {
         self.create_user(&u).await?;
         if let Some(m) = mobile {
             // The password is sent, never stored: the row keeps a text without it.
-            self.queue_held_notification(
-                "sms",
-                &m,
-                &format!(
-                    "e-Mitra: your login {} has a first password (not kept here). Change it at first login.",
-                    u.login
-                ),
-                &format!(
-                    "e-Mitra: your login {} has first password {}. Change it at first login.",
-                    u.login, pw
-                ),
-            )
-            .await?;
+            let (stored, sent) = password_sms(&u.login, &pw, false);
+            self.queue_held_notification("sms", &m, &stored, &sent)
+                .await?;
         }
         Ok((u, pw))
     }

@@ -306,6 +306,11 @@ const PG_MIGRATIONS: &[Migration] = &[
         name: "0004_ticket_replies.sql",
         sql: include_str!("../../../migrations/server/postgres/0004_ticket_replies.sql"),
     },
+    Migration {
+        version: 5,
+        name: "0005_users.sql",
+        sql: include_str!("../../../migrations/server/postgres/0005_users.sql"),
+    },
 ];
 
 const SQLITE_MIGRATIONS: &[Migration] = &[
@@ -328,6 +333,11 @@ const SQLITE_MIGRATIONS: &[Migration] = &[
         version: 4,
         name: "0004_ticket_replies.sql",
         sql: include_str!("../../../migrations/server/sqlite/0004_ticket_replies.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "0005_users.sql",
+        sql: include_str!("../../../migrations/server/sqlite/0005_users.sql"),
     },
 ];
 

@@ -94,6 +94,18 @@
 //! high-water mark moves past them. An entry id seen before returns that
 //! entry's outcome (same device) or is refused (`entry.duplicate_id`).
 //!
+//! # Users from the kiosk
+//!
+//! A `user_change` entry is the holder's change to the kiosk's users: add a
+//! user (login, name, mobile, role), deactivate, reactivate, reset the
+//! password (`sync/users.rs`). Only an active holder of the kiosk may make
+//! one, and only such a holder may cancel a receipt (`auth.holder_only`).
+//! The first password and a reset one are made here, hashed before the
+//! push's transaction, and sent by SMS from this process's memory (the
+//! notification row keeps a text without it); `user_changes` records who
+//! changed whom. The pull carries the kiosk's list of users whenever it
+//! differs from the one the device names (`users_digest`).
+//!
 //! # HTTP API (v1)
 //!
 //! | endpoint | caller | what |

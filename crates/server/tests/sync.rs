@@ -420,10 +420,12 @@ both!(
             attachment: None,
         };
         d.append(protocol::EntryKind::Ticket, t.encode());
+        // A user change is applied now (tests/users.rs): bytes that are
+        // not one are refused, and the ticket before them stands.
         d.append(protocol::EntryKind::UserChange, vec![1, 2, 3]);
         let r = h.push(&d, &d.rest(0)).await.unwrap();
         accepted(&r.outcomes[0].outcome);
-        accepted(&r.outcomes[1].outcome);
+        assert_eq!(rejected(&r.outcomes[1].outcome), codes::ENTRY_MALFORMED);
         let ts = h.store.tickets(Some(h.kiosk.id)).await.unwrap();
         assert_eq!(ts.len(), 1);
         assert_eq!(ts[0].id, t.ticket_id);

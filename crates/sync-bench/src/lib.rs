@@ -84,6 +84,12 @@ impl CentreProcess {
         Self::start_on(dir, listen, None, "")
     }
 
+    /// With more of the configuration file (TOML appended to the demo's,
+    /// e.g. an `[sms]` gateway).
+    pub fn start_with(dir: &Path, listen: &str, extra: &str) -> io::Result<CentreProcess> {
+        Self::start_on(dir, listen, None, extra)
+    }
+
     /// On `database` (`postgres://…` or `sqlite:…`; none: SQLite under
     /// `dir`), e.g. one of several instances over one PostgreSQL. The demo
     /// seed only fills an empty database, so a second instance adds nothing.

@@ -33,9 +33,14 @@ impl Kit {
     /// A centre and a kiosk not registered yet, the service configured by
     /// `tweak` (e.g. a faster pull).
     pub fn new(tweak: impl FnOnce(&mut ServiceConfig)) -> Kit {
+        Kit::with_centre_config("", tweak)
+    }
+
+    /// The same, the centre's configuration file extended by `extra`.
+    pub fn with_centre_config(extra: &str, tweak: impl FnOnce(&mut ServiceConfig)) -> Kit {
         kiosk_sync::keys::join_new_session_keyring();
         let dir = tempfile::tempdir().unwrap();
-        let centre = CentreProcess::start(dir.path()).unwrap();
+        let centre = CentreProcess::start_with(dir.path(), "127.0.0.1:0", extra).unwrap();
         let data = dir.path().join("app");
         let mut cfg = ServiceConfig::new(&data);
         tweak(&mut cfg);

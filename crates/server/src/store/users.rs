@@ -164,6 +164,11 @@ impl Store {
             }
             tx.exec("DELETE FROM sessions WHERE user_id = $1", &params![user])
                 .await?;
+            tx.exec(
+                "DELETE FROM user_changes WHERE user_id = $1",
+                &params![user],
+            )
+            .await?;
             let n = tx
                 .exec("DELETE FROM users WHERE id = $1", &params![user])
                 .await?;
@@ -210,6 +215,7 @@ impl Store {
             .await?;
             for sql in [
                 "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE kiosk_id = $1)",
+                "DELETE FROM user_changes WHERE kiosk_id = $1",
                 "DELETE FROM users WHERE kiosk_id = $1",
                 "DELETE FROM ticket_replies WHERE kiosk_id = $1",
                 "DELETE FROM tickets WHERE kiosk_id = $1",

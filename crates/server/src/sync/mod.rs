@@ -76,8 +76,10 @@ pub fn receipt_no(txn_id: i64) -> String {
 // the outcome columns of `entries`, each in its own file.
 mod plan;
 mod rows;
+mod users;
 use plan::*;
 use rows::*;
+use users::*;
 
 // ------------------------------------------------------------------ push
 
@@ -102,12 +104,16 @@ impl Store {
             .current_catalogue()
             .await?
             .ok_or(PushError::NoCatalogue)?;
+        let passwords = self.passwords_for(device_id, &req).await?;
         // A deadlock between two kiosks' bill locks is resolved by the
         // database killing one; that one is simply run again.
         let mut tries = 0;
         loop {
             tries += 1;
-            match self.push_once(device_id, &req, &catalogue).await {
+            match self
+                .push_once(device_id, &req, &catalogue, &passwords)
+                .await
+            {
                 Err(PushError::Store(StoreError::Db(e))) if e.is_retryable() && tries < 5 => {
                     continue;
                 }
@@ -121,6 +127,7 @@ impl Store {
         device_id: Uuid,
         req: &PushRequest,
         catalogue: &Catalogue,
+        passwords: &HashMap<Uuid, NewPassword>,
     ) -> Result<PushResponse, PushError> {
         let now = self.now_ms();
         let mut txb = self.db.begin().await?;
@@ -251,6 +258,8 @@ impl Store {
         .await?;
         ctx.txn_ids = next_txn_ids(tx, new.len()).await?.into_iter();
         ctx.clock_offset_ms = req.clock_offset_ms;
+        ctx.passwords = passwords.clone();
+        load_users(tx, &kiosk, &new_entries, &mut ctx).await?;
         if clock_skewed(req.clock_offset_ms, &new_entries, now) {
             tracing::warn!(
                 %device_id,
@@ -273,6 +282,7 @@ impl Store {
             });
         }
         write_planned(tx, &kiosk, &planned, now).await?;
+        let held = write_user_changes(tx, &kiosk, &planned, now).await?;
         tx.exec(
             "UPDATE devices SET high_water = $1, last_hash = $2 WHERE id = $3",
             &params![last, req.last_hash, device_id],
@@ -287,7 +297,17 @@ impl Store {
             .await?;
         let (wallet_balance, commission_balance) =
             (Paise::new(bal.i64(0)?), Paise::new(bal.i64(1)?));
-        txb.commit().await?;
+        // The texts are in memory before their rows can be seen: the sender
+        // must never find a password message without its text.
+        for (id, text) in &held {
+            self.held.lock().unwrap().insert(*id, text.clone());
+        }
+        if let Err(e) = txb.commit().await {
+            for (id, _) in &held {
+                self.forget_held(*id);
+            }
+            return Err(e.into());
+        }
         Ok(PushResponse {
             version: PROTOCOL_VERSION,
             high_water: last,
@@ -392,6 +412,8 @@ impl Store {
         let notices = notices_after(&mut *tx, kiosk.id, cursor.notices_after, limit).await?;
         let ticket_replies =
             ticket_replies_after(&mut *tx, kiosk.id, cursor.tickets_after, limit).await?;
+        let users = kiosk_users(&mut *tx, kiosk.id).await?;
+        let users_digest = protocol::users_digest(&users);
         let ledger_high = tx
             .query_one(
                 "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM ledger WHERE kiosk_id = $1",
@@ -430,6 +452,7 @@ impl Store {
             notices_after: notices.last().map_or(cursor.notices_after, |n| n.id),
             settled_after,
             tickets_after: ticket_replies.last().map_or(cursor.tickets_after, |r| r.id),
+            users_digest,
         };
         Ok(PullResponse {
             version: PROTOCOL_VERSION,
@@ -447,6 +470,8 @@ impl Store {
             ledger_high,
             check,
             ticket_replies,
+            // Only when the device's list is not this one.
+            users: (cursor.users_digest != users_digest).then_some(users),
         })
     }
 }
@@ -500,6 +525,8 @@ async fn load_ctx<'a>(
         confirm_later,
         now_ms: now,
         clock_offset_ms: None,
+        users: HashMap::new(),
+        passwords: HashMap::new(),
     };
     // Entry ids seen before (any device).
     let ids: Vec<V> = entries.iter().map(|e| V::U(e.id)).collect();

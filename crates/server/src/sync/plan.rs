@@ -34,6 +34,11 @@ pub(crate) struct Ctx<'a> {
     pub now_ms: i64,
     /// The centre's clock minus the kiosk's, as the kiosk measured it.
     pub clock_offset_ms: Option<i64>,
+    /// The kiosk's users and the other logins the batch's additions name,
+    /// by login (loaded for cancellations and user changes).
+    pub users: HashMap<String, CtxUser>,
+    /// Passwords made for the batch's new users and resets, by entry id.
+    pub passwords: HashMap<Uuid, NewPassword>,
 }
 
 impl Ctx<'_> {
@@ -80,6 +85,7 @@ pub(crate) struct Effects {
     /// (channel, recipient, subject, body)
     pub notify: Vec<(String, String, String, String)>,
     pub ticket: Option<TicketPayload>,
+    pub user: Option<UserEffect>,
 }
 
 pub(crate) struct Planned {
@@ -131,18 +137,7 @@ pub(crate) fn plan(ctx: &mut Ctx, e: &Entry) -> (Outcome, Effects) {
             EntryKind::Payment => plan_payment(ctx, e),
             EntryKind::Cancellation => plan_cancel(ctx, e),
             EntryKind::Ticket => plan_ticket(ctx, e),
-            EntryKind::UserChange => {
-                // Recorded for audit; user changes are made online by the holder.
-                let txn = ctx.txn_ids.next().expect("txn id per entry");
-                (
-                    Outcome::Accepted {
-                        txn_id: txn,
-                        receipt_no: String::new(),
-                        warnings: vec![],
-                    },
-                    Effects::default(),
-                )
-            }
+            EntryKind::UserChange => plan_user_change(ctx, e),
         }
     };
     ctx.known_ids.insert(e.id, (e.device_id, outcome.clone()));
@@ -521,6 +516,12 @@ pub(super) fn plan_cancel(ctx: &mut Ctx, e: &Entry) -> (Outcome, Effects) {
         return reject(
             codes::TEXT_INVALID,
             "reason, operator or receipt number is too long or has control characters",
+        );
+    }
+    if !is_holder(ctx, &c.operator) {
+        return reject(
+            codes::AUTH_HOLDER_ONLY,
+            format!("{} is not an active holder of this kiosk", c.operator),
         );
     }
     let Some(orig) = ctx.payments.get(&c.receipt_id).cloned() else {

@@ -468,14 +468,36 @@ impl Dev {
         self.append(EntryKind::Payment, p.encode())
     }
 
+    /// A cancellation by the kiosk's holder (the centre takes it from no
+    /// one else).
     pub fn cancel(&mut self, p: &PaymentPayload) -> Entry {
+        let by = self.holder();
+        self.cancel_by(p, &by)
+    }
+
+    pub fn cancel_by(&mut self, p: &PaymentPayload, operator: &str) -> Entry {
         let c = CancelPayload {
             receipt_id: p.receipt_id,
             receipt_no: p.receipt_no.clone(),
-            operator: "op1".into(),
+            operator: operator.into(),
             reason: "wrong consumer number".into(),
         };
         self.append(EntryKind::Cancellation, c.encode())
+    }
+
+    /// The holder's login `new_kiosk` made for this device's kiosk.
+    pub fn holder(&self) -> String {
+        format!("{}-h", self.kiosk_code.to_lowercase())
+    }
+
+    /// A user change made by `by`.
+    pub fn user_change(&mut self, by: &str, login: &str, change: protocol::UserChange) -> Entry {
+        let p = protocol::UserChangePayload {
+            by: by.into(),
+            login: login.into(),
+            change,
+        };
+        self.append(EntryKind::UserChange, p.encode())
     }
 
     /// A push of entries `from..=to` (1-based seqs).

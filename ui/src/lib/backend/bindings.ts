@@ -667,6 +667,75 @@ capped: boolean, log_lines_dropped: number, };
 
 export type TicketRaised = { ticket: TicketView, bundle: BundleView | null, };
 
+export type UserAddArgs = { login: string, name: string, 
+/**
+ * The Indian mobile the centre sends the first password to.
+ */
+mobile: string, 
+/**
+ * `operator` or `holder`.
+ */
+role: string, };
+
+export type UserActiveArgs = { login: string, active: boolean, };
+
+export type UserLoginArgs = { login: string, };
+
+export type UserView = { login: string, name: string, 
+/**
+ * `holder` or `operator`.
+ */
+role: string, 
+/**
+ * As the centre last said (false for an addition not made yet).
+ */
+active: boolean, 
+/**
+ * The first (or a reset) password is still to be changed.
+ */
+must_change_password: boolean, 
+/**
+ * The last digits of the mobile the passwords go to.
+ */
+mobile_hint: string | null, 
+/**
+ * In the centre's list (false: an addition on its way).
+ */
+at_centre: boolean, 
+/**
+ * Changes on their way to the centre, oldest first: `add`,
+ * `deactivate`, `reactivate`, `reset_password`.
+ */
+pending: Array<string>, 
+/**
+ * The logged-in holder (who cannot deactivate themself).
+ */
+is_me: boolean, };
+
+export type UserChangeView = { id: string, login: string, 
+/**
+ * `add`, `deactivate`, `reactivate`, `reset_password`.
+ */
+action: string, made_by: string, created_at: string, 
+/**
+ * `queued` (not at the centre yet), `applied`, `refused` (`code`).
+ */
+state: string, code: string | null, };
+
+export type UserList = { 
+/**
+ * By login.
+ */
+users: Array<UserView>, 
+/**
+ * The latest changes, newest first.
+ */
+changes: Array<UserChangeView>, 
+/**
+ * The roles a user may be given, in the order to offer them.
+ */
+roles: Array<string>, };
+
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
 
 export type Commands = {
@@ -752,6 +821,17 @@ export type Commands = {
   ticket_raise: { args: TicketRaiseArgs; result: TicketRaised };
   /** The kiosk's tickets, newest first, with the centre's replies. */
   tickets: { args: null; result: TicketList };
+  /** The kiosk's users as the centre lists them, with the changes on */
+  /** their way (holder only). */
+  users: { args: null; result: UserList };
+  /** Adds a user (holder only), queued for the centre, which sends the */
+  /** first password to the mobile by SMS. */
+  user_add: { args: UserAddArgs; result: UserList };
+  /** Deactivates or reactivates a user (holder only), queued for the */
+  /** centre; a deactivated user cannot log in offline from now on. */
+  user_set_active: { args: UserActiveArgs; result: UserList };
+  /** Has the centre send a user a new password by SMS (holder only). */
+  user_reset_password: { args: UserLoginArgs; result: UserList };
 };
 
 export const COMMAND_NAMES = [
@@ -800,6 +880,10 @@ export const COMMAND_NAMES = [
   "wallet",
   "ticket_raise",
   "tickets",
+  "users",
+  "user_add",
+  "user_set_active",
+  "user_reset_password",
 ] as const;
 
 /** Every error code the backend can answer with. */
@@ -817,6 +901,7 @@ export const ERROR_CODES = [
   "auth.bad_token",
   "auth.device_deregistered",
   "auth.forbidden",
+  "auth.holder_only",
   "auth.inactive",
   "auth.locked",
   "auth.missing",
@@ -891,10 +976,16 @@ export const ERROR_CODES = [
   "money.too_many_decimals",
   "money.zero",
   "not_found",
+  "operator.already_active",
+  "operator.change_pending",
   "operator.exists",
   "operator.inactive",
   "operator.login_invalid",
+  "operator.login_taken",
+  "operator.name_invalid",
+  "operator.no_mobile",
   "operator.role_invalid",
+  "operator.self_deactivate",
   "operator.unknown",
   "outbox.chain_broken",
   "outbox.entries_stopped",

@@ -23,6 +23,7 @@ import type { Backend } from './ipc';
 import { officeCommands } from './mock-office';
 import { printerCommands } from './mock-printers';
 import { ticketCommands } from './mock-tickets';
+import { userCommands } from './mock-users';
 
 type Err = { code: string; message: string; details?: unknown };
 const fail = (code: string, details?: unknown): never => {
@@ -376,10 +377,18 @@ export function createMock(o: MockOptions = {}): Mock {
       }
     },
   });
+  const users = userCommands({
+    fail,
+    needSession: () => needSession(),
+    role: () => opts.role,
+    login: () => session()?.login ?? '',
+    online: () => opts.online,
+  });
   const cmds: Record<string, (a: any) => unknown> = {
     ...office.cmds,
     ...printers.cmds,
     ...tickets.cmds,
+    ...users.cmds,
     app_state: () => appState(),
     ack_alert: (a) => {
       needSession();
@@ -642,6 +651,7 @@ export function createMock(o: MockOptions = {}): Mock {
       opts.online = on;
       if (on) {
         tickets.sync();
+        users.sync();
         syncedAt = new Date().toISOString();
       }
       mock.emit({ kind: 'status', data: status() });

@@ -306,6 +306,12 @@ const PG_MIGRATIONS: &[Migration] = &[
         name: "0004_ticket_replies.sql",
         sql: include_str!("../../../migrations/server/postgres/0004_ticket_replies.sql"),
     },
+    // 0005 is taken by the users-and-roles change; versions only grow.
+    Migration {
+        version: 6,
+        name: "0006_password_reset.sql",
+        sql: include_str!("../../../migrations/server/postgres/0006_password_reset.sql"),
+    },
 ];
 
 const SQLITE_MIGRATIONS: &[Migration] = &[
@@ -328,6 +334,12 @@ const SQLITE_MIGRATIONS: &[Migration] = &[
         version: 4,
         name: "0004_ticket_replies.sql",
         sql: include_str!("../../../migrations/server/sqlite/0004_ticket_replies.sql"),
+    },
+    // 0005 is taken by the users-and-roles change; versions only grow.
+    Migration {
+        version: 6,
+        name: "0006_password_reset.sql",
+        sql: include_str!("../../../migrations/server/sqlite/0006_password_reset.sql"),
     },
 ];
 

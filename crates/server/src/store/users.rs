@@ -162,8 +162,12 @@ impl Store {
             {
                 return Err(StoreError::HasHistory("user"));
             }
-            tx.exec("DELETE FROM sessions WHERE user_id = $1", &params![user])
-                .await?;
+            for sql in [
+                "DELETE FROM sessions WHERE user_id = $1",
+                "DELETE FROM password_resets WHERE user_id = $1",
+            ] {
+                tx.exec(sql, &params![user]).await?;
+            }
             let n = tx
                 .exec("DELETE FROM users WHERE id = $1", &params![user])
                 .await?;
@@ -210,6 +214,7 @@ impl Store {
             .await?;
             for sql in [
                 "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE kiosk_id = $1)",
+                "DELETE FROM password_resets WHERE user_id IN (SELECT id FROM users WHERE kiosk_id = $1)",
                 "DELETE FROM users WHERE kiosk_id = $1",
                 "DELETE FROM ticket_replies WHERE kiosk_id = $1",
                 "DELETE FROM tickets WHERE kiosk_id = $1",

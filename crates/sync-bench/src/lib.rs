@@ -78,12 +78,18 @@ impl CentreProcess {
     /// On a given address, e.g. the one a stopped centre had, so kiosks
     /// find it again.
     pub fn start_at(dir: &Path, listen: &str) -> io::Result<CentreProcess> {
+        Self::start_with(dir, listen, "")
+    }
+
+    /// With more of the config file after the lines above, e.g. an
+    /// `[sms]` gateway and `notify_every_secs`.
+    pub fn start_with(dir: &Path, listen: &str, extra: &str) -> io::Result<CentreProcess> {
         let exe = kiosk_server_exe()?;
         let config = dir.join("kiosk-server.toml");
         std::fs::write(
             &config,
             format!(
-                "listen = {listen:?}\ndata_dir = {:?}\ndemo_seed = true\n",
+                "listen = {listen:?}\ndata_dir = {:?}\ndemo_seed = true\n{extra}",
                 dir.join("centre").display().to_string()
             ),
         )?;

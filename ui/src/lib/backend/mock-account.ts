@@ -25,7 +25,6 @@ export interface AccountCtx {
 
 /** Logins that exist (and have a registered mobile) in the mock. */
 const KNOWN = ['holder.rj14', 'ramesh.op'];
-const PASSWORDS: Record<string, string> = { 'holder.rj14': 'Demo@Holder1', 'ramesh.op': 'Demo@Oper1' };
 
 export function accountCommands(ctx: AccountCtx): {
   cmds: Record<string, (a: any) => unknown>;
@@ -34,6 +33,7 @@ export function accountCommands(ctx: AccountCtx): {
 } {
   const sentCodes: Array<{ login: string; code: string }> = [];
   const live = new Map<string, { code: string; tries: number }>();
+  const passwords: Record<string, string> = { 'holder.rj14': 'Demo@Holder1', 'ramesh.op': 'Demo@Oper1' };
   let n = 0;
   const policy = (pw: string) => {
     const r = passwordRules(pw ?? '');
@@ -72,7 +72,7 @@ export function accountCommands(ctx: AccountCtx): {
       l!.tries--;
       if (l!.code !== a.otp!.trim()) ctx.fail('otp.invalid');
       live.delete(login);
-      PASSWORDS[login] = a.new_password!;
+      passwords[login] = a.new_password!;
       if (ctx.phase() === 'setup') return { state: ctx.appState(), logged_in: false, login_error: null };
       ctx.loginAs(login);
       return { state: ctx.appState(), logged_in: true, login_error: null };
@@ -83,7 +83,7 @@ export function accountCommands(ctx: AccountCtx): {
       const pending = ctx.pending();
       if (pending > 0) ctx.fail('account.outbox_not_empty', { pending });
       if (!ctx.online()) ctx.fail('account.online_only');
-      if (a.password !== PASSWORDS['holder.rj14']) ctx.fail('login.bad_credentials');
+      if (a.password !== passwords['holder.rj14']) ctx.fail('login.bad_credentials');
       ctx.toSetup();
       return { state: ctx.appState(), moved_to: '/home/kiosk/.local/share/emitra/deregistered-20261201T093000Z' };
     },

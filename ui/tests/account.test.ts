@@ -5,6 +5,7 @@ import { i18n, terr } from '../src/lib/i18n/index.svelte';
 import type { Mock } from '../src/lib/backend/mock';
 
 const callsOf = (mock: Mock, cmd: string) => mock.calls.filter((c) => c.cmd === cmd);
+const last = <T>(a: T[]): T => a[a.length - 1];
 
 async function openAccount(kb: Keyboard): Promise<void> {
   await kb.press('F12');
@@ -58,7 +59,7 @@ describe('account', () => {
     expect(rule('same')).toBe('1');
     await enterOn(kb, 'account-submit');
     await waitFor(() => expect(el('account-changed')).toBeTruthy());
-    expect(callsOf(mock, 'change_password').at(-1)!.args).toEqual({ old_password: 'Demo@Holder1', new_password: 'abcDEF12' });
+    expect(last(callsOf(mock, 'change_password')).args).toEqual({ old_password: 'Demo@Holder1', new_password: 'abcDEF12' });
     expect(byId('account-changed').textContent).toContain('Password changed.');
     expect((byId('account-old') as HTMLInputElement).value).toBe('');
 
@@ -156,7 +157,7 @@ describe('account', () => {
     await kb.type('Demo@Holder1');
     await kb.press('Enter');
     await waitFor(() => expect(root.dataset.phase).toBe('setup'));
-    expect(callsOf(mock, 'device_deregister').at(-1)!.args).toEqual({ password: 'Demo@Holder1' });
+    expect(last(callsOf(mock, 'device_deregister')).args).toEqual({ password: 'Demo@Holder1' });
     expect(el('office')).toBeNull();
     expect(byId('setup-deregistered').textContent).toBe(
       'This PC was de-registered. Its earlier data is kept in /home/kiosk/.local/share/emitra/deregistered-20261201T093000Z.',
@@ -190,8 +191,8 @@ describe('account', () => {
     await waitFor(() => expect(el('forgot-code')).toBeTruthy());
     expect(byId('forgot-sent').textContent).toBe(sentText);
     expect(focused()).toBe('forgot-code');
-    const code = mock.sentCodes.at(-1)!.code;
-    expect(mock.sentCodes.at(-1)!.login).toBe('holder.rj14');
+    const code = last(mock.sentCodes).code;
+    expect(last(mock.sentCodes).login).toBe('holder.rj14');
 
     // The rules show as the new password is typed.
     await kb.type('12');
@@ -218,7 +219,7 @@ describe('account', () => {
     await typeIn(kb, 'forgot-code', code);
     await enterOn(kb, 'forgot-submit');
     await waitFor(() => expect(root.dataset.phase).toBe('counter'));
-    expect(callsOf(mock, 'forgot_password_reset').at(-1)!.args).toEqual({
+    expect(last(callsOf(mock, 'forgot_password_reset')).args).toEqual({
       login: 'holder.rj14',
       otp: code,
       new_password: 'fresh@Start9',

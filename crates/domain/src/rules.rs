@@ -255,8 +255,14 @@ mod tests {
         // 00:00 IST on 2 December.
         assert_eq!(days_without_transaction(last, at(1, 18, 30)), 1);
         assert_eq!(days_without_transaction(last, at(21, 18, 29)), 19);
-        assert_eq!(days_without_transaction(last, at(21, 18, 30)), INACTIVITY_WARN_DAYS);
-        assert_eq!(days_without_transaction(last, at(31, 18, 30)), INACTIVITY_FINE_DAYS);
+        assert_eq!(
+            days_without_transaction(last, at(21, 18, 30)),
+            INACTIVITY_WARN_DAYS
+        );
+        assert_eq!(
+            days_without_transaction(last, at(31, 18, 30)),
+            INACTIVITY_FINE_DAYS
+        );
         // A clock that went back.
         assert_eq!(days_without_transaction(last, at(1, 10, 0)), 0);
     }

@@ -19,8 +19,7 @@
 
 use crate::Service;
 use crate::api::{
-    DeregisterArgs, DeregisterDone, ForgotArgs, ForgotView, LoginArgs, ResetArgs,
-    ResetDone,
+    DeregisterArgs, DeregisterDone, ForgotArgs, ForgotView, LoginArgs, ResetArgs, ResetDone,
 };
 use crate::auth;
 use crate::centre::Centre;
@@ -82,7 +81,7 @@ impl Service {
             let now = k.clock().now();
             auth::forget_verifier(k.store_mut(), &l2, now)
         })
-            .await?;
+        .await?;
         let (state, login_error) = match self
             .login(LoginArgs {
                 login,

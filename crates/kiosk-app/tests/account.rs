@@ -45,7 +45,9 @@ fn deregister(pw: &str) -> serde_json::Value {
 fn local_failures(k: &Kit, l: &str) -> i64 {
     one(
         &k.db(),
-        &format!("SELECT COALESCE((SELECT failures FROM operator_credentials WHERE login = '{l}'), 0)"),
+        &format!(
+            "SELECT COALESCE((SELECT failures FROM operator_credentials WHERE login = '{l}'), 0)"
+        ),
     )
 }
 
@@ -104,11 +106,16 @@ async fn a_forgotten_password_is_reset_with_the_code_from_the_sms() {
     let centre = k.centre_db();
     let bodies: i64 = one(
         &centre,
-        &format!("SELECT COUNT(*) FROM notifications WHERE body LIKE '%{otp}%' OR subject LIKE '%{otp}%'"),
+        &format!(
+            "SELECT COUNT(*) FROM notifications WHERE body LIKE '%{otp}%' OR subject LIKE '%{otp}%'"
+        ),
     );
     assert_eq!(bodies, 0);
     let hash: String = one(&centre, "SELECT otp_hash FROM password_resets");
-    assert!(hash.starts_with("$argon2id$") && !hash.contains(&otp), "{hash}");
+    assert!(
+        hash.starts_with("$argon2id$") && !hash.contains(&otp),
+        "{hash}"
+    );
 
     // A login nobody has is answered alike, and nothing is queued for it.
     let messages = || one::<i64>(&centre, "SELECT COUNT(*) FROM notifications");
@@ -130,7 +137,10 @@ async fn a_forgotten_password_is_reset_with_the_code_from_the_sms() {
     assert_eq!(local_failures(&k, DEMO_HOLDER.0), 0);
     let tries: i64 = one(&centre, "SELECT tries_left FROM password_resets");
     assert_eq!(tries, 4);
-    let centre_failures: i64 = one(&centre, "SELECT failed_logins FROM users WHERE login = 'holder1'");
+    let centre_failures: i64 = one(
+        &centre,
+        "SELECT failed_logins FROM users WHERE login = 'holder1'",
+    );
     assert_eq!(centre_failures, 0);
 
     // The right code: the new password is set and the holder is logged in.
@@ -236,7 +246,11 @@ async fn deregistering_waits_for_the_outbox_then_moves_the_database_aside() {
     let moved = PathBuf::from(&done.moved_to);
     assert_eq!(moved.parent().unwrap(), k.data);
     assert!(
-        moved.file_name().unwrap().to_string_lossy().starts_with("deregistered-"),
+        moved
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("deregistered-"),
         "{moved:?}"
     );
     // Kept, whole: the receipt and its answered entry are in the old file.

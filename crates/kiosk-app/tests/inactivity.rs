@@ -29,7 +29,13 @@ async fn before_the_first_transaction_the_days_count_from_set_up() {
     let k = kit(&clock).await;
     let i = inactivity(&k).await;
     assert_eq!(
-        (i.days, i.last_at.clone(), i.warn_from_days, i.fine_at_days, i.fine),
+        (
+            i.days,
+            i.last_at.clone(),
+            i.warn_from_days,
+            i.fine_at_days,
+            i.fine
+        ),
         (0, None, 20, 30, 1_000_00)
     );
     clock.advance(Duration::days(21));
@@ -59,7 +65,9 @@ async fn a_payment_starts_the_count_again_and_it_runs_to_the_fine() {
     assert_eq!(inactivity(&k).await.days, 30);
     // The counter is told, not asked: the status pushed carries it.
     ok(&k.svc, json!({"cmd": "sync_now", "args": null})).await;
-    wait_for(&k.events, "a status with 30 days", |e| {
-        matches!(e, Event::Status(s) if s.inactivity.as_ref().is_some_and(|i| i.days == 30))
-    });
+    wait_for(
+        &k.events,
+        "a status with 30 days",
+        |e| matches!(e, Event::Status(s) if s.inactivity.as_ref().is_some_and(|i| i.days == 30)),
+    );
 }

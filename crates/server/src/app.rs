@@ -202,7 +202,12 @@ pub async fn seed_demo(store: &Store, catalogue: &Catalogue) -> anyhow::Result<b
         .await?;
     for ((login, pw), role, name, mobile) in [
         (DEMO_HOLDER, Role::Holder, "Demo Holder", DEMO_MOBILES.0),
-        (DEMO_OPERATOR, Role::Operator, "Demo Operator", DEMO_MOBILES.1),
+        (
+            DEMO_OPERATOR,
+            Role::Operator,
+            "Demo Operator",
+            DEMO_MOBILES.1,
+        ),
     ] {
         store
             .create_user(&User {

@@ -130,7 +130,10 @@ both!(a_code_by_sms_sets_a_new_password, |h: H| async move {
     let rows = h.store.otp_rows().await.unwrap();
     assert_eq!(rows.len(), 1);
     let (_, hash, tries, expires) = &rows[0];
-    assert!(hash.starts_with("$argon2id$") && !hash.contains(&otp), "{hash}");
+    assert!(
+        hash.starts_with("$argon2id$") && !hash.contains(&otp),
+        "{hash}"
+    );
     assert!(server::auth::verify_password(&otp, hash));
     assert_eq!(*tries, 5);
     assert_eq!(*expires, h.store.now_ms() + 600_000);
@@ -190,7 +193,10 @@ both!(a_code_expires_after_ten_minutes, |h: H| async move {
     let again = code_sent(&n, &gw, MOBILE).await;
     assert_eq!(gw.to(MOBILE).len(), 2);
     h.clock.advance(chrono::Duration::seconds(599));
-    assert_eq!(reset(&h, HOLDER, &again, NEW_PW).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        reset(&h, HOLDER, &again, NEW_PW).await.0,
+        StatusCode::NO_CONTENT
+    );
     h.finish().await;
 });
 
@@ -213,7 +219,10 @@ both!(five_tries_then_the_code_is_spent, |h: H| async move {
         (StatusCode::UNAUTHORIZED, codes::OTP_INVALID.to_string())
     );
     assert_eq!(login_status(&h, HOLDER, HOLDER_PW).await.0, StatusCode::OK);
-    assert_eq!(login_status(&h, HOLDER, NEW_PW).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        login_status(&h, HOLDER, NEW_PW).await.0,
+        StatusCode::UNAUTHORIZED
+    );
     h.finish().await;
 });
 
@@ -230,14 +239,15 @@ both!(
         let guesses: Vec<String> = (1..=20)
             .map(|i| format!("{:06}", (o + i) % 1_000_000))
             .collect();
-        let answers = futures::future::join_all(guesses.iter().map(|g| reset(&h, HOLDER, g, NEW_PW))).await;
-        assert!(answers.iter().all(|a| a.1 == codes::OTP_INVALID), "{answers:?}");
+        let answers =
+            futures::future::join_all(guesses.iter().map(|g| reset(&h, HOLDER, g, NEW_PW))).await;
+        assert!(
+            answers.iter().all(|a| a.1 == codes::OTP_INVALID),
+            "{answers:?}"
+        );
         let rows = h.store.otp_rows().await.unwrap();
         assert!(rows.is_empty() || rows[0].2 == 0, "{rows:?}");
-        assert_eq!(
-            reset(&h, HOLDER, &otp, NEW_PW).await.1,
-            codes::OTP_INVALID
-        );
+        assert_eq!(reset(&h, HOLDER, &otp, NEW_PW).await.1, codes::OTP_INVALID);
         h.finish().await;
     }
 );
@@ -262,7 +272,10 @@ both!(a_stranger_cannot_lock_the_holder_out, |h: H| async move {
     let otp = code_sent(&n, &gw, MOBILE).await;
     let wrong = format!("{:06}", (otp.parse::<u32>().unwrap() + 7) % 1_000_000);
     for _ in 0..6 {
-        assert_eq!(reset(&h, HOLDER, &wrong, NEW_PW).await.1, codes::OTP_INVALID);
+        assert_eq!(
+            reset(&h, HOLDER, &wrong, NEW_PW).await.1,
+            codes::OTP_INVALID
+        );
     }
     assert_eq!(failures(&h, HOLDER).await, before);
     // The holder still logs in at once, with no delay.
@@ -287,101 +300,121 @@ both!(a_reset_ends_a_login_delay, |h: H| async move {
     // ...which the holder of the phone ends with a code.
     forgot(&h, HOLDER).await;
     let otp = code_sent(&n, &gw, MOBILE).await;
-    assert_eq!(reset(&h, HOLDER, &otp, NEW_PW).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        reset(&h, HOLDER, &otp, NEW_PW).await.0,
+        StatusCode::NO_CONTENT
+    );
     assert_eq!(failures(&h, HOLDER).await, (0, None));
     assert_eq!(login_status(&h, HOLDER, NEW_PW).await.0, StatusCode::OK);
     h.finish().await;
 });
 
-both!(asking_is_limited_per_login_and_per_address, |h: H| async move {
-    with_mobile(&h, HOLDER, MOBILE).await;
-    let (n, gw) = sender(&h).await;
-    let limited = (
-        StatusCode::TOO_MANY_REQUESTS,
-        codes::OTP_RATE_LIMITED.to_string(),
-    );
-    let code = |r: (StatusCode, Value)| (r.0, r.1["code"].as_str().unwrap_or_default().to_string());
-    // Three an hour per login, whatever address asks; a login nobody has
-    // is limited alike.
-    for login in [HOLDER, "nobody-here"] {
-        for i in 0..3 {
-            assert_eq!(forgot(&h, login).await.0, StatusCode::ACCEPTED, "{login} {i}");
+both!(
+    asking_is_limited_per_login_and_per_address,
+    |h: H| async move {
+        with_mobile(&h, HOLDER, MOBILE).await;
+        let (n, gw) = sender(&h).await;
+        let limited = (
+            StatusCode::TOO_MANY_REQUESTS,
+            codes::OTP_RATE_LIMITED.to_string(),
+        );
+        let code =
+            |r: (StatusCode, Value)| (r.0, r.1["code"].as_str().unwrap_or_default().to_string());
+        // Three an hour per login, whatever address asks; a login nobody has
+        // is limited alike.
+        for login in [HOLDER, "nobody-here"] {
+            for i in 0..3 {
+                assert_eq!(
+                    forgot(&h, login).await.0,
+                    StatusCode::ACCEPTED,
+                    "{login} {i}"
+                );
+            }
+            assert_eq!(code(forgot(&h, login).await), limited, "{login}");
         }
-        assert_eq!(code(forgot(&h, login).await), limited, "{login}");
-    }
-    n.run_once().await.unwrap();
-    assert_eq!(gw.to(MOBILE).len(), 3);
+        n.run_once().await.unwrap();
+        assert_eq!(gw.to(MOBILE).len(), 3);
 
-    // Twenty an hour per address, asking and resetting together.
-    let a = client_at([127, 9, 9, 9]);
-    for i in 0..19 {
-        let (st, _) = forgot_with(&a, &h, &format!("someone-{i}")).await;
-        assert_eq!(st, StatusCode::ACCEPTED, "{i}");
-    }
-    let (st, _) = post(
-        &a,
-        &h,
-        "/v1/auth/reset",
-        json!({ "login": "someone-0", "otp": "123456", "new_password": NEW_PW }),
-    )
-    .await;
-    assert_eq!(st, StatusCode::UNAUTHORIZED);
-    assert_eq!(code(forgot_with(&a, &h, "someone-new").await), limited);
-    let (st, v) = post(
-        &a,
-        &h,
-        "/v1/auth/reset",
-        json!({ "login": "someone-0", "otp": "123456", "new_password": NEW_PW }),
-    )
-    .await;
-    assert_eq!((st, v["code"].as_str().unwrap()), (limited.0, codes::OTP_RATE_LIMITED));
-    // Another address is not held back by it.
-    assert_eq!(forgot(&h, "someone-new").await.0, StatusCode::ACCEPTED);
-
-    // An hour on, both limits have room again.
-    h.clock.advance(chrono::Duration::minutes(61));
-    assert_eq!(forgot_with(&a, &h, HOLDER).await.0, StatusCode::ACCEPTED);
-    n.run_once().await.unwrap();
-    assert_eq!(gw.to(MOBILE).len(), 4);
-    h.finish().await;
-});
-
-both!(an_unknown_login_is_answered_as_a_known_one, |h: H| async move {
-    with_mobile(&h, HOLDER, MOBILE).await;
-    let (n, gw) = sender(&h).await;
-    let raw = |login: &'static str| {
-        let h = &h;
-        async move {
-            let r = fresh_client()
-                .post(h.url("/v1/auth/forgot"))
-                .json(&json!({ "login": login }))
-                .send()
-                .await
-                .unwrap();
-            let st = r.status();
-            let ct = r.headers().get("content-type").cloned();
-            (st, ct, r.bytes().await.unwrap())
+        // Twenty an hour per address, asking and resetting together.
+        let a = client_at([127, 9, 9, 9]);
+        for i in 0..19 {
+            let (st, _) = forgot_with(&a, &h, &format!("someone-{i}")).await;
+            assert_eq!(st, StatusCode::ACCEPTED, "{i}");
         }
-    };
-    let known = raw(HOLDER).await;
-    // The operator has no mobile on record: nothing can be sent to them.
-    let no_mobile = raw("k1001-o").await;
-    let unknown = raw("nobody-at-all").await;
-    assert_eq!(known, unknown);
-    assert_eq!(known, no_mobile);
-    n.run_once().await.unwrap();
-    let all = gw.got.lock().unwrap().clone();
-    assert_eq!(all.len(), 1, "{all:?}");
-    assert_eq!(all[0]["to"], MOBILE);
-    assert_eq!(h.store.otp_rows().await.unwrap().len(), 1);
-    // Resetting: an unknown login, a login with no code and a wrong code
-    // are one answer.
-    let a = reset(&h, "nobody-at-all", "123456", NEW_PW).await;
-    let b = reset(&h, "k1001-o", "123456", NEW_PW).await;
-    assert_eq!(a, (StatusCode::UNAUTHORIZED, codes::OTP_INVALID.to_string()));
-    assert_eq!(a, b);
-    h.finish().await;
-});
+        let (st, _) = post(
+            &a,
+            &h,
+            "/v1/auth/reset",
+            json!({ "login": "someone-0", "otp": "123456", "new_password": NEW_PW }),
+        )
+        .await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED);
+        assert_eq!(code(forgot_with(&a, &h, "someone-new").await), limited);
+        let (st, v) = post(
+            &a,
+            &h,
+            "/v1/auth/reset",
+            json!({ "login": "someone-0", "otp": "123456", "new_password": NEW_PW }),
+        )
+        .await;
+        assert_eq!(
+            (st, v["code"].as_str().unwrap()),
+            (limited.0, codes::OTP_RATE_LIMITED)
+        );
+        // Another address is not held back by it.
+        assert_eq!(forgot(&h, "someone-new").await.0, StatusCode::ACCEPTED);
+
+        // An hour on, both limits have room again.
+        h.clock.advance(chrono::Duration::minutes(61));
+        assert_eq!(forgot_with(&a, &h, HOLDER).await.0, StatusCode::ACCEPTED);
+        n.run_once().await.unwrap();
+        assert_eq!(gw.to(MOBILE).len(), 4);
+        h.finish().await;
+    }
+);
+
+both!(
+    an_unknown_login_is_answered_as_a_known_one,
+    |h: H| async move {
+        with_mobile(&h, HOLDER, MOBILE).await;
+        let (n, gw) = sender(&h).await;
+        let raw = |login: &'static str| {
+            let h = &h;
+            async move {
+                let r = fresh_client()
+                    .post(h.url("/v1/auth/forgot"))
+                    .json(&json!({ "login": login }))
+                    .send()
+                    .await
+                    .unwrap();
+                let st = r.status();
+                let ct = r.headers().get("content-type").cloned();
+                (st, ct, r.bytes().await.unwrap())
+            }
+        };
+        let known = raw(HOLDER).await;
+        // The operator has no mobile on record: nothing can be sent to them.
+        let no_mobile = raw("k1001-o").await;
+        let unknown = raw("nobody-at-all").await;
+        assert_eq!(known, unknown);
+        assert_eq!(known, no_mobile);
+        n.run_once().await.unwrap();
+        let all = gw.got.lock().unwrap().clone();
+        assert_eq!(all.len(), 1, "{all:?}");
+        assert_eq!(all[0]["to"], MOBILE);
+        assert_eq!(h.store.otp_rows().await.unwrap().len(), 1);
+        // Resetting: an unknown login, a login with no code and a wrong code
+        // are one answer.
+        let a = reset(&h, "nobody-at-all", "123456", NEW_PW).await;
+        let b = reset(&h, "k1001-o", "123456", NEW_PW).await;
+        assert_eq!(
+            a,
+            (StatusCode::UNAUTHORIZED, codes::OTP_INVALID.to_string())
+        );
+        assert_eq!(a, b);
+        h.finish().await;
+    }
+);
 
 both!(
     a_reset_needs_six_digits_and_the_policy_before_a_try_is_used,
@@ -392,17 +425,30 @@ both!(
         let otp = code_sent(&n, &gw, MOBILE).await;
         let unprocessable = |c: &str| (StatusCode::UNPROCESSABLE_ENTITY, c.to_string());
         for bad in ["12345", "1234567", "12a456", "", "１２３４５６"] {
-            assert_eq!(reset(&h, HOLDER, bad, NEW_PW).await, unprocessable(codes::OTP_FORMAT), "{bad:?}");
+            assert_eq!(
+                reset(&h, HOLDER, bad, NEW_PW).await,
+                unprocessable(codes::OTP_FORMAT),
+                "{bad:?}"
+            );
         }
-        assert_eq!(reset(&h, HOLDER, &otp, "short1A").await, unprocessable("password.too_short"));
-        assert_eq!(reset(&h, HOLDER, &otp, "alllower99").await, unprocessable("password.no_uppercase"));
+        assert_eq!(
+            reset(&h, HOLDER, &otp, "short1A").await,
+            unprocessable("password.too_short")
+        );
+        assert_eq!(
+            reset(&h, HOLDER, &otp, "alllower99").await,
+            unprocessable("password.no_uppercase")
+        );
         // The password in use now: the code was right, so it stays usable.
         assert_eq!(
             reset(&h, HOLDER, &otp, HOLDER_PW).await,
             unprocessable(codes::PASSWORD_UNCHANGED)
         );
         assert_eq!(h.store.otp_rows().await.unwrap()[0].2, 5);
-        assert_eq!(reset(&h, HOLDER, &otp, NEW_PW).await.0, StatusCode::NO_CONTENT);
+        assert_eq!(
+            reset(&h, HOLDER, &otp, NEW_PW).await.0,
+            StatusCode::NO_CONTENT
+        );
         h.finish().await;
     }
 );
@@ -412,7 +458,10 @@ both!(deregistering_frees_the_sso_id, |h: H| async move {
     let holder = h.login(HOLDER, HOLDER_PW).await;
     // One place at a time.
     let (st, e) = h.register_with(&holder, 2).await.err().expect("refused");
-    assert_eq!((st, e.code.as_str()), (StatusCode::CONFLICT, codes::DEVICE_BOUND_ELSEWHERE));
+    assert_eq!(
+        (st, e.code.as_str()),
+        (StatusCode::CONFLICT, codes::DEVICE_BOUND_ELSEWHERE)
+    );
     // An operator may not free it.
     let op = h.login("k1001-o", OPERATOR_PW).await;
     let del = |token: String| {
@@ -429,7 +478,15 @@ both!(deregistering_frees_the_sso_id, |h: H| async move {
         }
     };
     assert_eq!(del(op).await, StatusCode::FORBIDDEN);
-    assert!(h.store.device(d.id).await.unwrap().unwrap().deregistered_ms.is_none());
+    assert!(
+        h.store
+            .device(d.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .deregistered_ms
+            .is_none()
+    );
     assert_eq!(del(holder.clone()).await, StatusCode::NO_CONTENT);
     // The old key signs nothing any more; the SSO ID registers elsewhere.
     let req = protocol::PullRequest {
@@ -440,9 +497,18 @@ both!(deregistering_frees_the_sso_id, |h: H| async move {
     let r = h
         .send_signed(&d, "/v1/sync/pull", protocol::encode_body(&req))
         .await;
-    let (st, e) = decode::<protocol::PullResponse>(r).await.err().expect("refused");
-    assert_eq!((st, e.code.as_str()), (StatusCode::UNAUTHORIZED, codes::AUTH_DEVICE_DEREGISTERED));
-    let other = h.register_with(&holder, 2).await.expect("registers elsewhere");
+    let (st, e) = decode::<protocol::PullResponse>(r)
+        .await
+        .err()
+        .expect("refused");
+    assert_eq!(
+        (st, e.code.as_str()),
+        (StatusCode::UNAUTHORIZED, codes::AUTH_DEVICE_DEREGISTERED)
+    );
+    let other = h
+        .register_with(&holder, 2)
+        .await
+        .expect("registers elsewhere");
     assert_ne!(other.id, d.id);
     h.finish().await;
 });

@@ -142,7 +142,8 @@ impl SmsSink {
                             if t.is_empty() {
                                 break;
                             }
-                            if let Some(v) = t.to_ascii_lowercase().strip_prefix("content-length:") {
+                            if let Some(v) = t.to_ascii_lowercase().strip_prefix("content-length:")
+                            {
                                 len = v.trim().parse().unwrap_or(0);
                             }
                         }
@@ -153,8 +154,7 @@ impl SmsSink {
                         if let Ok(v) = serde_json::from_slice(&body) {
                             let _ = tx.send(v);
                         }
-                        if w
-                            .write_all(b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n")
+                        if w.write_all(b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n")
                             .is_err()
                         {
                             return;
@@ -172,7 +172,9 @@ impl SmsSink {
         loop {
             let left = until.saturating_duration_since(Instant::now());
             match self.got.recv_timeout(left) {
-                Ok(m) if m["to"] == to => return m["text"].as_str().unwrap_or_default().to_string(),
+                Ok(m) if m["to"] == to => {
+                    return m["text"].as_str().unwrap_or_default().to_string();
+                }
                 Ok(_) => {}
                 Err(_) => panic!("no SMS to {to}"),
             }
@@ -208,8 +210,16 @@ pub async fn pay_wallet(svc: &Service, consumer: &str, amount: &str) -> PayResul
         serde_json::json!({"cmd": "cart_contact", "args": {"mobile": "9829012345"}}),
     )
     .await;
-    let cart: CartView = get(svc, serde_json::json!({"cmd": "cart_mode", "args": {"mode": "wallet"}})).await;
-    get(svc, serde_json::json!({"cmd": "pay", "args": {"cart_id": cart.cart_id}})).await
+    let cart: CartView = get(
+        svc,
+        serde_json::json!({"cmd": "cart_mode", "args": {"mode": "wallet"}}),
+    )
+    .await;
+    get(
+        svc,
+        serde_json::json!({"cmd": "pay", "args": {"cart_id": cart.cart_id}}),
+    )
+    .await
 }
 
 /// The service on a data folder, its events into a channel.

@@ -549,20 +549,22 @@ pub async fn sms_gateway() -> (String, Arc<Gateway>) {
     use axum::extract::State;
     use std::sync::atomic::Ordering;
     let gw = Arc::new(Gateway::default());
-    let app = axum::Router::new()
-        .route(
-            "/send",
-            axum::routing::post(
-                |State(g): State<Arc<Gateway>>, axum::Json(v): axum::Json<serde_json::Value>| async move {
-                    if !g.up.load(Ordering::SeqCst) {
-                        return StatusCode::SERVICE_UNAVAILABLE;
-                    }
-                    g.got.lock().unwrap().push(v);
-                    StatusCode::ACCEPTED
-                },
-            ),
-        )
-        .with_state(gw.clone());
+    let app =
+        axum::Router::new()
+            .route(
+                "/send",
+                axum::routing::post(
+                    |State(g): State<Arc<Gateway>>,
+                     axum::Json(v): axum::Json<serde_json::Value>| async move {
+                        if !g.up.load(Ordering::SeqCst) {
+                            return StatusCode::SERVICE_UNAVAILABLE;
+                        }
+                        g.got.lock().unwrap().push(v);
+                        StatusCode::ACCEPTED
+                    },
+                ),
+            )
+            .with_state(gw.clone());
     (format!("{}/send", spawn(app).await), gw)
 }
 

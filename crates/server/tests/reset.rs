@@ -499,8 +499,7 @@ both!(deregistering_frees_the_sso_id, |h: H| async move {
         .await;
     let (st, e) = decode::<protocol::PullResponse>(r)
         .await
-        .err()
-        .expect("refused");
+        .expect_err("refused");
     assert_eq!(
         (st, e.code.as_str()),
         (StatusCode::UNAUTHORIZED, codes::AUTH_DEVICE_DEREGISTERED)

@@ -245,30 +245,31 @@ pub fn days_without_transaction(last: DateTime<Utc>, now: DateTime<Utc>) -> i64 
 mod tests {
     use super::*;
 
+    use crate::ErrorCode;
+    use chrono::TimeZone;
+    use proptest::prelude::*;
+
     #[test]
     fn inactivity_counts_india_calendar_days() {
-        use chrono::TimeZone;
         // 23:50 IST on 1 December is 18:20 UTC.
         let last = Utc.with_ymd_and_hms(2026, 12, 1, 18, 20, 0).unwrap();
         let at = |d: u32, h: u32, m: u32| Utc.with_ymd_and_hms(2026, 12, d, h, m, 0).unwrap();
         assert_eq!(days_without_transaction(last, at(1, 18, 29)), 0);
         // 00:00 IST on 2 December.
         assert_eq!(days_without_transaction(last, at(1, 18, 30)), 1);
-        assert_eq!(days_without_transaction(last, at(21, 18, 29)), 19);
+        // 23:59 IST on 20 December, then 00:00 IST on 21 and 31 December.
+        assert_eq!(days_without_transaction(last, at(20, 18, 29)), 19);
         assert_eq!(
-            days_without_transaction(last, at(21, 18, 30)),
+            days_without_transaction(last, at(20, 18, 30)),
             INACTIVITY_WARN_DAYS
         );
         assert_eq!(
-            days_without_transaction(last, at(31, 18, 30)),
+            days_without_transaction(last, at(30, 18, 30)),
             INACTIVITY_FINE_DAYS
         );
         // A clock that went back.
         assert_eq!(days_without_transaction(last, at(1, 10, 0)), 0);
     }
-    use crate::ErrorCode;
-    use chrono::TimeZone;
-    use proptest::prelude::*;
 
     fn code<T: std::fmt::Debug>(r: Result<T, DomainError>) -> &'static str {
         r.unwrap_err().code()

@@ -391,6 +391,51 @@ const scenes = {
       await p.waitForSelector(tid('user-dialog'));
     },
   },
+  account: {
+    q: 'phase=counter&inactive=24',
+    run: async (p) => {
+      await p.keyboard.press('F12');
+      await p.waitForSelector(tid('office-menu'));
+      await p.keyboard.press('F9');
+      await p.waitForSelector(tid('account'));
+      await p.keyboard.type('Demo@Holder1');
+      await typeIn(p, 'account-new', 'abcDEF');
+    },
+  },
+  'account-deregister': {
+    q: 'phase=counter',
+    run: async (p) => {
+      await p.keyboard.press('F12');
+      await p.waitForSelector(tid('office-menu'));
+      await p.keyboard.press('F9');
+      await p.waitForSelector(tid('account'));
+      await p.keyboard.press('F10');
+      await p.waitForSelector(tid('dereg-dialog'));
+    },
+  },
+  'account-operator-offline': {
+    q: 'phase=counter&online=0&role=operator',
+    run: async (p) => {
+      await p.keyboard.press('F12');
+      await p.waitForSelector(tid('office-menu'));
+      await p.keyboard.press('F9');
+      await p.waitForSelector(tid('account'));
+    },
+  },
+  'forgot-password': {
+    q: 'phase=login',
+    phase: 'login',
+    run: async (p) => {
+      await p.keyboard.press('F3');
+      await p.waitForSelector(tid('forgot-login'));
+      await p.keyboard.type('holder.rj14');
+      await p.click(tid('forgot-send'));
+      await p.waitForSelector(tid('forgot-code'));
+      await p.keyboard.type('12');
+      await typeIn(p, 'forgot-new', 'Fresh@St');
+    },
+  },
+  'inactivity-banner': { q: 'phase=counter&inactive=27' },
   'keys-help': { q: 'phase=counter', run: async (p) => p.keyboard.press('F1') },
   'recovery-paid': { q: 'phase=counter&recovery=paid' },
   'recovery-not-paid': { q: 'phase=login&recovery=not_paid', phase: 'login' },
@@ -413,7 +458,7 @@ for (const [name, s] of Object.entries(scenes)) {
         const bad = [];
         const d = document.documentElement;
         if (d.scrollWidth > d.clientWidth) bad.push(`page ${d.scrollWidth}>${d.clientWidth}`);
-        for (const el of document.querySelectorAll('.col, .statusbar, .keybar, .dialog, .receipt-info, .form-col, .cheque, .totals, .modes, .contact, .office-tabs, .filters, .rep-actions, .rec-head, .detail-col, .search-col')) {
+        for (const el of document.querySelectorAll('.col, .statusbar, .keybar, .dialog, .receipt-info, .form-col, .cheque, .totals, .modes, .contact, .office-tabs, .filters, .rep-actions, .rec-head, .detail-col, .search-col, .acol')) {
           if (el.scrollWidth > el.clientWidth + 1) bad.push(`${el.className} ${el.scrollWidth}>${el.clientWidth}`);
         }
         // Text smaller than 12 px is too small for the counter.

@@ -225,12 +225,51 @@ pub fn is_within_duplicate_window(previous: DateTime<Utc>, now: DateTime<Utc>) -
     age < DUPLICATE_WINDOW
 }
 
+/// A kiosk with no transaction for [`INACTIVITY_FINE_DAYS`] days is fined
+/// [`INACTIVITY_FINE`]; the holder is warned from [`INACTIVITY_WARN_DAYS`]
+/// (DOMAIN.md "Money": "warn the holder well before").
+pub const INACTIVITY_WARN_DAYS: i64 = 20;
+pub const INACTIVITY_FINE_DAYS: i64 = 30;
+pub const INACTIVITY_FINE: crate::Paise = crate::Paise::new(1_000_00);
+
+/// Whole days without a transaction: India's calendar days from the day
+/// of `last` to the day of `now` (a payment at 23:50 is one day old ten
+/// minutes later). Never negative, whatever a clock said.
+pub fn days_without_transaction(last: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
+    (crate::clock::ist_date(now) - crate::clock::ist_date(last))
+        .num_days()
+        .max(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
     use crate::ErrorCode;
     use chrono::TimeZone;
     use proptest::prelude::*;
+
+    #[test]
+    fn inactivity_counts_india_calendar_days() {
+        // 23:50 IST on 1 December is 18:20 UTC.
+        let last = Utc.with_ymd_and_hms(2026, 12, 1, 18, 20, 0).unwrap();
+        let at = |d: u32, h: u32, m: u32| Utc.with_ymd_and_hms(2026, 12, d, h, m, 0).unwrap();
+        assert_eq!(days_without_transaction(last, at(1, 18, 29)), 0);
+        // 00:00 IST on 2 December.
+        assert_eq!(days_without_transaction(last, at(1, 18, 30)), 1);
+        // 23:59 IST on 20 December, then 00:00 IST on 21 and 31 December.
+        assert_eq!(days_without_transaction(last, at(20, 18, 29)), 19);
+        assert_eq!(
+            days_without_transaction(last, at(20, 18, 30)),
+            INACTIVITY_WARN_DAYS
+        );
+        assert_eq!(
+            days_without_transaction(last, at(30, 18, 30)),
+            INACTIVITY_FINE_DAYS
+        );
+        // A clock that went back.
+        assert_eq!(days_without_transaction(last, at(1, 10, 0)), 0);
+    }
 
     fn code<T: std::fmt::Debug>(r: Result<T, DomainError>) -> &'static str {
         r.unwrap_err().code()

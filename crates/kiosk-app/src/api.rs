@@ -130,6 +130,58 @@ pub struct ChangePasswordArgs {
     pub new_password: String,
 }
 
+/// A forgotten password, from the login screen (nobody logged in). The
+/// centre is the kiosk's own once it is registered; before that, the one
+/// typed on the set-up screen.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ForgotArgs {
+    pub login: String,
+    #[ts(optional)]
+    #[serde(default)]
+    pub centre_url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ForgotView {
+    /// How long the code sent by SMS stays valid. The same answer whether
+    /// or not the login exists: the centre does not say.
+    pub expires_in_secs: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ResetArgs {
+    pub login: String,
+    /// The six digits from the SMS.
+    pub otp: String,
+    pub new_password: String,
+    #[ts(optional)]
+    #[serde(default)]
+    pub centre_url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ResetDone {
+    /// On a registered kiosk the user is logged in with the new password.
+    pub state: AppState,
+    pub logged_in: bool,
+    /// Why that login did not happen (the password is changed all the same).
+    pub login_error: Option<ApiError>,
+}
+
+/// De-registering this PC: the holder's password again, as confirmation.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct DeregisterArgs {
+    pub password: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct DeregisterDone {
+    /// Back to set-up.
+    pub state: AppState,
+    /// Where the kiosk's database was moved (kept, never deleted).
+    pub moved_to: String,
+}
+
 #[derive(Debug, Clone, Deserialize, TS)]
 pub struct SetLangArgs {
     pub lang: Lang,
@@ -389,6 +441,23 @@ pub struct StatusView {
     pub wallet: WalletView,
     pub printer: PrinterView,
     pub operator: Option<String>,
+    /// Days without a transaction (none before the kiosk is set up).
+    pub inactivity: Option<InactivityView>,
+}
+
+/// A kiosk with no transaction for `fine_at_days` days is fined `fine`;
+/// the counter warns from `warn_from_days` (DOMAIN.md "Money").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct InactivityView {
+    /// Whole days (India's calendar) since the last transaction, or since
+    /// the kiosk was set up when it has had none.
+    pub days: i64,
+    /// That last transaction (RFC 3339); none before the first.
+    pub last_at: Option<String>,
+    pub warn_from_days: i64,
+    pub fine_at_days: i64,
+    /// Paise.
+    pub fine: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -1067,7 +1136,16 @@ commands! {
     register(RegisterArgs) -> AppState;
     /// Operator login: online, or offline against the cached verifier.
     login(LoginArgs) -> AppState;
+    /// The logged-in user's own password (online, through the centre).
     change_password(ChangePasswordArgs) -> AppState;
+    /// A forgotten password: a code by SMS to the login's registered
+    /// mobile (online; nobody need be logged in).
+    forgot_password_request(ForgotArgs) -> ForgotView;
+    /// The code from the SMS and a new password; then logs in with it.
+    forgot_password_reset(ResetArgs) -> ResetDone;
+    /// Frees the holder's SSO ID from this PC (holder, online, nothing
+    /// left to send): the database is moved aside, the app starts set-up.
+    device_deregister(DeregisterArgs) -> DeregisterDone;
     logout(()) -> AppState;
     /// Idle lock (also applied by the service itself after the idle time).
     lock(()) -> AppState;

@@ -138,6 +138,19 @@ pub fn record_online(
     })
 }
 
+/// The password was changed elsewhere (a reset by SMS code): the old
+/// one's verifier must not open the counter offline any more.
+pub fn forget_verifier(store: &mut Store, login: &str, now: DateTime<Utc>) -> Result<()> {
+    store.write(|tx| -> Result<()> {
+        tx.execute(
+            "UPDATE operator_credentials SET verifier = NULL, updated_at = ?2 WHERE login = ?1",
+            params![login, ts(now)],
+        )
+        .map_err(kiosk_store::StoreError::from)?;
+        Ok(())
+    })
+}
+
 /// Offline login against the cached verifier.
 pub fn verify_offline(
     store: &mut Store,

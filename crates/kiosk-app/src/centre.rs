@@ -6,7 +6,10 @@
 use std::time::Duration;
 
 use protocol::ApiError as WireApiError;
-use protocol::json::{BillResponse, ChangePasswordRequest, KioskInfo, LoginRequest, LoginResponse};
+use protocol::json::{
+    BillResponse, ChangePasswordRequest, ForgotRequest, ForgotResponse, KioskInfo, LoginRequest,
+    LoginResponse, ResetRequest,
+};
 use protocol::wire::sign_request;
 
 use crate::error::{AppError, Result};
@@ -73,6 +76,40 @@ impl Centre {
             .bearer_auth(token)
             .json(&body);
         answer(rq).await
+    }
+
+    /// Asks for a password reset code by SMS (the centre answers alike
+    /// for every login).
+    pub async fn forgot_password(&self, login: &str) -> Result<ForgotResponse> {
+        let rq = self
+            .http
+            .post(format!("{}/v1/auth/forgot", self.base))
+            .json(&ForgotRequest {
+                login: login.to_string(),
+            });
+        answer(rq).await
+    }
+
+    /// Sets a new password with the code from the SMS.
+    pub async fn reset_password(&self, login: &str, otp: &str, new: &str) -> Result<()> {
+        let rq = self
+            .http
+            .post(format!("{}/v1/auth/reset", self.base))
+            .json(&ResetRequest {
+                login: login.to_string(),
+                otp: otp.to_string(),
+                new_password: new.to_string(),
+            });
+        answer_empty(rq).await
+    }
+
+    /// Frees the holder's SSO ID from this device (holder's token).
+    pub async fn deregister_device(&self, token: &str, device_id: uuid::Uuid) -> Result<()> {
+        let rq = self
+            .http
+            .delete(format!("{}/v1/devices/{device_id}", self.base))
+            .bearer_auth(token);
+        answer_empty(rq).await
     }
 
     pub async fn kiosk_info(&self, token: &str) -> Result<KioskInfo> {
@@ -155,6 +192,19 @@ impl Centre {
 }
 
 async fn answer<T: serde::de::DeserializeOwned>(rq: reqwest::RequestBuilder) -> Result<T> {
+    let bytes = answer_bytes(rq).await?;
+    serde_json::from_slice(&bytes).map_err(|e| AppError::Centre {
+        code: "centre.bad_answer".into(),
+        message: format!("the centre's answer could not be read: {e}"),
+    })
+}
+
+/// A success without a body (204), or the centre's refusal.
+async fn answer_empty(rq: reqwest::RequestBuilder) -> Result<()> {
+    answer_bytes(rq).await.map(drop)
+}
+
+async fn answer_bytes(rq: reqwest::RequestBuilder) -> Result<Vec<u8>> {
     let resp = rq
         .send()
         .await
@@ -165,10 +215,7 @@ async fn answer<T: serde::de::DeserializeOwned>(rq: reqwest::RequestBuilder) -> 
         .await
         .map_err(|e| AppError::Offline(e.to_string()))?;
     if status.is_success() {
-        return serde_json::from_slice(&bytes).map_err(|e| AppError::Centre {
-            code: "centre.bad_answer".into(),
-            message: format!("the centre's answer could not be read: {e}"),
-        });
+        return Ok(bytes.to_vec());
     }
     Err(match serde_json::from_slice::<WireApiError>(&bytes) {
         Ok(e) => AppError::Centre {

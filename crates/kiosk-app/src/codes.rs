@@ -6,6 +6,8 @@
 
 /// Sorted; `http.<status>` stands for any HTTP failure without a code.
 pub const CODES: &[&str] = &[
+    "account.online_only",
+    "account.outbox_not_empty",
     "alert.none",
     "alert.not_acknowledgeable",
     "amount.invalid",
@@ -105,6 +107,9 @@ pub const CODES: &[&str] = &[
     "operator.role_invalid",
     "operator.self_deactivate",
     "operator.unknown",
+    "otp.format",
+    "otp.invalid",
+    "otp.rate_limited",
     "outbox.chain_broken",
     "outbox.entries_stopped",
     "outbox.entry_undecodable",

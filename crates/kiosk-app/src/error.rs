@@ -79,6 +79,12 @@ pub enum AppError {
     AlertNone(String),
     #[error("serial settings are for a printer on a serial port (serial:…), not {0}")]
     NotSerial(String),
+    #[error("this needs the centre, which cannot be reached now")]
+    AccountOnlineOnly,
+    #[error("{0} entries have not reached the centre yet: sync first")]
+    OutboxNotEmpty(i64),
+    #[error("the code is six digits")]
+    OtpFormat,
     #[error("{0}")]
     Internal(String),
 }
@@ -122,6 +128,9 @@ impl AppError {
             AlertNotAcknowledgeable(_) => "alert.not_acknowledgeable".into(),
             AlertNone(_) => "alert.none".into(),
             NotSerial(_) => "printer.not_serial".into(),
+            AccountOnlineOnly => "account.online_only".into(),
+            OutboxNotEmpty(_) => "account.outbox_not_empty".into(),
+            OtpFormat => protocol::codes::OTP_FORMAT.into(),
             Internal(_) => "app.internal".into(),
         }
     }
@@ -133,6 +142,7 @@ impl AppError {
             ),
             AppError::LoginLocked { until } => Some(serde_json::json!({ "until": until })),
             AppError::WrongKiosk { kiosk, .. } => Some(serde_json::json!({ "kiosk": kiosk })),
+            AppError::OutboxNotEmpty(n) => Some(serde_json::json!({ "pending": n })),
             _ => None,
         }
     }

@@ -12,10 +12,12 @@
 //!   own bytes; [`auth`] operator login, online and offline; `printers`
 //!   the printer set-up (receipt and report printer, test page, retries);
 //!   [`tickets`] helpdesk tickets and the support bundle; [`users`] the
-//!   kiosk's users and the holder's changes to them.
+//!   kiosk's users and the holder's changes to them; [`account`] a
+//!   forgotten password and de-registering this PC.
 //! - Every refusal is an [`AppError`] with a stable code; [`codes`] lists
 //!   every code the UI may receive, so its translations can be checked.
 
+pub mod account;
 pub mod api;
 pub mod auth;
 pub mod bindings;

@@ -580,14 +580,38 @@ impl Service {
             return Err(AppError::PasswordUnchanged);
         }
         let centre = Centre::new(&self.centre_url().await?)?;
-        // Offline sessions have no token: the old password gets one.
+        let online_only = |e: AppError| match e {
+            AppError::Offline(_) => AppError::AccountOnlineOnly,
+            e => e,
+        };
+        // Offline sessions have no token, and a token lasts minutes: the
+        // old password gets a fresh one.
+        let fresh = || async {
+            centre
+                .login(&login, &a.old_password)
+                .await
+                .map(|li| li.token)
+                .map_err(online_only)
+        };
         let token = match token {
             Some(t) => t,
-            None => centre.login(&login, &a.old_password).await?.token,
+            None => fresh().await?,
         };
-        let li = centre
+        let li = match centre
             .change_password(&token, &a.old_password, &a.new_password)
-            .await?;
+            .await
+        {
+            Err(AppError::Centre { code, .. })
+                if code == codes::AUTH_TOKEN_EXPIRED || code == codes::AUTH_BAD_TOKEN =>
+            {
+                let token = fresh().await?;
+                centre
+                    .change_password(&token, &a.old_password, &a.new_password)
+                    .await
+            }
+            r => r,
+        }
+        .map_err(online_only)?;
         let (l2, pw, role) = (login.clone(), a.new_password.clone(), li.role.clone());
         self.with_kiosk(move |k, inner| {
             auth::record_online(k.store_mut(), &l2, &pw, &role, false, inner.clock.now())
@@ -1213,6 +1237,90 @@ impl Service {
 
     // ------------------------------------------------------------ internals
 
+    /// Takes the open kiosk out of the service: until it is put back or
+    /// retired, no command can write to it (nothing new for the outbox).
+    pub(crate) async fn take_kiosk(&self) -> Result<Kiosk> {
+        self.blocking(|inner| lock(&inner.kiosk).take().ok_or(AppError::NotSetUp))
+            .await
+    }
+
+    pub(crate) fn put_kiosk(&self, k: Kiosk) {
+        *lock(&self.inner.kiosk) = Some(k);
+        self.poke();
+    }
+
+    /// The centre freed this device: the sync loop and the print worker
+    /// stop, the database (with its -wal, -shm and lock files) moves into
+    /// `deregistered-<UTC time>/` in the data folder, kept, never deleted;
+    /// the device key leaves the keyring and nobody is logged in, so the
+    /// app is at set-up again. Returns the folder.
+    pub(crate) async fn retire(&self, k: Kiosk) -> Result<PathBuf> {
+        let device_id = k.identity().device_id;
+        let svc = self.clone();
+        let out = self
+            .blocking(move |inner| {
+                svc.shutdown();
+                // Every connection closed before the files move (Windows
+                // cannot move an open file).
+                drop(k);
+                let data = svc.data_dir();
+                let stamp = inner.clock.now().format("%Y%m%dT%H%M%SZ").to_string();
+                let mut dir = data.join(format!("deregistered-{stamp}"));
+                let mut n = 1;
+                while dir.exists() {
+                    n += 1;
+                    dir = data.join(format!("deregistered-{stamp}-{n}"));
+                }
+                create_private_dir(&dir)?;
+                let io = |e: std::io::Error| AppError::Internal(format!("{}: {e}", data.display()));
+                for entry in std::fs::read_dir(&data).map_err(io)? {
+                    let entry = entry.map_err(io)?;
+                    if entry.file_name().to_string_lossy().starts_with(DB_FILE) {
+                        std::fs::rename(entry.path(), dir.join(entry.file_name())).map_err(io)?;
+                    }
+                }
+                *lock(&inner.session) = None;
+                *lock(&inner.sync_status) = None;
+                *lock(&inner.recovery) = None;
+                *lock(&inner.printer_live) = PrinterLive::default();
+                lock(&inner.watched).clear();
+                // Of no use any more: the centre refuses what it signs.
+                if let Err(e) = Keyring::for_device(device_id).and_then(|r| r.delete()) {
+                    tracing::warn!("the old device key stays in the keyring: {e}");
+                }
+                Ok(dir)
+            })
+            .await?;
+        self.poke();
+        Ok(out)
+    }
+
+    /// A wrong password the centre refused, counted here as a login's
+    /// (the local lock applies offline too).
+    pub(crate) async fn record_login_failure(&self, login: &str) -> Result<()> {
+        let l = login.to_string();
+        self.with_kiosk(move |k, inner| auth::record_failure(k.store_mut(), &l, inner.clock.now()))
+            .await
+    }
+
+    /// The centre this kiosk talks to, or (not set up yet) the one given
+    /// or preset.
+    pub(crate) async fn centre_for(&self, given: Option<&str>) -> Result<String> {
+        if lock(&self.inner.kiosk).is_some() {
+            return self.centre_url().await;
+        }
+        given
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(str::to_string)
+            .or_else(|| self.inner.file.centre_url.clone())
+            .ok_or(AppError::NotSetUp)
+    }
+
+    pub(crate) fn is_registered(&self) -> bool {
+        self.registered()
+    }
+
     /// The data folder (the database's, where `logs` is too).
     pub(crate) fn data_dir(&self) -> PathBuf {
         self.inner
@@ -1572,6 +1680,7 @@ fn compute_status(inner: &Inner) -> StatusView {
         },
     };
     let printer = printer_view(k, &lock(&inner.printer_live));
+    let inactivity = k.and_then(|k| inactivity_view(k, inner.clock.now()));
     drop(g);
     let operator = lock(&inner.session).as_ref().map(|s| s.login.clone());
     StatusView {
@@ -1579,7 +1688,21 @@ fn compute_status(inner: &Inner) -> StatusView {
         wallet,
         printer,
         operator,
+        inactivity,
     }
+}
+
+/// Days since the kiosk's last transaction, from its own ledger.
+fn inactivity_view(k: &Kiosk, now: chrono::DateTime<chrono::Utc>) -> Option<InactivityView> {
+    use domain::rules::{INACTIVITY_FINE, INACTIVITY_FINE_DAYS, INACTIVITY_WARN_DAYS};
+    let last = k.last_activity().ok().flatten()?;
+    Some(InactivityView {
+        days: domain::rules::days_without_transaction(last.at, now),
+        last_at: last.transaction.then(|| last.at.to_rfc3339()),
+        warn_from_days: INACTIVITY_WARN_DAYS,
+        fine_at_days: INACTIVITY_FINE_DAYS,
+        fine: INACTIVITY_FINE.as_i64(),
+    })
 }
 
 fn printer_view(k: Option<&Kiosk>, live: &PrinterLive) -> PrinterView {

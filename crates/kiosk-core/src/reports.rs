@@ -33,6 +33,14 @@ impl ReceiptStatus {
     }
 }
 
+/// See [`Kiosk::last_activity`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct LastActivity {
+    pub at: DateTime<Utc>,
+    /// False: no transaction yet, `at` is when the kiosk was set up.
+    pub transaction: bool,
+}
+
 /// Filters for the receipt list; all optional, newest first, paged.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReceiptQuery {
@@ -391,6 +399,30 @@ fn with_time((mut s, at): (ReceiptSummary, String)) -> Result<ReceiptSummary> {
 }
 
 impl Kiosk {
+    /// When this kiosk last did business: its newest receipt the centre did
+    /// not refuse (a cancelled one was still a transaction), or, before the
+    /// first, when the kiosk was set up. What the inactivity fine counts
+    /// from (`domain::rules::INACTIVITY_FINE_DAYS`).
+    pub fn last_activity(&self) -> Result<Option<LastActivity>> {
+        let c = self.store.conn();
+        let last: Option<String> = c.query_row(
+            "SELECT MAX(created_at) FROM receipts WHERE rejected = 0",
+            [],
+            |r| r.get(0),
+        )?;
+        let (at, transaction) = match last {
+            Some(t) => (Some(t), true),
+            None => (kiosk_store::get_setting(c, "initialised_at")?, false),
+        };
+        Ok(match at {
+            Some(t) => Some(LastActivity {
+                at: parse_ts(&t)?,
+                transaction,
+            }),
+            None => None,
+        })
+    }
+
     /// Receipts matching `q`, newest first.
     pub fn search_receipts(&self, q: &ReceiptQuery) -> Result<ReceiptPage> {
         let page_size = match q.page_size {

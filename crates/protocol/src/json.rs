@@ -28,6 +28,27 @@ pub struct ChangePasswordRequest {
     pub new_password: String,
 }
 
+/// A forgotten password: a one-time code by SMS to the login's registered
+/// mobile. The answer is the same whether or not the login exists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForgotRequest {
+    pub login: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForgotResponse {
+    /// How long a code sent now stays valid.
+    pub expires_in_secs: i64,
+}
+
+/// The code from the SMS and the new password (the policy applies).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResetRequest {
+    pub login: String,
+    pub otp: String,
+    pub new_password: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KioskInfo {
     pub code: String,

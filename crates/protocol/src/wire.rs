@@ -376,6 +376,16 @@ pub mod codes {
     pub const INVALID: &str = "request.invalid";
     pub const RATE_LIMITED: &str = "request.rate_limited";
     pub const INTERNAL: &str = "internal";
+    // Forgotten passwords (`/v1/auth/forgot`, `/v1/auth/reset`).
+    /// The code is wrong, expired, used up (5 tries) or was never sent:
+    /// one answer for all, so a stranger learns nothing from it.
+    pub const OTP_INVALID: &str = "otp.invalid";
+    /// Too many codes asked for (per login or per client address, an hour).
+    pub const OTP_RATE_LIMITED: &str = "otp.rate_limited";
+    /// A code is six digits.
+    pub const OTP_FORMAT: &str = "otp.format";
+    /// The new password is the one the user has now.
+    pub const PASSWORD_UNCHANGED: &str = "password.unchanged";
     // Entry rejections (inside outcomes, not HTTP errors).
     pub const ENTRY_MALFORMED: &str = "entry.malformed";
     pub const ENTRY_UNSUPPORTED_FORMAT: &str = "entry.unsupported_format";

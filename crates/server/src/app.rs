@@ -163,6 +163,9 @@ pub fn sample_catalogue_text() -> &'static str {
 pub const DEMO_KIOSK: &str = "K1001";
 pub const DEMO_HOLDER: (&str, &str) = ("holder1", "Holder@2026");
 pub const DEMO_OPERATOR: (&str, &str) = ("operator1", "Operator@2026");
+/// The demo holder's and operator's registered mobiles (a forgotten
+/// password's code is sent there).
+pub const DEMO_MOBILES: (&str, &str) = ("9414000001", "9414000002");
 
 /// Demo consumer numbers per sample service, with bill amounts in paise.
 pub const DEMO_BILLS: &[(&str, &str, &str, i64)] = &[
@@ -197,9 +200,14 @@ pub async fn seed_demo(store: &Store, catalogue: &Catalogue) -> anyhow::Result<b
             exposure: DEFAULT_EXPOSURE,
         })
         .await?;
-    for ((login, pw), role, name) in [
-        (DEMO_HOLDER, Role::Holder, "Demo Holder"),
-        (DEMO_OPERATOR, Role::Operator, "Demo Operator"),
+    for ((login, pw), role, name, mobile) in [
+        (DEMO_HOLDER, Role::Holder, "Demo Holder", DEMO_MOBILES.0),
+        (
+            DEMO_OPERATOR,
+            Role::Operator,
+            "Demo Operator",
+            DEMO_MOBILES.1,
+        ),
     ] {
         store
             .create_user(&User {
@@ -208,7 +216,8 @@ pub async fn seed_demo(store: &Store, catalogue: &Catalogue) -> anyhow::Result<b
                 login: login.into(),
                 name: name.into(),
                 role,
-                mobile: None,
+                // Where a forgotten password's code goes.
+                mobile: Some(mobile.into()),
                 password_hash: crate::auth::hash_password(pw),
                 // Demo logins are printed for everyone; real first passwords must be changed.
                 must_change: false,

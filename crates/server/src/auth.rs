@@ -231,6 +231,14 @@ pub enum AuthError {
     Busy,
     #[error("account or kiosk is deactivated")]
     Inactive,
+    #[error("the code is wrong or no longer valid; ask for a new one")]
+    OtpInvalid,
+    #[error("too many codes asked for; try again in an hour")]
+    OtpRateLimited,
+    #[error("the code is six digits")]
+    OtpFormat,
+    #[error("the new password is the one in use now")]
+    Unchanged,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -245,6 +253,10 @@ impl domain::ErrorCode for AuthError {
             AuthError::Locked { .. } | AuthError::WrongAndDelayed { .. } => codes::AUTH_LOCKED,
             AuthError::Busy => crate::api::CODE_BUSY,
             AuthError::Inactive => codes::AUTH_INACTIVE,
+            AuthError::OtpInvalid => codes::OTP_INVALID,
+            AuthError::OtpRateLimited => codes::OTP_RATE_LIMITED,
+            AuthError::OtpFormat => codes::OTP_FORMAT,
+            AuthError::Unchanged => codes::PASSWORD_UNCHANGED,
             AuthError::Store(e) => e.code(),
             AuthError::Policy(e) => e.code(),
         }
@@ -412,6 +424,137 @@ impl Store {
                 .await?;
         }
         Ok((u, pw))
+    }
+}
+
+/// Forgotten passwords: a six-digit code by SMS to the registered mobile,
+/// kept only as a salted hash (argon2id), for [`OTP_TTL_MS`] and
+/// [`OTP_TRIES`] tries. A login may ask [`OTP_PER_LOGIN`] times an hour
+/// (counted by the name, whether or not it exists) and a client address
+/// may send [`OTP_PER_ADDRESS`] requests an hour (asking and resetting
+/// together). None of it books a failed login: a stranger can neither lock
+/// the holder out nor learn whether a login exists (every request is
+/// answered alike, and takes a hash's time either way).
+pub const OTP_TTL_MS: i64 = 10 * 60 * 1000;
+pub const OTP_TRIES: i64 = 5;
+pub const OTP_PER_LOGIN: i64 = 3;
+pub const OTP_PER_ADDRESS: i64 = 20;
+/// The window of both limits.
+pub const OTP_WINDOW_MS: i64 = 3600 * 1000;
+
+/// A new six-digit code.
+pub fn new_otp() -> String {
+    format!("{:06}", rand::rng().random_range(0..1_000_000u32))
+}
+
+fn otp_shaped(s: &str) -> bool {
+    s.len() == 6 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+impl Store {
+    fn otp_keys(login: Option<&str>, addr: Option<&str>) -> Vec<(String, i64)> {
+        let mut keys = Vec::new();
+        if let Some(l) = login {
+            keys.push((format!("login:{l}"), OTP_PER_LOGIN));
+        }
+        if let Some(a) = addr {
+            keys.push((format!("addr:{a}"), OTP_PER_ADDRESS));
+        }
+        keys
+    }
+
+    /// `POST /v1/auth/forgot`: a code by SMS when the login exists, is
+    /// active and has a mobile; the same `Ok` otherwise. `addr` is the
+    /// caller's address (the per-address limit).
+    pub async fn forgot_password(&self, login: &str, addr: Option<&str>) -> Result<(), AuthError> {
+        let login = normalise_login(login);
+        // A hashing place first: a busy server refuses without counting.
+        let ticket = HashPool::get().enter()?;
+        if !self
+            .book_otp_request(&Self::otp_keys(Some(login), addr), OTP_WINDOW_MS)
+            .await?
+        {
+            return Err(AuthError::OtpRateLimited);
+        }
+        let mut target = None;
+        if let Some(u) = self.user_by_login(login).await?
+            && u.active
+            && let Some(m) = u.mobile.clone()
+            && self.kiosk(u.kiosk_id).await?.is_some_and(|k| k.active)
+        {
+            target = Some((u, m));
+        }
+        let otp = new_otp();
+        // Hashed whoever asks, so the time taken says nothing either.
+        let hash = ticket.hash(&otp).await;
+        let Some((u, mobile)) = target else {
+            return Ok(());
+        };
+        self.save_otp(u.id, &hash, self.now_ms() + OTP_TTL_MS, OTP_TRIES)
+            .await?;
+        // The code is sent, never stored: the row keeps a text without it.
+        self.queue_held_notification(
+            "sms",
+            &mobile,
+            &format!(
+                "e-Mitra: a password reset code was sent for login {} (not kept here).",
+                u.login
+            ),
+            &format!(
+                "e-Mitra: {otp} is the code to reset the password of login {}. It is valid for 10 minutes. Never share it.",
+                u.login
+            ),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// `POST /v1/auth/reset`: the code from the SMS and a new password (the
+    /// policy). Wrong, expired, used-up and unknown are all `OtpInvalid`.
+    /// On success the user's sessions end and the login's failure count is
+    /// cleared.
+    pub async fn reset_password(
+        &self,
+        login: &str,
+        otp: &str,
+        new: &str,
+        addr: Option<&str>,
+    ) -> Result<(), AuthError> {
+        let login = normalise_login(login);
+        let otp = otp.trim();
+        if !otp_shaped(otp) {
+            return Err(AuthError::OtpFormat);
+        }
+        domain::rules::check_password(new)?;
+        let pool = HashPool::get();
+        let ticket = pool.enter()?;
+        if !self
+            .book_otp_request(&Self::otp_keys(None, addr), OTP_WINDOW_MS)
+            .await?
+        {
+            return Err(AuthError::OtpRateLimited);
+        }
+        let user = self.user_by_login(login).await?;
+        let booked = match &user {
+            Some(u) => self.book_otp_try(u.id).await?,
+            None => None,
+        };
+        let (Some(u), Some(t)) = (user, booked) else {
+            let _ = ticket.verify(otp, DUMMY_HASH).await;
+            return Err(AuthError::OtpInvalid);
+        };
+        if !ticket.verify(otp, &t.otp_hash).await {
+            return Err(AuthError::OtpInvalid);
+        }
+        if pool.enter()?.verify(new, &u.password_hash).await {
+            self.refund_otp_try(u.id, &t.otp_hash).await?;
+            return Err(AuthError::Unchanged);
+        }
+        let hash = pool.enter()?.hash(new).await;
+        if !self.finish_reset(u.id, &t.otp_hash, &hash).await? {
+            return Err(AuthError::OtpInvalid);
+        }
+        Ok(())
     }
 }
 

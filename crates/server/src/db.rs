@@ -311,6 +311,11 @@ const PG_MIGRATIONS: &[Migration] = &[
         name: "0005_users.sql",
         sql: include_str!("../../../migrations/server/postgres/0005_users.sql"),
     },
+    Migration {
+        version: 6,
+        name: "0006_password_reset.sql",
+        sql: include_str!("../../../migrations/server/postgres/0006_password_reset.sql"),
+    },
 ];
 
 const SQLITE_MIGRATIONS: &[Migration] = &[
@@ -338,6 +343,11 @@ const SQLITE_MIGRATIONS: &[Migration] = &[
         version: 5,
         name: "0005_users.sql",
         sql: include_str!("../../../migrations/server/sqlite/0005_users.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "0006_password_reset.sql",
+        sql: include_str!("../../../migrations/server/sqlite/0006_password_reset.sql"),
     },
 ];
 

@@ -69,6 +69,23 @@
 //! (`hash_threads`, `hash_queue`); past the queue a login is refused at once
 //! (`request.busy`, 503), so a login flood cannot stall sync or health.
 //!
+//! # Forgotten passwords
+//!
+//! `POST /v1/auth/forgot` sends a six-digit code by SMS to the login's
+//! registered mobile through the notification outbox (users are created
+//! with a mobile: `admin create-user --mobile`; the demo's have one). The
+//! code is kept only as a salted argon2id hash (`password_resets`), the SMS
+//! row without it (its text is held in memory, like a first password's);
+//! it lives 10 minutes and allows 5 tries, each booked before it is checked.
+//! A login may ask 3 times an hour, counted by the name whether or not it
+//! exists, and a client address may send 20 forgot and reset requests an
+//! hour (`otp_requests`, by the injected clock; `otp.rate_limited`, 429).
+//! Unknown logins, logins without a mobile and known ones get the same
+//! answer after the same hashing work. Wrong, expired, used-up and
+//! never-sent codes are one answer (`otp.invalid`, 401). None of it touches
+//! the login's failure count or delay, so a stranger can neither lock the
+//! holder out nor learn who has a login; a successful reset clears them.
+//!
 //! # Money
 //!
 //! Double-entry ledger, integer paise. A wallet payment of total `T` (bills
@@ -112,6 +129,8 @@
 //! |---|---|---|
 //! | `POST /v1/auth/login` | anyone | `{login, password}` → `{token, expires_ms, must_change_password, role, kiosk_code}`; guesses slowed (below) |
 //! | `POST /v1/auth/password` | user (even with a first password) | `{old_password, new_password}` → new token; other sessions end; wrong old passwords count like failed logins |
+//! | `POST /v1/auth/forgot` | anyone | `{login}` → 202 `{expires_in_secs}`, the same for every login; a six-digit code by SMS to the registered mobile (below) |
+//! | `POST /v1/auth/reset` | anyone | `{login, otp, new_password}` → 204; the password set, sessions ended, the login's failure count cleared |
 //! | `POST /v1/auth/logout` | user | ends this token |
 //! | `GET /v1/kiosk` | user or device | balances, exposure, flags |
 //! | `GET/POST /v1/users`, `POST /v1/users/{login}/active` | holder | operators, first passwords, (de)activation |
@@ -137,6 +156,7 @@
 //! `sync.batch_too_large`, `protocol.too_large`, `protocol.malformed`,
 //! `protocol.unsupported_version`, `request.invalid`, `request.rate_limited`,
 //! `request.busy`, `request.timeout`, `request.has_history`, `request.has_refills`,
+//! `otp.invalid`, `otp.format`, `otp.rate_limited`, `password.unchanged`,
 //! `not_found`, `bill.unknown`, `biller.unavailable`, `internal`.
 //! Another kiosk's user, device or ticket is answered exactly like one that
 //! does not exist (`not_found`, 404), so ids cannot be probed. Per-entry

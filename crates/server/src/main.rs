@@ -65,8 +65,10 @@ enum Admin {
         /// holder or operator
         #[arg(long, default_value = "operator")]
         role: String,
+        /// The user's registered mobile: the first password and any
+        /// forgotten-password code go there by SMS.
         #[arg(long)]
-        mobile: Option<String>,
+        mobile: String,
     },
     /// Credit a kiosk's wallet (amount in rupees, e.g. 5000 or 1,234.50).
     Refill {
@@ -302,10 +304,14 @@ async fn admin(store: &Store, a: Admin) -> anyhow::Result<()> {
             role,
             mobile,
         } => {
+            anyhow::ensure!(
+                !mobile.trim().is_empty(),
+                "--mobile is required (the first password and reset codes go there)"
+            );
             let k = kiosk(store, &code).await?;
             let role = Role::parse(&role).context("role must be holder or operator")?;
             let (u, pw) = store
-                .add_user(k.id, &login, &name, role, mobile.as_deref())
+                .add_user(k.id, &login, &name, role, Some(&mobile))
                 .await?;
             println!(
                 "user {} ({}) at {}: first password {pw} (must be changed at first login)",

@@ -81,6 +81,25 @@ fn admin_commands_on_a_fresh_database() {
             "holder",
         ],
     );
+    // Without a mobile no first password nor reset code could reach anyone.
+    assert!(!ok && out.contains("--mobile"), "{out}");
+    let (ok, out) = run(
+        &db,
+        &[
+            "admin",
+            "create-user",
+            "--kiosk",
+            "K2040",
+            "--login",
+            "kota-h",
+            "--name",
+            "Holder",
+            "--role",
+            "holder",
+            "--mobile",
+            "9414012345",
+        ],
+    );
     assert!(ok && out.contains("first password"), "{out}");
     let (ok, out) = run(
         &db,
@@ -624,6 +643,8 @@ fn a_kiosk_that_served_citizens_cannot_be_deleted() {
             "H",
             "--role",
             "holder",
+            "--mobile",
+            "9414012346",
         ],
     );
     assert!(ok, "{out}");

@@ -4,23 +4,16 @@
 //! gateway can be reached from here; these are the only doubles.
 
 mod common;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::get;
 use common::*;
 use serde_json::{Value, json};
 use server::notify::{Notifier, SmsConfig, SmtpConfig};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-
-async fn spawn(app: axum::Router) -> String {
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = l.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
-    format!("http://{addr}")
-}
 
 /// The stand-in department: one bill for 1000001, 500 for 1000009.
 async fn department() -> String {
@@ -118,31 +111,6 @@ both!(http_biller_reads_the_department_api, |_h: H| async move {
     assert_eq!(r.status().as_u16(), 404);
     h.finish().await;
 });
-
-#[derive(Default)]
-struct Gateway {
-    up: AtomicBool,
-    got: Mutex<Vec<Value>>,
-}
-
-async fn sms_gateway() -> (String, Arc<Gateway>) {
-    let gw = Arc::new(Gateway::default());
-    let app = axum::Router::new()
-        .route(
-            "/send",
-            post(
-                |State(g): State<Arc<Gateway>>, axum::Json(v): axum::Json<Value>| async move {
-                    if !g.up.load(Ordering::SeqCst) {
-                        return StatusCode::SERVICE_UNAVAILABLE;
-                    }
-                    g.got.lock().unwrap().push(v);
-                    StatusCode::ACCEPTED
-                },
-            ),
-        )
-        .with_state(gw.clone());
-    (format!("{}/send", spawn(app).await), gw)
-}
 
 /// A minimal SMTP receiver: answers every command, keeps each DATA block.
 async fn smtp_receiver() -> (u16, Arc<Mutex<Vec<String>>>) {

@@ -32,6 +32,8 @@ class AppModel {
   /** The last refusal not shown next to a field. */
   error = $state<ApiError | null>(null);
   startError = $state<ApiError | null>(null);
+  /** Where a de-registered PC's database was moved (shown on set-up). */
+  deregisteredTo = $state<string | null>(null);
   /** The operator of the session that was locked, to prefill the login. */
   lastLogin = $state('');
   counterLoaded = $state(false);
@@ -84,6 +86,7 @@ class AppModel {
     this.error = null;
     this.startError = null;
     this.lastLogin = '';
+    this.deregisteredTo = null;
     this.counterLoaded = false;
     this.lastTouch = 0;
   }

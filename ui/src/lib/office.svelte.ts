@@ -1,6 +1,6 @@
 // Which back-office screen is open over the counter (none: the counter).
 // The screens themselves are loaded on demand (see App.svelte).
-export type OfficeView = 'menu' | 'reports' | 'receipts' | 'reconcile' | 'wallet' | 'printers' | 'tickets' | 'users';
+export type OfficeView = 'menu' | 'reports' | 'receipts' | 'reconcile' | 'wallet' | 'printers' | 'tickets' | 'users' | 'account';
 
 class OfficeModel {
   view = $state<OfficeView | null>(null);

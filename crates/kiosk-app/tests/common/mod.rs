@@ -54,6 +54,32 @@ impl Kit {
         }
     }
 
+    /// Like [`Kit::new`], with the centre sending its SMS (every second)
+    /// to a local receiver the test reads.
+    pub fn with_sms(tweak: impl FnOnce(&mut ServiceConfig)) -> (Kit, SmsSink) {
+        kiosk_sync::keys::join_new_session_keyring();
+        let sms = SmsSink::start();
+        let dir = tempfile::tempdir().unwrap();
+        let centre = CentreProcess::start_with(
+            dir.path(),
+            "127.0.0.1:0",
+            &format!("notify_every_secs = 1\n[sms]\nurl = {:?}\n", sms.url),
+        )
+        .unwrap();
+        let data = dir.path().join("app");
+        let mut cfg = ServiceConfig::new(&data);
+        tweak(&mut cfg);
+        let (svc, events) = open_with(cfg);
+        let kit = Kit {
+            svc,
+            events,
+            centre: Some(centre),
+            data,
+            dir,
+        };
+        (kit, sms)
+    }
+
     /// The demo kiosk registered by its holder (logged in), synced once.
     pub async fn registered(tweak: impl FnOnce(&mut ServiceConfig)) -> Kit {
         let k = Kit::new(tweak);
@@ -86,6 +112,119 @@ impl Kit {
     pub fn centre_db(&self) -> PathBuf {
         self.dir.path().join("centre/server.db")
     }
+}
+
+/// The test's SMS gateway: the centre's sender posts `{"to", "text", …}`
+/// JSON here (HTTP/1.1, kept alive); each message lands on a channel.
+pub struct SmsSink {
+    pub url: String,
+    got: Receiver<serde_json::Value>,
+}
+
+impl SmsSink {
+    pub fn start() -> SmsSink {
+        use std::io::{BufRead, BufReader, Read, Write};
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/send", l.local_addr().unwrap());
+        let (tx, got) = channel();
+        std::thread::spawn(move || {
+            for conn in l.incoming() {
+                let Ok(conn) = conn else { return };
+                let tx = tx.clone();
+                std::thread::spawn(move || {
+                    let mut w = conn.try_clone().unwrap();
+                    let mut r = BufReader::new(conn);
+                    loop {
+                        let mut len = 0usize;
+                        let mut line = String::new();
+                        // The request line and headers, up to the blank line.
+                        loop {
+                            line.clear();
+                            if r.read_line(&mut line).unwrap_or(0) == 0 {
+                                return;
+                            }
+                            let t = line.trim_end();
+                            if t.is_empty() {
+                                break;
+                            }
+                            if let Some(v) = t.to_ascii_lowercase().strip_prefix("content-length:")
+                            {
+                                len = v.trim().parse().unwrap_or(0);
+                            }
+                        }
+                        let mut body = vec![0; len];
+                        if r.read_exact(&mut body).is_err() {
+                            return;
+                        }
+                        if let Ok(v) = serde_json::from_slice(&body) {
+                            let _ = tx.send(v);
+                        }
+                        if w.write_all(b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n")
+                            .is_err()
+                        {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        SmsSink { url, got }
+    }
+
+    /// The next message to `to`, at most 30 s away (others are passed over).
+    pub fn next_to(&self, to: &str) -> String {
+        let until = Instant::now() + Duration::from_secs(30);
+        loop {
+            let left = until.saturating_duration_since(Instant::now());
+            match self.got.recv_timeout(left) {
+                Ok(m) if m["to"] == to => {
+                    return m["text"].as_str().unwrap_or_default().to_string();
+                }
+                Ok(_) => {}
+                Err(_) => panic!("no SMS to {to}"),
+            }
+        }
+    }
+
+    /// Nothing more arrived (what has come so far).
+    pub fn drained(&self) -> Vec<serde_json::Value> {
+        self.got.try_iter().collect()
+    }
+}
+
+/// The six-digit code in an SMS text.
+pub fn code_in(text: &str) -> String {
+    let codes: Vec<&str> = text
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|w| w.len() == 6)
+        .collect();
+    assert_eq!(codes.len(), 1, "one six-digit code in {text:?}");
+    codes[0].to_string()
+}
+
+/// One wallet payment of a bill typed from paper (an offline-allowed
+/// service): the receipt, final or provisional.
+pub async fn pay_wallet(svc: &Service, consumer: &str, amount: &str) -> PayResult {
+    let _: CartView = get(
+        svc,
+        serde_json::json!({"cmd": "cart_add", "args": {"service": "JMC-UDTAX", "consumer_no": consumer, "amount": amount}}),
+    )
+    .await;
+    let _: CartView = get(
+        svc,
+        serde_json::json!({"cmd": "cart_contact", "args": {"mobile": "9829012345"}}),
+    )
+    .await;
+    let cart: CartView = get(
+        svc,
+        serde_json::json!({"cmd": "cart_mode", "args": {"mode": "wallet"}}),
+    )
+    .await;
+    get(
+        svc,
+        serde_json::json!({"cmd": "pay", "args": {"cart_id": cart.cart_id}}),
+    )
+    .await
 }
 
 /// The service on a data folder, its events into a channel.

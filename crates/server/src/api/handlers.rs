@@ -97,6 +97,54 @@ pub(super) async fn change_password(
     }))
 }
 
+#[utoipa::path(post, path = "/v1/auth/forgot", request_body = ForgotRequest,
+    responses((status = 202, body = ForgotResponse, description = "the same for every login: a code by SMS when the login exists and has a registered mobile"),
+        (status = 429, body = ApiErrorDoc, description = "otp.rate_limited: 3 an hour per login, 20 an hour per client address"),
+        (status = 503, body = ApiErrorDoc, description = "request.busy")))]
+pub(super) async fn forgot_password(
+    State(s): State<Shared>,
+    peer: Peer,
+    Body(b): Body,
+) -> R<(StatusCode, axum::Json<ForgotResponse>)> {
+    let req: ForgotRequest = json(&b)?;
+    let addr = peer.0.map(|ip| ip.to_string());
+    // No login is that long: answered as any other, nothing kept.
+    if req.login.len() <= 128 {
+        s.store.forgot_password(&req.login, addr.as_deref()).await?;
+    }
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Json(ForgotResponse {
+            expires_in_secs: crate::auth::OTP_TTL_MS / 1000,
+        }),
+    ))
+}
+
+#[utoipa::path(post, path = "/v1/auth/reset", request_body = ResetRequest,
+    responses((status = 204, description = "the new password is set; the user's sessions ended"),
+        (status = 401, body = ApiErrorDoc, description = "otp.invalid: wrong, expired, used up (5 tries) or never sent"),
+        (status = 422, body = ApiErrorDoc, description = "otp.format, password.too_short, password.no_lowercase, password.no_uppercase, password.no_digit, password.too_long, password.unchanged"),
+        (status = 429, body = ApiErrorDoc, description = "otp.rate_limited"),
+        (status = 503, body = ApiErrorDoc, description = "request.busy")))]
+pub(super) async fn reset_password(
+    State(s): State<Shared>,
+    peer: Peer,
+    Body(b): Body,
+) -> R<StatusCode> {
+    let req: ResetRequest = json(&b)?;
+    if req.otp.len() > 32 {
+        return Err(AuthError::OtpFormat.into());
+    }
+    if req.login.len() > 128 {
+        return Err(AuthError::OtpInvalid.into());
+    }
+    let addr = peer.0.map(|ip| ip.to_string());
+    s.store
+        .reset_password(&req.login, &req.otp, &req.new_password, addr.as_deref())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 #[utoipa::path(post, path = "/v1/auth/logout", responses((status = 204)), security(("bearer" = [])))]
 pub(super) async fn logout(State(s): State<Shared>, a: Authed<FreshUserToo>) -> R<StatusCode> {
     let Authed { headers: h, .. } = a;

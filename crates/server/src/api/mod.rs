@@ -256,7 +256,11 @@ impl From<AuthError> for ApiErr {
             AuthError::Locked { .. } | AuthError::WrongAndDelayed { .. } => StatusCode::LOCKED,
             AuthError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             AuthError::Inactive => StatusCode::FORBIDDEN,
-            AuthError::Policy(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AuthError::Policy(_) | AuthError::OtpFormat | AuthError::Unchanged => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            AuthError::OtpInvalid => StatusCode::UNAUTHORIZED,
+            AuthError::OtpRateLimited => StatusCode::TOO_MANY_REQUESTS,
             AuthError::Store(s) => {
                 return ApiErr::from(StoreError::Invalid(s.to_string())).with_code(s.code());
             }
@@ -693,7 +697,7 @@ impl utoipa::Modify for Security {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "e-Mitra kiosk central server", version = "1"),
-    paths(healthz, openapi_json, login, change_password, logout, kiosk_info, list_users, create_user, set_user_active,
+    paths(healthz, openapi_json, login, change_password, forgot_password, reset_password, logout, kiosk_info, list_users, create_user, set_user_active,
         register_device, list_devices, deregister_device, push, pull, fetch_bill, duplicates, ledger,
         reconcile_txn, reconcile_day, create_ticket, list_tickets, get_ticket),
     components(schemas(ApiErrorDoc, SyncBody)),
@@ -707,6 +711,8 @@ pub fn router(state: Shared) -> Router {
         .route("/openapi.json", get(openapi_json))
         .route("/v1/auth/login", post(login))
         .route("/v1/auth/password", post(change_password))
+        .route("/v1/auth/forgot", post(forgot_password))
+        .route("/v1/auth/reset", post(reset_password))
         .route("/v1/auth/logout", post(logout))
         .route("/v1/kiosk", get(kiosk_info))
         .route("/v1/users", get(list_users).post(create_user))

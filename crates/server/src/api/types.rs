@@ -25,6 +25,26 @@ pub struct ChangePasswordRequest {
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ForgotRequest {
+    pub login: String,
+}
+
+/// The same for every login, known or not.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ForgotResponse {
+    /// How long a code sent now stays valid.
+    pub expires_in_secs: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ResetRequest {
+    pub login: String,
+    /// The six digits from the SMS.
+    pub otp: String,
+    pub new_password: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct KioskInfo {
     pub code: String,
     pub district: String,

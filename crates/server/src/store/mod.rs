@@ -18,6 +18,7 @@ mod ledger;
 mod notices_alerts;
 mod notifications;
 mod reconcile;
+mod resets;
 mod sessions;
 mod tickets;
 mod users;
@@ -68,6 +69,8 @@ impl domain::ErrorCode for StoreError {
 }
 
 pub type SResult<T> = Result<T, StoreError>;
+
+pub use resets::OtpTry;
 
 pub use domain::Role;
 

@@ -162,13 +162,13 @@ impl Store {
             {
                 return Err(StoreError::HasHistory("user"));
             }
-            tx.exec("DELETE FROM sessions WHERE user_id = $1", &params![user])
-                .await?;
-            tx.exec(
+            for sql in [
+                "DELETE FROM sessions WHERE user_id = $1",
                 "DELETE FROM user_changes WHERE user_id = $1",
-                &params![user],
-            )
-            .await?;
+                "DELETE FROM password_resets WHERE user_id = $1",
+            ] {
+                tx.exec(sql, &params![user]).await?;
+            }
             let n = tx
                 .exec("DELETE FROM users WHERE id = $1", &params![user])
                 .await?;
@@ -216,6 +216,7 @@ impl Store {
             for sql in [
                 "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE kiosk_id = $1)",
                 "DELETE FROM user_changes WHERE kiosk_id = $1",
+                "DELETE FROM password_resets WHERE user_id IN (SELECT id FROM users WHERE kiosk_id = $1)",
                 "DELETE FROM users WHERE kiosk_id = $1",
                 "DELETE FROM ticket_replies WHERE kiosk_id = $1",
                 "DELETE FROM tickets WHERE kiosk_id = $1",

@@ -537,6 +537,59 @@ pub fn rejected(o: &protocol::Outcome) -> String {
     }
 }
 
+/// Serves `app` on a free local port; its base URL.
+pub async fn spawn(app: axum::Router) -> String {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+    format!("http://{addr}")
+}
+
+/// The stand-in SMS gateway: answers 503 while `up` is false, else keeps
+/// each message (`{"to", "text", "ref", "sender"}`).
+#[derive(Default)]
+pub struct Gateway {
+    pub up: std::sync::atomic::AtomicBool,
+    pub got: std::sync::Mutex<Vec<serde_json::Value>>,
+}
+
+impl Gateway {
+    /// The messages received so far for `to`.
+    pub fn to(&self, to: &str) -> Vec<String> {
+        self.got
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|m| m["to"] == to)
+            .map(|m| m["text"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+}
+
+/// A gateway (down until `up` is set) and the URL to configure.
+pub async fn sms_gateway() -> (String, Arc<Gateway>) {
+    use axum::extract::State;
+    use std::sync::atomic::Ordering;
+    let gw = Arc::new(Gateway::default());
+    let app =
+        axum::Router::new()
+            .route(
+                "/send",
+                axum::routing::post(
+                    |State(g): State<Arc<Gateway>>,
+                     axum::Json(v): axum::Json<serde_json::Value>| async move {
+                        if !g.up.load(Ordering::SeqCst) {
+                            return StatusCode::SERVICE_UNAVAILABLE;
+                        }
+                        g.got.lock().unwrap().push(v);
+                        StatusCode::ACCEPTED
+                    },
+                ),
+            )
+            .with_state(gw.clone());
+    (format!("{}/send", spawn(app).await), gw)
+}
+
 /// Runs one async test body on both stores.
 #[macro_export]
 macro_rules! both {

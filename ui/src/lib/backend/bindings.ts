@@ -59,6 +59,43 @@ export type LoginArgs = { login: string, password: string, };
 
 export type ChangePasswordArgs = { old_password: string, new_password: string, };
 
+export type ForgotArgs = { login: string, centre_url?: string, };
+
+export type ForgotView = { 
+/**
+ * How long the code sent by SMS stays valid. The same answer whether
+ * or not the login exists: the centre does not say.
+ */
+expires_in_secs: number, };
+
+export type ResetArgs = { login: string, 
+/**
+ * The six digits from the SMS.
+ */
+otp: string, new_password: string, centre_url?: string, };
+
+export type ResetDone = { 
+/**
+ * On a registered kiosk the user is logged in with the new password.
+ */
+state: AppState, logged_in: boolean, 
+/**
+ * Why that login did not happen (the password is changed all the same).
+ */
+login_error: ApiError | null, };
+
+export type DeregisterArgs = { password: string, };
+
+export type DeregisterDone = { 
+/**
+ * Back to set-up.
+ */
+state: AppState, 
+/**
+ * Where the kiosk's database was moved (kept, never deleted).
+ */
+moved_to: string, };
+
 export type SetLangArgs = { lang: Lang, };
 
 export type CatalogueView = { version: number, 
@@ -199,7 +236,26 @@ png: string, width: number, height: number, profile: string,
  */
 kind: string, };
 
-export type StatusView = { sync: SyncView, wallet: WalletView, printer: PrinterView, operator: string | null, };
+export type StatusView = { sync: SyncView, wallet: WalletView, printer: PrinterView, operator: string | null, 
+/**
+ * Days without a transaction (none before the kiosk is set up).
+ */
+inactivity: InactivityView | null, };
+
+export type InactivityView = { 
+/**
+ * Whole days (India's calendar) since the last transaction, or since
+ * the kiosk was set up when it has had none.
+ */
+days: number, 
+/**
+ * That last transaction (RFC 3339); none before the first.
+ */
+last_at: string | null, warn_from_days: number, fine_at_days: number, 
+/**
+ * Paise.
+ */
+fine: number, };
 
 export type SyncView = { 
 /**
@@ -745,7 +801,16 @@ export type Commands = {
   register: { args: RegisterArgs; result: AppState };
   /** Operator login: online, or offline against the cached verifier. */
   login: { args: LoginArgs; result: AppState };
+  /** The logged-in user's own password (online, through the centre). */
   change_password: { args: ChangePasswordArgs; result: AppState };
+  /** A forgotten password: a code by SMS to the login's registered */
+  /** mobile (online; nobody need be logged in). */
+  forgot_password_request: { args: ForgotArgs; result: ForgotView };
+  /** The code from the SMS and a new password; then logs in with it. */
+  forgot_password_reset: { args: ResetArgs; result: ResetDone };
+  /** Frees the holder's SSO ID from this PC (holder, online, nothing */
+  /** left to send): the database is moved aside, the app starts set-up. */
+  device_deregister: { args: DeregisterArgs; result: DeregisterDone };
   logout: { args: null; result: AppState };
   /** Idle lock (also applied by the service itself after the idle time). */
   lock: { args: null; result: AppState };
@@ -839,6 +904,9 @@ export const COMMAND_NAMES = [
   "register",
   "login",
   "change_password",
+  "forgot_password_request",
+  "forgot_password_reset",
+  "device_deregister",
   "logout",
   "lock",
   "set_lang",
@@ -888,6 +956,8 @@ export const COMMAND_NAMES = [
 
 /** Every error code the backend can answer with. */
 export const ERROR_CODES = [
+  "account.online_only",
+  "account.outbox_not_empty",
   "alert.none",
   "alert.not_acknowledgeable",
   "amount.invalid",
@@ -987,6 +1057,9 @@ export const ERROR_CODES = [
   "operator.role_invalid",
   "operator.self_deactivate",
   "operator.unknown",
+  "otp.format",
+  "otp.invalid",
+  "otp.rate_limited",
   "outbox.chain_broken",
   "outbox.entries_stopped",
   "outbox.entry_undecodable",

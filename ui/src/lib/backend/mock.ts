@@ -24,6 +24,7 @@ import { officeCommands } from './mock-office';
 import { printerCommands } from './mock-printers';
 import { ticketCommands } from './mock-tickets';
 import { userCommands } from './mock-users';
+import { accountCommands } from './mock-account';
 
 type Err = { code: string; message: string; details?: unknown };
 const fail = (code: string, details?: unknown): never => {
@@ -169,6 +170,8 @@ export interface MockOptions {
   lowWallet?: boolean;
   /** Alerts the kiosk holds (codes). */
   alerts?: string[];
+  /** Days since the kiosk's last transaction. */
+  inactiveDays?: number;
 }
 
 export interface Mock extends Backend {
@@ -180,6 +183,10 @@ export interface Mock extends Backend {
   setOnline(on: boolean): void;
   /** The helpdesk answers the newest ticket; the next sync brings it. */
   replyToTicket(text: string, status?: string): void;
+  /** The codes a forgotten password sent "by SMS", newest last. */
+  sentCodes: Array<{ login: string; code: string }>;
+  /** Another day without a transaction: the status says so. */
+  setInactiveDays(days: number): void;
   /** Marks a consumer number as paid within the month. */
   paidEarlier: Set<string>;
   finalise(id: string): void;
@@ -203,6 +210,7 @@ export function createMock(o: MockOptions = {}): Mock {
     noCanvas: false,
     lowWallet: false,
     alerts: [],
+    inactiveDays: 3,
     ...o,
   };
   // As the service layer: these two are marked seen, the others clear with their cause.
@@ -284,6 +292,10 @@ export function createMock(o: MockOptions = {}): Mock {
       },
       printer: printers.status(),
       operator: session()?.name ?? null,
+      inactivity:
+        phase === 'setup'
+          ? null
+          : { days: opts.inactiveDays, last_at: '2026-11-28T10:00:00Z', warn_from_days: 20, fine_at_days: 30, fine: 100_000 },
     };
   };
   const dupOf = (l: { service_code: string; consumer_no: string; total?: number }): DuplicateView | null =>
@@ -384,11 +396,28 @@ export function createMock(o: MockOptions = {}): Mock {
     login: () => session()?.login ?? '',
     online: () => opts.online,
   });
+  const account = accountCommands({
+    fail,
+    online: () => opts.online,
+    phase: () => phase,
+    role: () => opts.role,
+    needSession: () => needSession(),
+    pending: () => status().sync.pending,
+    appState: () => appState(),
+    loginAs: (login) => {
+      opts.role = login.startsWith('holder') ? 'holder' : 'operator';
+      phase = 'counter';
+    },
+    toSetup: () => {
+      phase = 'setup';
+    },
+  });
   const cmds: Record<string, (a: any) => unknown> = {
     ...office.cmds,
     ...printers.cmds,
     ...tickets.cmds,
     ...users.cmds,
+    ...account.cmds,
     app_state: () => appState(),
     ack_alert: (a) => {
       needSession();
@@ -418,8 +447,7 @@ export function createMock(o: MockOptions = {}): Mock {
       return appState();
     },
     change_password: (a) => {
-      if (a.old_password === a.new_password) fail('password.unchanged');
-      if (a.new_password.length < 8) fail('password.too_short');
+      account.cmds.change_password(a);
       phase = 'counter';
       return appState();
     },
@@ -654,6 +682,11 @@ export function createMock(o: MockOptions = {}): Mock {
         users.sync();
         syncedAt = new Date().toISOString();
       }
+      mock.emit({ kind: 'status', data: status() });
+    },
+    sentCodes: account.sentCodes,
+    setInactiveDays(days) {
+      opts.inactiveDays = days;
       mock.emit({ kind: 'status', data: status() });
     },
     replyToTicket(text, st) {

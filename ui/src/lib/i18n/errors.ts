@@ -7,6 +7,8 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export type Texts = { en: string; hi: string };
 
 export const errorTexts: Record<ErrorCode, Texts> = {
+  'account.online_only': { en: 'This needs the link to the centre, which cannot be reached now. Try again when the link is back.', hi: 'इसके लिए केंद्र से संपर्क चाहिए, जो अभी नहीं हो पा रहा। संपर्क लौटने पर फिर से करें।' },
+  'account.outbox_not_empty': { en: '{pending} entries have not reached the centre yet. Sync first: this PC can be de-registered once every payment is there.', hi: '{pending} प्रविष्टियां अभी केंद्र तक नहीं पहुंचीं। पहले सिंक करें: हर भुगतान पहुंचने के बाद ही इस पीसी का पंजीकरण हटेगा।' },
   'alert.none': { en: 'That warning is no longer shown.', hi: 'वह चेतावनी अब नहीं है।' },
   'alert.not_acknowledgeable': { en: 'This warning goes away by itself once its cause is put right.', hi: 'यह चेतावनी इसका कारण ठीक होते ही अपने आप हट जाएगी।' },
   'amount.invalid': { en: 'The amount is not valid: type rupees, e.g. 1234.50.', hi: 'राशि सही नहीं है: रुपये लिखें, जैसे 1234.50' },
@@ -106,6 +108,9 @@ export const errorTexts: Record<ErrorCode, Texts> = {
   'operator.role_invalid': { en: 'The role is not valid.', hi: 'भूमिका सही नहीं है।' },
   'operator.self_deactivate': { en: 'You cannot deactivate your own login.', hi: 'आप अपना ही लॉगिन निष्क्रिय नहीं कर सकते।' },
   'operator.unknown': { en: 'No such login on this kiosk.', hi: 'इस कियोस्क पर ऐसा कोई लॉगिन नहीं है।' },
+  'otp.format': { en: 'The code from the SMS is 6 digits.', hi: 'SMS वाला कोड 6 अंकों का होता है।' },
+  'otp.invalid': { en: 'The code is wrong or no longer valid (10 minutes, 5 tries). Ask for a new code.', hi: 'कोड गलत है या अब मान्य नहीं (10 मिनट, 5 कोशिशें)। नया कोड मंगाएं।' },
+  'otp.rate_limited': { en: 'Too many codes asked for. Try again in an hour.', hi: 'बहुत बार कोड मांगा गया। एक घंटे बाद फिर से करें।' },
   'outbox.chain_broken': { en: 'The local record of payments is damaged. Call the helpdesk.', hi: 'भुगतानों का स्थानीय रिकॉर्ड खराब है। हेल्पडेस्क को बताएं।' },
   'outbox.entries_stopped': { en: 'New payments are stopped: the local record of payments is damaged. Call the helpdesk to recover the kiosk with the centre.', hi: 'नए भुगतान रोक दिए गए हैं: भुगतानों का स्थानीय रिकॉर्ड खराब है। केंद्र के साथ कियोस्क ठीक करवाने के लिए हेल्पडेस्क को बताएं।' },
   'outbox.entry_undecodable': { en: 'A stored payment cannot be read. Call the helpdesk.', hi: 'सहेजा गया एक भुगतान पढ़ा नहीं जा रहा। हेल्पडेस्क को बताएं।' },

@@ -428,7 +428,11 @@ async fn run() -> anyhow::Result<()> {
     std::fs::write(&out, serde_json::to_string_pretty(&json)?)?;
     println!("{}", serde_json::to_string_pretty(&json)?);
 
-    if std::env::var("BENCH_KEEP").is_ok() || std::env::var("BENCH_SCHEMA").is_ok() {
+    if std::env::var("BENCH_SCHEMA").is_ok() {
+        // The caller's schema: it drops it.
+        return Ok(());
+    }
+    if std::env::var("BENCH_KEEP").is_ok() {
         eprintln!("kept schema {schema}");
         return Ok(());
     }

@@ -21,7 +21,8 @@
 //!   ledger lines, outcomes, notices and the helpdesk's replies to the
 //!   kiosk's tickets ([`TicketReply`], cursor `tickets_after`) after the
 //!   cursor. (`tickets_after` and `ticket_replies` came later under the
-//!   same version with serde defaults, as `settled_after` did: the kiosk's
+//!   same version with serde defaults, as `settled_after` did, and so did
+//!   `refills_after`, `refills` and `wallet_terms`: the kiosk's
 //!   stored cursor without them still reads. In postcard both sides must
 //!   know the fields, so kiosk and centre are updated together.)
 //!
@@ -69,6 +70,7 @@
 
 pub mod entry;
 pub mod json;
+pub mod refills;
 pub mod wire;
 
 pub use entry::{

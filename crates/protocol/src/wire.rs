@@ -162,6 +162,9 @@ pub struct Cursor {
     /// device has seen.
     #[serde(default)]
     pub tickets_after: i64,
+    /// Last change of this kiosk's refill requests the device has seen.
+    #[serde(default)]
+    pub refills_after: i64,
 }
 
 /// `POST /v1/sync/pull`.
@@ -239,6 +242,13 @@ pub struct PullResponse {
     /// after the cursor's `tickets_after`, oldest first.
     #[serde(default)]
     pub ticket_replies: Vec<TicketReply>,
+    /// Changes of this kiosk's refill requests after the cursor's
+    /// `refills_after`, oldest first.
+    #[serde(default)]
+    pub refills: Vec<crate::refills::RefillUpdate>,
+    /// The security-deposit limit and the dues as of this answer.
+    #[serde(default)]
+    pub wallet_terms: crate::refills::WalletTerms,
 }
 
 /// One word from the helpdesk on a ticket: a reply, a status change, or both.
@@ -356,6 +366,9 @@ pub mod codes {
     pub const AUTH_UNKNOWN_DEVICE: &str = "auth.unknown_device";
     pub const AUTH_DEVICE_DEREGISTERED: &str = "auth.device_deregistered";
     pub const AUTH_FORBIDDEN: &str = "auth.forbidden";
+    /// The kiosk holder does this, not an operator (an entry made by an
+    /// operator's login that only a holder may make).
+    pub const AUTH_HOLDER_ONLY: &str = "auth.holder_only";
     pub const AUTH_WRONG_KIOSK: &str = "auth.wrong_kiosk";
     pub const AUTH_BAD_CREDENTIALS: &str = "auth.bad_credentials";
     pub const AUTH_LOCKED: &str = "auth.locked";
@@ -814,6 +827,8 @@ mod tests {
                 text: "Replaced the ribbon".into(),
                 at_ms: 5,
             }],
+            refills: vec![],
+            wallet_terms: Default::default(),
         };
         assert_eq!(decode_body::<PullResponse>(&encode_body(&r)).unwrap(), r);
     }

@@ -306,6 +306,12 @@ const PG_MIGRATIONS: &[Migration] = &[
         name: "0004_ticket_replies.sql",
         sql: include_str!("../../../migrations/server/postgres/0004_ticket_replies.sql"),
     },
+    // Versions need not be contiguous: 0005 and 0006 are reserved.
+    Migration {
+        version: 7,
+        name: "0007_refill_requests.sql",
+        sql: include_str!("../../../migrations/server/postgres/0007_refill_requests.sql"),
+    },
 ];
 
 const SQLITE_MIGRATIONS: &[Migration] = &[
@@ -328,6 +334,12 @@ const SQLITE_MIGRATIONS: &[Migration] = &[
         version: 4,
         name: "0004_ticket_replies.sql",
         sql: include_str!("../../../migrations/server/sqlite/0004_ticket_replies.sql"),
+    },
+    // Versions need not be contiguous: 0005 and 0006 are reserved.
+    Migration {
+        version: 7,
+        name: "0007_refill_requests.sql",
+        sql: include_str!("../../../migrations/server/sqlite/0007_refill_requests.sql"),
     },
 ];
 

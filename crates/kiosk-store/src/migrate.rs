@@ -56,6 +56,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0007_tickets",
         sql: include_str!("../../../migrations/kiosk/0007_tickets.sql"),
     },
+    Migration {
+        version: 8,
+        name: "0008_refills",
+        sql: include_str!("../../../migrations/kiosk/0008_refills.sql"),
+    },
 ];
 
 const BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -95,6 +95,8 @@ pub struct PullReport {
     pub changed: u32,
     /// The helpdesk's replies to this kiosk's tickets stored.
     pub ticket_replies: u32,
+    /// Changes of this kiosk's refill requests stored.
+    pub refill_updates: u32,
     /// The centre was found behind what the kiosk had answered, or its
     /// ledger behind the kiosk's ledger cursor (restored from a backup).
     pub centre_behind: bool,
@@ -383,6 +385,7 @@ impl<T: Transport> Engine<T> {
         c.settled_after = 0;
         c.notices_after = 0;
         c.tickets_after = 0;
+        c.refills_after = 0;
         let json = serde_json::to_string(&c).expect("cursor serialises");
         self.kiosk
             .store_mut()
@@ -829,6 +832,7 @@ impl<T: Transport> Engine<T> {
             max_pending_count: resp.exposure.max_pending_count as i64,
             max_age_secs: resp.exposure.max_age_secs as i64,
         })?;
+        self.kiosk.apply_wallet_terms(&resp.wallet_terms, as_of)?;
         report.wallet_balance = Some(resp.wallet_balance);
         if !resp.ledger.is_empty() {
             self.kiosk.record_ledger_lines(&resp.ledger)?;
@@ -847,6 +851,11 @@ impl<T: Transport> Engine<T> {
             // fetches them again, and a reply id is kept once.
             let applied = self.kiosk.record_ticket_replies(&resp.ticket_replies)?;
             report.ticket_replies += applied.stored as u32;
+        }
+        if !resp.refills.is_empty() {
+            // As the replies: stored before the cursor moves past them.
+            let applied = self.kiosk.record_refill_updates(&resp.refills)?;
+            report.refill_updates += applied.stored as u32;
         }
         let cursor = serde_json::to_string(&resp.cursor).expect("cursor serialises");
         let new_notices = resp.notices.len();
@@ -910,6 +919,7 @@ impl<T: Transport> Engine<T> {
                 pull.ledger_lines += again.ledger_lines;
                 pull.changed += again.changed;
                 pull.ticket_replies += again.ticket_replies;
+                pull.refill_updates += again.refill_updates;
                 pull.catalogue_version = again.catalogue_version.or(pull.catalogue_version);
                 pull.wallet_balance = again.wallet_balance;
                 behind = again.centre_behind;

@@ -11,7 +11,8 @@
 //!   the receipt print after a payment and the preview from the printer's
 //!   own bytes; [`auth`] operator login, online and offline; `printers`
 //!   the printer set-up (receipt and report printer, test page, retries);
-//!   [`tickets`] helpdesk tickets and the support bundle.
+//!   [`tickets`] helpdesk tickets and the support bundle; [`refills`] the
+//!   wallet's refill requests and the security deposit's dues.
 //! - Every refusal is an [`AppError`] with a stable code; [`codes`] lists
 //!   every code the UI may receive, so its translations can be checked.
 
@@ -25,6 +26,7 @@ mod error;
 pub mod office;
 mod printers;
 pub mod printing;
+pub mod refills;
 mod service;
 pub mod tickets;
 mod views;

@@ -19,6 +19,8 @@ export async function installMockFromQuery(): Promise<void> {
   if (q.get('newpw') === '1') o.registerNeedsNewPassword = true;
   if (q.get('nocanvas') === '1') o.noCanvas = true;
   if (q.get('wallet') === 'low') o.lowWallet = true;
+  const dues = q.get('dues');
+  if (dues === 'upcoming' || dues === 'due_today' || dues === 'overdue') o.dues = dues;
   const printer = q.get('printer');
   if (printer) o.printer = printer;
   const rec = q.get('recovery');

@@ -22,6 +22,7 @@ import type {
 import type { Backend } from './ipc';
 import { officeCommands } from './mock-office';
 import { printerCommands } from './mock-printers';
+import { refillCommands, type MockDues } from './mock-refills';
 import { ticketCommands } from './mock-tickets';
 
 type Err = { code: string; message: string; details?: unknown };
@@ -168,6 +169,8 @@ export interface MockOptions {
   lowWallet?: boolean;
   /** Alerts the kiosk holds (codes). */
   alerts?: string[];
+  /** The security deposit's dues (a ₹50,000 limit in every case). */
+  dues?: MockDues;
 }
 
 export interface Mock extends Backend {
@@ -179,6 +182,9 @@ export interface Mock extends Backend {
   setOnline(on: boolean): void;
   /** The helpdesk answers the newest ticket; the next sync brings it. */
   replyToTicket(text: string, status?: string): void;
+  /** The centre credits (or rejects, with a reason) the newest pending
+   *  refill request; the next sync brings it. */
+  settleRefill(credit: boolean, reason?: string): void;
   /** Marks a consumer number as paid within the month. */
   paidEarlier: Set<string>;
   finalise(id: string): void;
@@ -202,6 +208,7 @@ export function createMock(o: MockOptions = {}): Mock {
     noCanvas: false,
     lowWallet: false,
     alerts: [],
+    dues: 'none',
     ...o,
   };
   // As the service layer: these two are marked seen, the others clear with their cause.
@@ -376,8 +383,19 @@ export function createMock(o: MockOptions = {}): Mock {
       }
     },
   });
+  const refills = refillCommands(
+    {
+      fail,
+      needSession: () => needSession(),
+      role: () => opts.role,
+      login: () => session()?.login ?? '',
+      online: () => opts.online,
+    },
+    opts.dues,
+  );
   const cmds: Record<string, (a: any) => unknown> = {
     ...office.cmds,
+    ...refills.cmds,
     ...printers.cmds,
     ...tickets.cmds,
     app_state: () => appState(),
@@ -642,12 +660,19 @@ export function createMock(o: MockOptions = {}): Mock {
       opts.online = on;
       if (on) {
         tickets.sync();
+        refills.sync();
         syncedAt = new Date().toISOString();
       }
       mock.emit({ kind: 'status', data: status() });
     },
     replyToTicket(text, st) {
       tickets.reply(text, st);
+      if (!opts.online) return;
+      syncedAt = new Date(Date.parse(syncedAt) + 1000).toISOString();
+      mock.emit({ kind: 'status', data: status() });
+    },
+    settleRefill(credit, reason) {
+      refills.settle(credit, reason);
       if (!opts.online) return;
       syncedAt = new Date(Date.parse(syncedAt) + 1000).toISOString();
       mock.emit({ kind: 'status', data: status() });

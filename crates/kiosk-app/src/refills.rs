@@ -6,8 +6,8 @@
 //! of the statement. Only the holder requests a refill
 //! (`session.holder_only`; the centre refuses an operator's entry too).
 
-use domain::dues::{DueState, due_state};
 use domain::Paise;
+use domain::dues::{DueState, due_state};
 use kiosk_core::{CoreError, RefillInput, RefillRecord};
 use protocol::refills::{REFILL_MAX, REFILL_MODES, RefillError};
 use serde::{Deserialize, Serialize};
@@ -169,7 +169,9 @@ impl Service {
                     .into_iter()
                     .find(|x| x.id == r.id)
                     .ok_or_else(|| AppError::Internal("the new request is not listed".into()))?;
-                Ok(RefillRequested { request: view(&rec) })
+                Ok(RefillRequested {
+                    request: view(&rec),
+                })
             })
             .await?;
         self.nudge_sync();

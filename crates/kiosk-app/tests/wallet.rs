@@ -50,7 +50,10 @@ async fn sync_now(k: &Kit) {
 
 /// The state of a request in the kiosk's own database.
 fn local_state(db: &Path, id: &str) -> String {
-    one(db, &format!("SELECT status FROM refill_requests WHERE id = '{id}'"))
+    one(
+        db,
+        &format!("SELECT status FROM refill_requests WHERE id = '{id}'"),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -65,12 +68,24 @@ async fn a_request_made_offline_is_pending_until_the_centre_credits_it() {
         (ask("0", "net_banking", None), "refill.amount_invalid"),
         (ask("abc", "net_banking", None), "refill.amount_invalid"),
         (ask("", "net_banking", None), "refill.amount_invalid"),
-        (ask("10,00,000.01", "net_banking", None), "refill.amount_invalid"),
+        (
+            ask("10,00,000.01", "net_banking", None),
+            "refill.amount_invalid",
+        ),
         (ask("5000", "cash", None), "refill.mode_unknown"),
         (ask("5000", "neft_rtgs", None), "refill.reference_required"),
-        (ask("5000", "transfer", Some("  ")), "refill.reference_required"),
-        (ask("5000", "neft_rtgs", Some("SBIN12345")), "refill.reference_invalid"),
-        (ask("5000", "payment_gateway", Some("PAY#1")), "refill.reference_invalid"),
+        (
+            ask("5000", "transfer", Some("  ")),
+            "refill.reference_required",
+        ),
+        (
+            ask("5000", "neft_rtgs", Some("SBIN12345")),
+            "refill.reference_invalid",
+        ),
+        (
+            ask("5000", "payment_gateway", Some("PAY#1")),
+            "refill.reference_invalid",
+        ),
     ] {
         let e = err(&k.svc, cmd.clone()).await;
         assert_eq!(e.code, code, "{cmd}");
@@ -124,7 +139,10 @@ async fn a_request_made_offline_is_pending_until_the_centre_credits_it() {
     wait_for(&k.events, "sync after the centre came back", synced);
     let l = list(&k.svc).await;
     assert_eq!(l.requests[0].state, "pending");
-    let listed = k.centre().admin(&["refill-requests", "--kiosk", DEMO_KIOSK]).unwrap();
+    let listed = k
+        .centre()
+        .admin(&["refill-requests", "--kiosk", DEMO_KIOSK])
+        .unwrap();
     assert!(
         listed.contains(&id) && listed.contains("pending") && listed.contains("SBIN026113400123"),
         "{listed}"
@@ -214,8 +232,15 @@ async fn a_security_deposit_widens_the_offline_room_and_its_use_is_dues() {
     // An exposure wide enough that the balance is what bounds the room.
     k.centre()
         .admin(&[
-            "set-exposure", "--kiosk", DEMO_KIOSK, "--amount", "2,00,000", "--count", "100",
-            "--hours", "72",
+            "set-exposure",
+            "--kiosk",
+            DEMO_KIOSK,
+            "--amount",
+            "2,00,000",
+            "--count",
+            "100",
+            "--hours",
+            "72",
         ])
         .unwrap();
     sync_now(&k).await;

@@ -204,7 +204,22 @@ impl Kiosk {
             .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter()
             .map(
-                |(id, amount, mode, reference, by, created, status, txn, reason, updated, outcome, code, why, seq)| {
+                |(
+                    id,
+                    amount,
+                    mode,
+                    reference,
+                    by,
+                    created,
+                    status,
+                    txn,
+                    reason,
+                    updated,
+                    outcome,
+                    code,
+                    why,
+                    seq,
+                )| {
                     let (state, refused_code, reason) = match outcome.as_deref() {
                         None => ("queued".to_string(), None, None),
                         Some("rejected") => ("refused".to_string(), code, why),
@@ -272,7 +287,9 @@ impl Kiosk {
     /// server time).
     pub fn apply_wallet_terms(&mut self, t: &WalletTerms, as_of: DateTime<Utc>) -> Result<()> {
         if t.deposit_limit.is_negative() || t.dues.is_negative() || t.interest.is_negative() {
-            return Err(CoreError::WalletInvalid("deposit, dues and interest must not be negative"));
+            return Err(CoreError::WalletInvalid(
+                "deposit, dues and interest must not be negative",
+            ));
         }
         let due = match &t.due_date {
             None => None,

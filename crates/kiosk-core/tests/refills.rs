@@ -10,8 +10,8 @@ use common::*;
 use domain::{ErrorCode, Paise};
 use kiosk_core::sync::WalletSnapshot;
 use kiosk_core::{Kiosk, Outcome, RefillInput};
-use protocol::refills::{RefillPayload, RefillUpdate, WalletTerms};
 use protocol::EntryKind;
+use protocol::refills::{RefillPayload, RefillUpdate, WalletTerms};
 
 fn input(rupees: i64, mode: &str, reference: Option<&str>) -> RefillInput {
     RefillInput {
@@ -56,7 +56,10 @@ fn a_request_is_one_entry_and_one_row_and_follows_the_centre() {
     let mut f = fixture();
     let k = &mut f.kiosk;
     let r = k
-        .request_refill("holder", &input(25_000, "neft_rtgs", Some(" sbin 0261 1340 0123")))
+        .request_refill(
+            "holder",
+            &input(25_000, "neft_rtgs", Some(" sbin 0261 1340 0123")),
+        )
         .unwrap();
     assert_eq!(r.outbox_seq, 1);
     let e = &k.outbox_from(1, 10).unwrap()[0];
@@ -115,15 +118,30 @@ fn bad_input_is_refused_with_its_code_and_nothing_is_stored() {
     let before = state(k);
     for (i, c) in [
         (input(0, "net_banking", None), "refill.amount_invalid"),
-        (input(10_00_001, "net_banking", None), "refill.amount_invalid"),
+        (
+            input(10_00_001, "net_banking", None),
+            "refill.amount_invalid",
+        ),
         (input(100, "cash", None), "refill.mode_unknown"),
         (input(100, "", None), "refill.mode_unknown"),
         (input(100, "neft_rtgs", None), "refill.reference_required"),
-        (input(100, "neft_rtgs", Some("   ")), "refill.reference_required"),
+        (
+            input(100, "neft_rtgs", Some("   ")),
+            "refill.reference_required",
+        ),
         (input(100, "transfer", None), "refill.reference_required"),
-        (input(100, "neft_rtgs", Some("SBIN12")), "refill.reference_invalid"),
-        (input(100, "net_banking", Some("UTR#1234567")), "refill.reference_invalid"),
-        (input(100, "transfer", Some("trf-0001")), "refill.duplicate_reference"),
+        (
+            input(100, "neft_rtgs", Some("SBIN12")),
+            "refill.reference_invalid",
+        ),
+        (
+            input(100, "net_banking", Some("UTR#1234567")),
+            "refill.reference_invalid",
+        ),
+        (
+            input(100, "transfer", Some("trf-0001")),
+            "refill.duplicate_reference",
+        ),
     ] {
         assert_eq!(code(k.request_refill("holder", &i)), c, "{i:?}");
         assert_eq!(state(k), before, "{i:?} stored something");

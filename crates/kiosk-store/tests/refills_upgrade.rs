@@ -5,7 +5,11 @@
 use kiosk_store::rusqlite::params;
 use kiosk_store::{MIGRATIONS, Store};
 
-fn entry(c: &kiosk_store::rusqlite::Connection, seq: i64, kind: &str) -> kiosk_store::rusqlite::Result<usize> {
+fn entry(
+    c: &kiosk_store::rusqlite::Connection,
+    seq: i64,
+    kind: &str,
+) -> kiosk_store::rusqlite::Result<usize> {
     c.execute(
         "INSERT INTO outbox (device_id, seq, id, kind, format, device_time_ms, payload, prev_hash, hash, created_at)
          VALUES ('dev-1', ?1, ?2, ?3, 1, 0, x'01', ?4, ?4, '2026-11-21T04:30:00.000Z')",
@@ -64,7 +68,9 @@ fn an_earlier_database_keeps_its_entries_tickets_and_guards() {
         )
     );
     let fk: i64 = c
-        .query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| r.get(0))
+        .query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| {
+            r.get(0)
+        })
         .unwrap();
     assert_eq!(fk, 0);
     let joined: String = c

@@ -183,7 +183,10 @@ pub fn normalise_reference(s: &str) -> Option<String> {
 }
 
 fn reference_ok(mode: RefillMode, r: &str) -> bool {
-    let alnum = |s: &str| s.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    let alnum = |s: &str| {
+        s.chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    };
     match mode {
         // The UTR: the sending bank's 4-letter code, then 12 (NEFT) or 18
         // (RTGS) letters and digits.
@@ -249,12 +252,15 @@ mod tests {
         );
         assert_eq!(code(ok(100, "cash", None)), codes::MODE_UNKNOWN);
         assert_eq!(code(ok(100, "neft_rtgs", None)), codes::REFERENCE_REQUIRED);
-        assert_eq!(code(ok(100, "transfer", Some(""))), codes::REFERENCE_REQUIRED);
+        assert_eq!(
+            code(ok(100, "transfer", Some(""))),
+            codes::REFERENCE_REQUIRED
+        );
         for bad in [
-            "SBIN02611340012",         // 15
-            "1234026113400123",        // no bank code
-            "SBIN0261134001234",       // 17
-            "SBIN02611340012€",        // not ASCII
+            "SBIN02611340012",   // 15
+            "1234026113400123",  // no bank code
+            "SBIN0261134001234", // 17
+            "SBIN02611340012€",  // not ASCII
             "SBIN-026113400123",
         ] {
             assert_eq!(
@@ -263,7 +269,10 @@ mod tests {
                 "{bad}"
             );
         }
-        assert_eq!(code(ok(100, "transfer", Some("AB12"))), codes::REFERENCE_INVALID);
+        assert_eq!(
+            code(ok(100, "transfer", Some("AB12"))),
+            codes::REFERENCE_INVALID
+        );
         assert_eq!(
             code(ok(100, "net_banking", Some("REF#1234"))),
             codes::REFERENCE_INVALID

@@ -57,10 +57,7 @@ pub enum StoreError {
     ReadmitAlreadyKnown(Uuid),
     /// A refusal with its own stable code (e.g. `refill.not_pending`).
     #[error("{message}")]
-    Refused {
-        code: &'static str,
-        message: String,
-    },
+    Refused { code: &'static str, message: String },
 }
 
 impl domain::ErrorCode for StoreError {

@@ -112,8 +112,9 @@ impl Store {
     /// The requests of one kiosk (or all), newest first.
     pub async fn refill_requests(&self, kiosk: Option<Uuid>) -> SResult<Vec<RefillRequest>> {
         let mut tx = self.db.begin_read().await?;
-        let sql =
-            format!("SELECT {REQUEST_COLS} FROM refill_requests r JOIN kiosks k ON k.id = r.kiosk_id");
+        let sql = format!(
+            "SELECT {REQUEST_COLS} FROM refill_requests r JOIN kiosks k ON k.id = r.kiosk_id"
+        );
         let rows = match kiosk {
             Some(k) => {
                 tx.query(
@@ -175,8 +176,17 @@ impl Store {
                 &params![txn, now, id],
             )
             .await?;
-            insert_event(&mut *tx, kiosk, id, rf::STATUS_CREDITED, req.amount, Some(txn), "", now)
-                .await?;
+            insert_event(
+                &mut *tx,
+                kiosk,
+                id,
+                rf::STATUS_CREDITED,
+                req.amount,
+                Some(txn),
+                "",
+                now,
+            )
+            .await?;
             Ok(txn)
         })
     }
@@ -200,8 +210,17 @@ impl Store {
                 &params![&reason, now, id],
             )
             .await?;
-            insert_event(&mut *tx, kiosk, id, rf::STATUS_REJECTED, req.amount, None, &reason, now)
-                .await?;
+            insert_event(
+                &mut *tx,
+                kiosk,
+                id,
+                rf::STATUS_REJECTED,
+                req.amount,
+                None,
+                &reason,
+                now,
+            )
+            .await?;
             Ok(())
         })
     }
@@ -315,7 +334,17 @@ pub(crate) async fn insert_refill_request(
         ],
     )
     .await?;
-    insert_event(tx, kiosk, p.request_id, rf::STATUS_PENDING, p.amount, None, "", now).await
+    insert_event(
+        tx,
+        kiosk,
+        p.request_id,
+        rf::STATUS_PENDING,
+        p.amount,
+        None,
+        "",
+        now,
+    )
+    .await
 }
 
 /// What planning a batch's refill requests needs to know.
@@ -358,12 +387,7 @@ pub(crate) async fn refill_ctx(
             c.known_ids.insert(r.uuid(0)?);
         }
         let mut refs: Vec<V> = vec![V::U(kiosk)];
-        refs.extend(
-            chunk
-                .iter()
-                .filter_map(|p| p.reference.clone())
-                .map(V::T),
-        );
+        refs.extend(chunk.iter().filter_map(|p| p.reference.clone()).map(V::T));
         if refs.len() > 1 {
             let sql = format!(
                 "SELECT reference FROM refill_requests WHERE kiosk_id = $1 AND status <> 'rejected' AND reference IN ({})",

@@ -674,7 +674,12 @@ pub(super) fn plan_refill(ctx: &mut Ctx, e: &Entry) -> (Outcome, Effects) {
     }
     let reference = match check_request(p.amount, &p.mode, p.reference.as_deref()) {
         Ok((mode, r)) if mode.as_str() == p.mode => r,
-        Ok(_) => return reject(rc::MODE_UNKNOWN, "the mode is not written as the kiosk writes it"),
+        Ok(_) => {
+            return reject(
+                rc::MODE_UNKNOWN,
+                "the mode is not written as the kiosk writes it",
+            );
+        }
         Err(err) => return reject(err.code(), err.to_string()),
     };
     if reference != p.reference {

@@ -289,7 +289,7 @@ async fn a_security_deposit_widens_the_offline_room_and_its_use_is_dues() {
     let l = list(&k.svc).await;
     assert_eq!(l.dues.deposit_limit, 10_000_00);
     assert_eq!(l.dues.dues, 5_000_00);
-    let today = domain::clock::ist_date(chrono::Utc::now());
+    let today = domain::clock::ist_date(domain::Clock::now(&domain::SystemClock));
     let due = domain::dues::due_date(today);
     assert_eq!(l.dues.due_date, Some(due.format("%Y-%m-%d").to_string()));
     assert_eq!(l.dues.due_state, "upcoming");

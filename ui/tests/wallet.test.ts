@@ -35,7 +35,7 @@ describe('wallet: refill requests', () => {
     expect(el('refill-none')?.textContent).toBe('No refill requests yet.');
     expect(el('refill-holder-only')).toBeNull();
     const modes = [...(byId('refill-mode') as HTMLSelectElement).options].map((o) => o.textContent);
-    expect(modes).toEqual(['— choose —', "NEFT / RTGS to the kiosk's account", 'Net banking', 'Payment gateway', 'Transfer from an older account']);
+    expect(modes).toEqual(['— choose —', 'NEFT / RTGS', 'Net banking', 'Payment gateway', 'Transfer (old account)']);
 
     // F8 goes to the form; F9 sends from wherever the focus is.
     await kb.press('F8');

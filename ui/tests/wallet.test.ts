@@ -155,6 +155,9 @@ describe('wallet: dues from the security deposit', () => {
     await openWallet(kb);
     const d = byId('wallet-dues');
     expect(d.dataset.state).toBe('overdue');
+    // The whole limit is used: the balance is as far below zero.
+    expect(byId('wallet-balance').dataset.paise).toBe('-5000000');
+    expect(byId('wallet-available').dataset.paise).toBe('0');
     expect(byId('dues-limit').textContent).toBe(formatPaise(5_000_000));
     expect(byId('dues-amount').textContent).toBe(formatPaise(5_000_000));
     const due = new Date();
@@ -196,6 +199,7 @@ describe('wallet: dues from the security deposit', () => {
     await waitFor(() => expect(rows()).toHaveLength(1));
     mock.settleRefill(true);
     await waitFor(() => expect(byId('wallet-dues').dataset.state).toBe('none'));
+    expect(byId('wallet-balance').dataset.paise).toBe('750000');
     expect(byId('dues-amount').textContent).toBe('none');
     expect(byId('dues-limit').textContent).toBe(formatPaise(5_000_000));
     expect(el('dues-date')).toBeNull();

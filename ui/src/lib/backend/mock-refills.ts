@@ -5,7 +5,7 @@
 // waits while offline and is pending at the centre until the centre
 // credits or rejects it on demand, and the deposit's dues in each state.
 // Not used by the real app.
-import type { DuesView, RefillList, RefillRequested, RefillView } from './bindings';
+import type { DuesView, RefillList, RefillRequested, RefillView, WalletView } from './bindings';
 
 type Fail = (code: string, details?: unknown) => never;
 
@@ -65,9 +65,13 @@ export function refillCommands(
   sync(): void;
   /** The centre's staff credit (or reject) the newest pending request. */
   settle(credit: boolean, reason?: string): void;
+  /** The wallet as these dues leave it (below zero by the dues until refilled). */
+  wallet(w: WalletView): WalletView;
 } {
   const requests: RefillView[] = [];
   let state = dues(kind);
+  const owed = state.dues;
+  let credited = 0;
   const sync = () => {
     if (!ctx.online()) return;
     for (const r of requests) if (r.state === 'queued') r.state = 'pending';
@@ -119,6 +123,7 @@ export function refillCommands(
     if (credit) {
       r.state = 'credited';
       r.txn_id = 90_000 + requests.indexOf(r);
+      credited += r.amount;
       // A credit pays the dues first.
       const left = Math.max(0, state.dues - r.amount);
       state = left ? { ...state, dues: left } : { ...dues('none'), deposit_limit: state.deposit_limit };
@@ -127,5 +132,10 @@ export function refillCommands(
       r.reason = reason;
     }
   };
-  return { cmds, sync, settle };
+  const wallet = (w: WalletView): WalletView => {
+    if (!owed) return w;
+    const balance = credited - owed;
+    return { ...w, balance, pending_debits: 0, available: Math.max(0, balance + state.deposit_limit), below_minimum: balance < 2_000_000 };
+  };
+  return { cmds, sync, settle, wallet };
 }

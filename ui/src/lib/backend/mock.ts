@@ -279,7 +279,7 @@ export function createMock(o: MockOptions = {}): Mock {
         alerts: opts.alerts.map((code) => ({ code, since: '2026-12-01T08:30:00Z', can_ack: canAck(code) })),
         realtime: opts.online && phase !== 'setup',
       },
-      wallet: {
+      wallet: refills.wallet({
         known: true,
         balance: opts.lowWallet ? 1_845_650 : 2_345_650,
         balance_as_of: '2026-12-01T09:00:00Z',
@@ -287,7 +287,7 @@ export function createMock(o: MockOptions = {}): Mock {
         available: opts.lowWallet ? 1_597_024 : 2_245_650,
         offline_count_left: 20,
         below_minimum: opts.lowWallet,
-      },
+      }),
       printer: printers.status(),
       operator: session()?.name ?? null,
     };

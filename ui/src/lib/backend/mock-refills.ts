@@ -17,7 +17,8 @@ export interface RefillCtx {
   online(): boolean;
 }
 
-/** Which dues the mocked kiosk has. */
+/** Which dues the mocked kiosk has (`none`: no deposit either; the others
+ *  on a ₹50,000 deposit limit). */
 export type MockDues = 'none' | 'upcoming' | 'due_today' | 'overdue';
 
 export const REFILL_MODES = ['neft_rtgs', 'net_banking', 'payment_gateway', 'transfer'];
@@ -45,7 +46,7 @@ function dues(kind: MockDues, now = new Date()): DuesView {
   const base = { known: true, deposit_limit: 5_000_000, as_of: now.toISOString() };
   switch (kind) {
     case 'none':
-      return { ...base, dues: 0, since: null, due_date: null, due_state: 'none', interest: 0 };
+      return { ...base, deposit_limit: 0, dues: 0, since: null, due_date: null, due_state: 'none', interest: 0 };
     case 'upcoming':
       return { ...base, dues: 1_250_000, since: now.toISOString(), due_date: day(1), due_state: 'upcoming', interest: 0 };
     case 'due_today':

@@ -169,7 +169,7 @@ export interface MockOptions {
   lowWallet?: boolean;
   /** Alerts the kiosk holds (codes). */
   alerts?: string[];
-  /** The security deposit's dues (a ₹50,000 limit in every case). */
+  /** The security deposit's dues (`none`: no deposit). */
   dues?: MockDues;
 }
 

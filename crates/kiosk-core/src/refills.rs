@@ -283,6 +283,18 @@ impl Kiosk {
         })
     }
 
+    /// The centre went back in time (restored from a backup) and hands out
+    /// its update ids again: the next updates are taken whatever their id.
+    /// Returns the requests concerned.
+    pub fn rewind_refill_updates(&mut self) -> Result<usize> {
+        self.store.write(|tx| -> Result<usize> {
+            Ok(tx.execute(
+                "UPDATE refill_requests SET update_id = 0 WHERE update_id <> 0",
+                [],
+            )?)
+        })
+    }
+
     /// Keeps the centre's deposit limit and dues as of `as_of` (the pull's
     /// server time).
     pub fn apply_wallet_terms(&mut self, t: &WalletTerms, as_of: DateTime<Utc>) -> Result<()> {

@@ -107,6 +107,14 @@ fn a_request_is_one_entry_and_one_row_and_follows_the_centre() {
         .unwrap();
     assert_eq!((a.stored, a.skipped), (0, 1));
     assert_eq!(k.refill_requests(10).unwrap()[0].state, "credited");
+    // A centre restored from a backup numbers its updates again: after the
+    // rewind its word is taken whatever the id.
+    assert_eq!(k.rewind_refill_updates().unwrap(), 1);
+    let a = k
+        .record_refill_updates(&[update(2, r.id, "pending", None, "")])
+        .unwrap();
+    assert_eq!((a.stored, a.skipped), (1, 0));
+    assert_eq!(k.refill_requests(10).unwrap()[0].state, "pending");
 }
 
 #[test]

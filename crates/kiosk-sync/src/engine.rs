@@ -379,6 +379,7 @@ impl<T: Transport> Engine<T> {
     /// Returns the ledger lines dropped.
     fn rewind_after_restore(&mut self, hw: u64) -> Result<usize> {
         let dropped = self.kiosk.rewind_ledger(0)?;
+        self.kiosk.rewind_refill_updates()?;
         let mut c = self.cursor()?;
         c.ledger_after = 0;
         c.outcomes_after = c.outcomes_after.min(hw);

@@ -333,6 +333,25 @@ const scenes = {
       await p.waitForSelector(tid('wallet-line'));
     },
   },
+  'wallet-refill': {
+    q: 'phase=counter&dues=overdue',
+    run: async (p) => {
+      await p.keyboard.press('F12');
+      await p.waitForSelector(tid('office-menu'));
+      await p.keyboard.press('F5');
+      await p.waitForSelector(tid('refill-list'));
+      await p.keyboard.press('F8');
+      await p.keyboard.type('25,000');
+      await p.selectOption(tid('refill-mode'), 'neft_rtgs');
+      await typeIn(p, 'refill-reference', 'SBIN026113400123');
+      await p.keyboard.press('F9');
+      await p.waitForSelector(tid('refill-row'));
+      await p.keyboard.type('5000');
+      await p.selectOption(tid('refill-mode'), 'transfer');
+      await p.keyboard.press('F9');
+      await p.waitForSelector(tid('refill-error'));
+    },
+  },
   printers: {
     q: 'phase=counter&printer=paper_out',
     run: async (p) => {

@@ -4,6 +4,7 @@
 pub mod cart;
 pub mod catalogue;
 pub mod clock;
+pub mod dues;
 pub mod error;
 pub mod ids;
 pub mod money;

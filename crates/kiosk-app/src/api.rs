@@ -1215,6 +1215,12 @@ commands! {
     /// The wallet: centre balance, pending debits, offline room, and the
     /// centre's statement with a running balance.
     wallet(WalletArgs) -> WalletScreen;
+    /// Asks the centre for a wallet refill (holder only): amount, mode,
+    /// bank reference; queued for the centre like any entry.
+    refill_request(crate::refills::RefillRequestArgs) -> crate::refills::RefillRequested;
+    /// The refill requests with their state, and the security deposit's
+    /// limit and dues.
+    refills(()) -> crate::refills::RefillList;
     /// Raises a ticket with the helpdesk (category, description, the
     /// receipt it concerns, the support bundle on request), queued for the
     /// centre like any entry.

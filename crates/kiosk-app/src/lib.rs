@@ -13,7 +13,8 @@
 //!   the printer set-up (receipt and report printer, test page, retries);
 //!   [`tickets`] helpdesk tickets and the support bundle; [`users`] the
 //!   kiosk's users and the holder's changes to them; [`account`] a
-//!   forgotten password and de-registering this PC.
+//!   forgotten password and de-registering this PC; [`refills`] the
+//!   wallet's refill requests and the security deposit's dues.
 //! - Every refusal is an [`AppError`] with a stable code; [`codes`] lists
 //!   every code the UI may receive, so its translations can be checked.
 
@@ -28,6 +29,7 @@ mod error;
 pub mod office;
 mod printers;
 pub mod printing;
+pub mod refills;
 mod service;
 pub mod tickets;
 pub mod users;

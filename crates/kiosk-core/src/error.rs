@@ -128,6 +128,10 @@ pub enum CoreError {
     TicketDescriptionTooLong { chars: usize, max: usize },
     #[error("the ticket's attachment has {bytes} bytes; at most {max}")]
     TicketAttachmentTooLarge { bytes: usize, max: usize },
+
+    /// A refill request's amount, mode or reference (`refill.*`).
+    #[error(transparent)]
+    Refill(#[from] protocol::refills::RefillError),
 }
 
 impl ErrorCode for CoreError {
@@ -183,6 +187,7 @@ impl ErrorCode for CoreError {
             TicketDescriptionRequired => "ticket.description_required",
             TicketDescriptionTooLong { .. } => "ticket.description_too_long",
             TicketAttachmentTooLarge { .. } => "ticket.attachment_too_large",
+            Refill(e) => e.code(),
         }
     }
 }

@@ -10,7 +10,9 @@
 //! [`reports`] (search, totals), [`sync`] (outbox reading, outcomes, wallet
 //! snapshot, catalogue replacement, chain verification), [`tickets`]
 //! (helpdesk tickets through the outbox, and the centre's replies),
-//! [`users`] (the centre's list of users, the holder's changes to it).
+//! [`users`] (the centre's list of users, the holder's changes to it),
+//! [`refills`] (wallet refill requests through the outbox, their state from
+//! the centre, the security deposit's dues).
 
 #[doc(hidden)]
 pub mod bench_util;
@@ -19,6 +21,7 @@ pub mod cancel;
 mod error;
 pub mod ledger;
 pub mod pay;
+pub mod refills;
 pub mod reports;
 pub mod sync;
 pub mod tickets;
@@ -29,6 +32,7 @@ pub use cancel::Cancelled;
 pub use error::{CoreError, Result};
 pub use ledger::{LedgerApplied, StatementLine, WalletStatement};
 pub use pay::{BillInput, ChequeInput, Committed, Draft, DuplicateHit, Exposure, Reach};
+pub use refills::{DuesRecord, RefillInput, RefillRecord, RefillRequested, RefillUpdatesApplied};
 pub use reports::{
     CommissionRow, Period, QueryTotals, ReceiptDetail, ReceiptLineRow, ReceiptPage, ReceiptQuery,
     ReceiptSort, ReceiptStatus, ReceiptSummary, ServiceTotals, SortColumn, Totals,

@@ -119,8 +119,11 @@ pub struct Exposure {
     pub max_pending_amount: Paise,
     pub max_pending_count: i64,
     pub max_age_secs: i64,
-    /// What one more payment may debit now: balance − pending, within the
-    /// granted exposure (never below zero).
+    /// The centre's security-deposit limit: how far below zero the wallet
+    /// may go (its use is dues, `crate::refills`).
+    pub deposit_limit: Paise,
+    /// What one more payment may debit now: balance + deposit limit −
+    /// pending, within the granted exposure (never below zero).
     pub available: Paise,
 }
 
@@ -568,7 +571,8 @@ pub(crate) fn exposure(conn: &rusqlite::Connection) -> Result<Option<Exposure>> 
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
     let oldest_pending_at = oldest.as_deref().map(parse_ts).transpose()?;
-    let by_balance = balance.saturating_sub(pending);
+    let limit = crate::refills::deposit_limit(conn)?;
+    let by_balance = balance.saturating_add(limit).saturating_sub(pending);
     let by_exposure = max_amount.saturating_sub(pending);
     let available = by_balance.min(by_exposure).max(0);
     Ok(Some(Exposure {
@@ -581,6 +585,7 @@ pub(crate) fn exposure(conn: &rusqlite::Connection) -> Result<Option<Exposure>> 
         max_pending_amount: Paise::new(max_amount),
         max_pending_count: max_count,
         max_age_secs: max_age,
+        deposit_limit: Paise::new(limit),
         available: Paise::new(available),
     }))
 }
@@ -610,10 +615,12 @@ fn check_exposure(conn: &rusqlite::Connection, now: DateTime<Utc>, amount: Paise
             max: e.max_pending_amount,
         });
     }
-    if e.balance.try_sub(after)?.is_negative() {
+    // Down to minus the deposit limit, as the centre allows.
+    let floor = e.balance.try_add(e.deposit_limit)?;
+    if floor.try_sub(after)?.is_negative() {
         return Err(CoreError::ExposureBalanceInsufficient {
             available: Paise::new(
-                e.balance
+                floor
                     .as_i64()
                     .saturating_sub(e.pending_amount.as_i64())
                     .max(0),

@@ -61,6 +61,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0008_users",
         sql: include_str!("../../../migrations/kiosk/0008_users.sql"),
     },
+    Migration {
+        version: 9,
+        name: "0009_refills",
+        sql: include_str!("../../../migrations/kiosk/0009_refills.sql"),
+    },
 ];
 
 const BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

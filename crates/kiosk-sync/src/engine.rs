@@ -97,6 +97,8 @@ pub struct PullReport {
     pub ticket_replies: u32,
     /// The centre's list of users came (this many users in it).
     pub users: Option<u32>,
+    /// Changes of this kiosk's refill requests stored.
+    pub refill_updates: u32,
     /// The centre was found behind what the kiosk had answered, or its
     /// ledger behind the kiosk's ledger cursor (restored from a backup).
     pub centre_behind: bool,
@@ -379,12 +381,14 @@ impl<T: Transport> Engine<T> {
     /// Returns the ledger lines dropped.
     fn rewind_after_restore(&mut self, hw: u64) -> Result<usize> {
         let dropped = self.kiosk.rewind_ledger(0)?;
+        self.kiosk.rewind_refill_updates()?;
         let mut c = self.cursor()?;
         c.ledger_after = 0;
         c.outcomes_after = c.outcomes_after.min(hw);
         c.settled_after = 0;
         c.notices_after = 0;
         c.tickets_after = 0;
+        c.refills_after = 0;
         let json = serde_json::to_string(&c).expect("cursor serialises");
         self.kiosk
             .store_mut()
@@ -833,6 +837,7 @@ impl<T: Transport> Engine<T> {
             max_pending_count: resp.exposure.max_pending_count as i64,
             max_age_secs: resp.exposure.max_age_secs as i64,
         })?;
+        self.kiosk.apply_wallet_terms(&resp.wallet_terms, as_of)?;
         report.wallet_balance = Some(resp.wallet_balance);
         if !resp.ledger.is_empty() {
             self.kiosk.record_ledger_lines(&resp.ledger)?;
@@ -860,6 +865,11 @@ impl<T: Transport> Engine<T> {
                 verifiers_removed = applied.verifiers_removed,
                 "the centre's list of users taken"
             );
+        }
+        if !resp.refills.is_empty() {
+            // As the replies: stored before the cursor moves past them.
+            let applied = self.kiosk.record_refill_updates(&resp.refills)?;
+            report.refill_updates += applied.stored as u32;
         }
         let cursor = serde_json::to_string(&resp.cursor).expect("cursor serialises");
         let new_notices = resp.notices.len();
@@ -924,6 +934,7 @@ impl<T: Transport> Engine<T> {
                 pull.changed += again.changed;
                 pull.ticket_replies += again.ticket_replies;
                 pull.users = again.users.or(pull.users);
+                pull.refill_updates += again.refill_updates;
                 pull.catalogue_version = again.catalogue_version.or(pull.catalogue_version);
                 pull.wallet_balance = again.wallet_balance;
                 behind = again.centre_behind;

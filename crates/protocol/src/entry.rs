@@ -20,6 +20,8 @@ pub enum EntryKind {
     Cancellation,
     Ticket,
     UserChange,
+    /// A wallet refill request ([`crate::refills::RefillPayload`]).
+    RefillRequest,
 }
 
 impl EntryKind {
@@ -29,6 +31,7 @@ impl EntryKind {
             EntryKind::Cancellation => "cancellation",
             EntryKind::Ticket => "ticket",
             EntryKind::UserChange => "user_change",
+            EntryKind::RefillRequest => "refill_request",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -37,6 +40,7 @@ impl EntryKind {
             "cancellation" => EntryKind::Cancellation,
             "ticket" => EntryKind::Ticket,
             "user_change" => EntryKind::UserChange,
+            "refill_request" => EntryKind::RefillRequest,
             _ => return None,
         })
     }

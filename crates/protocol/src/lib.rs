@@ -22,9 +22,9 @@
 //!   kiosk's tickets ([`TicketReply`], cursor `tickets_after`) after the
 //!   cursor, and the kiosk's users ([`KioskUser`]) when their list differs
 //!   from the one the cursor's `users_digest` names ([`users`]).
-//!   (`tickets_after`, `ticket_replies`, `users_digest` and `users` came
-//!   later under the same version with serde defaults, as `settled_after`
-//!   did: the kiosk's
+//!   (`tickets_after`, `ticket_replies`, `users_digest`, `users`,
+//!   `refills_after`, `refills` and `wallet_terms` came later under the
+//!   same version with serde defaults, as `settled_after` did: the kiosk's
 //!   stored cursor without them still reads. In postcard both sides must
 //!   know the fields, so kiosk and centre are updated together.)
 //!
@@ -72,6 +72,7 @@
 
 pub mod entry;
 pub mod json;
+pub mod refills;
 pub mod users;
 pub mod wire;
 

@@ -167,6 +167,9 @@ pub struct Cursor {
     /// when it differs.
     #[serde(default)]
     pub users_digest: u64,
+    /// Last change of this kiosk's refill requests the device has seen.
+    #[serde(default)]
+    pub refills_after: i64,
 }
 
 /// `POST /v1/sync/pull`.
@@ -248,6 +251,13 @@ pub struct PullResponse {
     /// the list differs from the one the cursor's `users_digest` names.
     #[serde(default)]
     pub users: Option<Vec<crate::users::KioskUser>>,
+    /// Changes of this kiosk's refill requests after the cursor's
+    /// `refills_after`, oldest first.
+    #[serde(default)]
+    pub refills: Vec<crate::refills::RefillUpdate>,
+    /// The security-deposit limit and the dues as of this answer.
+    #[serde(default)]
+    pub wallet_terms: crate::refills::WalletTerms,
 }
 
 /// One word from the helpdesk on a ticket: a reply, a status change, or both.
@@ -415,8 +425,8 @@ pub mod codes {
     pub const TEXT_BIDI_CONTROL: &str = "text.bidi_control";
     /// Free text that shows nothing (`domain::text`).
     pub const TEXT_INVISIBLE_ONLY: &str = "text.invisible_only";
-    /// A cancellation or a user change named someone who is not an active
-    /// holder of the kiosk.
+    /// A cancellation, a user change or a refill request named someone who
+    /// is not an active holder of the kiosk.
     pub const AUTH_HOLDER_ONLY: &str = "auth.holder_only";
     // User changes ([`crate::users`]), refused by the kiosk before they are
     // queued and by the centre when it applies them.
@@ -849,6 +859,8 @@ mod tests {
                 at_ms: 5,
             }],
             users: None,
+            refills: vec![],
+            wallet_terms: Default::default(),
         };
         assert_eq!(decode_body::<PullResponse>(&encode_body(&r)).unwrap(), r);
     }

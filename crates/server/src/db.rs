@@ -316,6 +316,11 @@ const PG_MIGRATIONS: &[Migration] = &[
         name: "0006_password_reset.sql",
         sql: include_str!("../../../migrations/server/postgres/0006_password_reset.sql"),
     },
+    Migration {
+        version: 7,
+        name: "0007_refill_requests.sql",
+        sql: include_str!("../../../migrations/server/postgres/0007_refill_requests.sql"),
+    },
 ];
 
 const SQLITE_MIGRATIONS: &[Migration] = &[
@@ -348,6 +353,11 @@ const SQLITE_MIGRATIONS: &[Migration] = &[
         version: 6,
         name: "0006_password_reset.sql",
         sql: include_str!("../../../migrations/server/sqlite/0006_password_reset.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "0007_refill_requests.sql",
+        sql: include_str!("../../../migrations/server/sqlite/0007_refill_requests.sql"),
     },
 ];
 

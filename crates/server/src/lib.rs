@@ -93,7 +93,10 @@
 //! centre's catalogue) posts: `wallet −T`, `dept:<D> +B_D`,
 //! `centre:fees +(C − K)`, `commission +K`. By cheque, `cheque_clearing`
 //! takes the place of the wallet. A cancellation posts the negation of the
-//! payment's lines; a refill posts `centre:refills −A`, `wallet +A`. Lines
+//! payment's lines; a refill posts `centre:refills −A`, `wallet +A` (a
+//! credited refill request the same, its memo naming the request). A
+//! security-deposit limit is no money: it lets wallet payments go below
+//! zero, as dues ([`store::Store::wallet_terms`]). Lines
 //! are never updated or deleted. The kiosk's balances on its row are kept in
 //! the same transaction and checked against the lines
 //! ([`store::Store::ledger_check`]; run after every test).

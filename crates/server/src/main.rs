@@ -70,14 +70,45 @@ enum Admin {
         #[arg(long)]
         mobile: String,
     },
-    /// Credit a kiosk's wallet (amount in rupees, e.g. 5000 or 1,234.50).
+    /// Credit a kiosk's wallet (amount in rupees, e.g. 5000 or 1,234.50),
+    /// or credit a kiosk's pending refill request (`--request`): its amount,
+    /// the ledger line naming the request.
     Refill {
+        #[arg(long, required_unless_present = "request", conflicts_with = "request")]
+        kiosk: Option<String>,
+        #[arg(long, required_unless_present = "request", conflicts_with = "request")]
+        amount: Option<String>,
+        #[arg(long, default_value = "refill", conflicts_with = "request")]
+        memo: String,
+        /// A refill request's id (see `refill-requests`).
+        #[arg(long)]
+        request: Option<uuid::Uuid>,
+    },
+    /// Reject a pending refill request; the kiosk shows the reason.
+    RejectRefill {
+        #[arg(long)]
+        request: uuid::Uuid,
+        #[arg(long)]
+        reason: String,
+    },
+    /// List refill requests (of one kiosk, or all), newest first.
+    RefillRequests {
+        #[arg(long)]
+        kiosk: Option<String>,
+    },
+    /// Set a kiosk's security-deposit limit (rupees; 0 withdraws it):
+    /// payments may take its wallet this far below zero, as dues.
+    SetDeposit {
         #[arg(long)]
         kiosk: String,
         #[arg(long)]
         amount: String,
-        #[arg(long, default_value = "refill")]
-        memo: String,
+    },
+    /// A kiosk's deposit limit, its dues now (due date, interest so far)
+    /// and its past stretches below zero.
+    Dues {
+        #[arg(long)]
+        kiosk: String,
     },
     /// Load a catalogue file (its version must be newer than the loaded one).
     LoadCatalogue { file: PathBuf },
@@ -324,15 +355,91 @@ async fn admin(store: &Store, a: Admin) -> anyhow::Result<()> {
             kiosk: code,
             amount,
             memo,
+            request,
+        } => {
+            let (txn, amt, kiosk_id) = match (request, code, amount) {
+                (Some(id), _, _) => {
+                    let r = store
+                        .refill_request(id)
+                        .await?
+                        .with_context(|| format!("no refill request {id}"))?;
+                    (store.credit_refill(id).await?, r.amount, r.kiosk_id)
+                }
+                (None, Some(code), Some(amount)) => {
+                    let k = kiosk(store, &code).await?;
+                    let amt = domain::Paise::parse(&amount).map_err(|e| anyhow::anyhow!("{e}"))?;
+                    (store.refill(k.id, amt, &memo).await?, amt, k.id)
+                }
+                _ => anyhow::bail!("--kiosk and --amount, or --request"),
+            };
+            let k = store.kiosk(kiosk_id).await?.context("no kiosk")?;
+            println!(
+                "refill txn {txn}: {amt} credited to {}; wallet {}",
+                k.code, k.wallet_balance
+            );
+        }
+        Admin::RejectRefill { request, reason } => {
+            store.reject_refill(request, &reason).await?;
+            println!("refill request {request} rejected; the kiosk hears it on its next pull");
+        }
+        Admin::RefillRequests { kiosk: code } => {
+            let k = match code {
+                Some(c) => Some(kiosk(store, &c).await?.id),
+                None => None,
+            };
+            for r in store.refill_requests(k).await? {
+                println!(
+                    "{}  {}  {:<8}  {:>14}  {:<15}  {:<22}  {}{}",
+                    r.id,
+                    r.kiosk_code,
+                    r.status,
+                    r.amount.to_string(),
+                    r.mode,
+                    r.reference.as_deref().unwrap_or("-"),
+                    r.requested_by,
+                    match (&r.txn_id, &r.reason) {
+                        (Some(t), _) => format!("  txn {t}"),
+                        (None, Some(why)) => format!("  ({why})"),
+                        _ => String::new(),
+                    }
+                );
+            }
+        }
+        Admin::SetDeposit {
+            kiosk: code,
+            amount,
         } => {
             let k = kiosk(store, &code).await?;
             let amt = domain::Paise::parse(&amount).map_err(|e| anyhow::anyhow!("{e}"))?;
-            let txn = store.refill(k.id, amt, &memo).await?;
+            store.set_deposit_limit(k.id, amt).await?;
+            println!("deposit limit of {} set to {amt}", k.code);
+        }
+        Admin::Dues { kiosk: code } => {
             let k = kiosk(store, &code).await?;
+            let t = store.wallet_terms(k.id).await?;
             println!(
-                "refill txn {txn}: {amt} credited; wallet {}",
-                k.wallet_balance
+                "{} wallet {}  deposit limit {}  dues {}  due {}  interest so far {}",
+                k.code,
+                k.wallet_balance,
+                t.deposit_limit,
+                t.dues,
+                t.due_date.as_deref().unwrap_or("-"),
+                t.interest
             );
+            for e in store.dues_episodes(k.id).await? {
+                println!(
+                    "below zero from {}  due {}  {}",
+                    chrono::DateTime::from_timestamp_millis(e.since_ms).unwrap_or_default(),
+                    e.due_date,
+                    match (e.closed_ms, e.interest) {
+                        (Some(c), Some(i)) => format!(
+                            "paid {}  interest {i}",
+                            chrono::DateTime::from_timestamp_millis(c).unwrap_or_default()
+                        ),
+                        _ => "open".into(),
+                    }
+                );
+            }
         }
         Admin::LoadCatalogue { file } => {
             let text = std::fs::read_to_string(&file)

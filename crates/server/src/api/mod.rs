@@ -212,7 +212,8 @@ impl From<StoreError> for ApiErr {
             | StoreError::CatalogueNotNewer(..)
             | StoreError::HasHistory(_)
             | StoreError::HasRefills(_)
-            | StoreError::ReadmitAlreadyKnown(_) => StatusCode::CONFLICT,
+            | StoreError::ReadmitAlreadyKnown(_)
+            | StoreError::Refused { .. } => StatusCode::CONFLICT,
             StoreError::NotFound(_) => StatusCode::NOT_FOUND,
             StoreError::Invalid(_) | StoreError::ReadmitInvalid(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY

@@ -18,10 +18,17 @@ mod ledger;
 mod notices_alerts;
 mod notifications;
 mod reconcile;
+mod refills;
 mod resets;
 mod sessions;
 mod tickets;
 mod users;
+
+pub use refills::{DuesEpisode, RefillRequest};
+pub(crate) use refills::{
+    RefillCtx, deposit_limit_in, insert_refill_request, refill_ctx, refill_updates_after,
+    wallet_terms_in,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -49,6 +56,9 @@ pub enum StoreError {
     ReadmitInvalid(String),
     #[error("this centre already knows device {0} with this key; nothing to do")]
     ReadmitAlreadyKnown(Uuid),
+    /// A refusal with its own stable code (e.g. `refill.not_pending`).
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
 }
 
 impl domain::ErrorCode for StoreError {
@@ -64,6 +74,7 @@ impl domain::ErrorCode for StoreError {
             StoreError::HasRefills(_) => "request.has_refills",
             StoreError::ReadmitInvalid(_) => protocol::codes::READMIT_INVALID,
             StoreError::ReadmitAlreadyKnown(_) => protocol::codes::READMIT_ALREADY_KNOWN,
+            StoreError::Refused { code, .. } => code,
         }
     }
 }
@@ -652,11 +663,17 @@ pub(crate) async fn post_many(
     let _ = n;
     for ((k, col), d) in deltas {
         if d != 0 {
-            tx.exec(
-                &format!("UPDATE kiosks SET {col} = {col} + $1 WHERE id = $2"),
-                &params![d, k],
-            )
-            .await?;
+            let after = tx
+                .query_one(
+                    &format!("UPDATE kiosks SET {col} = {col} + $1 WHERE id = $2 RETURNING {col}"),
+                    &params![d, k],
+                )
+                .await?
+                .i64(0)?;
+            // A wallet going below zero (or back) opens (or closes) its dues.
+            if col == "wallet_balance" {
+                refills::track_dues(tx, k, after - d, after, now).await?;
+            }
         }
     }
     Ok(())

@@ -8,14 +8,15 @@
 use crate::db::{DbError, Dialect, SqlTx, V};
 use crate::params;
 use crate::store::{
-    Kiosk, PostLine, SResult, Store, StoreError, accounts, kiosk_ledger, lock_device, lock_kiosk,
-    next_txn_ids, notices_after, placeholders, post_many, ticket_replies_after, value_rows,
+    Kiosk, PostLine, RefillCtx, SResult, Store, StoreError, accounts, kiosk_ledger, lock_device,
+    lock_kiosk, next_txn_ids, notices_after, placeholders, post_many, ticket_replies_after,
+    value_rows,
 };
 use domain::{Catalogue, ErrorCode, Paise, PaymentMode};
 use protocol::{
     CancelPayload, Cursor, Entry, EntryKind, EntryOutcome, GENESIS_HASH, Hash32, Outcome,
     PROTOCOL_VERSION, PaymentPayload, PullResponse, PushRequest, PushResponse, TicketPayload,
-    chain_hash, codes,
+    chain_hash, codes, refills::RefillPayload,
 };
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
@@ -414,6 +415,16 @@ impl Store {
             ticket_replies_after(&mut *tx, kiosk.id, cursor.tickets_after, limit).await?;
         let users = kiosk_users(&mut *tx, kiosk.id).await?;
         let users_digest = protocol::users_digest(&users);
+        let refills =
+            crate::store::refill_updates_after(&mut *tx, kiosk.id, cursor.refills_after, limit)
+                .await?;
+        let wallet_terms = crate::store::wallet_terms_in(
+            &mut *tx,
+            kiosk.id,
+            kiosk.wallet_balance.as_i64(),
+            self.now_ms(),
+        )
+        .await?;
         let ledger_high = tx
             .query_one(
                 "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM ledger WHERE kiosk_id = $1",
@@ -441,7 +452,8 @@ impl Store {
             || rows.len() as i64 == limit
             || settled.len() as i64 == limit
             || notices.len() as i64 == limit
-            || ticket_replies.len() as i64 == limit;
+            || ticket_replies.len() as i64 == limit
+            || refills.len() as i64 == limit;
         let catalogue = catalogue.filter(|c| c.version > cursor.catalogue_version);
         let new_cursor = Cursor {
             catalogue_version: catalogue
@@ -453,6 +465,7 @@ impl Store {
             settled_after,
             tickets_after: ticket_replies.last().map_or(cursor.tickets_after, |r| r.id),
             users_digest,
+            refills_after: refills.last().map_or(cursor.refills_after, |r| r.id),
         };
         Ok(PullResponse {
             version: PROTOCOL_VERSION,
@@ -472,6 +485,8 @@ impl Store {
             ticket_replies,
             // Only when the device's list is not this one.
             users: (cursor.users_digest != users_digest).then_some(users),
+            refills,
+            wallet_terms,
         })
     }
 }
@@ -487,10 +502,13 @@ async fn load_ctx<'a>(
     let mut bill_keys = Vec::new();
     let mut consumers = HashSet::new();
     let mut cancels = Vec::new();
+    let mut refills = Vec::new();
+    let mut wallet_payments = false;
     for e in entries {
         match e.kind {
             EntryKind::Payment => {
                 if let Ok(p) = e.payment() {
+                    wallet_payments |= p.mode == PaymentMode::Wallet;
                     // Loaded like a cancellation's target: a payment that
                     // reuses an earlier one's receipt id is refused in the plan.
                     cancels.push(p.receipt_id);
@@ -511,6 +529,11 @@ async fn load_ctx<'a>(
                     cancels.push(c.receipt_id);
                 }
             }
+            EntryKind::RefillRequest => {
+                if let Ok(r) = RefillPayload::decode(&e.payload) {
+                    refills.push(r);
+                }
+            }
             _ => {}
         }
     }
@@ -527,7 +550,14 @@ async fn load_ctx<'a>(
         clock_offset_ms: None,
         users: HashMap::new(),
         passwords: HashMap::new(),
+        deposit_limit: if wallet_payments {
+            crate::store::deposit_limit_in(tx, kiosk.id).await?
+        } else {
+            0
+        },
+        refills: RefillCtx::default(),
     };
+    ctx.refills = crate::store::refill_ctx(tx, kiosk.id, &refills).await?;
     // Entry ids seen before (any device).
     let ids: Vec<V> = entries.iter().map(|e| V::U(e.id)).collect();
     for chunk in ids.chunks(500) {
@@ -795,6 +825,9 @@ async fn write_planned(
                 &params![*txn, s, c, r],
             )
             .await?;
+        }
+        if let Some(r) = &p.effects.refill {
+            crate::store::insert_refill_request(tx, kiosk.id, p.entry.id, r, now).await?;
         }
         if let Some(t) = &p.effects.ticket {
             crate::store::insert_ticket(

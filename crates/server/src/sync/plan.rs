@@ -39,6 +39,11 @@ pub(crate) struct Ctx<'a> {
     pub users: HashMap<String, CtxUser>,
     /// Passwords made for the batch's new users and resets, by entry id.
     pub passwords: HashMap<Uuid, NewPassword>,
+    /// The kiosk's security-deposit limit, paise: how far below zero a
+    /// wallet payment may go besides the offline exposure.
+    pub deposit_limit: i64,
+    /// What the batch's refill requests are checked against.
+    pub refills: RefillCtx,
 }
 
 impl Ctx<'_> {
@@ -86,6 +91,8 @@ pub(crate) struct Effects {
     pub notify: Vec<(String, String, String, String)>,
     pub ticket: Option<TicketPayload>,
     pub user: Option<UserEffect>,
+    /// A refill request to record, its reference normalised.
+    pub refill: Option<RefillPayload>,
 }
 
 pub(crate) struct Planned {
@@ -138,6 +145,7 @@ pub(crate) fn plan(ctx: &mut Ctx, e: &Entry) -> (Outcome, Effects) {
             EntryKind::Cancellation => plan_cancel(ctx, e),
             EntryKind::Ticket => plan_ticket(ctx, e),
             EntryKind::UserChange => plan_user_change(ctx, e),
+            EntryKind::RefillRequest => plan_refill(ctx, e),
         }
     };
     ctx.known_ids.insert(e.id, (e.device_id, outcome.clone()));
@@ -311,12 +319,17 @@ pub(super) fn plan_payment(ctx: &mut Ctx, e: &Entry) -> (Outcome, Effects) {
     let debit_account = match &p.mode {
         PaymentMode::Wallet => {
             let after = ctx.kiosk.wallet_balance.as_i64() - total.as_i64();
-            if after < -ctx.kiosk.exposure.max_pending_amount.as_i64() {
+            // A security deposit's limit lets the wallet go below zero; the
+            // offline exposure allows for what the kiosk could not know.
+            let floor = ctx.kiosk.exposure.max_pending_amount.as_i64() + ctx.deposit_limit;
+            if after < -floor {
                 return reject(
                     codes::EXPOSURE_EXCEEDED,
                     format!(
-                        "wallet {} cannot cover {} within the offline exposure",
-                        ctx.kiosk.wallet_balance, total
+                        "wallet {} cannot cover {} within the deposit limit {} and the offline exposure",
+                        ctx.kiosk.wallet_balance,
+                        total,
+                        Paise::new(ctx.deposit_limit)
                     ),
                 );
             }
@@ -635,5 +648,72 @@ pub(super) fn plan_ticket(ctx: &mut Ctx, e: &Entry) -> (Outcome, Effects) {
             warnings: vec![],
         },
         fx,
+    )
+}
+
+/// A refill request: from a holder of the kiosk, passing the kiosk's own
+/// checks (`protocol::refills::check_request`) with its reference already
+/// normalised, a request id not seen before, and a bank reference not on a
+/// pending or credited request of this kiosk.
+pub(super) fn plan_refill(ctx: &mut Ctx, e: &Entry) -> (Outcome, Effects) {
+    use protocol::refills::{check_request, codes as rc};
+    let p = match RefillPayload::decode(&e.payload) {
+        Ok(p) => p,
+        Err(err) => return reject(codes::ENTRY_MALFORMED, format!("refill payload: {err}")),
+    };
+    if !text_ok(&p.requested_by, 1, 64) {
+        return reject(codes::TEXT_INVALID, "the requester's login is not valid");
+    }
+    if !ctx.refills.holders.contains(&p.requested_by) {
+        return reject(
+            codes::AUTH_HOLDER_ONLY,
+            format!(
+                "{} is not a holder of kiosk {}: only the holder requests refills",
+                p.requested_by, ctx.kiosk.code
+            ),
+        );
+    }
+    let reference = match check_request(p.amount, &p.mode, p.reference.as_deref()) {
+        Ok((mode, r)) if mode.as_str() == p.mode => r,
+        Ok(_) => {
+            return reject(
+                rc::MODE_UNKNOWN,
+                "the mode is not written as the kiosk writes it",
+            );
+        }
+        Err(err) => return reject(err.code(), err.to_string()),
+    };
+    if reference != p.reference {
+        // Signed as sent: the centre does not rewrite it.
+        return reject(rc::REFERENCE_INVALID, "the reference is not normalised");
+    }
+    if ctx.refills.known_ids.contains(&p.request_id) {
+        return reject(
+            codes::ENTRY_MALFORMED,
+            "this refill request id belongs to an earlier request",
+        );
+    }
+    if let Some(r) = &reference
+        && ctx.refills.live_refs.contains(r)
+    {
+        return reject(
+            rc::DUPLICATE_REFERENCE,
+            format!("a request with reference {r} is already pending or credited"),
+        );
+    }
+    // Later entries of the same batch see this one.
+    ctx.refills.known_ids.insert(p.request_id);
+    ctx.refills.live_refs.extend(reference);
+    let txn = ctx.txn_ids.next().expect("txn id per entry");
+    (
+        Outcome::Accepted {
+            txn_id: txn,
+            receipt_no: String::new(),
+            warnings: vec![],
+        },
+        Effects {
+            refill: Some(p),
+            ..Default::default()
+        },
     )
 }

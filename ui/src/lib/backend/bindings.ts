@@ -664,6 +664,91 @@ minimum: number, lines: Array<StatementLineView>,
  */
 truncated: boolean, credits: number, debits: number, };
 
+export type RefillRequestArgs = { 
+/**
+ * Rupees as typed (`25000`, `25,000.50`).
+ */
+amount: string, 
+/**
+ * One of `RefillList.modes`.
+ */
+mode: string, 
+/**
+ * The bank's reference (UTR); required for `neft_rtgs` and `transfer`.
+ */
+reference?: string, };
+
+export type RefillView = { id: string, 
+/**
+ * Paise.
+ */
+amount: number, mode: string, reference: string | null, requested_by: string, created_at: string, 
+/**
+ * `queued` (waiting to reach the centre), `refused` (the centre
+ * refused the entry: `refused_code`), `pending` (at the centre until
+ * credited), `credited` or `rejected` (`reason`).
+ */
+state: string, refused_code: string | null, reason: string | null, 
+/**
+ * The centre's ledger transaction of the credit.
+ */
+txn_id: number | null, updated_at: string | null, };
+
+export type DuesView = { 
+/**
+ * The centre's figures have arrived (after the first pull).
+ */
+known: boolean, 
+/**
+ * Paise: how far below zero payments may take the wallet.
+ */
+deposit_limit: number, 
+/**
+ * Paise below zero.
+ */
+dues: number, 
+/**
+ * When the wallet went below zero.
+ */
+since: string | null, 
+/**
+ * `YYYY-MM-DD`: the bank working day the dues must be paid by.
+ */
+due_date: string | null, 
+/**
+ * `none` (no dues), `upcoming`, `due_today` or `overdue`, by today's
+ * date in India on the centre's clock.
+ */
+due_state: string, 
+/**
+ * Paise of interest so far (18% a year on overdue dues).
+ */
+interest: number, 
+/**
+ * When the centre worked these figures out.
+ */
+as_of: string | null, };
+
+export type RefillList = { 
+/**
+ * Newest first.
+ */
+requests: Array<RefillView>, 
+/**
+ * The modes a request may have, in the order to offer them.
+ */
+modes: Array<string>, 
+/**
+ * The modes that need a bank reference.
+ */
+reference_required: Array<string>, 
+/**
+ * Paise: the most one request may ask for.
+ */
+max_amount: number, dues: DuesView, };
+
+export type RefillRequested = { request: RefillView, };
+
 export type TicketRaiseArgs = { 
 /**
  * One of `TicketList.categories`.
@@ -880,6 +965,12 @@ export type Commands = {
   /** The wallet: centre balance, pending debits, offline room, and the */
   /** centre's statement with a running balance. */
   wallet: { args: WalletArgs; result: WalletScreen };
+  /** Asks the centre for a wallet refill (holder only): amount, mode, */
+  /** bank reference; queued for the centre like any entry. */
+  refill_request: { args: RefillRequestArgs; result: RefillRequested };
+  /** The refill requests with their state, and the security deposit's */
+  /** limit and dues. */
+  refills: { args: null; result: RefillList };
   /** Raises a ticket with the helpdesk (category, description, the */
   /** receipt it concerns, the support bundle on request), queued for the */
   /** centre like any entry. */
@@ -946,6 +1037,8 @@ export const COMMAND_NAMES = [
   "reconcile_day",
   "reconcile_verify",
   "wallet",
+  "refill_request",
+  "refills",
   "ticket_raise",
   "tickets",
   "users",
@@ -1110,6 +1203,13 @@ export const ERROR_CODES = [
   "receipt.rejected",
   "receipt.unknown",
   "receipt_no.invalid",
+  "refill.amount_invalid",
+  "refill.duplicate_reference",
+  "refill.mode_unknown",
+  "refill.not_pending",
+  "refill.reason_required",
+  "refill.reference_invalid",
+  "refill.reference_required",
   "register.new_password_required",
   "register.not_holder",
   "register.wrong_kiosk",

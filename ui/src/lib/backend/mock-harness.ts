@@ -21,6 +21,8 @@ export async function installMockFromQuery(): Promise<void> {
   if (q.get('wallet') === 'low') o.lowWallet = true;
   const inactive = q.get('inactive');
   if (inactive) o.inactiveDays = Number(inactive);
+  const dues = q.get('dues');
+  if (dues === 'upcoming' || dues === 'due_today' || dues === 'overdue') o.dues = dues;
   const printer = q.get('printer');
   if (printer) o.printer = printer;
   const rec = q.get('recovery');

@@ -22,6 +22,7 @@ import type {
 import type { Backend } from './ipc';
 import { officeCommands } from './mock-office';
 import { printerCommands } from './mock-printers';
+import { refillCommands, type MockDues } from './mock-refills';
 import { ticketCommands } from './mock-tickets';
 import { userCommands } from './mock-users';
 import { accountCommands } from './mock-account';
@@ -172,6 +173,8 @@ export interface MockOptions {
   alerts?: string[];
   /** Days since the kiosk's last transaction. */
   inactiveDays?: number;
+  /** The security deposit's dues (`none`: no deposit). */
+  dues?: MockDues;
 }
 
 export interface Mock extends Backend {
@@ -187,6 +190,9 @@ export interface Mock extends Backend {
   sentCodes: Array<{ login: string; code: string }>;
   /** Another day without a transaction: the status says so. */
   setInactiveDays(days: number): void;
+  /** The centre credits (or rejects, with a reason) the newest pending
+   *  refill request; the next sync brings it. */
+  settleRefill(credit: boolean, reason?: string): void;
   /** Marks a consumer number as paid within the month. */
   paidEarlier: Set<string>;
   finalise(id: string): void;
@@ -211,6 +217,7 @@ export function createMock(o: MockOptions = {}): Mock {
     lowWallet: false,
     alerts: [],
     inactiveDays: 3,
+    dues: 'none',
     ...o,
   };
   // As the service layer: these two are marked seen, the others clear with their cause.
@@ -281,7 +288,7 @@ export function createMock(o: MockOptions = {}): Mock {
         alerts: opts.alerts.map((code) => ({ code, since: '2026-12-01T08:30:00Z', can_ack: canAck(code) })),
         realtime: opts.online && phase !== 'setup',
       },
-      wallet: {
+      wallet: refills.wallet({
         known: true,
         balance: opts.lowWallet ? 1_845_650 : 2_345_650,
         balance_as_of: '2026-12-01T09:00:00Z',
@@ -289,7 +296,7 @@ export function createMock(o: MockOptions = {}): Mock {
         available: opts.lowWallet ? 1_597_024 : 2_245_650,
         offline_count_left: 20,
         below_minimum: opts.lowWallet,
-      },
+      }),
       printer: printers.status(),
       operator: session()?.name ?? null,
       inactivity:
@@ -412,8 +419,19 @@ export function createMock(o: MockOptions = {}): Mock {
       phase = 'setup';
     },
   });
+  const refills = refillCommands(
+    {
+      fail,
+      needSession: () => needSession(),
+      role: () => opts.role,
+      login: () => session()?.login ?? '',
+      online: () => opts.online,
+    },
+    opts.dues,
+  );
   const cmds: Record<string, (a: any) => unknown> = {
     ...office.cmds,
+    ...refills.cmds,
     ...printers.cmds,
     ...tickets.cmds,
     ...users.cmds,
@@ -680,6 +698,7 @@ export function createMock(o: MockOptions = {}): Mock {
       if (on) {
         tickets.sync();
         users.sync();
+        refills.sync();
         syncedAt = new Date().toISOString();
       }
       mock.emit({ kind: 'status', data: status() });
@@ -691,6 +710,12 @@ export function createMock(o: MockOptions = {}): Mock {
     },
     replyToTicket(text, st) {
       tickets.reply(text, st);
+      if (!opts.online) return;
+      syncedAt = new Date(Date.parse(syncedAt) + 1000).toISOString();
+      mock.emit({ kind: 'status', data: status() });
+    },
+    settleRefill(credit, reason) {
+      refills.settle(credit, reason);
       if (!opts.online) return;
       syncedAt = new Date(Date.parse(syncedAt) + 1000).toISOString();
       mock.emit({ kind: 'status', data: status() });

@@ -1,4 +1,4 @@
-//! Migration 0008 rebuilds the outbox to take refill requests: a database
+//! Migration 0009 rebuilds the outbox to take refill requests: a database
 //! of the earlier schema keeps every entry, the tickets that refer to them,
 //! and the outbox's guards (no gap, no delete, no edit).
 
@@ -23,7 +23,7 @@ fn an_earlier_database_keeps_its_entries_tickets_and_guards() {
     let path = dir.path().join("k.db");
     let before = MIGRATIONS
         .iter()
-        .position(|m| m.name == "0008_refills")
+        .position(|m| m.name == "0009_refills")
         .expect("the refills migration");
     {
         let s = Store::open_with(&path, &MIGRATIONS[..before]).unwrap();

@@ -526,6 +526,31 @@ async fn the_back_office_in_the_real_app() {
     assert!(!app.exists(&tid("cancel-dialog")).await);
     office_screen(&app, key::F6, "printers").await;
     app.by("printer-holder-only").await;
+    // Users and roles: not even the list.
+    office_screen(&app, key::F8, "users").await;
+    let code = app
+        .wait_attr(&tid("user-list-error"), "data-code", |c| !c.is_empty())
+        .await;
+    assert_eq!(code, "session.holder_only");
+    shot(&app, "users-operator").await;
+    // A refill request: the form says whose it is.
+    office_screen(&app, key::F5, "wallet").await;
+    app.by("refill-holder-only").await;
+    shot(&app, "wallet-operator").await;
+    // De-registering this PC is the holder's too.
+    office_screen(&app, key::F9, "account").await;
+    app.by("dereg-holder-only").await;
+    shot(&app, "account-operator").await;
+    for kind in ["user_change", "refill_request"] {
+        assert_eq!(
+            count(
+                &db,
+                &format!("SELECT COUNT(*) FROM outbox WHERE kind = '{kind}'")
+            ),
+            0,
+            "the operator queued no {kind}"
+        );
+    }
     assert_eq!(
         count(
             &db,

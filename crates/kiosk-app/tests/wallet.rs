@@ -64,33 +64,35 @@ async fn a_request_made_offline_is_pending_until_the_centre_credits_it() {
 
     // Refusals first: a code each, nothing stored.
     let before = kiosk_state(&db);
-    for (cmd, code) in [
-        (ask("0", "net_banking", None), "refill.amount_invalid"),
-        (ask("abc", "net_banking", None), "refill.amount_invalid"),
-        (ask("", "net_banking", None), "refill.amount_invalid"),
-        (
-            ask("10,00,000.01", "net_banking", None),
-            "refill.amount_invalid",
-        ),
-        (ask("5000", "cash", None), "refill.mode_unknown"),
-        (ask("5000", "neft_rtgs", None), "refill.reference_required"),
-        (
-            ask("5000", "transfer", Some("  ")),
-            "refill.reference_required",
-        ),
-        (
-            ask("5000", "neft_rtgs", Some("SBIN12345")),
-            "refill.reference_invalid",
-        ),
-        (
-            ask("5000", "payment_gateway", Some("PAY#1")),
-            "refill.reference_invalid",
-        ),
-    ] {
-        let e = err(&k.svc, cmd.clone()).await;
-        assert_eq!(e.code, code, "{cmd}");
-        assert_eq!(kiosk_state(&db), before, "{cmd} stored something");
-    }
+    refused_storing_nothing(
+        &k.svc,
+        [
+            (ask("0", "net_banking", None), "refill.amount_invalid"),
+            (ask("abc", "net_banking", None), "refill.amount_invalid"),
+            (ask("", "net_banking", None), "refill.amount_invalid"),
+            (
+                ask("10,00,000.01", "net_banking", None),
+                "refill.amount_invalid",
+            ),
+            (ask("5000", "cash", None), "refill.mode_unknown"),
+            (ask("5000", "neft_rtgs", None), "refill.reference_required"),
+            (
+                ask("5000", "transfer", Some("  ")),
+                "refill.reference_required",
+            ),
+            (
+                ask("5000", "neft_rtgs", Some("SBIN12345")),
+                "refill.reference_invalid",
+            ),
+            (
+                ask("5000", "payment_gateway", Some("PAY#1")),
+                "refill.reference_invalid",
+            ),
+        ],
+        &before,
+        || kiosk_state(&db),
+    )
+    .await;
     let e = k
         .svc
         .dispatch_json(serde_json::json!({"cmd": "refill_request", "args": {"mode": "transfer"}}))

@@ -271,6 +271,21 @@ pub async fn err(svc: &Service, v: serde_json::Value) -> ApiError {
     }
 }
 
+/// Each command is refused with its code, and what the kiosk stored
+/// (`state`) is after each still `before`.
+pub async fn refused_storing_nothing<S: PartialEq + std::fmt::Debug>(
+    svc: &Service,
+    cases: impl IntoIterator<Item = (serde_json::Value, &str)>,
+    before: &S,
+    state: impl Fn() -> S,
+) {
+    for (cmd, code) in cases {
+        let e = err(svc, cmd.clone()).await;
+        assert_eq!(e.code, code, "{cmd}");
+        assert_eq!(&state(), before, "{cmd} stored something");
+    }
+}
+
 /// Waits for an event that passes `f`, at most 30 s.
 pub fn wait_for(events: &Receiver<Event>, what: &str, f: impl Fn(&Event) -> bool) -> Event {
     let until = Instant::now() + Duration::from_secs(30);

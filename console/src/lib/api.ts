@@ -1,0 +1,154 @@
+// The one client of /console/api (docs/console-api.md). Every call goes
+// through request(): same-origin cookie, the session's CSRF token on every
+// change, errors as ApiError with the server's code, and a 401 anywhere
+// (but on login itself) ends the session.
+import { endSession, session } from './session.svelte';
+import type {
+  Alert,
+  Audit,
+  Catalogue,
+  Device,
+  Held,
+  Dues,
+  KioskDetail,
+  KioskRow,
+  KioskStatus,
+  NewProposal,
+  Page,
+  Proposal,
+  ProposalStatus,
+  Publish,
+  Reconcile,
+  RefillRequest,
+  Rows,
+  Session,
+  Ticket,
+  TicketDetail,
+  TicketStatus,
+} from './types';
+
+export const API_BASE = '/console/api';
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  /** Seconds to wait, when the server says (Retry-After). */
+  readonly retryAfterS: number | null;
+  constructor(status: number, code: string, message: string, retryAfterS: number | null = null) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.retryAfterS = retryAfterS;
+  }
+}
+
+type Query = Record<string, string | number | null | undefined>;
+
+/** `/console/api/<path>?<non-empty params>`. */
+export function apiUrl(path: string, query?: Query): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(query ?? {})) {
+    if (v !== null && v !== undefined && v !== '') q.set(k, String(v));
+  }
+  const s = q.toString();
+  return `${API_BASE}${path}${s ? `?${s}` : ''}`;
+}
+
+async function errorFrom(res: Response): Promise<ApiError> {
+  const ra = Number(res.headers.get('retry-after'));
+  const retry = Number.isFinite(ra) && ra > 0 ? ra : null;
+  let body: unknown = null;
+  try {
+    body = await res.json();
+  } catch {
+    // Not JSON (a proxy's page): the status is all there is.
+  }
+  const b = body as { code?: unknown; message?: unknown } | null;
+  if (b && typeof b.code === 'string' && b.code) {
+    return new ApiError(res.status, b.code, typeof b.message === 'string' ? b.message : '', retry);
+  }
+  return new ApiError(res.status, `http.${res.status}`, res.statusText, retry);
+}
+
+interface Opts {
+  query?: Query;
+  body?: unknown;
+  /** A 401 here means "not logged in yet", not "session ended". */
+  quiet401?: boolean;
+}
+
+async function request<T>(method: 'GET' | 'POST', path: string, opts: Opts = {}): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET') {
+    const csrf = session.current?.csrf;
+    if (csrf) headers['x-csrf'] = csrf;
+  }
+  let res: Response;
+  try {
+    res = await fetch(apiUrl(path, opts.query), {
+      method,
+      credentials: 'same-origin',
+      headers,
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    });
+  } catch (e) {
+    throw new ApiError(0, 'network', String(e));
+  }
+  if (!res.ok) {
+    const err = await errorFrom(res);
+    if (res.status === 401 && !opts.quiet401) endSession();
+    throw err;
+  }
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+const get = <T>(path: string, query?: Query) => request<T>('GET', path, { query });
+const post = <T>(path: string, body?: unknown) => request<T>('POST', path, { body: body ?? {} });
+const seg = encodeURIComponent;
+
+export const api = {
+  login: (login: string, password: string) =>
+    request<Session>('POST', '/login', { body: { login, password }, quiet401: true }),
+  me: () => request<Session>('GET', '/me', { quiet401: true }),
+  logout: () => post<void>('/logout'),
+
+  kiosks: (q: { district?: string; status?: KioskStatus; q?: string; page?: number; per_page?: number }) =>
+    get<Page<KioskRow>>('/kiosks', q),
+  kiosk: (code: string) => get<KioskDetail>(`/kiosks/${seg(code)}`),
+  deregister: (id: string, reason: string) => post<{ device: Device }>(`/devices/${seg(id)}/deregister`, { reason }),
+
+  refillRequests: (status = 'pending') => get<Rows<RefillRequest>>('/refill-requests', { status }),
+  rejectRefillRequest: (id: string, reason: string) =>
+    post<{ request: RefillRequest }>(`/refill-requests/${seg(id)}/reject`, { reason }),
+  held: () => get<Rows<Held>>('/held'),
+  dues: () => get<Rows<Dues>>('/dues'),
+
+  proposals: (status: ProposalStatus | 'all' = 'pending') => get<Rows<Proposal>>('/proposals', { status }),
+  propose: (p: NewProposal) => post<{ proposal: Proposal }>('/proposals', p),
+  approve: (id: string) => post<{ proposal: Proposal }>(`/proposals/${seg(id)}/approve`),
+  rejectProposal: (id: string, reason: string) => post<{ proposal: Proposal }>(`/proposals/${seg(id)}/reject`, { reason }),
+
+  alerts: (status: 'open' | 'acked' | 'all' = 'open') => get<Rows<Alert>>('/alerts', { status }),
+  ack: (id: string, note: string) => post<{ alert: Alert }>(`/alerts/${seg(id)}/ack`, { note }),
+
+  tickets: (status?: TicketStatus | '') => get<Rows<Ticket>>('/tickets', { status }),
+  ticket: (id: string) => get<TicketDetail>(`/tickets/${seg(id)}`),
+  reply: (id: string, text: string, status?: TicketStatus) =>
+    post<{ ticket: Ticket }>(`/tickets/${seg(id)}/reply`, status ? { text, status } : { text }),
+
+  catalogue: () => get<Catalogue>('/catalogue'),
+  publish: (p: Publish) => post<{ version: number }>('/catalogue', p),
+
+  reconcile: (date: string, department: string) => get<Reconcile>('/reconcile', { date, department }),
+  audit: (page: number, per_page: number) => get<Page<Audit>>('/audit', { page, per_page }),
+};
+
+/** Links the browser downloads itself (the session cookie goes along). */
+export const csv = {
+  reconcile: (date: string, department: string) => apiUrl('/reconcile.csv', { date, department }),
+  audit: () => apiUrl('/audit.csv'),
+};

@@ -1,0 +1,281 @@
+// The shapes of docs/console-api.md, one type each. Money is integer paise,
+// times unix milliseconds, dates `YYYY-MM-DD` (India).
+
+export type Role = 'state' | 'district' | 'auditor';
+
+export interface Admin {
+  login: string;
+  name: string;
+  role: Role;
+  district: string | null;
+}
+
+/** POST /login and GET /me. */
+export interface Session {
+  admin: Admin;
+  csrf: string;
+  expires_ms: number;
+}
+
+export interface KioskRow {
+  code: string;
+  name: string;
+  district: string;
+  active: boolean;
+  wallet_balance: number;
+  commission_balance: number;
+  last_seen_ms: number | null;
+  last_sync_ms: number | null;
+  outbox_depth: number | null;
+  outbox_amount: number | null;
+  oldest_pending_ms: number | null;
+  app_version: string | null;
+  clock_offset_ms: number | null;
+  /** Days since its last payment; null: none yet. */
+  inactivity_days: number | null;
+  /** Seen in the last 10 minutes. */
+  online: boolean;
+  /** Oldest pending entry older than 4 hours. */
+  stuck: boolean;
+}
+
+export type KioskStatus = 'all' | 'online' | 'offline' | 'stuck' | 'inactive';
+
+export interface Page<T> {
+  total: number;
+  page: number;
+  per_page: number;
+  rows: T[];
+}
+
+export interface Device {
+  id: string;
+  device_no: number;
+  label: string;
+  user_login: string;
+  registered_ms: number;
+  deregistered_ms: number | null;
+  high_water: number;
+}
+
+export interface User {
+  login: string;
+  name: string;
+  role: 'holder' | 'operator';
+  active: boolean;
+  /** Masked: ******1234. */
+  mobile: string;
+}
+
+export interface LedgerLine {
+  id: number | string;
+  txn_id: string;
+  account: string;
+  kind: string;
+  amount: number;
+  memo: string;
+  at_ms: number;
+}
+
+export type ReceiptStatus = 'accepted' | 'pending' | 'cancelled';
+
+export interface Receipt {
+  receipt_no: string | null;
+  local_receipt_no: string;
+  mode: string;
+  total: number;
+  operator: string;
+  created_ms: number;
+  status: ReceiptStatus;
+}
+
+export interface KioskDetail {
+  kiosk: KioskRow;
+  devices: Device[];
+  users: User[];
+  ledger: LedgerLine[];
+  receipts: Receipt[];
+  deposit_limit: number;
+}
+
+export interface RefillRequest {
+  id: string;
+  kiosk_code: string;
+  district: string;
+  amount: number;
+  mode: string;
+  reference: string;
+  requested_by: string;
+  status: 'pending' | 'credited' | 'rejected';
+  reason: string | null;
+  created_ms: number;
+}
+
+export interface Held {
+  txn_id: string;
+  receipt_no: string | null;
+  kiosk_code: string;
+  district: string;
+  total: number;
+  created_ms: number;
+}
+
+export interface Dues {
+  kiosk_code: string;
+  district: string;
+  deposit_limit: number;
+  wallet_balance: number;
+  due_date: string | null;
+  interest: number;
+}
+
+export interface RefillDetail {
+  mode: string;
+  reference: string;
+  request_id: string | null;
+}
+
+export interface SettleDetail {
+  txn_id: string;
+  receipt_no: string | null;
+  confirm: boolean;
+  reason: string;
+}
+
+export type ProposalStatus = 'pending' | 'approved' | 'rejected';
+
+interface ProposalBase {
+  id: string;
+  kiosk_code: string;
+  district: string;
+  amount: number;
+  proposed_by: string;
+  proposed_ms: number;
+  status: ProposalStatus;
+  decided_by: string | null;
+  decided_ms: number | null;
+  reason: string | null;
+}
+
+export type Proposal =
+  | (ProposalBase & { kind: 'refill'; detail: RefillDetail })
+  | (ProposalBase & { kind: 'settle'; detail: SettleDetail });
+
+/** POST /proposals: the maker's two kinds. */
+export type NewProposal =
+  | { kind: 'refill'; kiosk_code: string; amount: number; mode: string; reference: string; request_id?: string }
+  | { kind: 'settle'; txn_id: string; confirm: boolean; reason: string };
+
+export type AlertKind = 'chain' | 'gap' | 'clock' | 'stuck';
+
+export interface Alert {
+  id: string;
+  kind: AlertKind;
+  kiosk_code: string;
+  district: string;
+  detail: string;
+  at_ms: number;
+  acked_by: string | null;
+  acked_ms: number | null;
+  note: string | null;
+}
+
+export type TicketStatus = 'open' | 'in_progress' | 'resolved' | 'closed';
+
+export interface Ticket {
+  id: string;
+  kiosk_code: string;
+  district: string;
+  raised_by: string;
+  category: string;
+  subject: string;
+  status: TicketStatus;
+  receipt_no: string | null;
+  created_ms: number;
+  updated_ms: number;
+}
+
+export interface TicketReply {
+  text: string;
+  status: TicketStatus | null;
+  at_ms: number;
+}
+
+export interface TicketDetail {
+  ticket: Ticket;
+  body: string;
+  attachment: string | null;
+  replies: TicketReply[];
+}
+
+export interface Service {
+  code: string;
+  department: string;
+  name_en: string;
+  name_hi: string;
+  state_rate: number;
+  charge: number;
+  commission: number;
+  active: boolean;
+}
+
+/** A department as the catalogue lists it (the contract leaves it open). */
+export interface Department {
+  code: string;
+  name_en?: string;
+  name_hi?: string;
+  [k: string]: unknown;
+}
+
+export interface Catalogue {
+  version: number;
+  loaded_ms: number;
+  departments: Department[];
+  services: Service[];
+}
+
+export interface ServiceChange {
+  code: string;
+  charge: number;
+  commission: number;
+  active: boolean;
+}
+
+export interface Publish {
+  base_version: number;
+  services: ServiceChange[];
+}
+
+export interface ReconcileRow {
+  department: string;
+  count: number;
+  total: number;
+  accepted: number;
+  pending: number;
+  cancelled: number;
+}
+
+export interface Reconcile {
+  rows: ReconcileRow[];
+  unsettled: Held[];
+}
+
+export interface Audit {
+  id: number | string;
+  at_ms: number;
+  admin: string;
+  action: string;
+  target: string;
+  before: unknown;
+  after: unknown;
+}
+
+export interface Rows<T> {
+  rows: T[];
+}
+
+/** Every error body: `{code, message}`. */
+export interface ErrorBody {
+  code: string;
+  message: string;
+}

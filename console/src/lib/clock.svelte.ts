@@ -6,3 +6,8 @@ export function startClock(): void {
   if (timer) return;
   timer = setInterval(() => (clock.now = Date.now()), 30_000);
 }
+
+/** Fresh data is aged from the moment it arrived, not from the last tick. */
+export function tick(): void {
+  clock.now = Date.now();
+}

@@ -1,0 +1,153 @@
+// Screenshots of every console page in English and Hindi at 1366×768:
+//   npm run screens [filter]   → docs/screens/console/{en,hi}/<page>.png
+// Builds the console, serves console/dist under /console/ from a tiny static
+// server, and answers /console/api/* from scripts/fixture.mjs through
+// page.route: a fixture, because the real server's end-to-end tests run
+// elsewhere. Uses Debian's chromium (apt-get install -y chromium), never a
+// downloaded browser. Also reports horizontal overflow, and any Devanagari
+// font fetched by an English page.
+import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { answer, fixture } from './fixture.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+const out = join(root, '..', 'docs', 'screens', 'console');
+const filter = process.argv[2] ?? '';
+
+const b = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
+if (b.status !== 0) process.exit(b.status ?? 1);
+
+const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.woff2': 'font/woff2' };
+const server = createServer(async (req, res) => {
+  let path = new URL(req.url, 'http://x').pathname;
+  if (!path.startsWith('/console/')) {
+    res.writeHead(404).end();
+    return;
+  }
+  path = normalize(path.slice('/console/'.length) || 'index.html').replace(/^(\.\.[/\\])+/, '');
+  try {
+    const body = await readFile(join(dist, path));
+    res.writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream' }).end(body);
+  } catch {
+    res.writeHead(404).end();
+  }
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const base = `http://127.0.0.1:${server.address().port}/console/`;
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+});
+
+const tid = (id) => `[data-testid="${id}"]`;
+const settle = async (p) => {
+  await p.waitForLoadState('networkidle');
+  await p.evaluate(() => document.fonts.ready);
+};
+
+// name → how to get there. `loggedIn: false` starts without a session.
+const scenes = {
+  login: { loggedIn: false, hash: '', wait: tid('login-form') },
+  'login-locked': {
+    loggedIn: false,
+    locked: true,
+    hash: '',
+    wait: tid('login-form'),
+    run: async (p) => {
+      await p.fill(tid('login-user'), 'asha.state');
+      await p.fill(tid('login-password'), 'wrong-password');
+      await p.click(tid('login-submit'));
+      await p.waitForSelector(tid('login-error'));
+    },
+  },
+  kiosks: { hash: '#/kiosks', wait: tid('kiosk-table') },
+  'kiosks-stuck': { hash: '#/kiosks?status=stuck', wait: tid('kiosk-table') },
+  kiosk: { hash: '#/kiosks/RJ-JAI-1001', wait: tid('devices') },
+  'kiosk-ledger': {
+    hash: '#/kiosks/RJ-JAI-1001',
+    wait: tid('ledger'),
+    run: async (p) => p.locator(tid('ledger')).scrollIntoViewIfNeeded(),
+  },
+  'kiosk-deregister': {
+    hash: '#/kiosks/RJ-JAI-1001',
+    wait: tid('deregister'),
+    run: async (p) => {
+      await p.click(tid('deregister'));
+      await p.click(tid('reason-confirm'));
+    },
+  },
+  'money-approvals': { hash: '#/money/approvals', wait: tid('proposals') },
+  'money-requests': { hash: '#/money/requests', wait: tid('requests') },
+  'money-held': { hash: '#/money/held', wait: tid('held') },
+  'money-held-refuse': {
+    hash: '#/money/held',
+    wait: tid('propose-refuse'),
+    run: async (p) => {
+      await p.locator(tid('propose-refuse')).first().click();
+      await p.fill(tid('reason-input'), 'AVVNL: no such bill was paid on 01-03-2026');
+    },
+  },
+  'money-dues': { hash: '#/money/dues', wait: tid('dues') },
+  alerts: { hash: '#/alerts', wait: tid('alerts') },
+  tickets: { hash: '#/tickets', wait: tid('tickets') },
+  ticket: { hash: '#/tickets/tk-31', wait: tid('attachment') },
+  catalogue: { hash: '#/catalogue', wait: tid('catalogue') },
+  'catalogue-edit': {
+    hash: '#/catalogue',
+    wait: tid('catalogue'),
+    run: async (p) => {
+      await p.locator(tid('charge')).nth(0).fill('25.00');
+      await p.locator(tid('commission')).nth(2).fill('30');
+      await p.locator(tid('charge')).nth(4).fill('26');
+    },
+  },
+  reconcile: { hash: '#/reconcile', wait: tid('reconcile') },
+  audit: {
+    hash: '#/audit',
+    wait: tid('audit'),
+    run: async (p) => p.locator('details').nth(1).evaluate((d) => (d.open = true)),
+  },
+};
+
+const problems = [];
+for (const lang of ['en', 'hi']) {
+  await mkdir(join(out, lang), { recursive: true });
+  for (const [name, s] of Object.entries(scenes)) {
+    if (filter && !filter.split(',').some((f) => name.includes(f))) continue;
+    const ctx = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'en-IN', timezoneId: 'Asia/Kolkata' });
+    await ctx.addInitScript((l) => localStorage.setItem('console.lang', l), lang);
+    const f = fixture();
+    const state = { loggedIn: s.loggedIn !== false, locked: !!s.locked };
+    await ctx.route('**/console/api/**', async (route) => {
+      const u = new URL(route.request().url());
+      const a = answer(f, route.request().method(), u.pathname.slice('/console/api'.length), u.searchParams, state);
+      await route.fulfill({ status: a.status, contentType: 'application/json', body: a.body === undefined ? '' : JSON.stringify(a.body) });
+    });
+    const page = await ctx.newPage();
+    const fonts = [];
+    page.on('request', (r) => r.url().endsWith('.woff2') && fonts.push(r.url().split('/').pop()));
+    page.on('pageerror', (e) => problems.push(`${lang}/${name}: page error ${e.message}`));
+    await page.goto(base + s.hash);
+    await page.waitForSelector(s.wait, { timeout: 10_000 });
+    if (s.run) await s.run(page);
+    await settle(page);
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    if (wide > 0) problems.push(`${lang}/${name}: page ${wide}px wider than the window`);
+    if (lang === 'en' && fonts.length) problems.push(`${lang}/${name}: fetched ${fonts.join(', ')}`);
+    await page.screenshot({ path: join(out, lang, `${name}.png`) });
+    console.log(`${lang}/${name}.png${fonts.length ? `  fonts: ${fonts.length}` : ''}`);
+    await ctx.close();
+  }
+}
+await browser.close();
+server.close();
+if (problems.length) {
+  console.log(`\n${problems.length} problem(s):\n  ${problems.join('\n  ')}`);
+  process.exitCode = 1;
+}

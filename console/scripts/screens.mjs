@@ -131,7 +131,12 @@ for (const lang of ['en', 'hi']) {
     });
     const page = await ctx.newPage();
     const fonts = [];
-    page.on('request', (r) => r.url().endsWith('.woff2') && fonts.push(r.url().split('/').pop()));
+    const assets = [];
+    page.on('request', (r) => {
+      const u = new URL(r.url());
+      if (u.pathname.endsWith('.woff2')) fonts.push(u.pathname.split('/').pop());
+      else if (!u.pathname.startsWith('/console/api/')) assets.push(u.pathname.replace('/console/', '') || 'index.html');
+    });
     page.on('pageerror', (e) => problems.push(`${lang}/${name}: page error ${e.message}`));
     await page.goto(base + s.hash);
     await page.waitForSelector(s.wait, { timeout: 10_000 });
@@ -141,7 +146,7 @@ for (const lang of ['en', 'hi']) {
     if (wide > 0) problems.push(`${lang}/${name}: page ${wide}px wider than the window`);
     if (lang === 'en' && fonts.length) problems.push(`${lang}/${name}: fetched ${fonts.join(', ')}`);
     await page.screenshot({ path: join(out, lang, `${name}.png`) });
-    console.log(`${lang}/${name}.png${fonts.length ? `  fonts: ${fonts.length}` : ''}`);
+    console.log(`${lang}/${name}.png  ${[...new Set(assets)].join(' ')}${fonts.length ? `  fonts: ${fonts.length}` : ''}`);
     await ctx.close();
   }
 }

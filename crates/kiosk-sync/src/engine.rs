@@ -683,6 +683,7 @@ impl<T: Transport> Engine<T> {
                 version: PROTOCOL_VERSION,
                 cursor,
                 limit: self.cfg.pull_limit,
+                health: Some(self.health()?),
             };
             let timeout = self.request_timeout(2_000);
             let (t0, sent_at) = (Instant::now(), self.clock.now());
@@ -731,6 +732,26 @@ impl<T: Transport> Engine<T> {
         let now = self.clock.now();
         self.status.send_modify(|s| s.last_pull_at = Some(now));
         Ok(report)
+    }
+
+    /// What the centre console shows of this kiosk's queue.
+    fn health(&self) -> Result<protocol::KioskHealth> {
+        let q = self.kiosk.queue_stats()?;
+        // No wallet snapshot yet (first pull): nothing is held against it.
+        let held = self
+            .kiosk
+            .exposure()
+            .map(|e| e.pending_amount)
+            .unwrap_or_default();
+        Ok(protocol::KioskHealth {
+            outbox_depth: q.unsent.clamp(0, u32::MAX as i64) as u32,
+            outbox_amount: held,
+            oldest_pending_secs: q
+                .oldest_unsent_age_secs
+                .map(|s| s.clamp(0, u32::MAX as i64) as u32),
+            app_version: env!("CARGO_PKG_VERSION").to_string(),
+            clock_offset_ms: self.kiosk.centre_offset()?,
+        })
     }
 
     fn cursor(&self) -> Result<Cursor> {

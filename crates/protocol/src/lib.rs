@@ -82,7 +82,8 @@ pub use entry::{
 };
 pub use users::{KioskUser, UserChange, UserChangePayload, users_digest};
 pub use wire::{
-    ApiError, Cursor, EntryOutcome, Exposure, LedgerLine, Notice, Outcome, PROTOCOL_VERSION,
-    PullRequest, PullResponse, PushRequest, PushResponse, ReadmitRequest, TICKET_CATEGORIES,
-    TicketPayload, TicketReply, WireEntry, WireError, codes, decode_body, encode_body,
+    ApiError, Cursor, EntryOutcome, Exposure, KioskHealth, LedgerLine, Notice, Outcome,
+    PROTOCOL_VERSION, PullRequest, PullResponse, PushRequest, PushResponse, ReadmitRequest,
+    TICKET_CATEGORIES, TicketPayload, TicketReply, WireEntry, WireError, codes, decode_body,
+    encode_body,
 };

@@ -179,6 +179,25 @@ pub struct PullRequest {
     pub cursor: Cursor,
     /// Most ledger lines / outcomes / notices to return in one answer.
     pub limit: u32,
+    /// How the kiosk's queue stands, for the centre console's registry.
+    #[serde(default)]
+    pub health: Option<KioskHealth>,
+}
+
+/// What a kiosk reports of itself on each pull: the centre cannot see a
+/// queue that has not reached it, and staff need to find a stuck one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct KioskHealth {
+    /// Outbox entries the centre has not answered yet.
+    pub outbox_depth: u32,
+    /// Local wallet debits not yet in the centre's balance.
+    pub outbox_amount: Paise,
+    /// Age of the oldest unanswered entry, by the kiosk's clock.
+    pub oldest_pending_secs: Option<u32>,
+    /// The kiosk app's version.
+    pub app_version: String,
+    /// The centre's clock minus the kiosk's, as the kiosk last measured it.
+    pub clock_offset_ms: Option<i64>,
 }
 
 /// How far a kiosk may go without the centre: the kiosk refuses offline

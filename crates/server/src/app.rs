@@ -167,6 +167,21 @@ pub const DEMO_OPERATOR: (&str, &str) = ("operator1", "Operator@2026");
 /// password's code is sent there).
 pub const DEMO_MOBILES: (&str, &str) = ("9414000001", "9414000002");
 
+/// The demo's console admins: two state admins (one proposes a refill,
+/// the other approves it), a Jaipur district admin and an auditor.
+pub const DEMO_ADMINS: &[(&str, &str, &str, Option<&str>, &str)] = &[
+    ("state1", "State@2026", "state", None, "Demo State Admin"),
+    ("state2", "State2@2026", "state", None, "Demo State Checker"),
+    (
+        "district1",
+        "District@2026",
+        "district",
+        Some("Jaipur"),
+        "Demo Jaipur Admin",
+    ),
+    ("auditor1", "Auditor@2026", "auditor", None, "Demo Auditor"),
+];
+
 /// Demo consumer numbers per sample service, with bill amounts in paise.
 pub const DEMO_BILLS: &[(&str, &str, &str, i64)] = &[
     ("JVVNL-BILL", "210000000001", "Ram Lal", 1_450_00),
@@ -230,6 +245,18 @@ pub async fn seed_demo(store: &Store, catalogue: &Catalogue) -> anyhow::Result<b
     store
         .refill(k.id, domain::Paise::new(50_000_00), "demo opening balance")
         .await?;
+    for (login, pw, role, district, name) in DEMO_ADMINS {
+        let role = crate::store::console::AdminRole::parse(role).expect("demo role");
+        store
+            .create_admin(
+                login,
+                name,
+                role,
+                *district,
+                &crate::auth::hash_password(pw),
+            )
+            .await?;
+    }
     let today = domain::clock::ist_date(store.clock().now());
     let due = (today + chrono::Duration::days(15))
         .format("%Y-%m-%d")
@@ -288,6 +315,7 @@ pub async fn build_state(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<
     state.body_timeout = std::time::Duration::from_secs(cfg.limits.body_timeout_secs.max(1));
     state.addr_failures =
         crate::api::RateLimiter::failures_per_address(cfg.login_failures_per_address);
+    state.secure_cookies = cfg.tls.is_some();
     let state = Arc::new(state);
     Ok((state, store))
 }
@@ -333,6 +361,14 @@ pub async fn serve(cfg: Config) -> anyhow::Result<()> {
             DEMO_HOLDER.0, DEMO_HOLDER.1, DEMO_OPERATOR.0, DEMO_OPERATOR.1
         );
         println!("OpenAPI: {scheme}://{addr}/openapi.json");
+        let admins: Vec<String> = DEMO_ADMINS
+            .iter()
+            .map(|(l, p, ..)| format!("{l} / {p}"))
+            .collect();
+        println!(
+            "console: {scheme}://{addr}/console/  ({})",
+            admins.join(", ")
+        );
     }
     let app = crate::api::router(state);
     let tls = match &cfg.tls {

@@ -263,6 +263,16 @@ impl domain::ErrorCode for AuthError {
     }
 }
 
+/// The longest a console session lives, however busy: a working day.
+pub const ADMIN_SESSION_MAX_MS: i64 = 8 * 60 * 60 * 1000;
+
+pub struct AdminLoggedIn {
+    pub token: String,
+    pub csrf: String,
+    pub expires_ms: i64,
+    pub admin: crate::store::console::Admin,
+}
+
 pub struct LoggedIn {
     pub token: String,
     pub expires_ms: i64,
@@ -329,6 +339,57 @@ impl Store {
             token,
             expires_ms,
             user,
+        })
+    }
+
+    /// A console admin's login: the same password checks, delays and
+    /// address limits as a kiosk user's; a session that ends after the
+    /// policy's idle time (pushed forward by each request) and at most
+    /// [`ADMIN_SESSION_MAX_MS`] after it began.
+    pub async fn admin_login(
+        &self,
+        login: &str,
+        password: &str,
+        policy: &AuthPolicy,
+    ) -> Result<AdminLoggedIn, AuthError> {
+        let now = self.now_ms();
+        let Some(admin) = self.admin_by_login(normalise_login(login)).await? else {
+            let _ = HashPool::get().enter()?.verify(password, DUMMY_HASH).await;
+            return Err(AuthError::BadCredentials);
+        };
+        let ticket = HashPool::get().enter()?;
+        let delayed = match self
+            .book_admin_check(admin.id, policy.lock_secs * 1000, |n| policy.delay_ms(n))
+            .await?
+        {
+            crate::store::Booked::Delayed { until_ms } => {
+                return Err(AuthError::Locked { until_ms });
+            }
+            crate::store::Booked::Check {
+                delayed_until_ms, ..
+            } => delayed_until_ms,
+        };
+        if !ticket.verify(password, &admin.password_hash).await {
+            return Err(match delayed {
+                Some(until_ms) => AuthError::WrongAndDelayed { until_ms },
+                None => AuthError::BadCredentials,
+            });
+        }
+        self.admin_check_passed(admin.id).await?;
+        if !admin.active {
+            return Err(AuthError::Inactive);
+        }
+        let (token, hash) = new_token();
+        let (csrf, _) = new_token();
+        let expires_ms = now + policy.token_ttl_secs * 1000;
+        let ends_ms = now + ADMIN_SESSION_MAX_MS;
+        self.create_admin_session(hash, &admin, &csrf, expires_ms, ends_ms)
+            .await?;
+        Ok(AdminLoggedIn {
+            token,
+            csrf,
+            expires_ms,
+            admin,
         })
     }
 

@@ -321,6 +321,11 @@ const PG_MIGRATIONS: &[Migration] = &[
         name: "0007_refill_requests.sql",
         sql: include_str!("../../../migrations/server/postgres/0007_refill_requests.sql"),
     },
+    Migration {
+        version: 8,
+        name: "0008_console.sql",
+        sql: include_str!("../../../migrations/server/postgres/0008_console.sql"),
+    },
 ];
 
 const SQLITE_MIGRATIONS: &[Migration] = &[
@@ -358,6 +363,11 @@ const SQLITE_MIGRATIONS: &[Migration] = &[
         version: 7,
         name: "0007_refill_requests.sql",
         sql: include_str!("../../../migrations/server/sqlite/0007_refill_requests.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "0008_console.sql",
+        sql: include_str!("../../../migrations/server/sqlite/0008_console.sql"),
     },
 ];
 

@@ -70,6 +70,25 @@ enum Admin {
         #[arg(long)]
         mobile: String,
     },
+    /// Create a console admin (role state, district or auditor); the
+    /// password comes on standard input (`--password-stdin`) or is made
+    /// here and printed once.
+    CreateAdmin {
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        name: String,
+        /// state (every district), district (its own) or auditor (reads only)
+        #[arg(long)]
+        role: String,
+        /// The district a district admin (or a scoped auditor) sees.
+        #[arg(long)]
+        district: Option<String>,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Deactivate a console admin: its sessions end at once.
+    DeactivateAdmin { login: String },
     /// Credit a kiosk's wallet (amount in rupees, e.g. 5000 or 1,234.50),
     /// or credit a kiosk's pending refill request (`--request`): its amount,
     /// the ledger line naming the request.
@@ -512,6 +531,47 @@ async fn admin(store: &Store, a: Admin) -> anyhow::Result<()> {
                 }
                 Err(e) => return Err(e.into()),
             }
+        }
+        Admin::CreateAdmin {
+            login,
+            name,
+            role,
+            district,
+            password_stdin,
+        } => {
+            let role = server::store::console::AdminRole::parse(&role)
+                .context("role must be state, district or auditor")?;
+            let (pw, made) = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)?;
+                (line.trim_end_matches(['\r', '\n']).to_string(), false)
+            } else {
+                (server::auth::initial_password(), true)
+            };
+            domain::rules::check_password(&pw)?;
+            let a = store
+                .create_admin(
+                    &login,
+                    &name,
+                    role,
+                    district.as_deref(),
+                    &server::auth::hash_password(&pw),
+                )
+                .await?;
+            let scope = a.district.as_deref().unwrap_or("every district");
+            if made {
+                println!(
+                    "admin {} ({}, {scope}): password {pw}",
+                    a.login,
+                    role.as_str()
+                );
+            } else {
+                println!("admin {} ({}, {scope}) created", a.login, role.as_str());
+            }
+        }
+        Admin::DeactivateAdmin { login } => {
+            store.set_admin_active(&login, false).await?;
+            println!("admin {login} deactivated; its sessions ended");
         }
         Admin::DeregisterDevice { id } => {
             if store.deregister_device(id).await? {

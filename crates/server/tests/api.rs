@@ -1008,6 +1008,7 @@ both!(
             version: protocol::PROTOCOL_VERSION,
             cursor: protocol::Cursor::default(),
             limit: 10,
+            health: None,
         };
         let r = h
             .send_signed(&d, "/v1/sync/pull", protocol::encode_body(&req))
@@ -1219,6 +1220,7 @@ async fn openapi_declares_every_status_the_handlers_answer() {
                     version: protocol::PROTOCOL_VERSION,
                     cursor: protocol::Cursor::default(),
                     limit: 10,
+                    health: None,
                 };
                 bodies.push(Some(protocol::encode_body(&pull)));
                 let mut d2 = Dev::new(dev.id, dev.key.clone(), &dev.kiosk_code);

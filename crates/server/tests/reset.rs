@@ -493,6 +493,7 @@ both!(deregistering_frees_the_sso_id, |h: H| async move {
         version: protocol::PROTOCOL_VERSION,
         cursor: Default::default(),
         limit: 10,
+        health: None,
     };
     let r = h
         .send_signed(&d, "/v1/sync/pull", protocol::encode_body(&req))

@@ -407,6 +407,29 @@ pub(super) async fn pull(State(s): State<Shared>, a: Authed<DeviceOnly>) -> R<Re
     };
     let req: protocol::PullRequest = protocol::decode_body(&b).map_err(decode_err)?;
     let resp = s.store.pull(device_id, req.cursor, req.limit).await?;
+    let due = {
+        let mut seen = s.health_seen.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.len() > 200_000 {
+            seen.clear();
+        }
+        let due = seen.get(&device_id).is_none_or(|(at, h)| {
+            at.elapsed() >= std::time::Duration::from_secs(60) || *h != req.health
+        });
+        if due {
+            seen.insert(device_id, (std::time::Instant::now(), req.health.clone()));
+        }
+        due
+    };
+    if due {
+        // The console's view only: a failure here must not fail the pull.
+        if let Err(e) = s
+            .store
+            .record_health(device_id, c.kiosk_id, req.health.as_ref())
+            .await
+        {
+            tracing::warn!(%device_id, error = %e, "kiosk health not recorded");
+        }
+    }
     Ok(sync_response(&resp))
 }
 

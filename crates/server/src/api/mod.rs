@@ -37,6 +37,14 @@ pub struct AppState {
     pub addr_failures: RateLimiter,
     /// The longest a request body may take to arrive (`request.timeout`).
     pub body_timeout: std::time::Duration,
+    /// The console's session cookie is `Secure` (the server speaks TLS).
+    pub secure_cookies: bool,
+    /// When each device's health was last written, and what it said: a
+    /// kiosk pulls every few seconds, its health row is written when it
+    /// changes or once a minute.
+    pub health_seen: std::sync::Mutex<
+        std::collections::HashMap<Uuid, (std::time::Instant, Option<protocol::KioskHealth>)>,
+    >,
 }
 
 impl AppState {
@@ -48,6 +56,8 @@ impl AppState {
             limiter: RateLimiter::default(),
             addr_failures: RateLimiter::failures_per_address(10),
             body_timeout: std::time::Duration::from_secs(600),
+            secure_cookies: false,
+            health_seen: Default::default(),
         }
     }
 }
@@ -588,6 +598,7 @@ fn path_of(uri: &axum::http::Uri) -> String {
 }
 
 // The JSON bodies, and the handlers (one per operation), each in its own file.
+pub mod console;
 mod handlers;
 mod types;
 use handlers::*;
@@ -729,6 +740,7 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/reconcile/day", get(reconcile_day))
         .route("/v1/tickets", get(list_tickets).post(create_ticket))
         .route("/v1/tickets/{id}", get(get_ticket))
+        .merge(console::routes())
         .fallback(|| async {
             ApiErr::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, "no such endpoint")
         })

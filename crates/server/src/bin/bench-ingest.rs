@@ -255,6 +255,7 @@ async fn run() -> anyhow::Result<()> {
                 version: protocol::PROTOCOL_VERSION,
                 cursor,
                 limit: 100,
+                health: None,
             });
             let sig =
                 protocol::wire::sign_request(&keys[i], ids[i].1, "POST", "/v1/sync/pull", &body);

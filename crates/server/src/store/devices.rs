@@ -195,15 +195,21 @@ impl Store {
     /// De-registers a device; its key no longer signs anything. Returns
     /// false when it was already de-registered.
     pub async fn deregister_device(&self, id: Uuid) -> SResult<bool> {
-        let now = self.now_ms();
         in_tx!(self.db, |tx| {
-            let n = tx
-                .exec(
-                    "UPDATE devices SET deregistered_ms = $1 WHERE id = $2 AND deregistered_ms IS NULL",
-                    &params![now, id],
-                )
-                .await?;
-            Ok(n == 1)
+            self.deregister_device_in(&mut *tx, id).await
         })
+    }
+
+    /// [`Store::deregister_device`] inside the caller's transaction (the console
+    /// writes its audit row in the same one).
+    pub(crate) async fn deregister_device_in(&self, tx: &mut dyn SqlTx, id: Uuid) -> SResult<bool> {
+        let now = self.now_ms();
+        let n = tx
+            .exec(
+                "UPDATE devices SET deregistered_ms = $1 WHERE id = $2 AND deregistered_ms IS NULL",
+                &params![now, id],
+            )
+            .await?;
+        Ok(n == 1)
     }
 }

@@ -5,32 +5,44 @@ use super::*;
 impl Store {
     /// Credits a kiosk's wallet (bank refill, transfer): refills account → wallet.
     pub async fn refill(&self, kiosk: Uuid, amount: Paise, memo: &str) -> SResult<i64> {
+        in_tx!(self.db, |tx| {
+            self.refill_in(&mut *tx, kiosk, amount, memo).await
+        })
+    }
+
+    /// [`Store::refill`] inside the caller's transaction (the console
+    /// writes its audit row in the same one).
+    pub(crate) async fn refill_in(
+        &self,
+        tx: &mut dyn SqlTx,
+        kiosk: Uuid,
+        amount: Paise,
+        memo: &str,
+    ) -> SResult<i64> {
         if !amount.is_positive() || amount > Paise::MAX_INPUT {
             return Err(StoreError::Invalid(
                 "refill amount must be positive and within limits".into(),
             ));
         }
         let now = self.now_ms();
-        in_tx!(self.db, |tx| {
-            lock_kiosk(&mut *tx, kiosk)
-                .await?
-                .ok_or(StoreError::NotFound("kiosk"))?;
-            let txn = next_txn_ids(&mut *tx, 1).await?[0];
-            let lines = vec![
-                PostLine {
-                    account: accounts::REFILLS.into(),
-                    kiosk: None,
-                    amount: -amount.as_i64(),
-                },
-                PostLine {
-                    account: accounts::WALLET.into(),
-                    kiosk: Some(kiosk),
-                    amount: amount.as_i64(),
-                },
-            ];
-            post(&mut *tx, txn, "refill", memo, now, &lines).await?;
-            Ok(txn)
-        })
+        lock_kiosk(&mut *tx, kiosk)
+            .await?
+            .ok_or(StoreError::NotFound("kiosk"))?;
+        let txn = next_txn_ids(&mut *tx, 1).await?[0];
+        let lines = vec![
+            PostLine {
+                account: accounts::REFILLS.into(),
+                kiosk: None,
+                amount: -amount.as_i64(),
+            },
+            PostLine {
+                account: accounts::WALLET.into(),
+                kiosk: Some(kiosk),
+                amount: amount.as_i64(),
+            },
+        ];
+        post(&mut *tx, txn, "refill", memo, now, &lines).await?;
+        Ok(txn)
     }
 
     pub async fn ledger_lines(

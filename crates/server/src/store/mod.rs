@@ -12,6 +12,7 @@ use uuid::Uuid;
 // The store's operations, one file per kind of record.
 mod bills;
 mod catalogue;
+pub mod console;
 mod devices;
 mod kiosks;
 mod ledger;

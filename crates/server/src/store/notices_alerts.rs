@@ -50,6 +50,11 @@ impl Store {
             "sessions",
             "kiosks",
             "tamper_alerts",
+            "refill_requests",
+            "catalogues",
+            "audit_log",
+            "proposals",
+            "alert_acks",
         ] {
             let n = tx
                 .query_one(&format!("SELECT CAST(COUNT(*) AS BIGINT) FROM {t}"), &[])

@@ -19,7 +19,7 @@ use protocol::refills::{self as rf, RefillPayload, RefillUpdate, WalletTerms};
 use std::collections::HashSet;
 
 /// One refill request as the staff see it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RefillRequest {
     pub id: Uuid,
     pub kiosk_id: Uuid,
@@ -133,67 +133,78 @@ impl Store {
 
     pub async fn refill_request(&self, id: Uuid) -> SResult<Option<RefillRequest>> {
         let mut tx = self.db.begin_read().await?;
-        let r = tx
-            .query_opt(
-                &format!("SELECT {REQUEST_COLS} FROM refill_requests r JOIN kiosks k ON k.id = r.kiosk_id WHERE r.id = $1"),
-                &params![id],
-            )
-            .await?;
-        r.as_ref().map(request_from).transpose()
+        request_by_id_in(&mut *tx, id).await
     }
 
     /// Credits a pending request's amount: refills account → the kiosk's
     /// wallet, one `refill` transaction whose memo names the request. Dues
     /// are paid first simply by the balance rising. Returns the txn id.
     pub async fn credit_refill(&self, id: Uuid) -> SResult<i64> {
+        in_tx!(self.db, |tx| { self.credit_refill_in(&mut *tx, id).await })
+    }
+
+    /// [`Store::credit_refill`] inside the caller's transaction (the console
+    /// writes its audit row in the same one).
+    pub(crate) async fn credit_refill_in(&self, tx: &mut dyn SqlTx, id: Uuid) -> SResult<i64> {
         let now = self.now_ms();
-        in_tx!(self.db, |tx| {
-            let (kiosk, req) = lock_pending(&mut *tx, id).await?;
-            let txn = next_txn_ids(&mut *tx, 1).await?[0];
-            let memo = format!(
-                "refill request {id}: {}{}",
-                req.mode,
-                req.reference
-                    .as_deref()
-                    .map(|r| format!(" {r}"))
-                    .unwrap_or_default()
-            );
-            let lines = [
-                PostLine {
-                    account: accounts::REFILLS.into(),
-                    kiosk: None,
-                    amount: -req.amount.as_i64(),
-                },
-                PostLine {
-                    account: accounts::WALLET.into(),
-                    kiosk: Some(kiosk),
-                    amount: req.amount.as_i64(),
-                },
-            ];
-            post(&mut *tx, txn, "refill", &memo, now, &lines).await?;
-            tx.exec(
-                "UPDATE refill_requests SET status = 'credited', txn_id = $1, updated_ms = $2 WHERE id = $3",
-                &params![txn, now, id],
-            )
-            .await?;
-            insert_event(
-                &mut *tx,
-                kiosk,
-                id,
-                rf::STATUS_CREDITED,
-                req.amount,
-                Some(txn),
-                "",
-                now,
-            )
-            .await?;
-            Ok(txn)
-        })
+        let (kiosk, req) = lock_pending(&mut *tx, id).await?;
+        let txn = next_txn_ids(&mut *tx, 1).await?[0];
+        let memo = format!(
+            "refill request {id}: {}{}",
+            req.mode,
+            req.reference
+                .as_deref()
+                .map(|r| format!(" {r}"))
+                .unwrap_or_default()
+        );
+        let lines = [
+            PostLine {
+                account: accounts::REFILLS.into(),
+                kiosk: None,
+                amount: -req.amount.as_i64(),
+            },
+            PostLine {
+                account: accounts::WALLET.into(),
+                kiosk: Some(kiosk),
+                amount: req.amount.as_i64(),
+            },
+        ];
+        post(&mut *tx, txn, "refill", &memo, now, &lines).await?;
+        tx.exec(
+            "UPDATE refill_requests SET status = 'credited', txn_id = $1, updated_ms = $2 WHERE id = $3",
+            &params![txn, now, id],
+        )
+        .await?;
+        insert_event(
+            &mut *tx,
+            kiosk,
+            id,
+            rf::STATUS_CREDITED,
+            req.amount,
+            Some(txn),
+            "",
+            now,
+        )
+        .await?;
+        Ok(txn)
     }
 
     /// Rejects a pending request; the kiosk shows the reason. Its bank
     /// reference may be used again.
     pub async fn reject_refill(&self, id: Uuid, reason: &str) -> SResult<()> {
+        in_tx!(self.db, |tx| {
+            self.reject_refill_in(&mut *tx, id, reason).await
+        })
+    }
+
+    /// [`Store::reject_refill`] inside the caller's transaction (the console
+    /// writes its audit row in the same one).
+    pub(crate) async fn reject_refill_in(
+        &self,
+        tx: &mut dyn SqlTx,
+        id: Uuid,
+        reason: &str,
+    ) -> SResult<()> {
         let reason = domain::text::clean_text("reason", reason, rf::REASON_MAX_CHARS)
             .map_err(|e| StoreError::Invalid(e.to_string()))?;
         if reason.is_empty() {
@@ -203,26 +214,24 @@ impl Store {
             ));
         }
         let now = self.now_ms();
-        in_tx!(self.db, |tx| {
-            let (kiosk, req) = lock_pending(&mut *tx, id).await?;
-            tx.exec(
-                "UPDATE refill_requests SET status = 'rejected', reason = $1, updated_ms = $2 WHERE id = $3",
-                &params![&reason, now, id],
-            )
-            .await?;
-            insert_event(
-                &mut *tx,
-                kiosk,
-                id,
-                rf::STATUS_REJECTED,
-                req.amount,
-                None,
-                &reason,
-                now,
-            )
-            .await?;
-            Ok(())
-        })
+        let (kiosk, req) = lock_pending(&mut *tx, id).await?;
+        tx.exec(
+            "UPDATE refill_requests SET status = 'rejected', reason = $1, updated_ms = $2 WHERE id = $3",
+            &params![&reason, now, id],
+        )
+        .await?;
+        insert_event(
+            &mut *tx,
+            kiosk,
+            id,
+            rf::STATUS_REJECTED,
+            req.amount,
+            None,
+            &reason,
+            now,
+        )
+        .await?;
+        Ok(())
     }
 
     /// The kiosk's deposit limit and dues now, as its pull says them.
@@ -549,4 +558,17 @@ pub(crate) async fn wallet_terms_in(
         t.interest = interest_in(tx, kiosk, balance, due, ms_day(now)).await?;
     }
     Ok(t)
+}
+
+pub(crate) async fn request_by_id_in(
+    tx: &mut dyn SqlTx,
+    id: Uuid,
+) -> SResult<Option<RefillRequest>> {
+    let r = tx
+        .query_opt(
+            &format!("SELECT {REQUEST_COLS} FROM refill_requests r JOIN kiosks k ON k.id = r.kiosk_id WHERE r.id = $1"),
+            &params![id],
+        )
+        .await?;
+    r.as_ref().map(request_from).transpose()
 }

@@ -134,6 +134,21 @@ impl Store {
     /// a kiosk's reply ids grow in the order they commit (the pull cursor
     /// relies on it). Returns the reply's id.
     pub async fn reply_ticket(&self, id: Uuid, status: Option<&str>, text: &str) -> SResult<i64> {
+        let mut txb = self.db.begin().await?;
+        let r = self.reply_ticket_in(&mut *txb, id, status, text).await?;
+        txb.commit().await?;
+        Ok(r)
+    }
+
+    /// [`Store::reply_ticket`] inside the caller's transaction (the console
+    /// writes its audit row in the same one).
+    pub(crate) async fn reply_ticket_in(
+        &self,
+        tx: &mut dyn SqlTx,
+        id: Uuid,
+        status: Option<&str>,
+        text: &str,
+    ) -> SResult<i64> {
         if let Some(st) = status
             && !TICKET_STATUSES.contains(&st)
         {
@@ -161,8 +176,6 @@ impl Store {
             ));
         }
         let now = self.now_ms();
-        let mut txb = self.db.begin().await?;
-        let tx: &mut dyn SqlTx = &mut *txb;
         let r = tx
             .query_opt(
                 "SELECT kiosk_id, status FROM tickets WHERE id = $1",
@@ -192,7 +205,6 @@ impl Store {
             )
             .await?
             .i64(0)?;
-        txb.commit().await?;
         Ok(reply)
     }
 

@@ -75,12 +75,32 @@ impl Store {
         forget_ms: i64,
         delay: impl Fn(i64) -> i64 + Send,
     ) -> SResult<Booked> {
+        self.book_check("users", user, forget_ms, delay).await
+    }
+
+    /// [`Store::book_password_check`] for a console admin.
+    pub async fn book_admin_check(
+        &self,
+        admin: Uuid,
+        forget_ms: i64,
+        delay: impl Fn(i64) -> i64 + Send,
+    ) -> SResult<Booked> {
+        self.book_check("admins", admin, forget_ms, delay).await
+    }
+
+    async fn book_check(
+        &self,
+        table: &'static str,
+        user: Uuid,
+        forget_ms: i64,
+        delay: impl Fn(i64) -> i64 + Send,
+    ) -> SResult<Booked> {
         let now = self.now_ms();
         in_tx!(self.db, |tx| {
             let lock = row_lock(&*tx);
             let r = tx
                 .query_opt(
-                    &format!("SELECT failed_logins, locked_until_ms, last_failed_ms FROM users WHERE id = $1{lock}"),
+                    &format!("SELECT failed_logins, locked_until_ms, last_failed_ms FROM {table} WHERE id = $1{lock}"),
                     &params![user],
                 )
                 .await?
@@ -96,7 +116,7 @@ impl Store {
             let d = delay(n);
             let until = (d > 0).then_some(now + d);
             tx.exec(
-                "UPDATE users SET failed_logins = $1, last_failed_ms = $2, locked_until_ms = $3 WHERE id = $4",
+                &format!("UPDATE {table} SET failed_logins = $1, last_failed_ms = $2, locked_until_ms = $3 WHERE id = $4"),
                 &params![n, now, until, user],
             )
             .await?;
@@ -109,9 +129,17 @@ impl Store {
 
     /// The password was right: the booked failure and any before it are forgotten.
     pub async fn password_check_passed(&self, user: Uuid) -> SResult<()> {
+        self.check_passed("users", user).await
+    }
+
+    pub async fn admin_check_passed(&self, admin: Uuid) -> SResult<()> {
+        self.check_passed("admins", admin).await
+    }
+
+    async fn check_passed(&self, table: &'static str, user: Uuid) -> SResult<()> {
         in_tx!(self.db, |tx| {
             tx.exec(
-                "UPDATE users SET failed_logins = 0, locked_until_ms = NULL, last_failed_ms = NULL WHERE id = $1",
+                &format!("UPDATE {table} SET failed_logins = 0, locked_until_ms = NULL, last_failed_ms = NULL WHERE id = $1"),
                 &params![user],
             )
             .await?;

@@ -895,14 +895,27 @@ impl Store {
     /// recorded outcome changes once (to `accepted` or `rejected`
     /// `department.refused`) and the device's next pull carries it.
     pub async fn settle(&self, txn_id: i64, confirm: bool, reason: &str) -> SResult<Outcome> {
+        let mut txb = self.db.begin().await?;
+        let r = self.settle_in(&mut *txb, txn_id, confirm, reason).await?;
+        txb.commit().await?;
+        Ok(r)
+    }
+
+    /// [`Store::settle`] inside the caller's transaction (the console
+    /// writes its audit row in the same one).
+    pub(crate) async fn settle_in(
+        &self,
+        tx: &mut dyn SqlTx,
+        txn_id: i64,
+        confirm: bool,
+        reason: &str,
+    ) -> SResult<Outcome> {
         let now = self.now_ms();
         let reason: String = reason
             .chars()
             .filter(|c| !c.is_control())
             .take(200)
             .collect();
-        let mut txb = self.db.begin().await?;
-        let tx: &mut dyn SqlTx = &mut *txb;
         let p = tx
             .query_opt("SELECT kiosk_id, total, commission, receipt_no, mobile, email, entry_id FROM payments WHERE txn_id = $1", &params![txn_id])
             .await?
@@ -1059,7 +1072,6 @@ impl Store {
                 .await?;
             }
         }
-        txb.commit().await?;
         Ok(outcome)
     }
 }

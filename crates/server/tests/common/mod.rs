@@ -238,6 +238,7 @@ impl H {
             version: protocol::PROTOCOL_VERSION,
             cursor,
             limit,
+            health: None,
         };
         let r = self
             .send_signed(dev, "/v1/sync/pull", protocol::encode_body(&req))

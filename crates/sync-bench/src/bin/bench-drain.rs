@@ -90,6 +90,7 @@ async fn main() -> anyhow::Result<()> {
                     version: PROTOCOL_VERSION,
                     cursor,
                     limit: 1000,
+                    health: None,
                 },
                 Duration::from_secs(30),
             )

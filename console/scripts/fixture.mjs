@@ -49,17 +49,22 @@ export function fixture(now = Date.now()) {
     ['cancel', 45_250, 'Cancelled RCPT-20260301-0017'],
     ['payment', -45_250, 'RSGL gas bill 88120'],
   ];
+  // The server lists wallet lines, newest first, each with the balance after it.
+  let balance = k0.wallet_balance;
   for (let i = 0; i < 14; i++) {
     const [kind, amount, memo] = kinds[i % kinds.length];
+    if (kind === 'commission') continue;
     ledger.push({
       id: 5000 - i,
-      txn_id: `t-${5000 - i}`,
-      account: kind === 'commission' ? 'commission' : 'wallet',
+      txn_id: 7000 - i,
+      account: 'wallet',
       kind,
       amount,
       memo,
       at_ms: now - i * 47 * MIN - 8 * MIN,
+      balance,
     });
+    balance -= amount;
   }
   const receipts = Array.from({ length: 10 }, (_, i) => ({
     receipt_no: i === 0 ? null : `RJ2603020${String(4100 - i)}`,
@@ -89,8 +94,8 @@ export function fixture(now = Date.now()) {
   const proposals = [
     { id: 'p-101', kind: 'refill', kiosk_code: 'RJ-JAI-1001', district: 'Jaipur', amount: 2_500_000, detail: { mode: 'neft_rtgs', reference: 'SBIN026113400123', request_id: 'rr-7' }, proposed_by: 'ravi.jpr', proposed_ms: now - 25 * MIN, status: 'pending', decided_by: null, decided_ms: null, reason: null },
     { id: 'p-102', kind: 'refill', kiosk_code: 'RJ-JOD-1002', district: 'Jodhpur', amount: 1_000_000, detail: { mode: 'transfer', reference: 'TRF-88231-A', request_id: null }, proposed_by: 'asha.state', proposed_ms: now - 70 * MIN, status: 'pending', decided_by: null, decided_ms: null, reason: null },
-    { id: 'p-103', kind: 'settle', kiosk_code: 'RJ-UDA-1003', district: 'Udaipur', amount: 148_500, detail: { txn_id: 'tx-9f1', receipt_no: 'RJ26030104033', confirm: false, reason: 'AVVNL says bill 210000456712 was not credited' }, proposed_by: 'meena.udr', proposed_ms: now - 3 * H, status: 'pending', decided_by: null, decided_ms: null, reason: null },
-    { id: 'p-104', kind: 'settle', kiosk_code: 'RJ-AJM-1004', district: 'Ajmer', amount: 76_200, detail: { txn_id: 'tx-a22', receipt_no: 'RJ26030104102', confirm: true, reason: 'PHED letter 114/2026' }, proposed_by: 'ravi.jpr', proposed_ms: now - 5 * H, status: 'pending', decided_by: null, decided_ms: null, reason: null },
+    { id: 'p-103', kind: 'settle', kiosk_code: 'RJ-UDA-1003', district: 'Udaipur', amount: 148_500, detail: { txn_id: 88121, receipt_no: 'RJ26030104033', confirm: false, reason: 'AVVNL says bill 210000456712 was not credited' }, proposed_by: 'meena.udr', proposed_ms: now - 3 * H, status: 'pending', decided_by: null, decided_ms: null, reason: null },
+    { id: 'p-104', kind: 'settle', kiosk_code: 'RJ-AJM-1004', district: 'Ajmer', amount: 76_200, detail: { txn_id: 88140, receipt_no: 'RJ26030104102', confirm: true, reason: 'PHED letter 114/2026' }, proposed_by: 'ravi.jpr', proposed_ms: now - 5 * H, status: 'pending', decided_by: null, decided_ms: null, reason: null },
   ];
   const refillRequests = [
     { id: 'rr-7', kiosk_code: 'RJ-JAI-1001', district: 'Jaipur', amount: 2_500_000, mode: 'neft_rtgs', reference: 'SBIN026113400123', requested_by: 'holder.rk', status: 'pending', reason: null, created_ms: now - 2 * H },
@@ -99,21 +104,21 @@ export function fixture(now = Date.now()) {
     { id: 'rr-10', kiosk_code: 'RJ-UDA-1009', district: 'Udaipur', amount: 10_000_000, mode: 'transfer', reference: 'OLDACC-55120', requested_by: 'holder.uda9', status: 'pending', reason: null, created_ms: now - 15 * MIN },
   ];
   const held = [
-    { txn_id: 'tx-9f1', receipt_no: 'RJ26030104033', kiosk_code: 'RJ-UDA-1003', district: 'Udaipur', total: 148_500, created_ms: now - 27 * H },
-    { txn_id: 'tx-a22', receipt_no: 'RJ26030104102', kiosk_code: 'RJ-AJM-1004', district: 'Ajmer', total: 76_200, created_ms: now - 30 * H },
-    { txn_id: 'tx-b07', receipt_no: 'RJ26030204211', kiosk_code: 'RJ-JAI-1007', district: 'Jaipur', total: 231_000, created_ms: now - 9 * H },
-    { txn_id: 'tx-c19', receipt_no: null, kiosk_code: 'RJ-KOT-1011', district: 'Kota', total: 45_250, created_ms: now - 6 * H },
+    { txn_id: 88121, receipt_no: 'RJ26030104033', kiosk_code: 'RJ-UDA-1003', district: 'Udaipur', total: 148_500, created_ms: now - 27 * H },
+    { txn_id: 88140, receipt_no: 'RJ26030104102', kiosk_code: 'RJ-AJM-1004', district: 'Ajmer', total: 76_200, created_ms: now - 30 * H },
+    { txn_id: 88233, receipt_no: 'RJ26030204211', kiosk_code: 'RJ-JAI-1007', district: 'Jaipur', total: 231_000, created_ms: now - 9 * H },
+    { txn_id: 88302, receipt_no: null, kiosk_code: 'RJ-KOT-1011', district: 'Kota', total: 45_250, created_ms: now - 6 * H },
   ];
   const dues = [
-    { kiosk_code: 'RJ-JAI-1013', district: 'Jaipur', deposit_limit: 5_000_000, wallet_balance: -1_250_000, due_date: '2026-03-02', interest: 0 },
-    { kiosk_code: 'RJ-JOD-1020', district: 'Jodhpur', deposit_limit: 2_500_000, wallet_balance: -600_000, due_date: '2026-02-26', interest: 1_184 },
-    { kiosk_code: 'RJ-UDA-1027', district: 'Udaipur', deposit_limit: 1_000_000, wallet_balance: 340_000, due_date: null, interest: 0 },
+    { kiosk_code: 'RJ-JAI-1013', district: 'Jaipur', deposit_limit: 5_000_000, wallet_balance: -1_250_000, dues: 1_250_000, due_date: '2026-03-02', interest: 0 },
+    { kiosk_code: 'RJ-JOD-1020', district: 'Jodhpur', deposit_limit: 2_500_000, wallet_balance: -600_000, dues: 600_000, due_date: '2026-02-26', interest: 1_184 },
+    { kiosk_code: 'RJ-UDA-1027', district: 'Udaipur', deposit_limit: 1_000_000, wallet_balance: 340_000, dues: 0, due_date: null, interest: 0 },
   ];
   const alerts = [
-    { id: 'a-1', kind: 'stuck', kiosk_code: 'RJ-BIK-1004', district: 'Bikaner', detail: '14 payments (₹18,450.50) not sent for 5 h 20 min', at_ms: now - 5 * H, acked_by: null, acked_ms: null, note: null },
-    { id: 'a-2', kind: 'clock', kiosk_code: 'RJ-AJM-1006', district: 'Ajmer', detail: 'PC clock 11 min 20 s ahead of the centre', at_ms: now - 2 * H, acked_by: null, acked_ms: null, note: null },
-    { id: 'a-3', kind: 'gap', kiosk_code: 'RJ-JOD-1008', district: 'Jodhpur', detail: 'device 1 sent seq 4,120 after 4,117: 2 entries missing', at_ms: now - 26 * H, acked_by: null, acked_ms: null, note: null },
-    { id: 'a-4', kind: 'chain', kiosk_code: 'RJ-JAI-1019', district: 'Jaipur', detail: 'entry 2,031 does not follow its predecessor’s hash', at_ms: now - 3 * D, acked_by: 'ravi.jpr', acked_ms: now - 2 * D, note: 'PC restored from a backup; holder told to call the helpdesk' },
+    { id: null, kind: 'stuck', kiosk_code: 'RJ-BIK-1004', district: 'Bikaner', detail: '14 entries unsent', at_ms: now - 5 * H, acked_by: null, acked_ms: null, note: null },
+    { id: 42, kind: 'clock', kiosk_code: 'RJ-AJM-1006', district: 'Ajmer', detail: 'PC clock 11 min 20 s ahead of the centre', at_ms: now - 2 * H, acked_by: null, acked_ms: null, note: null },
+    { id: 41, kind: 'gap', kiosk_code: 'RJ-JOD-1008', district: 'Jodhpur', detail: 'device 1 sent seq 4,120 after 4,117: 2 entries missing', at_ms: now - 26 * H, acked_by: null, acked_ms: null, note: null },
+    { id: 37, kind: 'chain', kiosk_code: 'RJ-JAI-1019', district: 'Jaipur', detail: 'entry 2,031 does not follow its predecessor’s hash', at_ms: now - 3 * D, acked_by: 'ravi.jpr', acked_ms: now - 2 * D, note: 'PC restored from a backup; holder told to call the helpdesk' },
   ];
   const tickets = [
     { id: 'tk-31', kiosk_code: 'RJ-JAI-1001', district: 'Jaipur', raised_by: 'holder.rk', category: 'payment', subject: 'Bill paid but department shows unpaid', status: 'in_progress', receipt_no: 'RJ26030104033', created_ms: now - 3 * H, updated_ms: now - 3 * H },
@@ -160,22 +165,22 @@ export function fixture(now = Date.now()) {
   const catalogue = { version: 7, loaded_ms: now - 6 * D, departments, services };
   const reconcile = {
     rows: [
-      { department: 'JVVNL', count: 1_284, total: 1_93_45_650_50, accepted: 1_92_10_200_00, pending: 1_35_450_50, cancelled: 2_31_000_00 },
-      { department: 'AVVNL', count: 642, total: 88_12_300_00, accepted: 87_64_000_00, pending: 48_300_00, cancelled: 0 },
-      { department: 'PHED', count: 918, total: 41_20_775_00, accepted: 41_20_775_00, pending: 0, cancelled: 76_200_00 },
-      { department: 'RSGL', count: 133, total: 9_84_110_00, accepted: 9_38_860_00, pending: 45_250_00, cancelled: 0 },
+      { department: 'JVVNL', count: 1_284, total: 1_93_45_650_50, accepted: 1_92_10_200_00, pending: 1_35_450_50, cancelled: 2_31_000_00, posted: 1_91_79_200_00 },
+      { department: 'AVVNL', count: 642, total: 88_12_300_00, accepted: 87_64_000_00, pending: 48_300_00, cancelled: 0, posted: 87_64_000_00 },
+      { department: 'PHED', count: 918, total: 41_20_775_00, accepted: 41_20_775_00, pending: 0, cancelled: 76_200_00, posted: 40_44_575_00 },
+      { department: 'RSGL', count: 133, total: 9_84_110_00, accepted: 9_38_860_00, pending: 45_250_00, cancelled: 0, posted: 9_38_860_00 },
     ],
     unsettled: held,
   };
   const actions = [
-    ['proposal.approve', 'proposal p-099', { status: 'pending' }, { status: 'approved', decided_by: 'asha.state' }],
-    ['proposal.create', 'proposal p-102', null, { kind: 'refill', kiosk_code: 'RJ-JOD-1002', amount: 1_000_000 }],
-    ['device.deregister', 'device dev-2', { deregistered_ms: null }, { deregistered_ms: now - 95 * D, reason: 'PC replaced' }],
-    ['alert.ack', 'alert a-4', { acked_by: null }, { acked_by: 'ravi.jpr', note: 'PC restored from a backup' }],
-    ['ticket.reply', 'ticket tk-31', { status: 'open' }, { status: 'in_progress' }],
-    ['catalogue.publish', 'catalogue v7', { version: 6 }, { version: 7, services: 2 }],
-    ['refill_request.reject', 'refill request rr-5', { status: 'pending' }, { status: 'rejected', reason: 'UTR not in the bank statement' }],
-    ['login', 'admin ravi.jpr', null, null],
+    ['refill.approve', 'proposal:7f3c2a10-…', { status: 'pending' }, { status: 'approved', decided_by: 'asha.state' }],
+    ['refill.propose', 'proposal:91be04d2-…', null, { kind: 'refill', kiosk_code: 'RJ-JOD-1002', amount: 1_000_000 }],
+    ['device.deregister', 'device:3d0e5b77-…', { deregistered_ms: null }, { deregistered_ms: now - 95 * D, reason: 'PC replaced' }],
+    ['alert.ack', 'alert:37', { acked_by: null }, { acked_by: 'ravi.jpr', note: 'PC restored from a backup' }],
+    ['ticket.reply', 'ticket:c41a9e03-…', { status: 'open' }, { status: 'in_progress' }],
+    ['catalogue.publish', 'catalogue:7', { version: 6 }, { version: 7, services: 2 }],
+    ['refill_request.reject', 'refill_request:5', { status: 'pending' }, { status: 'rejected', reason: 'UTR not in the bank statement' }],
+    ['console.login', 'admin:ravi.jpr', null, null],
   ];
   const audit = Array.from({ length: 64 }, (_, i) => {
     const [action, target, before, after] = actions[i % actions.length];

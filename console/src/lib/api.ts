@@ -9,6 +9,7 @@ import type {
   Catalogue,
   Device,
   Held,
+  Id,
   Dues,
   KioskDetail,
   KioskRow,
@@ -108,7 +109,7 @@ async function request<T>(method: 'GET' | 'POST', path: string, opts: Opts = {})
 
 const get = <T>(path: string, query?: Query) => request<T>('GET', path, { query });
 const post = <T>(path: string, body?: unknown) => request<T>('POST', path, { body: body ?? {} });
-const seg = encodeURIComponent;
+const seg = (id: Id) => encodeURIComponent(String(id));
 
 export const api = {
   login: (login: string, password: string) =>
@@ -119,25 +120,25 @@ export const api = {
   kiosks: (q: { district?: string; status?: KioskStatus; q?: string; page?: number; per_page?: number }) =>
     get<Page<KioskRow>>('/kiosks', q),
   kiosk: (code: string) => get<KioskDetail>(`/kiosks/${seg(code)}`),
-  deregister: (id: string, reason: string) => post<{ device: Device }>(`/devices/${seg(id)}/deregister`, { reason }),
+  deregister: (id: Id, reason: string) => post<{ device: Device }>(`/devices/${seg(id)}/deregister`, { reason }),
 
   refillRequests: (status = 'pending') => get<Rows<RefillRequest>>('/refill-requests', { status }),
-  rejectRefillRequest: (id: string, reason: string) =>
+  rejectRefillRequest: (id: Id, reason: string) =>
     post<{ request: RefillRequest }>(`/refill-requests/${seg(id)}/reject`, { reason }),
   held: () => get<Rows<Held>>('/held'),
   dues: () => get<Rows<Dues>>('/dues'),
 
   proposals: (status: ProposalStatus | 'all' = 'pending') => get<Rows<Proposal>>('/proposals', { status }),
   propose: (p: NewProposal) => post<{ proposal: Proposal }>('/proposals', p),
-  approve: (id: string) => post<{ proposal: Proposal }>(`/proposals/${seg(id)}/approve`),
-  rejectProposal: (id: string, reason: string) => post<{ proposal: Proposal }>(`/proposals/${seg(id)}/reject`, { reason }),
+  approve: (id: Id) => post<{ proposal: Proposal }>(`/proposals/${seg(id)}/approve`),
+  rejectProposal: (id: Id, reason: string) => post<{ proposal: Proposal }>(`/proposals/${seg(id)}/reject`, { reason }),
 
   alerts: (status: 'open' | 'acked' | 'all' = 'open') => get<Rows<Alert>>('/alerts', { status }),
-  ack: (id: string, note: string) => post<{ alert: Alert }>(`/alerts/${seg(id)}/ack`, { note }),
+  ack: (id: Id, note: string) => post<{ alert: Alert }>(`/alerts/${seg(id)}/ack`, { note }),
 
   tickets: (status?: TicketStatus | '') => get<Rows<Ticket>>('/tickets', { status }),
-  ticket: (id: string) => get<TicketDetail>(`/tickets/${seg(id)}`),
-  reply: (id: string, text: string, status?: TicketStatus) =>
+  ticket: (id: Id) => get<TicketDetail>(`/tickets/${seg(id)}`),
+  reply: (id: Id, text: string, status?: TicketStatus) =>
     post<{ ticket: Ticket }>(`/tickets/${seg(id)}/reply`, status ? { text, status } : { text }),
 
   catalogue: () => get<Catalogue>('/catalogue'),

@@ -52,7 +52,7 @@ export interface Device {
   id: string;
   device_no: number;
   label: string;
-  user_login: string;
+  user_login: string | null;
   registered_ms: number;
   deregistered_ms: number | null;
   high_water: number;
@@ -67,14 +67,20 @@ export interface User {
   mobile: string;
 }
 
+/** Ids the server hands out as numbers or UUID strings; the console only
+ *  shows them and sends them back. */
+export type Id = number | string;
+
 export interface LedgerLine {
-  id: number | string;
-  txn_id: string;
+  id: Id;
+  txn_id: Id;
   account: string;
   kind: string;
   amount: number;
   memo: string;
   at_ms: number;
+  /** The wallet's balance after this line, when the server gives it. */
+  balance?: number;
 }
 
 export type ReceiptStatus = 'accepted' | 'pending' | 'cancelled';
@@ -109,10 +115,12 @@ export interface RefillRequest {
   status: 'pending' | 'credited' | 'rejected';
   reason: string | null;
   created_ms: number;
+  txn_id?: Id | null;
+  updated_ms?: number;
 }
 
 export interface Held {
-  txn_id: string;
+  txn_id: Id;
   receipt_no: string | null;
   kiosk_code: string;
   district: string;
@@ -125,6 +133,8 @@ export interface Dues {
   district: string;
   deposit_limit: number;
   wallet_balance: number;
+  /** What is owed now, when the server gives it. */
+  dues?: number;
   due_date: string | null;
   interest: number;
 }
@@ -136,7 +146,7 @@ export interface RefillDetail {
 }
 
 export interface SettleDetail {
-  txn_id: string;
+  txn_id: Id;
   receipt_no: string | null;
   confirm: boolean;
   reason: string;
@@ -164,17 +174,18 @@ export type Proposal =
 /** POST /proposals: the maker's two kinds. */
 export type NewProposal =
   | { kind: 'refill'; kiosk_code: string; amount: number; mode: string; reference: string; request_id?: string }
-  | { kind: 'settle'; txn_id: string; confirm: boolean; reason: string };
+  | { kind: 'settle'; txn_id: Id; confirm: boolean; reason: string };
 
 export type AlertKind = 'chain' | 'gap' | 'clock' | 'stuck';
 
 export interface Alert {
-  id: string;
+  /** null: a stuck kiosk, which clears itself when its queue moves. */
+  id: Id | null;
   kind: AlertKind;
   kiosk_code: string;
   district: string;
   detail: string;
-  at_ms: number;
+  at_ms: number | null;
   acked_by: string | null;
   acked_ms: number | null;
   note: string | null;
@@ -191,12 +202,14 @@ export interface Ticket {
   subject: string;
   status: TicketStatus;
   receipt_no: string | null;
+  has_attachment?: boolean;
   created_ms: number;
   updated_ms: number;
 }
 
 export interface TicketReply {
   text: string;
+  /** The ticket's status once this reply was sent. */
   status: TicketStatus | null;
   at_ms: number;
 }
@@ -253,6 +266,8 @@ export interface ReconcileRow {
   accepted: number;
   pending: number;
   cancelled: number;
+  /** What the department's account was credited for these payments. */
+  posted?: number;
 }
 
 export interface Reconcile {
@@ -261,7 +276,7 @@ export interface Reconcile {
 }
 
 export interface Audit {
-  id: number | string;
+  id: Id;
   at_ms: number;
   admin: string;
   action: string;

@@ -36,6 +36,36 @@ export const errorTexts = {
     en: 'Someone published a newer catalogue while you were editing. Load the current version; your changes are kept to look at again.',
     hi: 'आपके संपादन के दौरान किसी ने नई सेवा सूची प्रकाशित कर दी। मौजूदा संस्करण लोड करें; आपके बदलाव दोबारा देखने के लिए रखे रहेंगे।',
   },
+  'console.state_only': { en: 'Only a state admin may do that.', hi: 'यह केवल राज्य एडमिन कर सकते हैं।' },
+  'console.not_pending': {
+    en: 'This is no longer pending: someone else decided it meanwhile.',
+    hi: 'यह अब लंबित नहीं है: इस बीच किसी और ने निर्णय ले लिया।',
+  },
+  'console.already_proposed': {
+    en: 'A proposal for this is already waiting for approval.',
+    hi: 'इसका एक प्रस्ताव पहले से स्वीकृति की प्रतीक्षा में है।',
+  },
+  'console.already_acked': { en: 'Someone acknowledged this alert already.', hi: 'यह चेतावनी पहले ही किसी ने देख ली है।' },
+  'console.already_deregistered': { en: 'This PC is de-registered already.', hi: 'इस पीसी का पंजीकरण पहले ही हट चुका है।' },
+  'console.reason_required': { en: 'Give a reason.', hi: 'कारण लिखें।' },
+  'console.not_built': {
+    en: 'This server was built without the console pages.',
+    hi: 'यह सर्वर कंसोल पेजों के बिना बना है।',
+  },
+  'auth.bad_token': { en: 'Your session is not valid any more. Log in again.', hi: 'आपका सत्र अब मान्य नहीं है। फिर से लॉगिन करें।' },
+  'refill.amount_invalid': { en: 'The amount must be above zero and at most ₹10,00,000.', hi: 'राशि शून्य से अधिक और अधिकतम ₹10,00,000 होनी चाहिए।' },
+  'refill.mode_unknown': { en: 'Choose how the money was sent.', hi: 'चुनें कि धन किस तरीके से भेजा गया।' },
+  'refill.reference_required': { en: 'NEFT/RTGS and transfers need the bank’s reference (UTR).', hi: 'NEFT/RTGS और ट्रांसफ़र के लिए बैंक का संदर्भ (UTR) चाहिए।' },
+  'refill.reference_invalid': {
+    en: 'The reference is not valid: a UTR is 4 letters then 12 (NEFT) or 18 (RTGS) letters or digits; other references 6 to 30 letters, digits, - or _.',
+    hi: 'संदर्भ सही नहीं है: UTR में 4 अक्षर और फिर 12 (NEFT) या 18 (RTGS) अक्षर या अंक होते हैं; अन्य संदर्भ 6 से 30 अक्षर, अंक, - या _।',
+  },
+  'refill.duplicate_reference': {
+    en: 'A refill with this bank reference is already pending or credited.',
+    hi: 'इस बैंक संदर्भ का रिफ़िल पहले से लंबित है या जमा हो चुका है।',
+  },
+  'refill.not_pending': { en: 'This refill request is no longer pending.', hi: 'यह रिफ़िल अनुरोध अब लंबित नहीं है।' },
+  'refill.reason_required': { en: 'Give a reason: the holder sees it.', hi: 'कारण लिखें: धारक को यह दिखेगा।' },
   'not_found': { en: 'Not found (or not in your district).', hi: 'नहीं मिला (या आपके जिले का नहीं है)।' },
   'internal': { en: 'Something went wrong on the server. Try again; if it repeats, tell the state IT team.', hi: 'सर्वर पर गड़बड़ी हुई। फिर से करें; बार-बार हो तो राज्य आईटी टीम को बताएं।' },
   'network': {

@@ -99,6 +99,19 @@ setup_ui() {
   fi
 }
 
+# The centre console's pages (console/), built before kiosk-server, which
+# embeds console/dist.
+setup_console() {
+  if [ ! -d console/node_modules ] || [ console/package-lock.json -nt console/node_modules/.package-lock.json ]; then
+    log "installing the console's npm packages"
+    (cd console && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  if [ ! -f console/dist/index.html ] || [ -n "$(find console/src console/index.html console/vite.config.* console/package.json -newer console/dist/index.html 2>/dev/null | head -n1)" ]; then
+    log "building the console"
+    (cd console && npm run -s build)
+  fi
+}
+
 # tauri-driver (pinned: its patch releases have broken CI before).
 setup_tauri_driver() {
   if ! command -v tauri-driver >/dev/null 2>&1 || ! tauri-driver --help 2>/dev/null | head -n1 | grep -q .; then

@@ -73,7 +73,8 @@ enum Admin {
     /// Create a console admin (role state, district or auditor); the
     /// password comes on standard input (`--password-stdin`) or is made
     /// here and printed once.
-    CreateAdmin {
+    #[command(name = "create-admin")]
+    CreateStaff {
         #[arg(long)]
         login: String,
         #[arg(long)]
@@ -88,7 +89,8 @@ enum Admin {
         password_stdin: bool,
     },
     /// Deactivate a console admin: its sessions end at once.
-    DeactivateAdmin { login: String },
+    #[command(name = "deactivate-admin")]
+    DeactivateStaff { login: String },
     /// Credit a kiosk's wallet (amount in rupees, e.g. 5000 or 1,234.50),
     /// or credit a kiosk's pending refill request (`--request`): its amount,
     /// the ledger line naming the request.
@@ -532,7 +534,7 @@ async fn admin(store: &Store, a: Admin) -> anyhow::Result<()> {
                 Err(e) => return Err(e.into()),
             }
         }
-        Admin::CreateAdmin {
+        Admin::CreateStaff {
             login,
             name,
             role,
@@ -569,7 +571,7 @@ async fn admin(store: &Store, a: Admin) -> anyhow::Result<()> {
                 println!("admin {} ({}, {scope}) created", a.login, role.as_str());
             }
         }
-        Admin::DeactivateAdmin { login } => {
+        Admin::DeactivateStaff { login } => {
             store.set_admin_active(&login, false).await?;
             println!("admin {login} deactivated; its sessions ended");
         }

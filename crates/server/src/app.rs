@@ -335,6 +335,17 @@ async fn warn_public_demo_login(store: &Store) -> anyhow::Result<()> {
             DEMO_HOLDER.0
         );
     }
+    for (login, pw, ..) in DEMO_ADMINS {
+        if let Some(a) = store.admin_by_login(login).await?
+            && a.active
+            && crate::auth::verify_password(pw, &a.password_hash)
+        {
+            tracing::warn!(
+                "the public demo console admin {login} is active on this database: \
+                 kiosk-server admin deactivate-admin {login}"
+            );
+        }
+    }
     Ok(())
 }
 

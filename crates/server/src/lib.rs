@@ -27,6 +27,24 @@
 //! it (a kiosk or user with devices or payments on record can only be
 //! deactivated: that history is kept).
 //!
+//! # The centre console
+//!
+//! Staff of the state and the districts use a browser console served by
+//! this binary at `/console/` (pages built from `console/` and embedded;
+//! nothing fetched from elsewhere). Admins are their own accounts
+//! (`admin create-admin --role state|district|auditor [--district D]`) with
+//! the kiosk users' password checks and delays, a session cookie (HttpOnly,
+//! SameSite=Strict, 15 minutes idle, 8 hours at most) and a CSRF token on
+//! every change. A district admin sees and touches only its district's
+//! kiosks (anything else is `not_found`); an auditor reads only. Money
+//! moves through maker-checker proposals (refills, settlements): the
+//! admin who proposes cannot approve (`console.self_approval`). Every
+//! change is written with its audit row (who, when, what, before and
+//! after) in one transaction; the audit log refuses updates and deletes.
+//! Kiosks report their queue (depth, amount, oldest age, app version,
+//! clock offset) on each pull; the registry shows it with last seen.
+//! The demo seeds `state1`, `state2`, `district1` (Jaipur) and `auditor1`.
+//!
 //! # Deactivated users' devices
 //!
 //! A device registered under a deactivated user's SSO ID may still push:
@@ -146,6 +164,7 @@
 //! | `GET /v1/reconcile/day?date=&status=failed\|pending\|accepted\|cancelled` | user or device | a day's transactions (IST) |
 //! | `GET/POST /v1/tickets`, `GET /v1/tickets/{id}` | user or device | helpdesk tickets |
 //! | `GET /healthz`, `GET /openapi.json` | anyone | probe, description |
+//! | `/console/`, `/console/api/…` | console admins (cookie + `x-csrf`) | the centre console: its pages and API (docs/console-api.md) |
 //!
 //! Users send `Authorization: Bearer <token>` (15-minute tokens). Devices
 //! send `x-device: <uuid>` and `x-sig: <base64url ed25519>` over

@@ -26,6 +26,10 @@ describe('catalogue rules', () => {
     expect(check(s, { ...draftOf(s), charge: '30.00' }).change).toEqual({ code: 'A', charge: 3_000, commission: 1_000, active: true });
     expect(check(s, draftOf(s))).toEqual({ change: null, changed: false, errors: {} });
     expect(check(s, { ...draftOf(s), charge: '12.345' }).errors.charge).toBe('money.too_many_decimals');
+    // As published (charge ₹0, the department pays the commission): only a row sent is checked.
+    const elec = svc('JVVNL-BILL', { charge: 0, commission: 600 });
+    expect(check(elec, draftOf(elec))).toEqual({ change: null, changed: false, errors: {} });
+    expect(check(elec, { ...draftOf(elec), active: false }).errors.commission).toBe('catalogue.commission_above_charge');
   });
 });
 

@@ -28,8 +28,12 @@ export function check(s: Service, d: Draft): Checked {
   const m = parseRupees(d.commission, { allowZero: true });
   if ('error' in c) errors.charge = c.error;
   if ('error' in m) errors.commission = m.error;
-  if ('paise' in c && c.paise > s.state_rate) errors.charge = 'catalogue.charge_above_rate';
-  if ('paise' in c && 'paise' in m && m.paise > c.paise) errors.commission = 'catalogue.commission_above_charge';
+  // The centre checks only the rows it is sent: a row left as published
+  // (e.g. the sample's electricity bills, charge ₹0 and a commission the
+  // department pays) does not block publishing the others.
+  const unchanged = 'paise' in c && 'paise' in m && c.paise === s.charge && m.paise === s.commission && d.active === s.active;
+  if (!unchanged && 'paise' in c && c.paise > s.state_rate) errors.charge = 'catalogue.charge_above_rate';
+  if (!unchanged && 'paise' in c && 'paise' in m && m.paise > c.paise) errors.commission = 'catalogue.commission_above_charge';
   if (!('paise' in c) || !('paise' in m)) return { change: null, changed: true, errors };
   const changed = c.paise !== s.charge || m.paise !== s.commission || d.active !== s.active;
   const ok = !errors.charge && !errors.commission;

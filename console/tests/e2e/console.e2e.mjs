@@ -37,7 +37,7 @@
 //            kiosk's next sync is refused with auth.device_deregistered
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -291,6 +291,8 @@ async function main() {
     assert(existsSync(b), `${what} not found at ${b}: build it (cargo build -p server -p kioskctl --bins) or set KIOSK_BIN_DIR`);
   assert(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM)`);
   mkdirSync(shots, { recursive: true });
+  // The folder shows the last run only.
+  for (const f of readdirSync(shots)) if (f.endsWith('.png')) rmSync(join(shots, f));
 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -594,6 +596,13 @@ const overall = setTimeout(() => {
   console.error(`FAIL: the whole test took longer than 5 minutes (in step "${current}")`);
   void cleanup().finally(() => process.exit(2));
 }, 300_000);
+
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.once(sig, () => {
+    console.error(`\n${sig}: stopping the server and the browser`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
 
 async function cleanup() {
   if (browser) {

@@ -19,8 +19,13 @@
 //   registry state1 logs in; both kiosks show their last sync and what they
 //            reported of their outbox; K1001 then takes payments offline
 //            (its centre address pointed at a dead port): kioskctl shows the
-//            unsent entries, the console still the last report (see REPORT
-//            below: the centre cannot hear of a queue that does not move)
+//            unsent entries, the console still the last report. A kiosk
+//            reports its queue only on a pull, and a pull only follows a
+//            push that went through (kiosk-sync Engine::sync_once), so the
+//            centre never hears of a queue that does not move: "stuck"
+//            (oldest unsent older than 4 h) cannot be produced honestly, and
+//            kioskctl has no clock override. The test checks the reported
+//            figures and that no kiosk is listed as stuck instead.
 //   refill   state1 proposes a refill on the Kiosk page; under Approvals its
 //            Approve is disabled ("needs a second admin"); state2, in a
 //            second browser context, approves; K1001 syncs and its wallet

@@ -931,7 +931,19 @@ impl<T: Transport> Engine<T> {
     /// Push everything, then pull everything. Updates the status.
     pub async fn sync_once(&mut self) -> Result<SyncReport> {
         let r = async {
-            let mut push = self.push_all().await?;
+            let mut push = match self.push_all().await {
+                Ok(p) => p,
+                // The centre answered and refused the push (a broken chain,
+                // an inactive kiosk): pull all the same, so the centre's
+                // staff see how this queue stands and the kiosk gets its
+                // notices; the refusal is what this round reports. A busy
+                // or rate-limiting centre is not asked again.
+                Err(e @ SyncError::Server { status, .. }) if matches!(status, 403 | 409 | 422) => {
+                    let _ = self.pull_all().await;
+                    return Err(e);
+                }
+                Err(e) => return Err(e),
+            };
             let mut pull = self.pull_all().await?;
             // The pull found the centre behind (restored from a backup):
             // re-send what it lost at once, then pull what it now says.

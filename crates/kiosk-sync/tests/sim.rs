@@ -744,9 +744,20 @@ async fn check_invariants(seed: u64, w: &World, kiosk: &Kiosk) -> (i64, i64) {
         open_holds, 0,
         "seed {seed}: holds still open after the queue drained"
     );
+    // The simulation sets kiosk clocks wrong and restores the centre from
+    // old backups on purpose: the centre telling its staff of a skewed
+    // clock or of entries it lost (a sequence gap) is right. A broken chain
+    // is never right: the kiosk's records are what it wrote.
+    let alerts: Vec<_> = centre
+        .tamper_alerts()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.2.starts_with("chain mismatch"))
+        .collect();
     assert!(
-        centre.tamper_alerts().await.unwrap().is_empty(),
-        "seed {seed}: tamper alert raised"
+        alerts.is_empty(),
+        "seed {seed}: tamper alert raised: {alerts:?}"
     );
     let rejected: i64 = conn
         .query_row(

@@ -796,9 +796,10 @@ both!(
             .unwrap()
             .clone();
         let change = json!({"base_version": v0, "services": [{"code": svc["code"], "charge": svc["charge"].as_i64().unwrap() - 1, "commission": 0, "active": true}]});
-        // A commission above the charge is refused.
+        // A negative commission is refused (one above the charge is not:
+        // some departments pay the kiosk on a service free to the citizen).
         let (st, v) = c
-        .post("/console/api/catalogue", json!({"base_version": v0, "services": [{"code": svc["code"], "charge": 0, "commission": 1, "active": true}]}))
+        .post("/console/api/catalogue", json!({"base_version": v0, "services": [{"code": svc["code"], "charge": 0, "commission": -1, "active": true}]}))
         .await;
         assert_eq!(
             (st, code(&v)),
@@ -876,6 +877,119 @@ both!(
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        h.finish().await;
+    }
+);
+
+// What the Alerts page lists besides a broken chain: a kiosk clock far
+// from the centre's, a push that skips entries, an SSO ID moved to a new
+// PC, a day of many cancellations. Each once (until acknowledged), each
+// kept even when its push is refused.
+both!(
+    alerts_for_skew_gaps_reregistration_and_cancellations,
+    |h: H| async move {
+        admin(&h, "state1", AdminRole::State, None).await;
+        let c = console(&h, "state1").await;
+        let kinds = |v: &Value| -> Vec<String> {
+            v["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|a| a["id"].is_i64())
+                .map(|a| a["kind"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let mut d = h.register("k1001-h", 1).await;
+        let cat = h.catalogue.clone();
+        // A clock 20 minutes slow, twice: one alert.
+        for i in 0..2 {
+            d.pay(
+                &cat,
+                &[line("JVVNL-BILL", &format!("21000000007{i}"), 100_00)],
+            );
+            let hw = h.store.device(d.id).await.unwrap().unwrap().high_water;
+            let mut req = d.rest(hw);
+            req.clock_offset_ms = Some(20 * 60 * 1000);
+            h.push(&d, &req).await.unwrap();
+        }
+        let (_, v) = c.get("/console/api/alerts").await;
+        assert_eq!(kinds(&v), vec!["clock"], "{v}");
+        assert!(
+            v["rows"][0]["detail"]
+                .as_str()
+                .unwrap()
+                .contains("20 min behind"),
+            "{v}"
+        );
+        // A batch that starts past what the centre holds.
+        for i in 0..2 {
+            d.pay(
+                &cat,
+                &[line("JVVNL-BILL", &format!("21000000008{i}"), 100_00)],
+            );
+        }
+        let hw = h.store.device(d.id).await.unwrap().unwrap().high_water;
+        let (st, e) = h.push(&d, &d.batch(hw + 2, hw + 2)).await.unwrap_err();
+        assert_eq!(
+            (st, e.code.as_str()),
+            (StatusCode::CONFLICT, protocol::codes::GAP)
+        );
+        let (_, v) = c.get("/console/api/alerts").await;
+        assert_eq!(kinds(&v), vec!["gap", "clock"], "{v}");
+        h.push(&d, &d.rest(hw)).await.unwrap();
+        // Ten cancellations in a day.
+        let mut paid = Vec::new();
+        for i in 0..10 {
+            paid.push(
+                d.pay(&cat, &[line("PHED-WATER", &format!("10000{i:02}"), 50_00)])
+                    .1,
+            );
+        }
+        for p in &paid {
+            d.cancel(p);
+        }
+        let hw = h.store.device(d.id).await.unwrap().unwrap().high_water;
+        h.push(&d, &d.rest(hw)).await.unwrap();
+        let (_, v) = c.get("/console/api/alerts").await;
+        assert_eq!(kinds(&v), vec!["cancellations", "gap", "clock"], "{v}");
+        // The PC is replaced: de-registered at the console, the holder binds a new one.
+        let (st, _) = c
+            .post(
+                &format!("/console/api/devices/{}/deregister", d.id),
+                json!({"reason": "PC replaced"}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK);
+        let _new = h.register("k1001-h", 2).await;
+        let (_, v) = c.get("/console/api/alerts").await;
+        assert_eq!(kinds(&v)[0], "reregistered", "{v}");
+        // Acknowledged, an alert leaves the open list and shows who and why.
+        let id = v["rows"][0]["id"].as_i64().unwrap();
+        let (st, _) = c
+            .post(
+                &format!("/console/api/alerts/{id}/ack"),
+                json!({"note": "new PC, known"}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK);
+        let (st, e) = c
+            .post(
+                &format!("/console/api/alerts/{id}/ack"),
+                json!({"note": "again"}),
+            )
+            .await;
+        assert_eq!(
+            (st, code(&e)),
+            (StatusCode::CONFLICT, "console.already_acked")
+        );
+        let (_, v) = c.get("/console/api/alerts?status=acked").await;
+        assert_eq!(
+            (
+                v["rows"][0]["acked_by"].as_str(),
+                v["rows"][0]["note"].as_str()
+            ),
+            (Some("state1"), Some("new PC, known"))
+        );
         h.finish().await;
     }
 );

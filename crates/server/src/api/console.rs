@@ -303,8 +303,9 @@ async fn deregister(
         .store
         .console_deregister(&a.actor(), a.scope(), id, &req.reason)
         .await?;
+    let login = s.store.user(d.user_id).await?.map(|u| u.login);
     Ok(axum::Json(
-        json!({"device": {"id": d.id, "device_no": d.device_no, "label": d.label,
+        json!({"device": {"id": d.id, "device_no": d.device_no, "label": d.label, "user_login": login,
         "registered_ms": d.registered_ms, "deregistered_ms": d.deregistered_ms, "high_water": d.high_water}}),
     ))
 }

@@ -1415,12 +1415,6 @@ impl Store {
                     c.code, s.state_rate
                 )));
             }
-            if commission > charge {
-                return Err(StoreError::Invalid(format!(
-                    "{}: the commission {commission} is above the charge {charge}",
-                    c.code
-                )));
-            }
             before.push(json!({"code": s.code, "charge": s.charge, "commission": s.commission, "active": s.active}));
             s.charge = charge;
             s.commission = commission;
@@ -1596,15 +1590,16 @@ pub struct ServiceChange {
 }
 
 fn alert_kind(detail: &str) -> &'static str {
-    if detail.starts_with("chain mismatch") {
-        "chain"
-    } else if detail.contains("gap") {
-        "gap"
-    } else if detail.contains("clock") {
-        "clock"
-    } else {
-        "other"
-    }
+    [
+        ("chain mismatch", "chain"),
+        ("sequence gap", "gap"),
+        ("clock skew", "clock"),
+        ("device re-registered", "reregistered"),
+        ("many cancellations", "cancellations"),
+    ]
+    .iter()
+    .find(|(p, _)| detail.starts_with(p))
+    .map_or("other", |(_, k)| k)
 }
 
 fn held_from(r: &Row) -> SResult<HeldRow> {

@@ -60,6 +60,22 @@ impl Store {
                     e.into()
                 }
             })?;
+            // The SSO ID moved to another PC: the staff should know.
+            if let Some(prev) = tx
+                .query_opt(
+                    "SELECT device_no, deregistered_ms FROM devices WHERE user_id = $1 AND id <> $2 ORDER BY deregistered_ms DESC LIMIT 1",
+                    &params![user.id, id],
+                )
+                .await?
+            {
+                let detail = format!(
+                    "device re-registered: {} bound a new PC (device {}) after device {} was de-registered",
+                    user.login,
+                    n + 1,
+                    prev.i64(0)?
+                );
+                crate::sync::raise_alert(&mut *tx, id, user.kiosk_id, 0, "device re-registered", &detail, now).await?;
+            }
             Ok(())
         });
         r?;

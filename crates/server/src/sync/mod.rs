@@ -153,6 +153,15 @@ impl Store {
         let n = req.entries.len() as u64;
         let last = first + n - 1;
         if first > hwm + 1 {
+            // Entries this centre never saw: a restored centre, or a kiosk
+            // that skipped some. Refused either way; staff are told once a day.
+            let at = format!(
+                "sequence gap: the kiosk sent {first} while {} was expected",
+                hwm + 1
+            );
+            if raise_alert(tx, device_id, kiosk.id, hwm + 1, "sequence gap", &at, now).await? {
+                txb.commit().await?;
+            }
             return Err(PushError::Gap { expected: hwm + 1 });
         }
         // Stored rows for seq first-1 ..= min(last, hwm): the chain's start and the replays.
@@ -201,13 +210,24 @@ impl Store {
             bad_at = Some(last);
         }
         if let Some(at) = bad_at {
-            // Refused, but the alert is kept: commit it alone.
-            tx.exec(
-                "INSERT INTO tamper_alerts (device_id, kiosk_id, expected_seq, detail, at_ms) VALUES ($1,$2,$3,$4,$5)",
-                &params![device_id, kiosk.id, hwm + 1, format!("chain mismatch at seq {at} in batch {first}..={last}"), now],
+            // Refused, but the alert is kept: commit it alone. A kiosk
+            // retrying the same batch raises it once a day, not each time.
+            let detail = format!(
+                "chain mismatch at entry {at} (a batch of entries {first} to {last}): the kiosk's records were changed after they were written"
+            );
+            if raise_alert(
+                tx,
+                device_id,
+                kiosk.id,
+                hwm + 1,
+                "chain mismatch",
+                &detail,
+                now,
             )
-            .await?;
-            txb.commit().await?;
+            .await?
+            {
+                txb.commit().await?;
+            }
             tracing::warn!(%device_id, at, expected = hwm + 1, "tamper alert: hash chain mismatch");
             return Err(PushError::ChainMismatch {
                 expected: hwm + 1,
@@ -267,6 +287,15 @@ impl Store {
                 offset_ms = ?req.clock_offset_ms,
                 "kiosk clock skewed: its entries are flagged clock.skew"
             );
+            let detail = match req.clock_offset_ms {
+                Some(o) => format!(
+                    "clock skew: the kiosk's clock is {} min {} the centre's",
+                    o.abs() / 60_000,
+                    if o > 0 { "behind" } else { "ahead of" }
+                ),
+                None => "clock skew: entries dated far from the centre's time".to_string(),
+            };
+            raise_alert(tx, device_id, kiosk.id, hwm + 1, "clock skew", &detail, now).await?;
         }
         let mut planned = Vec::with_capacity(new.len());
         for &i in &new {
@@ -284,6 +313,31 @@ impl Store {
         }
         write_planned(tx, &kiosk, &planned, now).await?;
         let held = write_user_changes(tx, &kiosk, &planned, now).await?;
+        if new_entries
+            .iter()
+            .any(|e| e.kind == EntryKind::Cancellation)
+        {
+            let n = tx
+                .query_one(
+                    "SELECT CAST(COUNT(*) AS BIGINT) FROM entries e JOIN devices d ON d.id = e.device_id WHERE d.kiosk_id = $1 AND e.kind = 'cancellation' AND e.server_ms > $2",
+                    &params![kiosk.id, now - DAY_MS],
+                )
+                .await?
+                .i64(0)?;
+            if n >= MANY_CANCELLATIONS {
+                let detail = format!("many cancellations: {n} in the last 24 hours");
+                raise_alert(
+                    tx,
+                    device_id,
+                    kiosk.id,
+                    last,
+                    "many cancellations",
+                    &detail,
+                    now,
+                )
+                .await?;
+            }
+        }
         tx.exec(
             "UPDATE devices SET high_water = $1, last_hash = $2 WHERE id = $3",
             &params![last, req.last_hash, device_id],
@@ -1074,4 +1128,39 @@ impl Store {
         }
         Ok(outcome)
     }
+}
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+/// Cancellations in a day at one kiosk past which the centre's staff are told.
+pub const MANY_CANCELLATIONS: i64 = 10;
+
+/// Records a tamper alert for the console, unless one of the same kind
+/// (`kind`: the detail's start) for this device waits unacknowledged from
+/// the last day. Returns whether it wrote one.
+pub(crate) async fn raise_alert(
+    tx: &mut dyn SqlTx,
+    device: Uuid,
+    kiosk: Uuid,
+    expected_seq: u64,
+    kind: &str,
+    detail: &str,
+    now: i64,
+) -> SResult<bool> {
+    let open = tx
+        .query_opt(
+            "SELECT 1 FROM tamper_alerts a WHERE a.device_id = $1 AND a.detail LIKE $2 AND a.at_ms > $3
+               AND NOT EXISTS (SELECT 1 FROM alert_acks x WHERE x.alert_id = a.id)",
+            &params![device, format!("{kind}%"), now - DAY_MS],
+        )
+        .await?;
+    if open.is_some() {
+        return Ok(false);
+    }
+    tx.exec(
+        "INSERT INTO tamper_alerts (device_id, kiosk_id, expected_seq, detail, at_ms) VALUES ($1,$2,$3,$4,$5)",
+        &params![device, kiosk, expected_seq, detail, now],
+    )
+    .await?;
+    tracing::warn!(%device, detail, "alert for the centre's staff");
+    Ok(true)
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatPaise, paiseToRupeesText, parseRupees } from '../src/lib/money';
-import { ago, fmtTime, todayIst } from '../src/lib/time';
+import { ago, fmtTime, offset, todayIst } from '../src/lib/time';
 
 describe('money', () => {
   it('formats paise as rupees with Indian grouping and Latin digits', () => {
@@ -32,6 +32,11 @@ describe('money', () => {
 });
 
 describe('time', () => {
+  it('signs a clock offset, and not one under a second', () => {
+    expect(offset(-400, 'en')).not.toMatch(/[−+]/);
+    expect(offset(7 * 60_000, 'en')).toMatch(/^\+7 min/);
+    expect(offset(-45_000, 'en')).toMatch(/^−45 s/);
+  });
   it('shows times in IST whatever the browser zone', () => {
     // 2026-03-01T18:45:00Z is 2 March 00:15 in India.
     const ms = Date.UTC(2026, 2, 1, 18, 45);

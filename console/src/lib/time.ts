@@ -63,6 +63,8 @@ export function duration(ms: number, lang: Lang): string {
 
 /** A signed offset: "+7 min", "−45 s". */
 export function offset(ms: number, lang: Lang): string {
+  // Under a second is no offset worth a sign ("−0 s" reads as an error).
+  if (Math.abs(ms) < 1000) return duration(0, lang);
   return `${ms < 0 ? '−' : '+'}${duration(Math.abs(ms), lang)}`;
 }
 

@@ -142,6 +142,7 @@ export const en = {
   'receipt.accepted': 'Accepted',
   'receipt.pending': 'Pending',
   'receipt.cancelled': 'Cancelled',
+  'mode.wallet': 'Cash (wallet)',
   'mode.cash': 'Cash',
   'mode.cheque': 'Cheque',
   'account.wallet': 'Wallet',

@@ -143,6 +143,7 @@ export const hi: Record<Key, string> = {
   'receipt.accepted': 'स्वीकृत',
   'receipt.pending': 'लंबित',
   'receipt.cancelled': 'रद्द',
+  'mode.wallet': 'नकद (वॉलेट)',
   'mode.cash': 'नकद',
   'mode.cheque': 'चेक',
   'account.wallet': 'वॉलेट',

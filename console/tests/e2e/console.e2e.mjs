@@ -20,13 +20,13 @@
 //   registry state1 logs in; both kiosks show their last sync and what they
 //            reported of their outbox; K1001 then takes payments offline
 //            (its centre address pointed at a dead port): kioskctl shows the
-//            unsent entries, the console still the last report. A kiosk
-//            reports its queue only on a pull, and a pull only follows a
-//            push that went through (kiosk-sync Engine::sync_once), so the
-//            centre never hears of a queue that does not move: "stuck"
-//            (oldest unsent older than 4 h) cannot be produced honestly, and
-//            kioskctl has no clock override. The test checks the reported
-//            figures and that no kiosk is listed as stuck instead.
+//            unsent entries, the console still the last report (a kiosk
+//            reports its queue on each pull; offline it reports nothing).
+//   stuck    after the tamper below, K1002's queue cannot move: each sync
+//            is refused, the pull after it still reports the queue, and
+//            once its oldest unsent entry is older than the centre's
+//            `stuck_after_secs` (5 s here, 4 hours by default) the registry
+//            lists it as stuck and the Alerts page says so.
 //   refill   state1 proposes a refill on the Kiosk page; under Approvals its
 //            Approve is disabled ("needs a second admin"); state2, in a
 //            second browser context, approves; K1001 syncs and its wallet
@@ -43,7 +43,7 @@
 //            kiosk's next sync is refused with auth.device_deregistered
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -58,6 +58,7 @@ const binDir =
 const SERVER_BIN = join(binDir, 'kiosk-server');
 const CTL_BIN = join(binDir, 'kioskctl');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const STUCK_SECS = 5;
 
 const T_UI = 15_000; // one page condition
 const T_CMD = 60_000; // one CLI command
@@ -309,7 +310,15 @@ async function main() {
 
   await step('start kiosk-server (demo seed) on a temp SQLite DB', async () => {
     const out = openSync(join(tmp, 'server.log'), 'a');
-    server = spawn(SERVER_BIN, ['--database', `sqlite:${join(tmp, 'server.db')}`, 'serve', '--demo', '--listen', `127.0.0.1:${port}`], {
+    // The demo, with the console's "stuck" threshold at 5 s (a setting the
+    // centre's staff choose; 4 hours by default) so a stuck queue shows
+    // within the run.
+    const cfg = join(tmp, 'kiosk-server.toml');
+    writeFileSync(
+      cfg,
+      `listen = "127.0.0.1:${port}"\ndatabase = "sqlite:${join(tmp, 'server.db')}"\ndata_dir = "${join(tmp, 'centre')}"\ndemo_seed = true\nstuck_after_secs = ${STUCK_SECS}\n`,
+    );
+    server = spawn(SERVER_BIN, ['--config', cfg, 'serve'], {
       stdio: ['ignore', out, out],
       env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'info' },
     });
@@ -417,8 +426,8 @@ async function main() {
     assert(r.status !== 0, `sync to a dead port succeeded: ${r.stdout}`);
     const q = await K1.ok(['queue']);
     assert(q.unsent === 2 && q.oldest_unsent_age_secs !== null, `K1001's queue: ${JSON.stringify(q)}`);
-    // The console knows a queue only from a kiosk's pull, which comes after
-    // a push that went through: it still shows 0 to send and no stuck kiosk.
+    // The console knows a queue only from what a kiosk reports on its
+    // pulls; offline it reports nothing: still 0 to send, no stuck kiosk.
     await s1.locator(tid('filter-status')).selectOption('stuck');
     await s1.getByText('No kiosk matches these filters.').waitFor();
     await shot(s1, 'kiosks-stuck-none');
@@ -522,10 +531,28 @@ async function main() {
     const said = `${r.stdout} ${r.stderr}`;
     assert(r.status !== 0, `K1002's push after the forgery was taken: ${said}`);
     assert(/sync\.chain_mismatch/.test(said), `K1002's push was refused, but not as a chain mismatch: ${said}`);
-    // Its queue now never drains; the centre hears nothing of it (no pull
-    // after a refused push), so the console keeps showing 0 to send.
+    // Its queue now never drains.
     const q = await K2.ok(['queue']);
-    log(`  K1002 after the refusal: ${q.unsent} unsent (kioskctl queue); the console's figure is from its last pull`);
+    assert(q.unsent === 1, `K1002's queue after the refusal: ${JSON.stringify(q)}`);
+  });
+
+  await step(`K1002 keeps syncing and is refused; after ${STUCK_SECS} s the registry lists it as stuck`, async () => {
+    await s1.goto(`${base}#/kiosks?status=stuck`);
+    const row = kioskRow(s1, 'K1002');
+    await poll('K1002 listed as stuck', async () => {
+      // Each round is refused, and the pull after it reports the queue.
+      const r = await K2.try(['sync', 'now']);
+      assert(r.status !== 0, `K1002's sync went through: ${r.stdout}`);
+      await s1.reload();
+      await s1.locator(tid('kiosk-filters')).waitFor();
+      await s1.waitForLoadState('networkidle', { timeout: T_UI });
+      return (await row.count()) > 0;
+    }, { timeout: 60_000 });
+    const cells = await row.locator('td').allInnerTexts();
+    assert(/Stuck/.test(cells[0]) && /^1\b/.test(cells[6].trim()), `K1002's row: ${JSON.stringify(cells)}`);
+    await shot(s1, 'kiosks-stuck');
+    await s1.goto(`${base}#/alerts`);
+    await s1.locator(tid('alert-row')).filter({ hasText: 'K1002' }).filter({ hasText: /Stuck/i }).first().waitFor();
   });
 
   await step('the Alerts page shows the alert; state1 acknowledges it with a note', async () => {
@@ -539,7 +566,7 @@ async function main() {
       return (await row.count()) > 0;
     });
     const detail = await row.innerText();
-    assert(/chain mismatch at seq 2/.test(detail), `alert detail: ${detail}`);
+    assert(/chain mismatch at entry 2/.test(detail), `alert detail: ${detail}`);
     await shot(s1, 'alerts-open');
     await row.locator(tid('ack')).click();
     await s1.locator(tid('reason-dialog')).waitFor();

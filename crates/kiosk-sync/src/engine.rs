@@ -938,7 +938,12 @@ impl<T: Transport> Engine<T> {
                 // staff see how this queue stands and the kiosk gets its
                 // notices; the refusal is what this round reports. A busy
                 // or rate-limiting centre is not asked again.
-                Err(e @ SyncError::Server { status, .. }) if matches!(status, 403 | 409 | 422) => {
+                Err(
+                    e @ SyncError::Server {
+                        status: 403 | 409 | 422,
+                        ..
+                    },
+                ) => {
                     let _ = self.pull_all().await;
                     return Err(e);
                 }

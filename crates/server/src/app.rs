@@ -68,6 +68,14 @@ pub struct Config {
     /// Timeouts and connection limits (see [`crate::serve`]).
     #[serde(default)]
     pub limits: crate::serve::Limits,
+    /// The console lists a kiosk as stuck when its oldest unsent entry is
+    /// older than this (as the kiosk reports it); default 4 hours.
+    #[serde(default = "default_stuck_secs")]
+    pub stuck_after_secs: i64,
+}
+
+fn default_stuck_secs() -> i64 {
+    crate::store::console::STUCK_AFTER_MS / 1000
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -316,6 +324,7 @@ pub async fn build_state(cfg: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<
     state.addr_failures =
         crate::api::RateLimiter::failures_per_address(cfg.login_failures_per_address);
     state.secure_cookies = cfg.tls.is_some();
+    state.stuck_after_ms = cfg.stuck_after_secs.max(1) * 1000;
     let state = Arc::new(state);
     Ok((state, store))
 }

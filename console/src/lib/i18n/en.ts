@@ -259,6 +259,9 @@ export const en = {
   'alert.chain': 'Broken chain',
   'alert.gap': 'Missing entries',
   'alert.clock': 'Wrong clock',
+  'alert.reregistered': 'New PC registered',
+  'alert.cancellations': 'Many cancellations',
+  'alert.other': 'Other',
   'alert.stuck': 'Stuck',
 
   'tickets.title': 'Tickets',

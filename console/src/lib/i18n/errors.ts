@@ -90,6 +90,7 @@ export const CONTRACT_CODES = [
   'console.self_approval',
   'catalogue.stale',
   'request.invalid',
+  'console.state_only',
 ] as const;
 
 export const unknownError: Texts = {

@@ -260,6 +260,9 @@ export const hi: Record<Key, string> = {
   'alert.chain': 'कड़ी टूटी',
   'alert.gap': 'प्रविष्टियां गायब',
   'alert.clock': 'घड़ी गलत',
+  'alert.reregistered': 'नया पीसी पंजीकृत',
+  'alert.cancellations': 'बहुत रद्दीकरण',
+  'alert.other': 'अन्य',
   'alert.stuck': 'अटका',
 
   'tickets.title': 'टिकट',

@@ -223,6 +223,7 @@ async fn kiosks(
             q.q.as_deref(),
             off,
             per,
+            s.stuck_after_ms,
         )
         .await?;
     Ok(axum::Json(
@@ -243,7 +244,7 @@ async fn kiosk_page(
 ) -> R<axum::Json<Value>> {
     let row = s
         .store
-        .kiosk_row(a.scope(), &code)
+        .kiosk_row(a.scope(), &code, s.stuck_after_ms)
         .await?
         .ok_or(StoreError::NotFound("kiosk"))?;
     let k = s
@@ -467,12 +468,25 @@ async fn alerts(
     if acked != Some(true) {
         let (_, stuck) = s
             .store
-            .kiosk_registry(a.scope(), None, KioskStatus::Stuck, None, 0, 200)
+            .kiosk_registry(
+                a.scope(),
+                None,
+                KioskStatus::Stuck,
+                None,
+                0,
+                200,
+                s.stuck_after_ms,
+            )
             .await?;
         for k in stuck {
-            rows.push(json!({"id": null, "kind": "stuck", "kiosk_code": k.code, "district": k.district,
-                "device_id": null, "detail": format!("{} entries unsent", k.outbox_depth.unwrap_or(0)),
-                "at_ms": k.oldest_pending_ms, "acked_by": null, "acked_ms": null, "note": null}));
+            rows.push(
+                json!({"id": null, "kind": "stuck", "kiosk_code": k.code, "district": k.district,
+                "device_id": null, "detail": match k.outbox_depth.unwrap_or(0) {
+                    1 => "1 entry unsent".to_string(),
+                    n => format!("{n} entries unsent"),
+                }, "outbox_depth": k.outbox_depth,
+                "at_ms": k.oldest_pending_ms, "acked_by": null, "acked_ms": null, "note": null}),
+            );
         }
     }
     Ok(axum::Json(json!({"rows": rows})))

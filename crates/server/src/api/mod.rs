@@ -39,6 +39,9 @@ pub struct AppState {
     pub body_timeout: std::time::Duration,
     /// The console's session cookie is `Secure` (the server speaks TLS).
     pub secure_cookies: bool,
+    /// A kiosk whose oldest unsent entry is older than this is stuck on
+    /// the console (`stuck_after_secs` in the config).
+    pub stuck_after_ms: i64,
     /// When each device's health was last written, and what it said: a
     /// kiosk pulls every few seconds, its health row is written when it
     /// changes or once a minute.
@@ -57,6 +60,7 @@ impl AppState {
             addr_failures: RateLimiter::failures_per_address(10),
             body_timeout: std::time::Duration::from_secs(600),
             secure_cookies: false,
+            stuck_after_ms: crate::store::console::STUCK_AFTER_MS,
             health_seen: Default::default(),
         }
     }

@@ -126,7 +126,8 @@ pub struct KioskRow {
 
 /// A kiosk seen within this long is online.
 pub const ONLINE_WITHIN_MS: i64 = 10 * 60 * 1000;
-/// A kiosk whose oldest unsent entry is older than this is stuck.
+/// A kiosk whose oldest unsent entry is older than this is stuck (the
+/// default of the config's `stuck_after_secs`).
 pub const STUCK_AFTER_MS: i64 = 4 * 60 * 60 * 1000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
@@ -358,7 +359,7 @@ const KIOSK_ROW_COLS: &str = "k.code, k.name, k.district, k.active, k.wallet_bal
     h.seen, h.synced, CAST(h.depth AS BIGINT), CAST(h.amount AS BIGINT), h.oldest, h.ver, h.off_hi, h.off_lo,
     (SELECT MAX(p.created_ms) FROM payments p WHERE p.kiosk_id = k.id)";
 
-fn kiosk_row_from(r: &Row, now: i64) -> SResult<KioskRow> {
+fn kiosk_row_from(r: &Row, now: i64, stuck_after_ms: i64) -> SResult<KioskRow> {
     let seen = r.opt_i64(6)?;
     let oldest = r.opt_i64(10)?;
     let (hi, lo) = (r.opt_i64(12)?, r.opt_i64(13)?);
@@ -384,7 +385,7 @@ fn kiosk_row_from(r: &Row, now: i64) -> SResult<KioskRow> {
         clock_offset_ms: offset,
         inactivity_days: last_payment.map(|t| ((now - t).max(0)) / 86_400_000),
         online: seen.is_some_and(|s| s >= now - ONLINE_WITHIN_MS),
-        stuck: oldest.is_some_and(|o| o < now - STUCK_AFTER_MS),
+        stuck: oldest.is_some_and(|o| o < now - stuck_after_ms),
     })
 }
 
@@ -644,6 +645,7 @@ impl Store {
     // ------------------------------------------------------------ kiosks
 
     /// One page of the registry, sorted by code, and how many match.
+    #[allow(clippy::too_many_arguments)]
     pub async fn kiosk_registry(
         &self,
         scope: Option<&str>,
@@ -652,6 +654,7 @@ impl Store {
         q: Option<&str>,
         offset: i64,
         limit: i64,
+        stuck_after_ms: i64,
     ) -> SResult<(i64, Vec<KioskRow>)> {
         let now = self.now_ms();
         let mut w = Sql::new(" WHERE 1 = 1");
@@ -686,7 +689,7 @@ impl Store {
                 );
             }
             KioskStatus::Stuck => {
-                w.push(" AND h.oldest < $?", now - STUCK_AFTER_MS);
+                w.push(" AND h.oldest < $?", now - stuck_after_ms);
             }
             KioskStatus::Inactive => {
                 w.push(" AND k.active = $?", false);
@@ -713,13 +716,18 @@ impl Store {
         let rows = tx.query(&page.text, &page.params).await?;
         let rows = rows
             .iter()
-            .map(|r| kiosk_row_from(r, now))
+            .map(|r| kiosk_row_from(r, now, stuck_after_ms))
             .collect::<SResult<Vec<_>>>()?;
         Ok((total, rows))
     }
 
     /// One kiosk's registry row (none when out of scope or unknown).
-    pub async fn kiosk_row(&self, scope: Option<&str>, code: &str) -> SResult<Option<KioskRow>> {
+    pub async fn kiosk_row(
+        &self,
+        scope: Option<&str>,
+        code: &str,
+        stuck_after_ms: i64,
+    ) -> SResult<Option<KioskRow>> {
         let now = self.now_ms();
         let mut tx = self.db.begin_read().await?;
         let r = tx
@@ -728,7 +736,9 @@ impl Store {
                 &params![code],
             )
             .await?;
-        let row = r.map(|r| kiosk_row_from(&r, now)).transpose()?;
+        let row = r
+            .map(|r| kiosk_row_from(&r, now, stuck_after_ms))
+            .transpose()?;
         Ok(row.filter(|k| scope.is_none_or(|s| s == k.district)))
     }
 
@@ -1407,6 +1417,12 @@ impl Store {
                 return Err(StoreError::Invalid(format!(
                     "{}: amounts cannot be negative",
                     c.code
+                )));
+            }
+            if commission > s.state_rate {
+                return Err(StoreError::Invalid(format!(
+                    "{}: the commission {commission} is above the state rate {}",
+                    c.code, s.state_rate
                 )));
             }
             if charge > s.state_rate {

@@ -146,7 +146,6 @@ async fn main() -> anyhow::Result<()> {
 }
 
 fn chrono_now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
+    use domain::Clock;
+    domain::SystemClock.now().timestamp_millis()
 }

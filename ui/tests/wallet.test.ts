@@ -1,3 +1,4 @@
+import { todayYmd } from '../src/lib/time';
 import { describe, expect, it } from 'vitest';
 import { start, Keyboard, byId, allById, el, settle, fireEvent, waitFor, focused } from './helpers';
 import { formatPaise } from '../src/lib/money';
@@ -25,7 +26,8 @@ async function setValue(id: string, value: string): Promise<void> {
 }
 
 const rows = () => allById('refill-row');
-const dmy = (d: Date) => `${String(d.getDate()).padStart(2, '0')}-${String(d.getMonth() + 1).padStart(2, '0')}-${d.getFullYear()}`;
+// India's date (the centre dates dues in IST), as the screen shows it.
+const dmy = (d: Date) => todayYmd(d).split('-').reverse().join('-');
 
 describe('wallet: refill requests', () => {
   it('by keyboard: each refusal in words at its field, a request pending until the centre credits it (English)', async () => {

@@ -21,13 +21,22 @@ export function humanAge(secs: number, lang: Lang): string {
   return `${d} ${u.d(d)}`;
 }
 
-/** An RFC 3339 time as the shop's clock shows it: "01-12-2026 14:05". */
+// The trade's days and times are India's (IST, UTC+5:30, no daylight
+// saving), whatever zone the PC's clock is set to: the ledger files a
+// payment under its IST date, so the screens must count days the same way.
+export const IST_MS = (5 * 60 + 30) * 60_000;
+function ist(d: Date): Date {
+  return new Date(d.getTime() + IST_MS);
+}
+
+/** An RFC 3339 time in India's time: "01-12-2026 14:05". */
 export function localTime(iso: string | null | undefined): string {
   if (!iso) return '—';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
   const p = (n: number) => String(n).padStart(2, '0');
-  return `${p(d.getDate())}-${p(d.getMonth() + 1)}-${d.getFullYear()} ${p(d.getHours())}:${p(d.getMinutes())}`;
+  const i = ist(d);
+  return `${p(i.getUTCDate())}-${p(i.getUTCMonth() + 1)}-${i.getUTCFullYear()} ${p(i.getUTCHours())}:${p(i.getUTCMinutes())}`;
 }
 
 /** `YYYY-MM-DD` → "DD-MM-YYYY" (as bills print it). */
@@ -37,8 +46,9 @@ export function localDate(ymd: string | null | undefined): string {
   return m ? `${m[3]}-${m[2]}-${m[1]}` : ymd;
 }
 
-/** Today in the shop's clock as `YYYY-MM-DD`. */
+/** Today in India as `YYYY-MM-DD` (the date the ledger files payments under). */
 export function todayYmd(now = new Date()): string {
   const p = (n: number) => String(n).padStart(2, '0');
-  return `${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())}`;
+  const i = ist(now);
+  return `${i.getUTCFullYear()}-${p(i.getUTCMonth() + 1)}-${p(i.getUTCDate())}`;
 }

@@ -1,3 +1,4 @@
+import { IST_MS, todayYmd } from '../time';
 // The back office of the in-memory backend (tests, screenshot harness):
 // a few weeks of receipts answered like the service layer answers
 // (filters, sort, totals without cancelled and refused, holder-only
@@ -45,7 +46,8 @@ interface Held {
   reason?: string;
 }
 
-const ymd = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+// Days as the ledger counts them: India's.
+const ymd = (d: Date) => todayYmd(d);
 
 /** The mocked kiosk's history: `days` days back from today, a few
  *  receipts a day, of every state. */
@@ -57,7 +59,9 @@ export function mockHistory(services: ServiceView[], days = 12, now = new Date()
     const perDay = 3 + ((d * 7) % 4);
     for (let i = 0; i < perDay; i++) {
       n++;
-      const at = new Date(now.getFullYear(), now.getMonth(), now.getDate() - d, 9 + i * 2, (n * 13) % 60);
+      // 9:00, 11:00, ... India time on the day `d` days before India's today.
+      const [y, m, day] = todayYmd(now).split('-').map(Number);
+      const at = new Date(Date.UTC(y, m - 1, day - d, 9 + i * 2, (n * 13) % 60) - IST_MS);
       const s = svcs[n % svcs.length];
       const s2 = n % 5 === 0 ? svcs[(n + 3) % svcs.length] : null;
       const bill = 20_000 + ((n * 7919) % 300_000);

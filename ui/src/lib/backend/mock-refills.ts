@@ -1,3 +1,4 @@
+import { todayYmd } from '../time';
 // Refill requests and dues in the in-memory backend (tests, screenshot
 // harness): the rules the service layer applies (holder only, an amount
 // above zero up to ₹10,00,000, a known mode, a bank reference where the
@@ -39,10 +40,9 @@ function referenceOk(mode: string, r: string): boolean {
   return /^[A-Z0-9_-]{6,30}$/.test(r);
 }
 
-const ymd = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 
 function dues(kind: MockDues, now = new Date()): DuesView {
-  const day = (n: number) => ymd(new Date(now.getFullYear(), now.getMonth(), now.getDate() + n));
+  const day = (n: number) => todayYmd(new Date(now.getTime() + n * 86_400_000));
   const base = { known: true, deposit_limit: 5_000_000, as_of: now.toISOString() };
   switch (kind) {
     case 'none':

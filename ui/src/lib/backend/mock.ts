@@ -1,3 +1,4 @@
+import { todayYmd } from '../time';
 // An in-memory backend for tests and the screenshot harness: it answers
 // like the service layer (totals, duplicates, one receipt per cart) so the
 // screens can be driven without Tauri. Not used by the real app.
@@ -574,7 +575,7 @@ export function createMock(o: MockOptions = {}): Mock {
       if (!/^\d{6}$/.test(a.number)) fail('cheque.number_invalid');
       if (!/^\d{4}-\d{2}-\d{2}$/.test(a.date)) fail('cheque.date_invalid');
       if (!a.bank?.trim()) fail('cheque.bank_required');
-      const today = new Date().toISOString().slice(0, 10);
+      const today = todayYmd();
       if (a.date > today) fail('cheque.post_dated');
       const old = new Date();
       old.setMonth(old.getMonth() - 3);

@@ -3,9 +3,7 @@
 //! checks the admin's district and is written with its audit row.
 
 use super::*;
-use crate::store::console::{
-    Actor, Admin, AdminRole, KioskStatus, NewProposal, ServiceChange, codes as ccodes,
-};
+use crate::store::console::{Actor, Admin, AdminRole, KioskStatus, NewProposal, ServiceChange};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use serde_json::{Value, json};
@@ -977,6 +975,3 @@ pub const ENDPOINTS: &[(&str, &str)] = &[
     ("GET", "/console/api/audit"),
     ("GET", "/console/api/audit.csv"),
 ];
-
-#[allow(unused_imports)]
-use ccodes as _;

@@ -324,6 +324,11 @@ pub(crate) async fn audit_in(
     Ok(())
 }
 
+/// A record as JSON for the audit log.
+fn js<T: Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
 /// `$n` placeholders appended one at a time, for queries with optional filters.
 struct Sql {
     text: String,
@@ -874,8 +879,8 @@ impl Store {
                 "refill_request.reject",
                 &format!("refill_request:{id}"),
                 Some(&kiosk.district),
-                Some(serde_json::to_value(&before).unwrap_or(Value::Null)),
-                Some(serde_json::to_value(&after).unwrap_or(Value::Null)),
+                Some(js(&before)),
+                Some(js(&after)),
                 now,
             )
             .await?;
@@ -1032,7 +1037,7 @@ impl Store {
                 &format!("proposal:{id}"),
                 Some(&kiosk.district),
                 None,
-                Some(serde_json::to_value(&prop).unwrap_or(Value::Null)),
+                Some(js(&prop)),
                 now,
             )
             .await?;
@@ -1119,7 +1124,7 @@ impl Store {
             )
             .await?;
             let after = proposal_in(&mut *tx, id).await?;
-            let mut after_v = serde_json::to_value(&after).unwrap_or(Value::Null);
+            let mut after_v = js(&after);
             after_v["applied"] = applied;
             audit_in(
                 &mut *tx,
@@ -1127,7 +1132,7 @@ impl Store {
                 &format!("{}.approve", before.kind),
                 &format!("proposal:{id}"),
                 Some(&k.district),
-                Some(serde_json::to_value(&before).unwrap_or(Value::Null)),
+                Some(js(&before)),
                 Some(after_v),
                 now,
             )
@@ -1160,8 +1165,8 @@ impl Store {
                 &format!("{}.reject", before.kind),
                 &format!("proposal:{id}"),
                 Some(&before.district),
-                Some(serde_json::to_value(&before).unwrap_or(Value::Null)),
-                Some(serde_json::to_value(&after).unwrap_or(Value::Null)),
+                Some(js(&before)),
+                Some(js(&after)),
                 now,
             )
             .await?;
@@ -1193,9 +1198,7 @@ impl Store {
 
     pub async fn held_payments(&self, scope: Option<&str>) -> SResult<Vec<HeldRow>> {
         let mut tx = self.db.begin_read().await?;
-        let mut q = Sql::new(
-            "SELECT p.txn_id, p.receipt_no, k.code, k.district, p.total, p.created_ms FROM payments p JOIN kiosks k ON k.id = p.kiosk_id WHERE p.pending = TRUE",
-        );
+        let mut q = Sql::new(HELD_SELECT);
         if let Some(s) = scope {
             q.push(" AND k.district = $?", s);
         }
@@ -1530,9 +1533,7 @@ impl Store {
                 posted,
             });
         }
-        let mut hq = Sql::new(
-            "SELECT p.txn_id, p.receipt_no, k.code, k.district, p.total, p.created_ms FROM payments p JOIN kiosks k ON k.id = p.kiosk_id WHERE p.pending = TRUE",
-        );
+        let mut hq = Sql::new(HELD_SELECT);
         hq.push(" AND p.created_ms >= $?", from);
         hq.push(" AND p.created_ms < $?", to);
         if let Some(s) = scope {
@@ -1617,6 +1618,9 @@ fn alert_kind(detail: &str) -> &'static str {
     .find(|(p, _)| detail.starts_with(p))
     .map_or("other", |(_, k)| k)
 }
+
+/// Held payments with their kiosk, in [`held_from`]'s column order.
+const HELD_SELECT: &str = "SELECT p.txn_id, p.receipt_no, k.code, k.district, p.total, p.created_ms FROM payments p JOIN kiosks k ON k.id = p.kiosk_id WHERE p.pending = TRUE";
 
 fn held_from(r: &Row) -> SResult<HeldRow> {
     Ok(HeldRow {

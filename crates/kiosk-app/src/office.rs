@@ -75,28 +75,17 @@ fn txn_query(f: &ReportFilter, page: u32) -> Result<ReceiptQuery> {
 
 /// The receipt's state as the lists show it (the same words as
 /// [`crate::views::receipt`]).
-fn list_status(k: &Kiosk, s: &ReceiptSummary) -> String {
+fn list_status(s: &ReceiptSummary) -> String {
     if s.rejected {
         return "rejected".into();
     }
-    if s.status == "provisional" {
-        let pending: bool = k
-            .store()
-            .conn()
-            .query_row(
-                "SELECT EXISTS (SELECT 1 FROM outbox WHERE receipt_id = ?1 AND outcome = 'pending')",
-                [&s.id],
-                |r| r.get(0),
-            )
-            .unwrap_or(false);
-        if pending {
-            return "pending".into();
-        }
+    if s.unsent {
+        return "pending".into();
     }
     s.status.clone()
 }
 
-pub(crate) fn row(k: &Kiosk, s: &ReceiptSummary) -> ReceiptRow {
+pub(crate) fn row(s: &ReceiptSummary) -> ReceiptRow {
     ReceiptRow {
         id: s.id.clone(),
         receipt_no: s.receipt_no.clone(),
@@ -104,7 +93,7 @@ pub(crate) fn row(k: &Kiosk, s: &ReceiptSummary) -> ReceiptRow {
         created_at: s.created_at.to_rfc3339(),
         operator: s.operator.clone(),
         mode: s.mode.clone(),
-        status: list_status(k, s),
+        status: list_status(s),
         lines: s.line_count,
         total: s.total.as_i64(),
         commission: s.commission.as_i64(),
@@ -132,7 +121,7 @@ pub(crate) fn txn_report(k: &Kiosk, a: &TxnReportArgs) -> Result<TxnReport> {
     let p = k.search_receipts(&q)?;
     let t = k.query_totals(&q)?;
     Ok(TxnReport {
-        rows: p.receipts.iter().map(|s| row(k, s)).collect(),
+        rows: p.receipts.iter().map(row).collect(),
         page: p.page,
         has_more: p.has_more,
         totals: totals_view(&t),
@@ -242,32 +231,43 @@ fn subtitle(k: &Kiosk, f: &ReportFilter) -> String {
 }
 
 fn txn_table(k: &Kiosk, f: &ReportFilter) -> Result<Table> {
+    let mut t = txn_frame(k, f)?;
     let mut rows = Vec::new();
-    let mut page = 0;
-    loop {
-        let q = txn_query(f, page)?;
-        let p = k.search_receipts(&q)?;
-        for s in &p.receipts {
-            let r = row(k, s);
-            rows.push(vec![
-                Cell::Text(r.final_receipt_no.clone().unwrap_or(r.receipt_no.clone())),
-                Cell::Text(ist_time(s.created_at)),
-                Cell::Text(r.operator),
-                Cell::Text(r.services.replace(',', ", ")),
-                Cell::Text(r.consumers.replace(',', ", ")),
-                Cell::Text(r.mode),
-                Cell::Text(r.status),
-                Cell::Int(r.lines),
-                Cell::Money(r.total),
-                Cell::Money(r.commission),
-            ]);
-        }
-        if !p.has_more {
-            break;
-        }
-        page += 1;
-    }
-    let t = k.query_totals(&txn_query(f, 0)?)?;
+    txn_rows(k, f, |r| {
+        rows.push(r);
+        Ok(())
+    })?;
+    t.rows = rows;
+    Ok(t)
+}
+
+/// Every receipt of the transactions report as a row of cells, in order.
+fn txn_rows(
+    k: &Kiosk,
+    f: &ReportFilter,
+    mut out: impl FnMut(Vec<Cell>) -> Result<()>,
+) -> Result<()> {
+    k.each_receipt::<AppError>(&txn_query(f, 0)?, |s| {
+        let r = row(&s);
+        out(vec![
+            Cell::Text(r.final_receipt_no.clone().unwrap_or(r.receipt_no.clone())),
+            Cell::Text(ist_time(s.created_at)),
+            Cell::Text(r.operator),
+            Cell::Text(r.services.replace(',', ", ")),
+            Cell::Text(r.consumers.replace(',', ", ")),
+            Cell::Text(r.mode),
+            Cell::Text(r.status),
+            Cell::Int(r.lines),
+            Cell::Money(r.total),
+            Cell::Money(r.commission),
+        ])
+    })
+}
+
+/// The transactions report without its rows: titles, headers, totals.
+fn txn_frame(k: &Kiosk, f: &ReportFilter) -> Result<Table> {
+    let q = txn_query(f, 0)?;
+    let t = k.query_totals(&q)?;
     Ok(Table {
         name: "transactions",
         title: "Transactions".into(),
@@ -290,7 +290,7 @@ fn txn_table(k: &Kiosk, f: &ReportFilter) -> Result<Table> {
             "Amount",
             "Commission",
         ],
-        rows,
+        rows: Vec::new(),
         totals: vec![
             Cell::Text("TOTAL (cancelled and rejected left out)".into()),
             Cell::Text(String::new()),
@@ -415,13 +415,24 @@ fn csv(t: &Table) -> Vec<u8> {
 }
 
 fn xlsx(t: &Table) -> Result<Vec<u8>> {
+    xlsx_rows(t, t.rows.iter())
+}
+
+/// `t`'s titles, headers and totals around `rows` (which may still be
+/// arriving from the database).
+fn xlsx_rows<R: std::borrow::Borrow<Vec<Cell>>>(
+    t: &Table,
+    rows: impl Iterator<Item = R>,
+) -> Result<Vec<u8>> {
     use rust_xlsxwriter::{Format, Workbook};
     let bad = |e: rust_xlsxwriter::XlsxError| AppError::Export(e.to_string());
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
     let money = Format::new().set_num_format("#,##0.00");
     let money_bold = Format::new().set_num_format("#,##0.00").set_bold();
-    let ws = wb.add_worksheet();
+    // Rows go to the file as they come (no table of shared strings): a
+    // year of receipts in seconds, in little memory.
+    let ws = wb.add_worksheet_with_constant_memory().map_err(bad)?;
     ws.set_name(t.name).map_err(bad)?;
     ws.write_string_with_format(0, 0, &t.title, &bold)
         .map_err(bad)?;
@@ -433,9 +444,7 @@ fn xlsx(t: &Table) -> Result<Vec<u8>> {
         ws.set_column_width(c as u16, if c < 5 { 18 } else { 12 })
             .map_err(bad)?;
     }
-    let rows = t.rows.iter().map(|r| (r, false));
-    for (i, (r, is_total)) in rows.chain([(&t.totals, true)]).enumerate() {
-        let y = HEAD + 1 + i as u32;
+    let mut write = |y: u32, r: &[Cell], is_total: bool| -> Result<()> {
         for (c, cell) in r.iter().enumerate() {
             let x = c as u16;
             match cell {
@@ -458,7 +467,14 @@ fn xlsx(t: &Table) -> Result<Vec<u8>> {
                 }
             }
         }
+        Ok(())
+    };
+    let mut y = HEAD + 1;
+    for r in rows {
+        write(y, r.borrow(), false)?;
+        y += 1;
     }
+    write(y, &t.totals, true)?;
     wb.save_to_buffer().map_err(bad)
 }
 
@@ -504,11 +520,25 @@ fn pdf(t: &Table) -> Result<Vec<u8>> {
 }
 
 pub(crate) fn export(k: &Kiosk, dir: &Path, a: &ExportArgs) -> Result<ExportView> {
-    let t = table(k, a.report, &a.filter)?;
-    let (bytes, ext) = match a.format {
-        ExportFormat::Csv => (csv(&t), "csv"),
-        ExportFormat::Xlsx => (xlsx(&t)?, "xlsx"),
-        ExportFormat::Pdf => (pdf(&t)?, "pdf"),
+    let t0 = std::time::Instant::now();
+    let (t, rows, bytes, ext) = match (a.format, a.report) {
+        // A year of receipts: the workbook is written while the database
+        // is still being read, on a second thread.
+        (ExportFormat::Xlsx, ReportKind::Transactions) => {
+            let t = txn_frame(k, &a.filter)?;
+            let (rows, bytes) = xlsx_streamed(k, &a.filter, &t)?;
+            (t, rows, bytes, "xlsx")
+        }
+        (format, report) => {
+            let t = table(k, report, &a.filter)?;
+            let (bytes, ext) = match format {
+                ExportFormat::Csv => (csv(&t), "csv"),
+                ExportFormat::Xlsx => (xlsx(&t)?, "xlsx"),
+                ExportFormat::Pdf => (pdf(&t)?, "pdf"),
+            };
+            let n = t.rows.len();
+            (t, n, bytes, ext)
+        }
     };
     let stamp = k
         .clock()
@@ -522,12 +552,44 @@ pub(crate) fn export(k: &Kiosk, dir: &Path, a: &ExportArgs) -> Result<ExportView
         a.filter.to.trim()
     );
     let path = write_file(dir, &file_name, &bytes)?;
+    // What a slow export spent its time on, for a support ticket's log.
+    tracing::info!(
+        format = ext,
+        rows,
+        bytes = bytes.len(),
+        total_ms = t0.elapsed().as_millis(),
+        "report exported"
+    );
     Ok(ExportView {
         path: path.display().to_string(),
         file_name,
         bytes: bytes.len() as u64,
-        rows: t.rows.len() as u32,
+        rows: rows as u32,
         total: t.total,
+    })
+}
+
+/// The transactions workbook, its rows handed from the database reader
+/// to the writer as they are read. Returns (rows, file).
+fn xlsx_streamed(k: &Kiosk, f: &ReportFilter, frame: &Table) -> Result<(usize, Vec<u8>)> {
+    std::thread::scope(|sc| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Cell>>(1024);
+        let writer = sc.spawn(move || xlsx_rows(frame, rx.into_iter()));
+        let mut n = 0;
+        let read = txn_rows(k, f, |r| {
+            n += 1;
+            // Refused only when the writer has stopped: its error says why.
+            tx.send(r)
+                .map_err(|_| AppError::Export("the file writer stopped".into()))
+        });
+        drop(tx);
+        let written = writer
+            .join()
+            .map_err(|_| AppError::Internal("the file writer failed".into()))?;
+        match (read, written) {
+            (Ok(()), Ok(bytes)) => Ok((n, bytes)),
+            (_, Err(e)) | (Err(e), _) => Err(e),
+        }
     })
 }
 
@@ -584,7 +646,7 @@ pub(crate) fn receipts_search(k: &Kiosk, a: &ReceiptSearchArgs) -> Result<Receip
         ..Default::default()
     })?;
     Ok(ReceiptList {
-        rows: p.receipts.iter().map(|s| row(k, s)).collect(),
+        rows: p.receipts.iter().map(row).collect(),
         page: p.page,
         has_more: p.has_more,
     })

@@ -115,8 +115,9 @@ impl SortColumn {
             Lines => "r.line_count",
             Total => "r.total_paise",
             Commission => "r.commission_paise",
-            Services => "services",
-            Consumers => "consumers",
+            // Only a sort by these reads the lines a second time.
+            Services => "(SELECT group_concat(service_code, ',') FROM (SELECT service_code FROM receipt_lines WHERE receipt_id = r.id ORDER BY line_no))",
+            Consumers => "(SELECT group_concat(consumer_no, ',') FROM (SELECT consumer_no FROM receipt_lines WHERE receipt_id = r.id ORDER BY line_no))",
         }
     }
 }
@@ -192,6 +193,8 @@ pub struct ReceiptSummary {
     pub services: String,
     /// Consumer numbers of the lines, comma-separated.
     pub consumers: String,
+    /// Provisional and still in the outbox (not yet at the centre).
+    pub unsent: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -269,13 +272,27 @@ pub struct Totals {
 
 const SUMMARY_COLS: &str = "r.id, r.receipt_no, r.final_receipt_no, r.created_at, r.operator, r.mode,
     r.line_count, r.total_paise, r.commission_paise, r.status, r.rejected, r.reconcile,
-    (SELECT group_concat(service_code, ',') FROM (SELECT service_code FROM receipt_lines WHERE receipt_id = r.id ORDER BY line_no)) AS services,
-    (SELECT group_concat(consumer_no, ',') FROM (SELECT consumer_no FROM receipt_lines WHERE receipt_id = r.id ORDER BY line_no)) AS consumers";
+    (SELECT group_concat(service_code || char(9) || consumer_no, ',') FROM (SELECT service_code, consumer_no FROM receipt_lines WHERE receipt_id = r.id ORDER BY line_no)) AS lines,
+    r.status = 'provisional' AND EXISTS (SELECT 1 FROM outbox o WHERE o.receipt_id = r.id AND o.outcome = 'pending') AS unsent";
 
 fn summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<(ReceiptSummary, String)> {
     let at: String = r.get(3)?;
+    // One pass over the lines gives both lists: "service<TAB>consumer,...".
+    let lines = r.get_ref(12)?.as_str_or_null()?.unwrap_or_default();
+    let (mut services, mut consumers) = (String::new(), String::new());
+    for (i, l) in lines.split(',').filter(|l| !l.is_empty()).enumerate() {
+        let (s, c) = l.split_once('\t').unwrap_or((l, ""));
+        if i > 0 {
+            services.push(',');
+            consumers.push(',');
+        }
+        services.push_str(s);
+        consumers.push_str(c);
+    }
     Ok((
         ReceiptSummary {
+            services,
+            consumers,
             id: r.get(0)?,
             receipt_no: r.get(1)?,
             final_receipt_no: r.get(2)?,
@@ -288,8 +305,7 @@ fn summary(r: &rusqlite::Row<'_>) -> rusqlite::Result<(ReceiptSummary, String)> 
             status: r.get(9)?,
             rejected: r.get(10)?,
             reconcile: r.get(11)?,
-            services: r.get::<_, Option<String>>(12)?.unwrap_or_default(),
-            consumers: r.get::<_, Option<String>>(13)?.unwrap_or_default(),
+            unsent: r.get(13)?,
         },
         at,
     ))
@@ -393,6 +409,18 @@ fn receipt_filter(q: &ReceiptQuery) -> Result<(String, Vec<Value>)> {
     Ok((sql, args))
 }
 
+/// The receipts `q` matches, sorted as it asks, without a page limit.
+fn ordered_receipts(q: &ReceiptQuery) -> Result<(String, Vec<Value>)> {
+    let (filter, args) = receipt_filter(q)?;
+    let dir = if q.sort.descending { "DESC" } else { "ASC" };
+    let sql = format!(
+        "SELECT {SUMMARY_COLS} FROM receipts r WHERE 1 = 1{filter} \
+         ORDER BY {} {dir}, r.created_at {dir}, r.device_seq {dir}",
+        q.sort.column.sql()
+    );
+    Ok((sql, args))
+}
+
 fn with_time((mut s, at): (ReceiptSummary, String)) -> Result<ReceiptSummary> {
     s.created_at = parse_ts(&at)?;
     Ok(s)
@@ -435,15 +463,9 @@ impl Kiosk {
         {
             return Err(CoreError::QueryInvalid("from must be before to"));
         }
-        let (filter, args) = receipt_filter(q)?;
-        let mut sql = format!("SELECT {SUMMARY_COLS} FROM receipts r WHERE 1 = 1{filter}");
+        let (mut sql, args) = ordered_receipts(q)?;
         let offset = u64::from(q.page) * u64::from(page_size);
-        let dir = if q.sort.descending { "DESC" } else { "ASC" };
-        sql.push_str(&format!(
-            " ORDER BY {} {dir}, r.created_at {dir}, r.device_seq {dir} LIMIT {} OFFSET {offset}",
-            q.sort.column.sql(),
-            page_size + 1
-        ));
+        sql.push_str(&format!(" LIMIT {} OFFSET {offset}", page_size + 1));
         let mut stmt = self.store.conn().prepare_cached(&sql)?;
         let mut rows = stmt
             .query_map(rusqlite::params_from_iter(args.iter()), summary)?
@@ -457,6 +479,31 @@ impl Kiosk {
             has_more,
             receipts: rows,
         })
+    }
+
+    /// Every receipt `q` matches, in its order, one at a time (its page
+    /// ignored): what an export reads. One statement, where paging a year
+    /// through OFFSET would read the skipped rows again for every page.
+    /// `f`'s error stops the walk and is returned as it is.
+    pub fn each_receipt<E: From<CoreError>>(
+        &self,
+        q: &ReceiptQuery,
+        mut f: impl FnMut(ReceiptSummary) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        if let (Some(from), Some(to)) = (q.from, q.to)
+            && from >= to
+        {
+            return Err(CoreError::QueryInvalid("from must be before to").into());
+        }
+        let (sql, args) = ordered_receipts(q)?;
+        let mut stmt = self.store.conn().prepare(&sql).map_err(CoreError::from)?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(args.iter()), summary)
+            .map_err(CoreError::from)?;
+        for r in rows {
+            f(with_time(r.map_err(CoreError::from)?)?)?;
+        }
+        Ok(())
     }
 
     /// Sums over every receipt `q` matches (its page and sort ignored).

@@ -553,6 +553,26 @@ fn search_by_number_consumer_service_status_and_date_with_paging() {
     assert!(!p2.has_more);
     assert_eq!(p2.receipts.len(), 2);
     assert_eq!(p2.receipts[1].receipt_no, "K1001-001-0000001");
+    // The export's single pass yields what paging yields, in the same order.
+    let paged: Vec<String> = (0..3)
+        .flat_map(|page| {
+            q(ReceiptQuery {
+                page_size: 3,
+                page,
+                ..Default::default()
+            })
+            .receipts
+        })
+        .map(|r| r.receipt_no)
+        .collect();
+    let mut streamed = Vec::new();
+    k.each_receipt::<kiosk_core::CoreError>(&ReceiptQuery::default(), |r| {
+        streamed.push(r.receipt_no);
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(streamed, paged);
+    assert_eq!(streamed.len(), 8);
 
     let one = q(ReceiptQuery {
         receipt_no: Some("k1001-001-0000003".into()),

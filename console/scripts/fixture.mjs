@@ -220,15 +220,17 @@ export function answer(f, method, path, query, state) {
     return json({ total: rows.length, page, per_page: per, rows: rows.slice((page - 1) * per, page * per) });
   }
   if (path.startsWith('/kiosks/')) return json({ ...f.detail, kiosk: f.kiosks.find((k) => k.code === decodeURIComponent(path.slice(8))) ?? f.detail.kiosk });
-  if (path === '/proposals') return json({ rows: f.proposals });
-  if (path === '/refill-requests') return json({ rows: f.refillRequests });
-  if (path === '/held') return json({ rows: f.held });
+  // The paged lists: the fixture's rows fit on one page.
+  const list = (rows) => json({ rows, limit: 100, more: false, next: null });
+  if (path === '/proposals') return list(f.proposals);
+  if (path === '/refill-requests') return list(f.refillRequests);
+  if (path === '/held') return list(f.held);
   if (path === '/dues') return json({ rows: f.dues });
   if (path === '/alerts') {
     const st = query.get('status') ?? 'open';
-    return json({ rows: f.alerts.filter((a) => st === 'all' || (st === 'open') === (a.acked_ms === null)) });
+    return list(f.alerts.filter((a) => st === 'all' || (st === 'open') === (a.acked_ms === null)));
   }
-  if (path === '/tickets') return json({ rows: f.tickets.filter((t) => !query.get('status') || t.status === query.get('status')) });
+  if (path === '/tickets') return list(f.tickets.filter((t) => !query.get('status') || t.status === query.get('status')));
   if (path.startsWith('/tickets/')) return json(f.ticket);
   if (path === '/catalogue') return json(f.catalogue);
   if (path === '/reconcile') return json(f.reconcile);

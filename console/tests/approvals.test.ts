@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import Approvals from '../src/pages/money/Approvals.svelte';
-import { auditor, loginAs, mockFetch, refillProposal, stateAdmin } from './helpers';
+import { auditor, listPage, loginAs, mockFetch, refillProposal, stateAdmin } from './helpers';
 
 describe('approvals', () => {
   it('the proposer cannot approve their own proposal; another admin can', async () => {
     loginAs(stateAdmin);
     const calls = mockFetch({
-      'GET /console/api/proposals': { body: { rows: [refillProposal('own', 'asha.state'), refillProposal('other', 'ravi.jpr')] } },
+      'GET /console/api/proposals': { body: listPage([refillProposal('own', 'asha.state'), refillProposal('other', 'ravi.jpr')]) },
       'POST /console/api/proposals/other/approve': { body: { proposal: { ...refillProposal('other', 'ravi.jpr'), status: 'approved' } } },
     });
     render(Approvals);
@@ -31,7 +31,7 @@ describe('approvals', () => {
   it('rejecting asks for a reason and sends it', async () => {
     loginAs(stateAdmin);
     const calls = mockFetch({
-      'GET /console/api/proposals': { body: { rows: [refillProposal('p2', 'ravi.jpr')] } },
+      'GET /console/api/proposals': { body: listPage([refillProposal('p2', 'ravi.jpr')]) },
       'POST /console/api/proposals/p2/reject': { body: { proposal: { ...refillProposal('p2', 'ravi.jpr'), status: 'rejected' } } },
     });
     render(Approvals);
@@ -47,7 +47,7 @@ describe('approvals', () => {
 
   it('an auditor sees the queue without buttons', async () => {
     loginAs(auditor);
-    mockFetch({ 'GET /console/api/proposals': { body: { rows: [refillProposal('p3', 'ravi.jpr')] } } });
+    mockFetch({ 'GET /console/api/proposals': { body: listPage([refillProposal('p3', 'ravi.jpr')]) } });
     render(Approvals);
     await screen.findAllByTestId('proposal-row');
     expect(screen.queryByTestId('approve')).toBeNull();

@@ -1,7 +1,7 @@
 // A fetch stand-in: answers by "METHOD /path" and records every call.
 import { vi } from 'vitest';
 import { startSession } from '../src/lib/session.svelte';
-import type { Admin, KioskRow, Proposal } from '../src/lib/types';
+import type { Admin, KioskRow, ListPage, Proposal } from '../src/lib/types';
 
 export interface Call {
   method: string;
@@ -85,5 +85,23 @@ export function refillProposal(id: string, proposed_by: string): Proposal {
     decided_by: null,
     decided_ms: null,
     reason: null,
+  };
+}
+
+/** A list page as the server answers it: `next` given, more follow. */
+export function listPage<T>(rows: T[], next: string | null = null, limit = 100): ListPage<T> {
+  return { rows, limit, more: next !== null, next };
+}
+
+/**
+ * Answers a paged list by its cursor (`before`, or `after` for held
+ * payments): no cursor gives `pages[0]`, a cursor the page it names.
+ */
+export function pagedRoute<T>(pages: { cursor: string | null; rows: T[]; next: string | null }[], param = 'before') {
+  return (c: Call) => {
+    const at = c.query.get(param);
+    const p = pages.find((x) => x.cursor === at);
+    if (!p) return { status: 400, body: { code: 'request.invalid', message: `no page at ${at}` } };
+    return { body: listPage(p.rows, p.next) };
   };
 }

@@ -3,7 +3,7 @@ import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import Alerts from '../src/pages/Alerts.svelte';
 import Kiosk from '../src/pages/Kiosk.svelte';
 import type { Alert, KioskDetail } from '../src/lib/types';
-import { kiosk, loginAs, mockFetch, stateAdmin } from './helpers';
+import { kiosk, listPage, loginAs, mockFetch, stateAdmin } from './helpers';
 
 const alert = (id: number | null, kind: Alert['kind']): Alert => ({
   id,
@@ -21,7 +21,7 @@ describe('alerts', () => {
   it('acknowledges with a note; a stuck kiosk (no id) clears itself instead', async () => {
     loginAs(stateAdmin);
     const calls = mockFetch({
-      'GET /console/api/alerts': { body: { rows: [alert(null, 'stuck'), alert(42, 'clock')] } },
+      'GET /console/api/alerts': { body: listPage([alert(null, 'stuck'), alert(42, 'clock')]) },
       'POST /console/api/alerts/42/ack': { body: { alert: { ...alert(42, 'clock'), acked_by: 'asha.state', acked_ms: Date.now() } } },
     });
     render(Alerts);

@@ -14,8 +14,10 @@ import type {
   KioskDetail,
   KioskRow,
   KioskStatus,
+  ListPage,
   NewProposal,
   Page,
+  PageQuery,
   Proposal,
   ProposalStatus,
   Publish,
@@ -110,6 +112,11 @@ async function request<T>(method: 'GET' | 'POST', path: string, opts: Opts = {})
 const get = <T>(path: string, query?: Query) => request<T>('GET', path, { query });
 const post = <T>(path: string, body?: unknown) => request<T>('POST', path, { body: body ?? {} });
 const seg = (id: Id) => encodeURIComponent(String(id));
+/** A page's query: the cursor goes in `before`, or `after` for the one oldest-first list. */
+const paging = (p: PageQuery, cursor: 'before' | 'after' = 'before'): Query => ({ limit: p.limit, [cursor]: p.cursor });
+
+/** Rows per page the server gives at most. */
+export const PAGE_MAX = 500;
 
 export const api = {
   login: (login: string, password: string) =>
@@ -122,21 +129,38 @@ export const api = {
   kiosk: (code: string) => get<KioskDetail>(`/kiosks/${seg(code)}`),
   deregister: (id: Id, reason: string) => post<{ device: Device }>(`/devices/${seg(id)}/deregister`, { reason }),
 
-  refillRequests: (status = 'pending') => get<Rows<RefillRequest>>('/refill-requests', { status }),
+  refillRequests: (status = 'pending', page: PageQuery = {}) =>
+    get<ListPage<RefillRequest>>('/refill-requests', { status, ...paging(page) }),
   rejectRefillRequest: (id: Id, reason: string) =>
     post<{ request: RefillRequest }>(`/refill-requests/${seg(id)}/reject`, { reason }),
-  held: () => get<Rows<Held>>('/held'),
+  held: (page: PageQuery = {}) => get<ListPage<Held>>('/held', paging(page, 'after')),
   dues: () => get<Rows<Dues>>('/dues'),
 
-  proposals: (status: ProposalStatus | 'all' = 'pending') => get<Rows<Proposal>>('/proposals', { status }),
+  proposals: (status: ProposalStatus | 'all' = 'pending', page: PageQuery = {}) =>
+    get<ListPage<Proposal>>('/proposals', { status, ...paging(page) }),
+  /**
+   * Every pending proposal, page after page: the Requests and Held tabs
+   * mark what already waits for a checker (the queue is short by nature).
+   */
+  async pendingProposals(): Promise<Proposal[]> {
+    const out: Proposal[] = [];
+    let cursor: string | null = null;
+    for (;;) {
+      const p: ListPage<Proposal> = await api.proposals('pending', { limit: PAGE_MAX, cursor });
+      out.push(...p.rows);
+      if (!p.more || !p.next || p.next === cursor) return out;
+      cursor = p.next;
+    }
+  },
   propose: (p: NewProposal) => post<{ proposal: Proposal }>('/proposals', p),
   approve: (id: Id) => post<{ proposal: Proposal }>(`/proposals/${seg(id)}/approve`),
   rejectProposal: (id: Id, reason: string) => post<{ proposal: Proposal }>(`/proposals/${seg(id)}/reject`, { reason }),
 
-  alerts: (status: 'open' | 'acked' | 'all' = 'open') => get<Rows<Alert>>('/alerts', { status }),
+  alerts: (status: 'open' | 'acked' | 'all' = 'open', page: PageQuery = {}) =>
+    get<ListPage<Alert>>('/alerts', { status, ...paging(page) }),
   ack: (id: Id, note: string) => post<{ alert: Alert }>(`/alerts/${seg(id)}/ack`, { note }),
 
-  tickets: (status?: TicketStatus | '') => get<Rows<Ticket>>('/tickets', { status }),
+  tickets: (status?: TicketStatus | '', page: PageQuery = {}) => get<ListPage<Ticket>>('/tickets', { status, ...paging(page) }),
   ticket: (id: Id) => get<TicketDetail>(`/tickets/${seg(id)}`),
   reply: (id: Id, text: string, status?: TicketStatus) =>
     post<{ ticket: Ticket }>(`/tickets/${seg(id)}/reply`, status ? { text, status } : { text }),

@@ -289,6 +289,24 @@ export interface Rows<T> {
   rows: T[];
 }
 
+/**
+ * One page of a paged list (refill requests, held payments, proposals,
+ * alerts, tickets). `next` is the cursor of the page after: passed back as
+ * `before` (`after` for held payments), null when nothing follows.
+ */
+export interface ListPage<T> extends Rows<T> {
+  limit: number;
+  more: boolean;
+  next: string | null;
+}
+
+/** Which page of a list: its size and where it starts. */
+export interface PageQuery {
+  limit?: number;
+  /** The previous page's `next`. */
+  cursor?: string | null;
+}
+
 /** Every error body: `{code, message}`. */
 export interface ErrorBody {
   code: string;

@@ -231,7 +231,7 @@ mod scope_matrix {
             ref o => panic!("{o:?}"),
         };
         tamper(&h, &mut d).await;
-        let alert = h.store.alerts(None, None).await.unwrap()[0].id;
+        let alert = h.store.alerts(None, None, 500, None).await.unwrap().rows[0].id;
         let ticket = h
             .store
             .create_ticket(h.kiosk.id, "k1001-h", "Printer jams", "It jams.")
@@ -514,12 +514,27 @@ mod maker_checker_settle {
             (st, code(&v)),
             (StatusCode::CONFLICT, "console.self_approval")
         );
-        assert_eq!(h.store.held_payments(None).await.unwrap().len(), 1);
+        assert_eq!(
+            h.store
+                .held_payments(None, 500, None)
+                .await
+                .unwrap()
+                .rows
+                .len(),
+            1
+        );
         let (st, _) = checker
             .post(&format!("/console/api/proposals/{id}/approve"), json!({}))
             .await;
         assert_eq!(st, StatusCode::OK);
-        assert!(h.store.held_payments(None).await.unwrap().is_empty());
+        assert!(
+            h.store
+                .held_payments(None, 500, None)
+                .await
+                .unwrap()
+                .rows
+                .is_empty()
+        );
         let p = h.pull(&d, Cursor::default(), 500).await;
         assert!(p.outcomes.iter().any(
             |o| matches!(o.outcome, protocol::Outcome::Accepted { txn_id, .. } if txn_id == txn)
@@ -549,7 +564,7 @@ both!(
         let mut d = h.register("k1001-h", 1).await;
         let req = refill_request(&h, &mut d, 1_000_00, "SBIN000000000077").await;
         tamper(&h, &mut d).await;
-        let alert = h.store.alerts(None, None).await.unwrap()[0].id;
+        let alert = h.store.alerts(None, None, 500, None).await.unwrap().rows[0].id;
         let ticket = h
             .store
             .create_ticket(h.kiosk.id, "k1001-h", "Paper", "Out of paper")
@@ -993,3 +1008,464 @@ both!(
         h.finish().await;
     }
 );
+
+// The lists of refill requests, tickets, held payments, proposals and
+// alerts come in pages: `limit` rows, then the `next` cursor for the page
+// after. Walked page by page, every row comes exactly once and in the
+// list's order, also across rows made in the same millisecond; a district
+// admin's pages hold its own district's rows only; a bad limit or cursor
+// is refused and changes nothing.
+mod lists_page_by_cursor {
+    use super::*;
+    use std::collections::HashSet;
+
+    /// One paged list: where, with what filter, its cursor parameter, the
+    /// fields of its sort key, and its direction.
+    struct List {
+        path: &'static str,
+        query: &'static str,
+        cursor: &'static str,
+        ms: &'static str,
+        id: &'static str,
+        desc: bool,
+    }
+
+    fn id_of(v: &Value, field: &str) -> String {
+        match &v[field] {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            o => panic!("{field}: {o}"),
+        }
+    }
+
+    /// A row's place in its list: its time and its id's bytes (a UUID as
+    /// both databases order it, a number big-endian).
+    fn place(v: &Value, l: &List) -> (i64, Vec<u8>) {
+        let id = match &v[l.id] {
+            Value::String(s) => Uuid::parse_str(s).unwrap().as_bytes().to_vec(),
+            Value::Number(n) => n.as_i64().unwrap().to_be_bytes().to_vec(),
+            o => panic!("{}: {o}", l.id),
+        };
+        (v[l.ms].as_i64().unwrap(), id)
+    }
+
+    /// Every page of the list `limit` rows at a time, each page checked:
+    /// full while more follow, `next` the last row's key; all rows in order.
+    async fn walk(c: &Console, l: &List, limit: usize) -> Vec<Value> {
+        let mut out: Vec<Value> = Vec::new();
+        let mut next: Option<String> = None;
+        for _ in 0..100 {
+            let mut url = format!("{}?limit={limit}{}", l.path, l.query);
+            if let Some(n) = &next {
+                url.push_str(&format!("&{}={n}", l.cursor));
+            }
+            let (st, v) = c.get(&url).await;
+            assert_eq!(st, StatusCode::OK, "{url}: {v}");
+            assert_eq!(v["limit"], limit, "{url}");
+            let rows = v["rows"].as_array().unwrap();
+            let more = v["more"].as_bool().unwrap();
+            out.extend(rows.iter().cloned());
+            if !more {
+                assert!(rows.len() <= limit, "{url}: {v}");
+                assert_eq!(v["next"], Value::Null, "{url}");
+                let ids: Vec<String> = out.iter().map(|r| id_of(r, l.id)).collect();
+                let unique: HashSet<&String> = ids.iter().collect();
+                assert_eq!(unique.len(), ids.len(), "{}: a row twice: {ids:?}", l.path);
+                for w in out.windows(2) {
+                    let (a, b) = (place(&w[0], l), place(&w[1], l));
+                    assert!(
+                        if l.desc { a > b } else { a < b },
+                        "{}{}: out of order: {} then {}",
+                        l.path,
+                        l.query,
+                        w[0],
+                        w[1]
+                    );
+                }
+                return out;
+            }
+            assert_eq!(rows.len(), limit, "{url}: a page short while more follow");
+            let last = rows.last().unwrap();
+            let key = if l.ms == l.id {
+                id_of(last, l.id)
+            } else {
+                format!("{}:{}", last[l.ms], id_of(last, l.id))
+            };
+            assert_eq!(v["next"], key.as_str(), "{url}: next is the last row's key");
+            next = Some(key);
+        }
+        panic!("{}: more than 100 pages", l.path);
+    }
+
+    fn ids(rows: &[Value], l: &List) -> Vec<String> {
+        rows.iter().map(|r| id_of(r, l.id)).collect()
+    }
+
+    fn set(ids: &[String]) -> HashSet<String> {
+        ids.iter().cloned().collect()
+    }
+
+    /// Holds at least two rows made in the same millisecond next to each
+    /// other, so that the id decides their order.
+    fn has_ties(rows: &[Value], l: &List) -> bool {
+        rows.windows(2).any(|w| w[0][l.ms] == w[1][l.ms])
+    }
+
+    async fn held_push(h: &H, d: &mut Dev, n: usize, from: usize) -> Vec<i64> {
+        let cat = h.catalogue.clone();
+        let hw = h.store.device(d.id).await.unwrap().unwrap().high_water;
+        for i in from..from + n {
+            d.pay(
+                &cat,
+                &[line("BSNL-LANDLINE", &format!("0141{i:07}"), 100_00)],
+            );
+        }
+        let r = h.push(d, &d.rest(hw)).await.unwrap();
+        r.outcomes
+            .iter()
+            .map(|o| match o.outcome {
+                protocol::Outcome::Pending { txn_id } => txn_id,
+                ref o => panic!("{o:?}"),
+            })
+            .collect()
+    }
+
+    async fn run(backend: Backend) {
+        // Hundreds of requests from one session in a few seconds: the rate
+        // limit (real time) is not what this test is about.
+        let h = H::build(backend, vec![], vec!["BSNL-LANDLINE".into()], |s| {
+            s.limiter = server::api::RateLimiter::new(1e9, 1e9);
+        })
+        .await;
+        admin(&h, "state1", AdminRole::State, None).await;
+        admin(&h, "jaipur1", AdminRole::District, Some("Jaipur")).await;
+        admin(&h, "ajmer1", AdminRole::District, Some("Ajmer")).await;
+        let ajmer_kiosk = h.add_kiosk("K2001").await;
+        let mut dj = h.register("k1001-h", 1).await;
+        let mut da = h.register("k2001-h", 2).await;
+        let state = console(&h, "state1").await;
+        let jaipur = console(&h, "jaipur1").await;
+        let ajmer = console(&h, "ajmer1").await;
+        let tick = || h.clock.advance(chrono::Duration::seconds(1));
+
+        // Rows in two districts, several made in the same millisecond.
+        let (mut req_j, mut req_a) = (Vec::new(), Vec::new());
+        let (mut tic_j, mut tic_a) = (Vec::new(), Vec::new());
+        let (mut held_j, mut held_a) = (Vec::new(), Vec::new());
+        let (mut prop_j, mut prop_a) = (Vec::new(), Vec::new());
+        let mut n = 0;
+        for group in 0..3 {
+            for _ in 0..2 {
+                n += 1;
+                req_j.push(refill_request(&h, &mut dj, 1_000_00, &format!("SBIN{n:012}")).await);
+                tic_j.push(
+                    h.store
+                        .create_ticket(h.kiosk.id, "k1001-h", &format!("Jaipur {n}"), "Help")
+                        .await
+                        .unwrap(),
+                );
+                let (st, v) = jaipur
+                    .post("/console/api/proposals", json!({"kind": "refill", "kiosk_code": "K1001", "amount": 100_00 + n, "mode": "neft_rtgs", "reference": format!("PJ{n}")}))
+                    .await;
+                assert_eq!(st, StatusCode::OK, "{v}");
+                prop_j.push(v["proposal"]["id"].as_str().unwrap().to_string());
+            }
+            req_a.push(refill_request(&h, &mut da, 2_000_00, &format!("HDFC{group:012}")).await);
+            tic_a.push(
+                h.store
+                    .create_ticket(ajmer_kiosk.id, "k2001-h", &format!("Ajmer {group}"), "Help")
+                    .await
+                    .unwrap(),
+            );
+            let (st, v) = ajmer
+                .post("/console/api/proposals", json!({"kind": "refill", "kiosk_code": "K2001", "amount": 200_00, "mode": "neft_rtgs", "reference": format!("PA{group}")}))
+                .await;
+            assert_eq!(st, StatusCode::OK, "{v}");
+            prop_a.push(v["proposal"]["id"].as_str().unwrap().to_string());
+            held_j.extend(held_push(&h, &mut dj, 2, group * 10).await);
+            held_a.extend(held_push(&h, &mut da, 1, group * 10).await);
+            tick();
+        }
+        // Alerts, Jaipur's and Ajmer's in turn: one open at a time per
+        // device, so each but the last (Jaipur's) is acknowledged before
+        // the next tampered push.
+        let (mut al_j, mut al_a) = (Vec::new(), Vec::new());
+        for i in 0..5 {
+            let (d, ids) = if i % 2 == 1 {
+                (&mut da, &mut al_a)
+            } else {
+                (&mut dj, &mut al_j)
+            };
+            tamper(&h, d).await;
+            let (_, v) = state.get("/console/api/alerts?status=open").await;
+            let open: Vec<&Value> = v["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|a| a["id"].is_i64())
+                .collect();
+            assert_eq!(open.len(), 1, "{v}");
+            let id = open[0]["id"].as_i64().unwrap();
+            ids.push(id.to_string());
+            if i < 4 {
+                let (st, v) = state
+                    .post(
+                        &format!("/console/api/alerts/{id}/ack"),
+                        json!({"note": "seen"}),
+                    )
+                    .await;
+                assert_eq!(st, StatusCode::OK, "{v}");
+            }
+        }
+        // Some rows leave the default filters: a request rejected, a
+        // ticket in progress, a proposal withdrawn.
+        let (st, _) = state
+            .post(
+                &format!("/console/api/refill-requests/{}/reject", req_j[1]),
+                json!({"reason": "no such UTR"}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK);
+        let (st, _) = jaipur
+            .post(
+                &format!("/console/api/tickets/{}/reply", tic_j[2]),
+                json!({"text": "On it", "status": "in_progress"}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK);
+        let (st, _) = jaipur
+            .post(
+                &format!("/console/api/proposals/{}/reject", prop_j[3]),
+                json!({"reason": "typed wrong"}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK);
+
+        let strs = |v: &[Uuid]| v.iter().map(|u| u.to_string()).collect::<Vec<_>>();
+        let nums = |v: &[i64]| v.iter().map(|u| u.to_string()).collect::<Vec<_>>();
+        let without =
+            |v: &[String], x: &str| v.iter().filter(|s| *s != x).cloned().collect::<Vec<_>>();
+        let (req_j, req_a) = (strs(&req_j), strs(&req_a));
+        let (tic_j, tic_a) = (strs(&tic_j), strs(&tic_a));
+        let (held_j, held_a) = (nums(&held_j), nums(&held_a));
+        let list = |path, query, cursor, ms, id, desc| List {
+            path,
+            query,
+            cursor,
+            ms,
+            id,
+            desc,
+        };
+        // (list, Jaipur's rows, Ajmer's rows)
+        let cases: Vec<(List, Vec<String>, Vec<String>)> = vec![
+            (
+                list(
+                    "/console/api/refill-requests",
+                    "&status=all",
+                    "before",
+                    "created_ms",
+                    "id",
+                    true,
+                ),
+                req_j.clone(),
+                req_a.clone(),
+            ),
+            (
+                list(
+                    "/console/api/refill-requests",
+                    "",
+                    "before",
+                    "created_ms",
+                    "id",
+                    true,
+                ),
+                without(&req_j, &req_j[1]),
+                req_a.clone(),
+            ),
+            (
+                list(
+                    "/console/api/tickets",
+                    "",
+                    "before",
+                    "created_ms",
+                    "id",
+                    true,
+                ),
+                tic_j.clone(),
+                tic_a.clone(),
+            ),
+            (
+                list(
+                    "/console/api/tickets",
+                    "&status=open",
+                    "before",
+                    "created_ms",
+                    "id",
+                    true,
+                ),
+                without(&tic_j, &tic_j[2]),
+                tic_a.clone(),
+            ),
+            (
+                list(
+                    "/console/api/held",
+                    "",
+                    "after",
+                    "created_ms",
+                    "txn_id",
+                    false,
+                ),
+                held_j.clone(),
+                held_a.clone(),
+            ),
+            (
+                list(
+                    "/console/api/proposals",
+                    "&status=all",
+                    "before",
+                    "proposed_ms",
+                    "id",
+                    true,
+                ),
+                prop_j.clone(),
+                prop_a.clone(),
+            ),
+            (
+                list(
+                    "/console/api/proposals",
+                    "",
+                    "before",
+                    "proposed_ms",
+                    "id",
+                    true,
+                ),
+                without(&prop_j, &prop_j[3]),
+                prop_a.clone(),
+            ),
+            (
+                list(
+                    "/console/api/alerts",
+                    "&status=all",
+                    "before",
+                    "id",
+                    "id",
+                    true,
+                ),
+                al_j.clone(),
+                al_a.clone(),
+            ),
+            (
+                list(
+                    "/console/api/alerts",
+                    "&status=acked",
+                    "before",
+                    "id",
+                    "id",
+                    true,
+                ),
+                without(&al_j, al_j.last().unwrap()),
+                al_a.clone(),
+            ),
+        ];
+        for (l, jr, ar) in &cases {
+            let what = format!("{}{}", l.path, l.query);
+            let all = walk(&state, l, 2).await;
+            let expected: HashSet<String> = set(jr).union(&set(ar)).cloned().collect();
+            assert_eq!(
+                set(&ids(&all, l)),
+                expected,
+                "{what}: the state admin's rows"
+            );
+            assert!(all.len() > 2, "{what}: more than one page");
+            if l.ms != l.id {
+                assert!(has_ties(&all, l), "{what}: rows of the same millisecond");
+            }
+            // Pages of another size, and one page of them all, agree.
+            assert_eq!(ids(&walk(&state, l, 3).await, l), ids(&all, l), "{what}");
+            assert_eq!(ids(&walk(&state, l, 500).await, l), ids(&all, l), "{what}");
+            // Without a limit: 100 rows, here all of them.
+            let (_, v) = state
+                .get(&format!("{}?{}", l.path, l.query.trim_start_matches('&')))
+                .await;
+            assert_eq!(
+                (v["limit"].as_i64(), v["more"].as_bool()),
+                (Some(100), Some(false)),
+                "{what}: {v}"
+            );
+            assert_eq!(
+                ids(v["rows"].as_array().unwrap(), l),
+                ids(&all, l),
+                "{what}"
+            );
+            // Each district admin pages through its own rows only, in the same order.
+            for (c, district, mine) in [(&jaipur, "Jaipur", jr), (&ajmer, "Ajmer", ar)] {
+                let rows = walk(c, l, 2).await;
+                assert!(
+                    rows.iter().all(|r| r["district"] == district),
+                    "{what}: {rows:?}"
+                );
+                assert_eq!(set(&ids(&rows, l)), set(mine), "{what}: {district}'s rows");
+                let order: Vec<String> = ids(&all, l)
+                    .into_iter()
+                    .filter(|i| mine.contains(i))
+                    .collect();
+                assert_eq!(ids(&rows, l), order, "{what}: {district}'s order");
+            }
+        }
+
+        // A bad limit or cursor is refused with a code and changes nothing.
+        let before = h.store.fingerprint().await.unwrap();
+        let a0 = audit_count(&h).await;
+        let w0 = h.wallet(&h.kiosk).await;
+        for path in ["refill-requests", "tickets", "held", "proposals", "alerts"] {
+            let (good, wrong) = if path == "held" {
+                ("after", "before")
+            } else {
+                ("before", "after")
+            };
+            let mut bad: Vec<String> = ["0", "-1", "501", "1000000", "ten", "2.5", "1e2"]
+                .iter()
+                .map(|l| format!("limit={l}"))
+                .collect();
+            bad.push(format!("{good}=nonsense"));
+            bad.push(format!(
+                "{good}=12:{}",
+                if path == "alerts" { "3" } else { "x" }
+            ));
+            bad.push(format!("{wrong}=1"));
+            for q in bad {
+                let url = format!("/console/api/{path}?{q}");
+                for c in [&state, &jaipur] {
+                    let (st, v) = c.get(&url).await;
+                    assert_eq!(
+                        (st, code(&v)),
+                        (StatusCode::BAD_REQUEST, "request.invalid"),
+                        "{url}: {v}"
+                    );
+                    assert!(
+                        !v["message"].as_str().unwrap_or("").is_empty(),
+                        "{url}: {v}"
+                    );
+                }
+            }
+            // The edges of the range are fine.
+            for l in [1, 500] {
+                let (st, v) = state.get(&format!("/console/api/{path}?limit={l}")).await;
+                assert_eq!(st, StatusCode::OK, "{path} limit {l}: {v}");
+            }
+        }
+        assert_eq!(h.store.fingerprint().await.unwrap(), before);
+        assert_eq!(audit_count(&h).await, a0);
+        assert_eq!(h.wallet(&h.kiosk).await, w0);
+        h.finish().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        run(Backend::Sqlite).await
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        run(Backend::Postgres).await
+    }
+}

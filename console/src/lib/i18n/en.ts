@@ -52,6 +52,8 @@ export const en = {
   'pager.prev': 'Previous',
   'pager.next': 'Next',
   'pager.per_page': 'Rows per page',
+  'list.load_more': 'Load more',
+  'list.shown': '{count} shown',
 
   'status.online': 'Online',
   'status.offline': 'Offline',

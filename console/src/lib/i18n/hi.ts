@@ -53,6 +53,8 @@ export const hi: Record<Key, string> = {
   'pager.prev': 'पिछला',
   'pager.next': 'अगला',
   'pager.per_page': 'प्रति पेज पंक्तियां',
+  'list.load_more': 'और दिखाएँ',
+  'list.shown': '{count} दिखाए गए',
 
   'status.online': 'ऑनलाइन',
   'status.offline': 'ऑफ़लाइन',

@@ -3,7 +3,10 @@
 //! checks the admin's district and is written with its audit row.
 
 use super::*;
-use crate::store::console::{Actor, Admin, AdminRole, KioskStatus, NewProposal, ServiceChange};
+use crate::store::console::{
+    Actor, Admin, AdminRole, KioskStatus, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, ListPage,
+    NewProposal, ServiceChange, SortKey,
+};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use serde_json::{Value, json};
@@ -127,6 +130,94 @@ fn page_of(page: Option<i64>, per_page: Option<i64>) -> (i64, i64, i64) {
     let per = per_page.unwrap_or(50).clamp(1, 200);
     let page = page.unwrap_or(1).max(1);
     (page, per, (page - 1) * per)
+}
+
+fn bad_request(message: impl Into<String>) -> ApiErr {
+    ApiErr::new(StatusCode::BAD_REQUEST, codes::INVALID, message)
+}
+
+/// The query of a paged list: `status` where the list has one, `limit`
+/// rows, and the cursor: `before` for a newest-first list, `after` for the
+/// held payments (oldest first); either is the `next` of the page before.
+#[derive(Deserialize)]
+struct ListQuery {
+    status: Option<String>,
+    limit: Option<String>,
+    before: Option<String>,
+    after: Option<String>,
+}
+
+impl ListQuery {
+    fn status(&self) -> Option<&str> {
+        self.status.as_deref().map(str::trim)
+    }
+    fn limit(&self) -> R<i64> {
+        match self.limit.as_deref().map(str::trim) {
+            None | Some("") => Ok(LIST_LIMIT_DEFAULT),
+            Some(l) => l
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (1..=LIST_LIMIT_MAX).contains(n))
+                .ok_or_else(|| {
+                    bad_request(format!(
+                        "limit is a whole number from 1 to {LIST_LIMIT_MAX}"
+                    ))
+                }),
+        }
+    }
+    /// The cursor of a newest-first list.
+    fn before(&self) -> R<Option<&str>> {
+        if self.after.is_some() {
+            return Err(bad_request(
+                "this list is newest first: the next page is asked for with before",
+            ));
+        }
+        Ok(self
+            .before
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty()))
+    }
+    /// The cursor of an oldest-first list.
+    fn after(&self) -> R<Option<&str>> {
+        if self.before.is_some() {
+            return Err(bad_request(
+                "this list is oldest first: the next page is asked for with after",
+            ));
+        }
+        Ok(self
+            .after
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty()))
+    }
+}
+
+/// A cursor `<ms>:<id>` (a row's time and id) as a page's `next` gives it.
+fn sort_key<Id: std::str::FromStr>(c: &str) -> R<SortKey<Id>> {
+    let bad = || bad_request("the cursor is the next of the page before");
+    let (ms, id) = c.split_once(':').ok_or_else(bad)?;
+    Ok(SortKey {
+        ms: ms.parse().map_err(|_| bad())?,
+        id: id.parse().map_err(|_| bad())?,
+    })
+}
+
+/// A page as JSON: its rows, its limit, whether more follow and the cursor
+/// of the next page (the last row's sort key; null when none follow).
+fn page_json<T>(
+    p: ListPage<T>,
+    limit: i64,
+    row: impl Fn(&T) -> Value,
+    key: impl Fn(&T) -> String,
+) -> Value {
+    let next = p.rows.last().filter(|_| p.more).map(&key);
+    let rows: Vec<Value> = p.rows.iter().map(row).collect();
+    json!({"rows": rows, "limit": limit, "more": p.more, "next": next})
+}
+
+fn to_json<T: Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
 fn parse_uuid(s: &str, what: &'static str) -> R<Uuid> {
@@ -311,11 +402,6 @@ async fn deregister(
 
 // ------------------------------------------------------------------ money
 
-#[derive(Deserialize)]
-struct StatusQuery {
-    status: Option<String>,
-}
-
 fn request_json(district: &str, r: &crate::store::RefillRequest) -> Value {
     json!({"id": r.id, "kiosk_code": r.kiosk_code, "district": district, "amount": r.amount,
         "mode": r.mode, "reference": r.reference, "requested_by": r.requested_by, "status": r.status,
@@ -327,20 +413,24 @@ async fn refill_requests(
     a: ConsoleAdmin,
     uri: axum::http::Uri,
 ) -> R<axum::Json<Value>> {
-    let q: StatusQuery = query(&uri)?;
-    let status = match q.status.as_deref() {
+    let q: ListQuery = query(&uri)?;
+    let status = match q.status() {
         None | Some("") => Some("pending"),
         Some("all") => None,
         Some(st) => Some(st),
     };
-    let rows: Vec<Value> = s
+    let limit = q.limit()?;
+    let before = q.before()?.map(sort_key).transpose()?;
+    let page = s
         .store
-        .console_refill_requests(a.scope(), status)
-        .await?
-        .iter()
-        .map(|(d, r)| request_json(d, r))
-        .collect();
-    Ok(axum::Json(json!({"rows": rows})))
+        .console_refill_requests(a.scope(), status, limit, before)
+        .await?;
+    Ok(axum::Json(page_json(
+        page,
+        limit,
+        |(d, r)| request_json(d, r),
+        |(_, r)| format!("{}:{}", r.created_ms, r.id),
+    )))
 }
 
 async fn reject_refill_request(
@@ -366,10 +456,18 @@ async fn reject_refill_request(
     ))
 }
 
-async fn held(State(s): State<Shared>, a: ConsoleAdmin) -> R<axum::Json<Value>> {
-    Ok(axum::Json(
-        json!({"rows": s.store.held_payments(a.scope()).await?}),
-    ))
+async fn held(
+    State(s): State<Shared>,
+    a: ConsoleAdmin,
+    uri: axum::http::Uri,
+) -> R<axum::Json<Value>> {
+    let q: ListQuery = query(&uri)?;
+    let limit = q.limit()?;
+    let after = q.after()?.map(sort_key).transpose()?;
+    let page = s.store.held_payments(a.scope(), limit, after).await?;
+    Ok(axum::Json(page_json(page, limit, to_json, |h| {
+        format!("{}:{}", h.created_ms, h.txn_id)
+    })))
 }
 
 async fn dues(State(s): State<Shared>, a: ConsoleAdmin) -> R<axum::Json<Value>> {
@@ -383,8 +481,8 @@ async fn proposals(
     a: ConsoleAdmin,
     uri: axum::http::Uri,
 ) -> R<axum::Json<Value>> {
-    let q: StatusQuery = query(&uri)?;
-    let status = match q.status.as_deref() {
+    let q: ListQuery = query(&uri)?;
+    let status = match q.status() {
         None | Some("") => Some("pending"),
         Some("all") => None,
         Some(st @ ("pending" | "approved" | "rejected")) => Some(st),
@@ -396,9 +494,12 @@ async fn proposals(
             ));
         }
     };
-    Ok(axum::Json(
-        json!({"rows": s.store.proposals(a.scope(), status).await?}),
-    ))
+    let limit = q.limit()?;
+    let before = q.before()?.map(sort_key).transpose()?;
+    let page = s.store.proposals(a.scope(), status, limit, before).await?;
+    Ok(axum::Json(page_json(page, limit, to_json, |p| {
+        format!("{}:{}", p.proposed_ms, p.id)
+    })))
 }
 
 async fn propose(State(s): State<Shared>, a: ConsoleAdmin, Body(b): Body) -> R<axum::Json<Value>> {
@@ -442,8 +543,8 @@ async fn alerts(
     a: ConsoleAdmin,
     uri: axum::http::Uri,
 ) -> R<axum::Json<Value>> {
-    let q: StatusQuery = query(&uri)?;
-    let acked = match q.status.as_deref() {
+    let q: ListQuery = query(&uri)?;
+    let acked = match q.status() {
         None | Some("") | Some("open") => Some(false),
         Some("acked") => Some(true),
         Some("all") => None,
@@ -455,15 +556,18 @@ async fn alerts(
             ));
         }
     };
-    let mut rows: Vec<Value> = s
-        .store
-        .alerts(a.scope(), acked)
-        .await?
-        .into_iter()
-        .map(|r| serde_json::to_value(r).unwrap_or(Value::Null))
-        .collect();
-    // Stuck kiosks are alerts that clear themselves when the queue moves.
-    if acked != Some(true) {
+    let limit = q.limit()?;
+    let before = q
+        .before()?
+        .map(|c| c.parse::<i64>())
+        .transpose()
+        .map_err(|_| bad_request("the cursor is the next of the page before"))?;
+    let page = s.store.alerts(a.scope(), acked, limit, before).await?;
+    let mut out = page_json(page, limit, to_json, |r| r.id.to_string());
+    // Stuck kiosks are alerts that clear themselves when the queue moves:
+    // what is true now, ahead of the recorded alerts on the first page.
+    let mut rows = Vec::new();
+    if acked != Some(true) && before.is_none() {
         let (_, stuck) = s
             .store
             .kiosk_registry(
@@ -487,7 +591,11 @@ async fn alerts(
             );
         }
     }
-    Ok(axum::Json(json!({"rows": rows})))
+    if let Some(Value::Array(alerts)) = out.get_mut("rows") {
+        rows.append(alerts);
+        *alerts = rows;
+    }
+    Ok(axum::Json(out))
 }
 
 #[derive(Deserialize)]
@@ -536,24 +644,20 @@ async fn tickets(
     a: ConsoleAdmin,
     uri: axum::http::Uri,
 ) -> R<axum::Json<Value>> {
-    let q: StatusQuery = query(&uri)?;
-    let d = district_of(&s).await?;
-    let rows: Vec<Value> = s
+    let q: ListQuery = query(&uri)?;
+    let status = q.status().filter(|st| !st.is_empty() && *st != "all");
+    let limit = q.limit()?;
+    let before = q.before()?.map(sort_key).transpose()?;
+    let page = s
         .store
-        .tickets(None)
-        .await?
-        .iter()
-        .filter(|t| {
-            q.status
-                .as_deref()
-                .is_none_or(|st| st.is_empty() || st == "all" || st == t.status)
-        })
-        .filter_map(|t| {
-            let dist = d.get(&t.kiosk_code)?;
-            a.admin.sees(dist).then(|| ticket_json(t, dist))
-        })
-        .collect();
-    Ok(axum::Json(json!({"rows": rows})))
+        .console_tickets(a.scope(), status, limit, before)
+        .await?;
+    Ok(axum::Json(page_json(
+        page,
+        limit,
+        |(d, t)| ticket_json(t, d),
+        |(_, t)| format!("{}:{}", t.created_ms, t.id),
+    )))
 }
 
 async fn ticket(

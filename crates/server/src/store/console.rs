@@ -218,6 +218,37 @@ pub struct HeldRow {
     pub created_ms: i64,
 }
 
+/// One page of a console list, and whether more rows follow its last.
+#[derive(Debug, Clone)]
+pub struct ListPage<T> {
+    pub rows: Vec<T>,
+    pub more: bool,
+}
+
+/// Rows in a page of a console list when the caller names no number, and
+/// the most it may name.
+pub const LIST_LIMIT_DEFAULT: i64 = 100;
+pub const LIST_LIMIT_MAX: i64 = 500;
+
+/// Where the next page of a list sorted by time starts: just past the row
+/// with this time (ms) and id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SortKey<Id> {
+    pub ms: i64,
+    pub id: Id,
+}
+
+/// A page of `limit` from a query asked for one row more.
+fn page_of<T>(mut rows: Vec<T>, limit: i64) -> ListPage<T> {
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    ListPage { rows, more }
+}
+
+fn list_limit(limit: i64) -> i64 {
+    limit.clamp(1, LIST_LIMIT_MAX)
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct DuesRow {
     pub kiosk_code: String,
@@ -351,6 +382,24 @@ impl Sql {
     fn raw(&mut self, text: &str) -> &mut Sql {
         self.text.push_str(text);
         self
+    }
+    /// Keeps the rows past `c` in the order `ms_col, id_col`, both
+    /// descending (`desc`) or both ascending.
+    fn past<Id: Into<V>>(
+        &mut self,
+        ms_col: &str,
+        id_col: &str,
+        desc: bool,
+        c: SortKey<Id>,
+    ) -> &mut Sql {
+        let op = if desc { "<" } else { ">" };
+        self.push(&format!(" AND ({ms_col} {op} $?"), c.ms);
+        self.push(&format!(" OR ({ms_col} = $?"), c.ms);
+        self.push(&format!(" AND {id_col} {op} $?))"), c.id)
+    }
+    /// A page's `LIMIT`: one row more than the page, to tell whether more follow.
+    fn page_limit(&mut self, limit: i64) -> &mut Sql {
+        self.push(" LIMIT $?", limit + 1)
     }
 }
 
@@ -1045,11 +1094,15 @@ impl Store {
         })
     }
 
+    /// A page of proposals in scope, newest first (by when proposed, then id).
     pub async fn proposals(
         &self,
         scope: Option<&str>,
         status: Option<&str>,
-    ) -> SResult<Vec<Proposal>> {
+        limit: i64,
+        before: Option<SortKey<Uuid>>,
+    ) -> SResult<ListPage<Proposal>> {
+        let limit = list_limit(limit);
         let mut tx = self.db.begin_read().await?;
         let mut q = Sql::new(&format!("{PROPOSAL_SELECT} WHERE 1 = 1"));
         if let Some(s) = scope {
@@ -1058,9 +1111,17 @@ impl Store {
         if let Some(st) = status {
             q.push(" AND p.status = $?", st);
         }
-        q.raw(" ORDER BY p.proposed_ms DESC LIMIT 500");
+        if let Some(c) = before {
+            q.past("p.proposed_ms", "p.id", true, c);
+        }
+        q.raw(" ORDER BY p.proposed_ms DESC, p.id DESC");
+        q.page_limit(limit);
         let rows = tx.query(&q.text, &q.params).await?;
-        rows.iter().map(proposal_from).collect()
+        let rows = rows
+            .iter()
+            .map(proposal_from)
+            .collect::<SResult<Vec<_>>>()?;
+        Ok(page_of(rows, limit))
     }
 
     /// The checker's approval: the proposal is applied in the same
@@ -1174,37 +1235,62 @@ impl Store {
         })
     }
 
+    /// A page of refill requests in scope, each with its kiosk's district,
+    /// newest first (by when made, then id); `status` none: every status.
     pub async fn console_refill_requests(
         &self,
         scope: Option<&str>,
         status: Option<&str>,
-    ) -> SResult<Vec<(String, RefillRequest)>> {
-        let all = self.refill_requests(None).await?;
-        let districts: std::collections::HashMap<String, String> = self
-            .list_kiosks()
-            .await?
-            .into_iter()
-            .map(|k| (k.code, k.district))
-            .collect();
-        Ok(all
-            .into_iter()
-            .filter(|r| status.is_none_or(|s| r.status == s))
-            .filter_map(|r| {
-                let d = districts.get(&r.kiosk_code)?.clone();
-                scope.is_none_or(|s| s == d).then_some((d, r))
-            })
-            .collect())
+        limit: i64,
+        before: Option<SortKey<Uuid>>,
+    ) -> SResult<ListPage<(String, RefillRequest)>> {
+        let limit = list_limit(limit);
+        let mut tx = self.db.begin_read().await?;
+        let mut q = Sql::new(&format!(
+            "SELECT {}, k.district FROM refill_requests r JOIN kiosks k ON k.id = r.kiosk_id WHERE 1 = 1",
+            refills::REQUEST_COLS
+        ));
+        if let Some(s) = scope {
+            q.push(" AND k.district = $?", s);
+        }
+        if let Some(st) = status {
+            q.push(" AND r.status = $?", st);
+        }
+        if let Some(c) = before {
+            q.past("r.created_ms", "r.id", true, c);
+        }
+        q.raw(" ORDER BY r.created_ms DESC, r.id DESC");
+        q.page_limit(limit);
+        let rows = tx.query(&q.text, &q.params).await?;
+        let rows = rows
+            .iter()
+            .map(|r| Ok((r.text(12)?, refills::request_from(r)?)))
+            .collect::<SResult<Vec<_>>>()?;
+        Ok(page_of(rows, limit))
     }
 
-    pub async fn held_payments(&self, scope: Option<&str>) -> SResult<Vec<HeldRow>> {
+    /// A page of held payments in scope, oldest first (by when made, then
+    /// txn id): the longest waiting come first.
+    pub async fn held_payments(
+        &self,
+        scope: Option<&str>,
+        limit: i64,
+        after: Option<SortKey<i64>>,
+    ) -> SResult<ListPage<HeldRow>> {
+        let limit = list_limit(limit);
         let mut tx = self.db.begin_read().await?;
         let mut q = Sql::new(HELD_SELECT);
         if let Some(s) = scope {
             q.push(" AND k.district = $?", s);
         }
-        q.raw(" ORDER BY p.created_ms LIMIT 1000");
+        if let Some(c) = after {
+            q.past("p.created_ms", "p.txn_id", false, c);
+        }
+        q.raw(" ORDER BY p.created_ms, p.txn_id");
+        q.page_limit(limit);
         let rows = tx.query(&q.text, &q.params).await?;
-        rows.iter().map(held_from).collect()
+        let rows = rows.iter().map(held_from).collect::<SResult<Vec<_>>>()?;
+        Ok(page_of(rows, limit))
     }
 
     pub async fn dues_rows(&self, scope: Option<&str>) -> SResult<Vec<DuesRow>> {
@@ -1237,13 +1323,17 @@ impl Store {
 
     // ------------------------------------------------------------ alerts
 
-    pub async fn alerts(&self, scope: Option<&str>, acked: Option<bool>) -> SResult<Vec<AlertRow>> {
+    /// A page of alerts in scope, newest first (by id); `acked` none: both.
+    pub async fn alerts(
+        &self,
+        scope: Option<&str>,
+        acked: Option<bool>,
+        limit: i64,
+        before: Option<i64>,
+    ) -> SResult<ListPage<AlertRow>> {
+        let limit = list_limit(limit);
         let mut tx = self.db.begin_read().await?;
-        let mut q = Sql::new(
-            "SELECT a.id, k.code, k.district, a.device_id, a.detail, a.at_ms, ad.login, x.at_ms, x.note
-             FROM tamper_alerts a JOIN kiosks k ON k.id = a.kiosk_id
-             LEFT JOIN alert_acks x ON x.alert_id = a.id LEFT JOIN admins ad ON ad.id = x.admin_id WHERE 1 = 1",
-        );
+        let mut q = Sql::new(ALERT_SELECT);
         if let Some(s) = scope {
             q.push(" AND k.district = $?", s);
         }
@@ -1256,25 +1346,26 @@ impl Store {
             }
             None => {}
         }
-        q.raw(" ORDER BY a.id DESC LIMIT 500");
+        if let Some(id) = before {
+            q.push(" AND a.id < $?", id);
+        }
+        q.raw(" ORDER BY a.id DESC");
+        q.page_limit(limit);
         let rows = tx.query(&q.text, &q.params).await?;
-        rows.iter()
-            .map(|r| {
-                let detail = r.text(4)?;
-                Ok(AlertRow {
-                    id: r.i64(0)?,
-                    kind: alert_kind(&detail).into(),
-                    kiosk_code: r.text(1)?,
-                    district: r.text(2)?,
-                    device_id: Some(r.uuid(3)?),
-                    detail,
-                    at_ms: r.i64(5)?,
-                    acked_by: r.opt_text(6)?,
-                    acked_ms: r.opt_i64(7)?,
-                    note: r.opt_text(8)?,
-                })
-            })
-            .collect()
+        let rows = rows.iter().map(alert_from).collect::<SResult<Vec<_>>>()?;
+        Ok(page_of(rows, limit))
+    }
+
+    /// One alert, none when out of scope or unknown.
+    pub async fn alert(&self, scope: Option<&str>, id: i64) -> SResult<Option<AlertRow>> {
+        let mut tx = self.db.begin_read().await?;
+        let mut q = Sql::new(ALERT_SELECT);
+        q.push(" AND a.id = $?", id);
+        if let Some(s) = scope {
+            q.push(" AND k.district = $?", s);
+        }
+        let r = tx.query_opt(&q.text, &q.params).await?;
+        r.as_ref().map(alert_from).transpose()
     }
 
     pub async fn ack_alert(
@@ -1327,14 +1418,45 @@ impl Store {
             .await?;
             Ok(())
         })?;
-        self.alerts(scope, None)
+        self.alert(scope, id)
             .await?
-            .into_iter()
-            .find(|a| a.id == id)
             .ok_or(StoreError::NotFound("alert"))
     }
 
     // ------------------------------------------------------------ tickets
+
+    /// A page of tickets in scope, each with its kiosk's district, newest
+    /// first (by when raised, then id); `status` none: every status.
+    pub async fn console_tickets(
+        &self,
+        scope: Option<&str>,
+        status: Option<&str>,
+        limit: i64,
+        before: Option<SortKey<Uuid>>,
+    ) -> SResult<ListPage<(String, Ticket)>> {
+        let limit = list_limit(limit);
+        let mut tx = self.db.begin_read().await?;
+        let mut q = Sql::new(&format!(
+            "SELECT {TICKET_COLS}, k.district FROM tickets t JOIN kiosks k ON k.id = t.kiosk_id WHERE 1 = 1"
+        ));
+        if let Some(s) = scope {
+            q.push(" AND k.district = $?", s);
+        }
+        if let Some(st) = status {
+            q.push(" AND t.status = $?", st);
+        }
+        if let Some(c) = before {
+            q.past("t.created_ms", "t.id", true, c);
+        }
+        q.raw(" ORDER BY t.created_ms DESC, t.id DESC");
+        q.page_limit(limit);
+        let rows = tx.query(&q.text, &q.params).await?;
+        let rows = rows
+            .iter()
+            .map(|r| Ok((r.text(11)?, ticket_from(r)?)))
+            .collect::<SResult<Vec<_>>>()?;
+        Ok(page_of(rows, limit))
+    }
 
     pub async fn console_reply_ticket(
         &self,
@@ -1617,6 +1739,27 @@ fn alert_kind(detail: &str) -> &'static str {
     .iter()
     .find(|(p, _)| detail.starts_with(p))
     .map_or("other", |(_, k)| k)
+}
+
+/// Alerts with their kiosk and acknowledgement, in [`alert_from`]'s column order.
+const ALERT_SELECT: &str = "SELECT a.id, k.code, k.district, a.device_id, a.detail, a.at_ms, ad.login, x.at_ms, x.note
+    FROM tamper_alerts a JOIN kiosks k ON k.id = a.kiosk_id
+    LEFT JOIN alert_acks x ON x.alert_id = a.id LEFT JOIN admins ad ON ad.id = x.admin_id WHERE 1 = 1";
+
+fn alert_from(r: &Row) -> SResult<AlertRow> {
+    let detail = r.text(4)?;
+    Ok(AlertRow {
+        id: r.i64(0)?,
+        kind: alert_kind(&detail).into(),
+        kiosk_code: r.text(1)?,
+        district: r.text(2)?,
+        device_id: Some(r.uuid(3)?),
+        detail,
+        at_ms: r.i64(5)?,
+        acked_by: r.opt_text(6)?,
+        acked_ms: r.opt_i64(7)?,
+        note: r.opt_text(8)?,
+    })
 }
 
 /// Held payments with their kiosk, in [`held_from`]'s column order.

@@ -37,9 +37,10 @@ pub struct RefillRequest {
     pub updated_ms: i64,
 }
 
-const REQUEST_COLS: &str = "r.id, r.kiosk_id, k.code, r.amount, r.mode, r.reference, r.requested_by, r.status, r.txn_id, r.reason, r.created_ms, r.updated_ms";
+/// The columns [`request_from`] reads, from `refill_requests r JOIN kiosks k`.
+pub(super) const REQUEST_COLS: &str = "r.id, r.kiosk_id, k.code, r.amount, r.mode, r.reference, r.requested_by, r.status, r.txn_id, r.reason, r.created_ms, r.updated_ms";
 
-fn request_from(r: &Row) -> SResult<RefillRequest> {
+pub(super) fn request_from(r: &Row) -> SResult<RefillRequest> {
     Ok(RefillRequest {
         id: r.uuid(0)?,
         kiosk_id: r.uuid(1)?,

@@ -116,8 +116,12 @@ impl SortColumn {
             Total => "r.total_paise",
             Commission => "r.commission_paise",
             // Only a sort by these reads the lines a second time.
-            Services => "(SELECT group_concat(service_code, ',') FROM (SELECT service_code FROM receipt_lines WHERE receipt_id = r.id ORDER BY line_no))",
-            Consumers => "(SELECT group_concat(consumer_no, ',') FROM (SELECT consumer_no FROM receipt_lines WHERE receipt_id = r.id ORDER BY line_no))",
+            Services => {
+                "(SELECT group_concat(service_code, ',') FROM (SELECT service_code FROM receipt_lines WHERE receipt_id = r.id ORDER BY line_no))"
+            }
+            Consumers => {
+                "(SELECT group_concat(consumer_no, ',') FROM (SELECT consumer_no FROM receipt_lines WHERE receipt_id = r.id ORDER BY line_no))"
+            }
         }
     }
 }

@@ -9,14 +9,20 @@ use kiosk_app::api::{ApiError, Event};
 use kiosk_app::{Service, ServiceConfig};
 use tauri::{Emitter, Manager};
 
-struct State(Service);
+/// The kiosk, once opened. It opens on its own thread while the window
+/// loads (the page's assets are served from the main thread, which must
+/// not wait for the database); a command that comes first waits for it.
+struct State(Arc<tokio::sync::SetOnce<Result<Service, ApiError>>>);
 
 #[tauri::command]
 async fn rpc(
     state: tauri::State<'_, State>,
     req: serde_json::Value,
 ) -> Result<serde_json::Value, ApiError> {
-    state.0.dispatch_json(req).await
+    match state.0.wait().await {
+        Ok(svc) => svc.dispatch_json(req).await,
+        Err(e) => Err(e.clone()),
+    }
 }
 
 /// The kiosk's data folder: `EMITRA_DATA_DIR` when set (a portable or
@@ -57,6 +63,21 @@ fn start_logging(dir: &std::path::Path) -> Option<tracing_appender::non_blocking
     Some(guard)
 }
 
+/// WebKit's default cache model keeps decoded pages and resources around
+/// for a browser's back button; an app of one page served from the binary
+/// needs none of it, and the kiosk PC has little memory to spare.
+#[cfg(target_os = "linux")]
+fn lean_webview(app: &tauri::App) {
+    use webkit2gtk::{WebContextExt, WebViewExt};
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.with_webview(|wv| {
+            if let Some(ctx) = wv.inner().context() {
+                ctx.set_cache_model(webkit2gtk::CacheModel::DocumentViewer);
+            }
+        });
+    }
+}
+
 pub fn run() {
     let app = tauri::Builder::default()
         // First, so a second launch only focuses the running one.
@@ -76,10 +97,21 @@ pub fn run() {
             let sink: kiosk_app::EventSink = Arc::new(move |ev: Event| {
                 let _ = handle.emit_to("main", "kiosk-event", &ev);
             });
-            let svc = Service::open(ServiceConfig::new(dir), sink)
-                .map_err(|e| format!("{}: {e}", e.code()))?;
-            tracing::info!(db = %svc.db_path().display(), "kiosk opened");
-            app.manage(State(svc));
+            #[cfg(target_os = "linux")]
+            lean_webview(app);
+            let opened = Arc::new(tokio::sync::SetOnce::new());
+            app.manage(State(opened.clone()));
+            std::thread::Builder::new()
+                .name("kiosk-open".into())
+                .spawn(move || {
+                    let r = Service::open(ServiceConfig::new(dir), sink);
+                    match &r {
+                        Ok(svc) => tracing::info!(db = %svc.db_path().display(), "kiosk opened"),
+                        Err(e) => tracing::error!(code = %e.code(), error = %e, "the kiosk could not open"),
+                    }
+                    // The screen shows the error's code (app.start_failed).
+                    let _ = opened.set(r.map_err(|e| e.to_api()));
+                })?;
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![rpc])
@@ -88,8 +120,9 @@ pub fn run() {
     app.run(|app, ev| {
         if let tauri::RunEvent::Exit = ev
             && let Some(s) = app.try_state::<State>()
+            && let Some(Ok(svc)) = s.0.get()
         {
-            s.0.shutdown();
+            svc.shutdown();
         }
     });
 }

@@ -15,6 +15,14 @@ fn main() {
             unsafe { std::env::set_var(k, v) };
         }
     }
+    // Two malloc arenas, not eight per core: the host's threads (sync,
+    // printing, the async runtime) each grabbing an arena of their own
+    // costs tens of MiB that a kiosk PC with 2-4 GiB does not have.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only tunes the allocator; called before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
     kiosk_app::prepare_process();
     kiosk_desktop_lib::run();
 }

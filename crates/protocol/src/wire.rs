@@ -603,25 +603,55 @@ const ZSTD_LEVEL: i32 = 3;
 /// with its `version: u16` so a reader can refuse unknown versions before
 /// decoding the rest.
 pub fn encode_body<T: Serialize>(msg: &T) -> Vec<u8> {
-    let raw = postcard::to_stdvec(msg).expect("postcard encoding cannot fail");
-    zstd::bulk::compress(&raw, ZSTD_LEVEL).expect("zstd compression of a buffer cannot fail")
+    compress_body(&postcard::to_stdvec(msg).expect("postcard encoding cannot fail"))
 }
 
-/// Decodes a sync body, refusing oversize input, compression bombs,
-/// unknown versions and trailing bytes.
+/// zstd's frame magic number as it starts a compressed body. Raw postcard
+/// never starts with it (every body starts with the version, `0x01`).
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
+
+/// As [`encode_body`], but a body that zstd would not make smaller (one
+/// payment: hashes, ids and signatures do not compress) goes as raw
+/// postcard, saving the frame's dozen bytes each way. [`decode_body`] takes
+/// both; send it only to a peer that does (a centre answers raw only to a
+/// request that came raw).
+pub fn encode_body_compact<T: Serialize>(msg: &T) -> Vec<u8> {
+    let raw = postcard::to_stdvec(msg).expect("postcard encoding cannot fail");
+    let packed = compress_body(&raw);
+    if packed.len() < raw.len() { packed } else { raw }
+}
+
+/// A raw postcard body compressed, as [`encode_body`] would have made it.
+pub fn compress_body(raw: &[u8]) -> Vec<u8> {
+    zstd::bulk::compress(raw, ZSTD_LEVEL).expect("zstd compression of a buffer cannot fail")
+}
+
+/// Whether a sync body is zstd-compressed (else raw postcard).
+pub fn is_compressed(body: &[u8]) -> bool {
+    body.starts_with(&ZSTD_MAGIC)
+}
+
+/// Decodes a sync body (zstd-compressed or raw postcard), refusing
+/// oversize input, compression bombs, unknown versions and trailing bytes.
 pub fn decode_body<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, WireError> {
     if body.len() > MAX_BODY_BYTES {
         return Err(WireError::TooLarge(MAX_BODY_BYTES));
     }
-    let raw = zstd::bulk::decompress(body, MAX_DECODED_BYTES)
-        .map_err(|e| WireError::Malformed(format!("zstd: {e}")))?;
-    let (version, _) = postcard::take_from_bytes::<u16>(&raw)
+    let unpacked;
+    let raw = if is_compressed(body) {
+        unpacked = zstd::bulk::decompress(body, MAX_DECODED_BYTES)
+            .map_err(|e| WireError::Malformed(format!("zstd: {e}")))?;
+        &unpacked[..]
+    } else {
+        body
+    };
+    let (version, _) = postcard::take_from_bytes::<u16>(raw)
         .map_err(|e| WireError::Malformed(format!("version: {e}")))?;
     if version != PROTOCOL_VERSION {
         return Err(WireError::UnsupportedVersion(version));
     }
     let (msg, rest) =
-        postcard::take_from_bytes::<T>(&raw).map_err(|e| WireError::Malformed(e.to_string()))?;
+        postcard::take_from_bytes::<T>(raw).map_err(|e| WireError::Malformed(e.to_string()))?;
     if !rest.is_empty() {
         return Err(WireError::Malformed(format!(
             "{} trailing bytes",
@@ -778,10 +808,27 @@ mod tests {
             decode_body::<PushRequest>(&encode_body(&future)),
             Err(WireError::UnsupportedVersion(2))
         );
+        // Raw postcard (what `encode_body_compact` sends for one payment)
+        // reads the same; a small body goes raw, a batch compressed.
+        let compact = encode_body_compact(&req);
+        assert!(!is_compressed(&compact) && is_compressed(&b));
+        assert!(compact.len() < b.len(), "{} vs {}", compact.len(), b.len());
+        assert_eq!(decode_body::<PushRequest>(&compact).unwrap(), req);
+        let mut batch = req.clone();
+        batch.entries = vec![req.entries[0].clone(); 50];
+        assert!(is_compressed(&encode_body_compact(&batch)));
         assert!(matches!(
-            decode_body::<PushRequest>(b"not zstd"),
+            decode_body::<PushRequest>(&[0x28, 0xB5, 0x2F, 0xFD, 1, 2, 3]),
             Err(WireError::Malformed(_))
         ));
+        assert!(matches!(
+            decode_body::<PushRequest>(&[1, 7]),
+            Err(WireError::Malformed(_))
+        ));
+        assert_eq!(
+            decode_body::<PushRequest>(b"not postcard"),
+            Err(WireError::UnsupportedVersion(110))
+        );
         let mut raw = postcard::to_stdvec(&req).unwrap();
         raw.push(0);
         let trailing = zstd::bulk::compress(&raw, 3).unwrap();

@@ -1,4 +1,6 @@
-//! The accept loop and HTTP/1.1 connections, with the limits a server on
+//! The accept loop and HTTP connections (HTTP/1.1, and HTTP/2 by ALPN or
+//! prior knowledge: its header compression makes a kiosk's lone payment
+//! cost a fraction of the bytes on 2G), with the limits a server on
 //! the open internet needs: a client that opens connections and sends
 //! nothing, half a request head, or a body one byte a minute must not hold
 //! descriptors or memory for long, and no one address may take them all.
@@ -257,17 +259,42 @@ async fn serve_conn(
     stop: tokio::sync::watch::Receiver<bool>,
 ) {
     let _ = sock.set_nodelay(true);
+    let head = Duration::from_secs(limits.header_timeout_secs.max(1));
     match tls {
-        None => serve_io(sock, peer, app, limits, stop).await,
+        None => {
+            // HTTP/2 by prior knowledge starts with its preface; anything
+            // else is HTTP/1.1. Nothing within the head timeout: closed, as
+            // a head that never came.
+            let mut first = [0u8; 4];
+            let proto = match tokio::time::timeout(head, sock.peek(&mut first)).await {
+                Ok(Ok(4)) if &first == b"PRI " => Proto::H2,
+                Ok(Ok(n)) if n > 0 => Proto::H1,
+                _ => return,
+            };
+            serve_io(sock, peer, app, limits, stop, proto).await
+        }
         Some(acceptor) => {
             let hs = Duration::from_secs(limits.tls_handshake_timeout_secs.max(1));
             match tokio::time::timeout(hs, acceptor.accept(sock)).await {
-                Ok(Ok(s)) => serve_io(s, peer, app, limits, stop).await,
+                Ok(Ok(s)) => {
+                    let proto = match s.get_ref().1.alpn_protocol() {
+                        Some(b"h2") => Proto::H2,
+                        _ => Proto::H1,
+                    };
+                    serve_io(s, peer, app, limits, stop, proto).await
+                }
                 Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
                 Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
             }
         }
     }
+}
+
+/// The HTTP version a connection speaks, known before it is served.
+#[derive(Clone, Copy)]
+enum Proto {
+    H1,
+    H2,
 }
 
 async fn serve_io<T>(
@@ -276,6 +303,7 @@ async fn serve_io<T>(
     app: Router,
     limits: &Limits,
     mut stop: tokio::sync::watch::Receiver<bool>,
+    proto: Proto,
 ) where
     T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -298,13 +326,29 @@ async fn serve_io<T>(
         let app = app.clone();
         async move {
             let r = tower::ServiceExt::oneshot(app, req.map(axum::body::Body::new)).await;
-            Ok::<_, Infallible>(r.unwrap_or_else(|e| match e {}))
+            Ok::<_, Infallible>(with_date(r.unwrap_or_else(|e| match e {})))
         }
     });
-    let mut b = hyper::server::conn::http1::Builder::new();
-    b.timer(hyper_util::rt::TokioTimer::new())
+    let b = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+    let mut b = match proto {
+        Proto::H1 => b.http1_only(),
+        Proto::H2 => b.http2_only(),
+    };
+    // No automatic Date: a sync answer carries the centre's clock in its
+    // body, and on a warm HTTP/2 connection the date would be its largest
+    // header. Every other answer gets one (`with_date`).
+    b.http1()
+        .timer(hyper_util::rt::TokioTimer::new())
         .header_read_timeout(Duration::from_secs(limits.header_timeout_secs.max(1)))
-        .keep_alive(true);
+        .keep_alive(true)
+        .auto_date_header(false);
+    b.http2()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .auto_date_header(false)
+        // One kiosk needs a couple of streams at once; a client that opens
+        // hundreds on one connection gets no more work done than with 8.
+        .max_concurrent_streams(8)
+        .max_header_list_size(16 * 1024);
     let conn = b.serve_connection(hyper_util::rt::TokioIo::new(io), svc);
     tokio::pin!(conn);
     let idle = Duration::from_secs(limits.idle_timeout_secs.max(1));
@@ -331,6 +375,23 @@ async fn serve_io<T>(
             }
         }
     }
+}
+
+/// Adds the Date header to every answer but a sync body (which carries the
+/// centre's clock itself, in fewer bytes).
+fn with_date(mut r: axum::response::Response) -> axum::response::Response {
+    use axum::http::header;
+    let sync = r
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == protocol::wire::SYNC_CONTENT_TYPE.as_bytes());
+    if !sync && !r.headers().contains_key(header::DATE) {
+        let now = httpdate::fmt_http_date(std::time::SystemTime::now());
+        if let Ok(v) = header::HeaderValue::from_str(&now) {
+            r.headers_mut().insert(header::DATE, v);
+        }
+    }
+    r
 }
 
 /// The address a trusted balancer names last in `X-Forwarded-For` (the one

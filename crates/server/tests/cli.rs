@@ -347,6 +347,8 @@ async fn serves_https_with_rustls() {
     child.wait().unwrap();
     let r = r.expect("HTTPS answers");
     assert_eq!(r.status(), 200);
+    // ALPN offers HTTP/2 (header compression: the bytes of a lone payment).
+    assert_eq!(r.version(), reqwest::Version::HTTP_2);
     assert_eq!(r.text().await.unwrap(), "ok");
     assert!(
         plain.is_err() || !plain.unwrap().status().is_success(),
@@ -769,6 +771,32 @@ fn health_from(ip: [u8; 4], base: &str) -> Option<String> {
     let mut s = connect_from(ip, base);
     let _ = s.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
     until_closed(&mut s, std::time::Duration::from_secs(10))
+}
+
+#[tokio::test]
+async fn plain_http_speaks_http2_by_prior_knowledge_and_http1() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = serve_limited(dir.path(), "header_timeout_secs = 5");
+    let h2 = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .unwrap();
+    let h1 = reqwest::Client::builder().http1_only().build().unwrap();
+    for (c, v) in [
+        (&h2, reqwest::Version::HTTP_2),
+        (&h1, reqwest::Version::HTTP_11),
+    ] {
+        let r = c
+            .get(format!("{}/healthz", s.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!((r.status().as_u16(), r.version()), (200, v));
+        // Every answer but a sync body is dated.
+        assert!(r.headers().contains_key("date"), "{v:?}");
+        assert_eq!(r.text().await.unwrap(), "ok");
+    }
+    s.stop();
 }
 
 #[test]

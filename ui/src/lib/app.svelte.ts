@@ -49,8 +49,14 @@ class AppModel {
   async start(): Promise<void> {
     setSessionGoneHandler(() => void this.refresh());
     try {
-      this.unlisten = await onEvent((e) => this.onEvent(e));
-      this.apply(await call('app_state', null));
+      // Both at once: the first screen waits for the state, not for the
+      // event subscription's round trip as well.
+      const [unlisten, state] = await Promise.all([
+        onEvent((e) => this.onEvent(e)),
+        call('app_state', null),
+      ]);
+      this.unlisten = unlisten;
+      this.apply(state);
       this.status = await call('status', null).catch(() => null);
     } catch (e) {
       this.startError = asApiError(e);

@@ -265,6 +265,13 @@ export const en = {
   'alert.cancellations': 'Many cancellations',
   'alert.other': 'Other',
   'alert.stuck': 'Stuck',
+  'alert.chain.what': "The kiosk's records do not match what it sent before (they may have been altered). Its further entries are refused until the PC is checked.",
+  'alert.gap.what': 'Entries are missing between what the kiosk sent last and what it sends now (a restored or copied database).',
+  'alert.clock.what': "The kiosk PC's clock is far from the centre's: its entries are flagged and dated by the centre's clock.",
+  'alert.reregistered.what': 'A PC was registered again for this kiosk (a new or reinstalled PC). Check that the holder asked for it.',
+  'alert.cancellations.what': 'Many receipts were cancelled at this kiosk in the last 24 hours. Check with the holder.',
+  'alert.stuck.what': 'The kiosk holds payments it has not sent for a long time (no link, or the PC is off).',
+  'alerts.technical': 'Details',
 
   'tickets.title': 'Tickets',
   'tickets.status': 'Status',

@@ -359,8 +359,15 @@ pub(super) async fn deregister_device(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub(super) fn sync_response<T: Serialize>(msg: &T) -> Response {
-    let mut r = protocol::encode_body(msg).into_response();
+/// A sync answer: compressed, or raw when that is smaller and the request
+/// came raw (a kiosk that sends raw reads raw; an older one reads zstd only).
+pub(super) fn sync_response<T: Serialize>(msg: &T, request: &[u8]) -> Response {
+    let body = if protocol::is_compressed(request) {
+        protocol::encode_body(msg)
+    } else {
+        protocol::encode_body_compact(msg)
+    };
+    let mut r = body.into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(protocol::wire::SYNC_CONTENT_TYPE),
@@ -378,8 +385,8 @@ pub(super) fn decode_err(e: protocol::WireError) -> ApiErr {
 }
 
 #[utoipa::path(post, path = "/v1/sync/push",
-    request_body(content = SyncBody, content_type = "application/x-kiosk-sync", description = "zstd(postcard(protocol::PushRequest))"),
-    responses((status = 422, body = ApiErrorDoc, description = "sync.batch_empty, sync.batch_too_large"), (status = 503, body = ApiErrorDoc, description = "no catalogue loaded yet"), (status = 200, content_type = "application/x-kiosk-sync", description = "zstd(postcard(protocol::PushResponse))"),
+    request_body(content = SyncBody, content_type = "application/x-kiosk-sync", description = "postcard(protocol::PushRequest), zstd-compressed or raw"),
+    responses((status = 422, body = ApiErrorDoc, description = "sync.batch_empty, sync.batch_too_large"), (status = 503, body = ApiErrorDoc, description = "no catalogue loaded yet"), (status = 200, content_type = "application/x-kiosk-sync", description = "postcard(protocol::PushResponse): zstd, or raw when smaller and the request came raw"),
         (status = 409, body = ApiErrorDoc, description = "sync.gap or sync.chain_mismatch, with expected_seq")),
     security(("device" = [])))]
 pub(super) async fn push(State(s): State<Shared>, a: Authed<DeviceOnly>) -> R<Response> {
@@ -391,12 +398,12 @@ pub(super) async fn push(State(s): State<Shared>, a: Authed<DeviceOnly>) -> R<Re
     };
     let req: protocol::PushRequest = protocol::decode_body(&b).map_err(decode_err)?;
     let resp = s.store.push(device_id, req).await?;
-    Ok(sync_response(&resp))
+    Ok(sync_response(&resp, &b))
 }
 
 #[utoipa::path(post, path = "/v1/sync/pull",
-    request_body(content = SyncBody, content_type = "application/x-kiosk-sync", description = "zstd(postcard(protocol::PullRequest))"),
-    responses((status = 200, content_type = "application/x-kiosk-sync", description = "zstd(postcard(protocol::PullResponse))")),
+    request_body(content = SyncBody, content_type = "application/x-kiosk-sync", description = "postcard(protocol::PullRequest), zstd-compressed or raw"),
+    responses((status = 200, content_type = "application/x-kiosk-sync", description = "postcard(protocol::PullResponse): zstd, or raw when smaller and the request came raw")),
     security(("device" = [])))]
 pub(super) async fn pull(State(s): State<Shared>, a: Authed<DeviceOnly>) -> R<Response> {
     let Authed {
@@ -430,7 +437,7 @@ pub(super) async fn pull(State(s): State<Shared>, a: Authed<DeviceOnly>) -> R<Re
             tracing::warn!(%device_id, error = %e, "kiosk health not recorded");
         }
     }
-    Ok(sync_response(&resp))
+    Ok(sync_response(&resp, &b))
 }
 
 #[utoipa::path(get, path = "/v1/bills", params(BillQuery),

@@ -1,5 +1,11 @@
 import './app.css';
 import { mount } from 'svelte';
 import App from './App.svelte';
+import { devanagariReady, i18n } from './lib/i18n/index.svelte';
 
-mount(App, { target: document.getElementById('app')! });
+async function boot() {
+  if (i18n.lang === 'hi') await devanagariReady();
+  mount(App, { target: document.getElementById('app')! });
+}
+
+void boot();

@@ -32,6 +32,29 @@ export function setLang(lang: Lang): void {
   if (typeof document !== 'undefined') document.documentElement.lang = lang;
 }
 
+/**
+ * Resolves once both Devanagari faces are loaded (at most 3 s). Chromium
+ * draws Hindi laid out before its web font arrived as empty boxes and does
+ * not redraw it when the face comes, so Hindi is shown only after this. An
+ * English page never calls it and fetches no Devanagari font.
+ */
+export function devanagariReady(): Promise<void> {
+  if (typeof document === 'undefined' || !document.fonts) return Promise.resolve();
+  const faces = Promise.all(
+    ['400', '700'].map((w) => document.fonts.load(`${w} 1em "Console Devanagari"`, 'क')),
+  ).then(
+    () => undefined,
+    () => undefined,
+  );
+  return Promise.race([faces, new Promise<void>((r) => setTimeout(r, 3000))]);
+}
+
+/** The language buttons: Hindi once its font is in, English at once. */
+export async function switchLang(lang: Lang): Promise<void> {
+  if (lang === 'hi') await devanagariReady();
+  setLang(lang);
+}
+
 export function fill(s: string, params?: Record<string, string | number>): string {
   if (!params) return s;
   return s.replace(/\{(\w+)\}/g, (m, k) => (k in params ? String(params[k]) : m));

@@ -109,6 +109,16 @@ const scenes = {
   },
   'money-dues': { hash: '#/money/dues', wait: tid('dues') },
   alerts: { hash: '#/alerts', wait: tid('alerts') },
+  // 13 min 20 s without a request: the last two minutes' warning.
+  'session-ending': {
+    hash: '#/kiosks',
+    clock: true,
+    wait: tid('kiosk-table'),
+    run: async (p) => {
+      await p.clock.fastForward('13:20');
+      await p.waitForSelector(tid('session-warning'), { timeout: 10_000 });
+    },
+  },
   tickets: { hash: '#/tickets', wait: tid('tickets') },
   ticket: { hash: '#/tickets/tk-31', wait: tid('attachment') },
   catalogue: { hash: '#/catalogue', wait: tid('catalogue') },
@@ -152,6 +162,7 @@ for (const lang of ['en', 'hi']) {
       else if (!u.pathname.startsWith('/console/api/')) assets.push(u.pathname.replace('/console/', '') || 'index.html');
     });
     page.on('pageerror', (e) => problems.push(`${lang}/${name}: page error ${e.message}`));
+    if (s.clock) await page.clock.install();
     await page.goto(base + s.hash);
     await page.waitForSelector(s.wait, { timeout: 10_000 });
     if (s.run) await s.run(page);

@@ -2,7 +2,7 @@
 // through request(): same-origin cookie, the session's CSRF token on every
 // change, errors as ApiError with the server's code, and a 401 anywhere
 // (but on login itself) ends the session.
-import { endSession, session } from './session.svelte';
+import { endSession, session, sessionUsed } from './session.svelte';
 import type {
   Alert,
   Audit,
@@ -104,6 +104,7 @@ async function request<T>(method: 'GET' | 'POST', path: string, opts: Opts = {})
     if (res.status === 401 && !opts.quiet401) endSession();
     throw err;
   }
+  if (!opts.quiet401) sessionUsed();
   if (res.status === 204) return undefined as T;
   const text = await res.text();
   return (text ? JSON.parse(text) : undefined) as T;

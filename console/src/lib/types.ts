@@ -15,6 +15,12 @@ export interface Session {
   admin: Admin;
   csrf: string;
   expires_ms: number;
+  /** How long a quiet session lives (15 min), and how long this one has
+   *  left now and at most (its 8 hours): durations, so that the PC's clock
+   *  need not agree with the centre's. */
+  idle_ms?: number;
+  left_ms?: number;
+  max_left_ms?: number;
 }
 
 export interface KioskRow {

@@ -244,6 +244,10 @@ export const en = {
   'dues.interest': 'Interest so far',
   'dues.overdue': 'overdue',
 
+  'session.ending': 'Your session ends in {time} for lack of use.',
+  'session.stay': 'Stay logged in',
+  'session.ending_max': 'Your session reaches its 8 hours in {time}: save your work, then log in again.',
+  'session.stay_failed': 'The centre did not answer; try again.',
   'alerts.title': 'Alerts',
   'alerts.show': 'Show',
   'alerts.open': 'Open',

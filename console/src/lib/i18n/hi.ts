@@ -245,6 +245,10 @@ export const hi: Record<Key, string> = {
   'dues.interest': 'अब तक का ब्याज',
   'dues.overdue': 'समय निकल गया',
 
+  'session.ending': 'उपयोग न होने से आपका सत्र {time} में समाप्त होगा।',
+  'session.stay': 'लॉग इन बने रहें',
+  'session.ending_max': 'आपका सत्र {time} में अपने 8 घंटे पूरे करेगा: अपना काम सहेजें, फिर से लॉग इन करें।',
+  'session.stay_failed': 'केंद्र से उत्तर नहीं मिला; फिर से प्रयास करें।',
   'alerts.title': 'चेतावनियां',
   'alerts.show': 'दिखाएं',
   'alerts.open': 'खुली',

@@ -127,15 +127,27 @@ impl HttpTransport {
     ) -> Result<Vec<u8>> {
         let raw = !protocol::is_compressed(&body);
         if raw && inner.compress_always.load(Ordering::Relaxed) {
-            return Self::post_once(&inner, path, protocol::wire::compress_body(&body), timeout).await;
+            return Self::post_once(
+                &inner,
+                path,
+                protocol::wire::recompress_body(&body),
+                timeout,
+            )
+            .await;
         }
         match Self::post_once(&inner, path, body.clone(), timeout).await {
-            Err(SyncError::Server { status: 400, code, .. })
-                if raw && code == protocol::codes::MALFORMED =>
-            {
+            Err(SyncError::Server {
+                status: 400, code, ..
+            }) if raw && code == protocol::codes::MALFORMED => {
                 tracing::info!("the centre takes compressed bodies only");
                 inner.compress_always.store(true, Ordering::Relaxed);
-                Self::post_once(&inner, path, protocol::wire::compress_body(&body), timeout).await
+                Self::post_once(
+                    &inner,
+                    path,
+                    protocol::wire::recompress_body(&body),
+                    timeout,
+                )
+                .await
             }
             r => r,
         }

@@ -149,8 +149,11 @@ async fn watch_drains_new_payments_and_prints_each_status() {
 
 /// A middlebox in front of the centre that resets any connection the
 /// moment a pull request crosses it: pushes get through, pulls never do.
+/// Sync speaks HTTP/2, whose compressed headers hide the path: `sync now`
+/// pushes first, so the connection's second request is the pull.
 async fn pulls_cut(centre: std::net::SocketAddr) -> std::net::SocketAddr {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    const PREFACE: usize = 24;
     let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = l.local_addr().unwrap();
     tokio::spawn(async move {
@@ -162,14 +165,59 @@ async fn pulls_cut(centre: std::net::SocketAddr) -> std::net::SocketAddr {
                 let (mut sr, mut sw) = s.split();
                 let up = async {
                     let mut buf = vec![0u8; 64 * 1024];
+                    // Bytes read but not yet forwarded (an HTTP/2 frame not
+                    // yet whole), which HTTP it is, and request heads seen.
+                    let mut pending = Vec::new();
+                    let mut h2: Option<bool> = None;
+                    let mut preface_left = PREFACE;
+                    let mut heads = 0;
                     loop {
                         let n = cr.read(&mut buf).await.unwrap_or(0);
-                        if n == 0 || buf[..n].windows(13).any(|w| w == b"/v1/sync/pull") {
+                        if n == 0 {
                             return;
                         }
-                        if sw.write_all(&buf[..n]).await.is_err() {
+                        pending.extend_from_slice(&buf[..n]);
+                        if h2.is_none() && pending.len() >= 4 {
+                            h2 = Some(pending.starts_with(b"PRI "));
+                        }
+                        let at = match h2 {
+                            None => continue,
+                            Some(false) => {
+                                if pending.windows(13).any(|w| w == b"/v1/sync/pull") {
+                                    return;
+                                }
+                                pending.len()
+                            }
+                            // Whole frames only; a second HEADERS frame
+                            // (type 1) is the pull.
+                            Some(true) => {
+                                let mut at = preface_left.min(pending.len());
+                                preface_left -= at;
+                                while preface_left == 0 && pending.len() >= at + 9 {
+                                    let len = u32::from_be_bytes([
+                                        0,
+                                        pending[at],
+                                        pending[at + 1],
+                                        pending[at + 2],
+                                    ]) as usize;
+                                    if pending.len() < at + 9 + len {
+                                        break;
+                                    }
+                                    if pending[at + 3] == 1 {
+                                        heads += 1;
+                                        if heads == 2 {
+                                            return;
+                                        }
+                                    }
+                                    at += 9 + len;
+                                }
+                                at
+                            }
+                        };
+                        if sw.write_all(&pending[..at]).await.is_err() {
                             return;
                         }
+                        pending.drain(..at);
                     }
                 };
                 let down = async {

@@ -89,5 +89,5 @@ pub use wire::{
     ApiError, Cursor, EntryOutcome, Exposure, KioskHealth, LedgerLine, Notice, Outcome,
     PROTOCOL_VERSION, PullRequest, PullResponse, PushRequest, PushResponse, ReadmitRequest,
     TICKET_CATEGORIES, TicketPayload, TicketReply, WireEntry, WireError, codes, decode_body,
-    encode_body, encode_body_compact, is_compressed,
+    encode_body, encode_body_compact, encode_body_raw, is_compressed,
 };

@@ -606,24 +606,44 @@ pub fn encode_body<T: Serialize>(msg: &T) -> Vec<u8> {
     compress_body(&postcard::to_stdvec(msg).expect("postcard encoding cannot fail"))
 }
 
-/// zstd's frame magic number as it starts a compressed body. Raw postcard
-/// never starts with it (every body starts with the version, `0x01`).
+/// zstd's frame magic number as it starts a compressed body.
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
+/// The first byte of a raw body, before its postcard: anything that is
+/// neither this nor zstd is refused as malformed, not misread as a version.
+const RAW_MARK: u8 = 0;
 
 /// As [`encode_body`], but a body that zstd would not make smaller (one
-/// payment: hashes, ids and signatures do not compress) goes as raw
-/// postcard, saving the frame's dozen bytes each way. [`decode_body`] takes
+/// payment: hashes and ids do not compress) goes raw (a zero byte, then
+/// the postcard), saving the frame's dozen bytes each way. [`decode_body`] takes
 /// both; send it only to a peer that does (a centre answers raw only to a
 /// request that came raw).
 pub fn encode_body_compact<T: Serialize>(msg: &T) -> Vec<u8> {
-    let raw = postcard::to_stdvec(msg).expect("postcard encoding cannot fail");
-    let packed = compress_body(&raw);
-    if packed.len() < raw.len() { packed } else { raw }
+    let raw = encode_body_raw(msg);
+    let packed = compress_body(&raw[1..]);
+    if packed.len() < raw.len() {
+        packed
+    } else {
+        raw
+    }
 }
 
-/// A raw postcard body compressed, as [`encode_body`] would have made it.
-pub fn compress_body(raw: &[u8]) -> Vec<u8> {
+/// A raw body: the mark byte, then the postcard.
+pub fn encode_body_raw<T: Serialize>(msg: &T) -> Vec<u8> {
+    postcard::to_extend(msg, vec![RAW_MARK]).expect("postcard encoding cannot fail")
+}
+
+/// Postcard bytes compressed, as [`encode_body`] makes them.
+fn compress_body(raw: &[u8]) -> Vec<u8> {
     zstd::bulk::compress(raw, ZSTD_LEVEL).expect("zstd compression of a buffer cannot fail")
+}
+
+/// A body from [`encode_body_compact`] as [`encode_body`] would have made
+/// it (for a centre older than raw bodies).
+pub fn recompress_body(body: &[u8]) -> Vec<u8> {
+    match body.split_first() {
+        Some((&RAW_MARK, raw)) => compress_body(raw),
+        _ => body.to_vec(),
+    }
 }
 
 /// Whether a sync body is zstd-compressed (else raw postcard).
@@ -631,7 +651,7 @@ pub fn is_compressed(body: &[u8]) -> bool {
     body.starts_with(&ZSTD_MAGIC)
 }
 
-/// Decodes a sync body (zstd-compressed or raw postcard), refusing
+/// Decodes a sync body (zstd-compressed or raw), refusing
 /// oversize input, compression bombs, unknown versions and trailing bytes.
 pub fn decode_body<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, WireError> {
     if body.len() > MAX_BODY_BYTES {
@@ -642,8 +662,12 @@ pub fn decode_body<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, WireE
         unpacked = zstd::bulk::decompress(body, MAX_DECODED_BYTES)
             .map_err(|e| WireError::Malformed(format!("zstd: {e}")))?;
         &unpacked[..]
+    } else if let Some((&RAW_MARK, raw)) = body.split_first() {
+        raw
     } else {
-        body
+        return Err(WireError::Malformed(
+            "neither a zstd frame nor a raw body".into(),
+        ));
     };
     let (version, _) = postcard::take_from_bytes::<u16>(raw)
         .map_err(|e| WireError::Malformed(format!("version: {e}")))?;
@@ -787,13 +811,15 @@ mod tests {
 
     #[test]
     fn body_round_trip_and_refusals() {
+        // A hash as random as a real one: zstd finds nothing in it.
+        let hash: Hash32 = std::array::from_fn(|i| (i as u8).wrapping_mul(151).wrapping_add(17));
         let req = PushRequest {
             version: PROTOCOL_VERSION,
             first_seq: 7,
-            last_hash: [3; 32],
+            last_hash: hash,
             entries: vec![WireEntry {
                 format: 1,
-                id: Uuid::from_u128(9),
+                id: Uuid::from_u128(0x1234_5678_9abc_def0_0fed_cba9_8765_4321),
                 kind: EntryKind::Payment,
                 device_time_ms: 5,
                 payload: vec![1, 2, 3],
@@ -822,12 +848,17 @@ mod tests {
             Err(WireError::Malformed(_))
         ));
         assert!(matches!(
-            decode_body::<PushRequest>(&[1, 7]),
+            decode_body::<PushRequest>(&[0, 1, 7]),
             Err(WireError::Malformed(_))
         ));
+        assert!(matches!(
+            decode_body::<PushRequest>(b"neither"),
+            Err(WireError::Malformed(_))
+        ));
+        assert_eq!(recompress_body(&compact), b);
         assert_eq!(
-            decode_body::<PushRequest>(b"not postcard"),
-            Err(WireError::UnsupportedVersion(110))
+            decode_body::<PushRequest>(&encode_body_raw(&future)),
+            Err(WireError::UnsupportedVersion(2))
         );
         let mut raw = postcard::to_stdvec(&req).unwrap();
         raw.push(0);

@@ -501,7 +501,7 @@ both!(bad_input_is_refused_and_nothing_stored, |h: H| async move {
         (st, code(&v)),
         (StatusCode::PAYLOAD_TOO_LARGE, codes::TOO_LARGE)
     );
-    // Not zstd; zstd of garbage; a compression bomb.
+    // Neither zstd nor raw; zstd of garbage; a compression bomb.
     for body in [
         b"hello".to_vec(),
         zstd::bulk::compress(&[0xFF; 64], 3).unwrap(),

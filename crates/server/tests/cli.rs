@@ -786,11 +786,7 @@ async fn plain_http_speaks_http2_by_prior_knowledge_and_http1() {
         (&h2, reqwest::Version::HTTP_2),
         (&h1, reqwest::Version::HTTP_11),
     ] {
-        let r = c
-            .get(format!("{}/healthz", s.base))
-            .send()
-            .await
-            .unwrap();
+        let r = c.get(format!("{}/healthz", s.base)).send().await.unwrap();
         assert_eq!((r.status().as_u16(), r.version()), (200, v));
         // Every answer but a sync body is dated.
         assert!(r.headers().contains_key("date"), "{v:?}");

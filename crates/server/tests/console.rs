@@ -162,8 +162,19 @@ both!(login_session_csrf_and_expiry, |h: H| async move {
             .is_none()
     );
     // Each request pushes the idle expiry forward; 15 idle minutes end it.
+    // The page is told the durations (its warning runs on its own clock).
+    let min = 60_000;
+    assert_eq!(
+        (&me["idle_ms"], &me["left_ms"], &me["max_left_ms"]),
+        (&json!(15 * min), &json!(15 * min), &json!(8 * 60 * min))
+    );
     h.clock.advance(chrono::Duration::minutes(14));
-    assert_eq!(c.get("/console/api/me").await.0, StatusCode::OK);
+    let (st, me) = c.get("/console/api/me").await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(
+        (&me["left_ms"], &me["max_left_ms"]),
+        (&json!(15 * min), &json!((8 * 60 - 14) * min))
+    );
     h.clock.advance(chrono::Duration::minutes(14));
     assert_eq!(c.get("/console/api/me").await.0, StatusCode::OK);
     h.clock.advance(chrono::Duration::minutes(16));

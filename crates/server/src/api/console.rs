@@ -25,6 +25,9 @@ pub struct ConsoleAdmin {
     pub admin: Admin,
     pub csrf: String,
     pub expires_ms: i64,
+    /// The session's hard end (8 hours from the login) and this request's time.
+    ends_ms: i64,
+    now_ms: i64,
     token_hash: [u8; 32],
 }
 
@@ -111,9 +114,32 @@ impl FromRequestParts<Shared> for ConsoleAdmin {
             admin,
             csrf: sess.csrf,
             expires_ms,
+            ends_ms: sess.ends_ms,
+            now_ms: now,
             token_hash: hash,
         })
     }
+}
+
+/// A session as the console reads it. The durations (quiet time a request
+/// restores, time left now and at most) let the page warn before the end
+/// by its own clock, whatever the PC's clock says.
+fn session_json(
+    s: &AppState,
+    a: &Admin,
+    csrf: &str,
+    expires_ms: i64,
+    ends_ms: i64,
+    now: i64,
+) -> Value {
+    json!({
+        "admin": admin_json(a),
+        "csrf": csrf,
+        "expires_ms": expires_ms,
+        "idle_ms": s.policy.token_ttl_secs * 1000,
+        "left_ms": (expires_ms - now).max(0),
+        "max_left_ms": (ends_ms - now).max(0),
+    })
 }
 
 fn admin_json(a: &Admin) -> Value {
@@ -260,8 +286,9 @@ async fn login(State(s): State<Shared>, peer: Peer, Body(b): Body) -> R<Response
         li.token,
         crate::auth::ADMIN_SESSION_MAX_MS / 1000
     );
-    let body =
-        json!({"admin": admin_json(&li.admin), "csrf": li.csrf, "expires_ms": li.expires_ms});
+    let now = s.store.now_ms();
+    let ends = now + crate::auth::ADMIN_SESSION_MAX_MS;
+    let body = session_json(&s, &li.admin, &li.csrf, li.expires_ms, ends, now);
     let mut r = axum::Json(body).into_response();
     r.headers_mut().insert(
         header::SET_COOKIE,
@@ -270,8 +297,15 @@ async fn login(State(s): State<Shared>, peer: Peer, Body(b): Body) -> R<Response
     Ok(r)
 }
 
-async fn me(a: ConsoleAdmin) -> axum::Json<Value> {
-    axum::Json(json!({"admin": admin_json(&a.admin), "csrf": a.csrf, "expires_ms": a.expires_ms}))
+async fn me(State(s): State<Shared>, a: ConsoleAdmin) -> axum::Json<Value> {
+    axum::Json(session_json(
+        &s,
+        &a.admin,
+        &a.csrf,
+        a.expires_ms,
+        a.ends_ms,
+        a.now_ms,
+    ))
 }
 
 async fn logout(State(s): State<Shared>, a: ConsoleAdmin) -> R<Response> {

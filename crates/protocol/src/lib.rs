@@ -28,11 +28,12 @@
 //!   stored cursor without them still reads. In postcard both sides must
 //!   know the fields, so kiosk and centre are updated together.)
 //!
-//! Sync bodies are `zstd(postcard(message))`, or raw `postcard(message)`
-//! when zstd would not make it smaller (one payment: ids, hashes and the
-//! signature do not compress, and the frame costs a dozen bytes); the two
-//! are told apart by zstd's magic number, and a centre answers raw only to
-//! a request that came raw. Content type [`wire::SYNC_CONTENT_TYPE`]
+//! Sync bodies are `zstd(postcard(message))`, or raw, `0x00 ‖
+//! postcard(message)`, when zstd would not make it smaller (one payment:
+//! ids and hashes do not compress, and the frame costs a dozen bytes); the
+//! first bytes tell them apart (zstd's magic number, or the zero), anything
+//! else is `protocol.malformed`, and a centre answers raw only to a request
+//! that came raw. Content type [`wire::SYNC_CONTENT_TYPE`]
 //! (answers; requests need none); every message starts with `version: u16`
 //! ([`PROTOCOL_VERSION`]). Errors are JSON [`ApiError`] `{code, message,
 //! expected_seq?}` with the stable codes of [`codes`].

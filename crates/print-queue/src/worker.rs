@@ -5,7 +5,7 @@
 
 use crate::error::Result;
 use chrono::{DateTime, Utc};
-use domain::Clock;
+use domain::{Clock, ErrorCode};
 use kiosk_store::rusqlite::{Connection, OptionalExtension, params};
 use kiosk_store::{parse_ts, ts};
 use print::transport::{Target, send_job};

@@ -40,9 +40,9 @@ pub enum PrintError {
     Encoder(String),
 }
 
-impl PrintError {
-    /// Stable code for the UI and the queue's `last_error_code`.
-    pub fn code(&self) -> &'static str {
+/// Stable code for the UI and the queue's `last_error_code`.
+impl domain::ErrorCode for PrintError {
+    fn code(&self) -> &'static str {
         match self {
             PrintError::ProfileInvalid { .. } => "print.profile_invalid",
             PrintError::ProfileUnknown(_) => "print.profile_unknown",
@@ -58,7 +58,9 @@ impl PrintError {
             PrintError::Encoder(_) => "print.encoder",
         }
     }
+}
 
+impl PrintError {
     /// Whether trying again later can succeed (the printer may come back).
     pub fn is_retryable(&self) -> bool {
         matches!(

@@ -619,6 +619,7 @@ const BUILTIN: &[(&str, &str)] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+    use domain::ErrorCode;
 
     #[test]
     fn every_shipped_profile_loads_from_the_folder() {

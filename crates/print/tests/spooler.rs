@@ -11,6 +11,7 @@
 //! the device file is made here, before the queue, writable by the user the
 //! scheduler's job side runs as (`lp` when cupsd runs as root).
 
+use domain::ErrorCode;
 use print::transport::{Target, send};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -2,6 +2,7 @@
 //! /dev/usb/lp0, a pty pair for the serial port, a file. The far ends are
 //! test doubles for the physical printer only.
 
+use domain::ErrorCode;
 use print::transport::{Target, send};
 use std::io::Read;
 use std::path::Path;

@@ -89,7 +89,7 @@ async fn main() -> anyhow::Result<()> {
         "single_warm_request_bytes": s_up,
         "single_warm_response_bytes": s_down,
         "goal_single_warm_bytes": 250,
-        "encoding": "postcard+zstd over HTTP/1.1, signed (x-device, x-sig)",
+        "encoding": "postcard (raw when zstd would not shrink it, else zstd) over HTTP/2, signed (x-device, x-sig)",
         "goal_bytes_per_txn": 100,
     }))?;
     Ok(())

@@ -183,6 +183,12 @@ impl Haproxy {
             for line in BufReader::new(out).lines().map_while(Result::ok) {
                 let f: Vec<&str> = line.split_whitespace().collect();
                 if let [server, method, path, status] = f[..] {
+                    // HTTP/2 requests carry scheme and authority, and
+                    // HAProxy logs them in absolute form: keep the path.
+                    let path = match path.split_once("://") {
+                        Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]),
+                        None => path,
+                    };
                     sink.lock().unwrap().push(Logged {
                         server: server.into(),
                         method: method.into(),

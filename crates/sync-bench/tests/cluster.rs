@@ -398,6 +398,10 @@ fn the_production_balancer_example_is_valid() {
     assert!(
         example.contains("option forwardfor") && example.contains("option httpchk GET /healthz")
     );
+    assert!(
+        example.contains("alpn h2,http/1.1"),
+        "kiosks sync over HTTP/2"
+    );
     let cfg = dir.path().join("haproxy.cfg");
     std::fs::write(
         &cfg,

@@ -27,3 +27,14 @@ describe('language switch', () => {
     expect(byId('cart').textContent).toContain('Receipt');
   });
 });
+
+describe('the language of the first lines', () => {
+  it('is the one the kiosk last showed, remembered by the page', async () => {
+    const { showLang } = await import('../src/lib/i18n/index.svelte');
+    showLang('en');
+    expect(localStorage.getItem('kiosk.lang')).toBe('en');
+    await start({ lang: 'hi' });
+    // The kiosk's own setting wins once it has answered, and is remembered.
+    expect(localStorage.getItem('kiosk.lang')).toBe('hi');
+  });
+});

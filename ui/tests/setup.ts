@@ -10,6 +10,8 @@ configure({ asyncUtilTimeout: 10_000 });
 
 afterEach(() => {
   cleanup();
+  // Each test starts as a fresh install would: no language remembered.
+  localStorage.clear();
   app.reset();
   counter.reset();
   _resetKeys();

@@ -14,7 +14,7 @@ import type {
   StatusView,
 } from './backend/bindings';
 import { asApiError, call, onEvent, setSessionGoneHandler } from './backend/ipc';
-import { i18n } from './i18n/index.svelte';
+import { i18n, showLang } from './i18n/index.svelte';
 import { office } from './office.svelte';
 
 // Backend snapshots are replaced whole, never changed in place: raw state
@@ -101,7 +101,7 @@ class AppModel {
   apply(s: AppState): void {
     const before = this.state?.phase;
     this.state = s;
-    i18n.lang = s.lang;
+    showLang(s.lang);
     if (s.session) this.lastLogin = s.session.login;
     if (s.phase === 'counter' && before !== 'counter') void this.loadCounter();
     if (s.phase !== 'counter') {
@@ -159,7 +159,7 @@ class AppModel {
 
   /** Switch at once on screen, then persist. */
   async setLang(lang: Lang): Promise<void> {
-    i18n.lang = lang;
+    showLang(lang);
     try {
       const s = await call('set_lang', { lang });
       this.state = s;

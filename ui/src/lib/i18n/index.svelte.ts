@@ -8,7 +8,32 @@ import { errorTexts, unknownError, type ErrorCode } from './errors';
 export type { Key };
 export const dictionaries: Record<Lang, Record<Key, string>> = { en, hi };
 
-export const i18n = $state<{ lang: Lang }>({ lang: 'hi' });
+// The kiosk's language is its setting (the backend's). The page keeps the
+// last one shown only so that the next start's first lines, drawn before
+// the kiosk has opened, are already in it.
+const SHOWN_KEY = 'kiosk.lang';
+
+function lastShown(): Lang {
+  try {
+    const l = localStorage.getItem(SHOWN_KEY);
+    if (l === 'en' || l === 'hi') return l;
+  } catch {
+    // No storage: Hindi, the default.
+  }
+  return 'hi';
+}
+
+export const i18n = $state<{ lang: Lang }>({ lang: lastShown() });
+
+/** Shows `lang` now and remembers it for the next start's first lines. */
+export function showLang(lang: Lang): void {
+  i18n.lang = lang;
+  try {
+    localStorage.setItem(SHOWN_KEY, lang);
+  } catch {
+    // Not remembered: the next start shows Hindi until the kiosk opens.
+  }
+}
 
 function fill(s: string, params?: Record<string, string | number>): string {
   if (!params) return s;

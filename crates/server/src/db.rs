@@ -326,6 +326,11 @@ const PG_MIGRATIONS: &[Migration] = &[
         name: "0008_console.sql",
         sql: include_str!("../../../migrations/server/postgres/0008_console.sql"),
     },
+    Migration {
+        version: 9,
+        name: "0009_console_paging.sql",
+        sql: include_str!("../../../migrations/server/postgres/0009_console_paging.sql"),
+    },
 ];
 
 const SQLITE_MIGRATIONS: &[Migration] = &[
@@ -368,6 +373,11 @@ const SQLITE_MIGRATIONS: &[Migration] = &[
         version: 8,
         name: "0008_console.sql",
         sql: include_str!("../../../migrations/server/sqlite/0008_console.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "0009_console_paging.sql",
+        sql: include_str!("../../../migrations/server/sqlite/0009_console_paging.sql"),
     },
 ];
 
@@ -846,5 +856,42 @@ mod tests {
             "a = ?1 AND b = ?12"
         );
         assert_eq!(super::sqlite_sql("x = 'a$'"), "x = 'a$'");
+    }
+
+    /// The console's paged lists, shaped as `store/console.rs` builds them,
+    /// read their page from an index: no scan of the whole table, no sort.
+    #[test]
+    fn console_lists_read_pages_from_indexes() {
+        let c = rusqlite::Connection::open_in_memory().unwrap();
+        for m in super::SQLITE_MIGRATIONS {
+            c.execute_batch(m.sql).unwrap();
+        }
+        for (q, index) in [
+            (
+                "SELECT p.txn_id FROM payments p JOIN kiosks k ON k.id = p.kiosk_id WHERE p.pending = TRUE ORDER BY p.created_ms, p.txn_id LIMIT 101",
+                "payments_held",
+            ),
+            (
+                "SELECT r.id FROM refill_requests r JOIN kiosks k ON k.id = r.kiosk_id WHERE 1 = 1 AND r.status = 'pending' ORDER BY r.created_ms DESC, r.id DESC LIMIT 101",
+                "refill_requests_status_time",
+            ),
+            (
+                "SELECT t.id FROM tickets t JOIN kiosks k ON k.id = t.kiosk_id WHERE 1 = 1 AND t.status = 'open' ORDER BY t.created_ms DESC, t.id DESC LIMIT 101",
+                "tickets_status_time",
+            ),
+        ] {
+            let mut st = c.prepare(&format!("EXPLAIN QUERY PLAN {q}")).unwrap();
+            let plan: Vec<String> = st
+                .query_map([], |r| r.get::<_, String>(3))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            assert!(
+                plan.iter()
+                    .any(|l| l.contains(&format!("USING INDEX {index}")))
+                    && !plan.iter().any(|l| l.contains("TEMP B-TREE")),
+                "{q}: {plan:?}"
+            );
+        }
     }
 }

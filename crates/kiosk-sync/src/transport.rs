@@ -125,29 +125,22 @@ impl HttpTransport {
         body: Vec<u8>,
         timeout: Duration,
     ) -> Result<Vec<u8>> {
-        let raw = !protocol::is_compressed(&body);
-        if raw && inner.compress_always.load(Ordering::Relaxed) {
-            return Self::post_once(
-                &inner,
-                path,
-                protocol::wire::recompress_body(&body),
-                timeout,
-            )
-            .await;
+        if protocol::is_compressed(&body) {
+            return Self::post_once(&inner, path, body, timeout).await;
+        }
+        // A raw body: small (zstd did not shrink it), so keeping a copy for
+        // a centre that predates raw bodies costs next to nothing.
+        let compressed = || protocol::wire::recompress_body(&body);
+        if inner.compress_always.load(Ordering::Relaxed) {
+            return Self::post_once(&inner, path, compressed(), timeout).await;
         }
         match Self::post_once(&inner, path, body.clone(), timeout).await {
             Err(SyncError::Server {
                 status: 400, code, ..
-            }) if raw && code == protocol::codes::MALFORMED => {
+            }) if code == protocol::codes::MALFORMED => {
                 tracing::info!("the centre takes compressed bodies only");
                 inner.compress_always.store(true, Ordering::Relaxed);
-                Self::post_once(
-                    &inner,
-                    path,
-                    protocol::wire::recompress_body(&body),
-                    timeout,
-                )
-                .await
+                Self::post_once(&inner, path, compressed(), timeout).await
             }
             r => r,
         }

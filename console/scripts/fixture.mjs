@@ -116,6 +116,8 @@ export function fixture(now = Date.now()) {
   ];
   const alerts = [
     { id: null, kind: 'stuck', kiosk_code: 'RJ-BIK-1004', district: 'Bikaner', detail: '14 entries unsent', at_ms: now - 5 * H, acked_by: null, acked_ms: null, note: null },
+    { id: 44, kind: 'reprints', kiosk_code: 'RJ-KOT-1005', district: 'Kota', detail: 'many reprints: 14 duplicate copies in the last 24 hours', at_ms: now - 1 * H, acked_by: null, acked_ms: null, note: null },
+    { id: 43, kind: 'clock_back', kiosk_code: 'RJ-AJM-1006', district: 'Ajmer', detail: "clock rolled back: the kiosk's clock was set back 2 days and is now 47 h behind the centre's", at_ms: now - 90 * 60 * 1000, acked_by: null, acked_ms: null, note: null },
     { id: 42, kind: 'clock', kiosk_code: 'RJ-AJM-1006', district: 'Ajmer', detail: 'PC clock 11 min 20 s ahead of the centre', at_ms: now - 2 * H, acked_by: null, acked_ms: null, note: null },
     { id: 41, kind: 'gap', kiosk_code: 'RJ-JOD-1008', district: 'Jodhpur', detail: 'device 1 sent seq 4,120 after 4,117: 2 entries missing', at_ms: now - 26 * H, acked_by: null, acked_ms: null, note: null },
     { id: 37, kind: 'chain', kiosk_code: 'RJ-JAI-1019', district: 'Jaipur', detail: 'entry 2,031 does not follow its predecessor’s hash', at_ms: now - 3 * D, acked_by: 'ravi.jpr', acked_ms: now - 2 * D, note: 'PC restored from a backup; holder told to call the helpdesk' },

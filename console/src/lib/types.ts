@@ -182,7 +182,16 @@ export type NewProposal =
   | { kind: 'refill'; kiosk_code: string; amount: number; mode: string; reference: string; request_id?: string }
   | { kind: 'settle'; txn_id: Id; confirm: boolean; reason: string };
 
-export type AlertKind = 'chain' | 'gap' | 'clock' | 'reregistered' | 'cancellations' | 'other' | 'stuck';
+export type AlertKind =
+  | 'chain'
+  | 'gap'
+  | 'clock'
+  | 'clock_back'
+  | 'reregistered'
+  | 'cancellations'
+  | 'reprints'
+  | 'other'
+  | 'stuck';
 
 export interface Alert {
   /** null: a stuck kiosk, which clears itself when its queue moves. */

@@ -31,6 +31,10 @@
 //            Approve is disabled ("needs a second admin"); state2, in a
 //            second browser context, approves; K1001 syncs and its wallet
 //            (kioskctl wallet show) has risen by the amount
+//   request  K1001's holder asks for a refill (kioskctl wallet refill); after
+//            its sync it waits under Money → Requests; state1 proposes the
+//            credit, state2 approves, and after K1001's next sync its list
+//            (kioskctl wallet refills) says credited and its wallet has risen
 //   catalogue state1 changes PHED-WATER's charge and publishes; after its
 //            next sync K1001's catalogue (kioskctl catalogue list) has it
 //   tamper   one already-synced payment in K1002's outbox is rewritten with
@@ -494,6 +498,46 @@ async function main() {
     });
     await s1.goto(`${base}#/kiosks/K1001`);
     await s1.locator(tid('ledger')).locator('tr', { hasText: `+${amountText}` }).waitFor();
+  });
+
+  const asked = 1500;
+  const askedText = '₹1,500.00';
+  await step("K1001's holder requests a refill (kioskctl wallet refill); it syncs and waits under Requests", async () => {
+    const utr = `UTIB${String(Date.now()).slice(-12).padStart(12, '0')}`;
+    await K1.ok(['wallet', 'refill', '--operator', K1.holder, '--amount', String(asked), '--mode', 'neft_rtgs', '--reference', utr]);
+    const [queued] = await K1.ok(['wallet', 'refills']);
+    assert(queued.state === 'queued', `K1001's request before its sync: ${JSON.stringify(queued)}`);
+    await K1.sync();
+    await poll("K1001's request to show as pending at the kiosk", async () => {
+      await K1.sync();
+      const [r] = await K1.ok(['wallet', 'refills']);
+      return r.state === 'pending';
+    });
+    before = await K1.balance();
+    await s1.goto(`${base}#/money/requests`);
+    const row = s1.locator(tid('request-row')).filter({ hasText: 'K1001' }).filter({ hasText: askedText });
+    await row.waitFor();
+    await shot(s1, 'requests');
+    await row.locator(tid('propose-credit')).click();
+    await s1.locator(tid('flash')).filter({ hasText: `Credit of ${askedText} to K1001 proposed` }).waitFor();
+  });
+
+  await step('state2 approves the credit; after its sync the kiosk lists the request credited and its wallet has risen', async () => {
+    await s2.goto(`${base}#/money/approvals`);
+    const row = s2.locator(tid('proposal-row')).filter({ hasText: 'K1001' }).filter({ hasText: askedText });
+    await row.waitFor();
+    await row.locator(tid('approve')).click();
+    await s2.locator(tid('flash')).filter({ hasText: `Approved: ${askedText} for K1001.` }).waitFor();
+    await poll("K1001's request to be credited", async () => {
+      await K1.sync();
+      const [r] = await K1.ok(['wallet', 'refills']);
+      return r.state === 'credited';
+    });
+    const want = before + asked * 100;
+    await poll(`K1001's wallet to reach ${want} paise (was ${before})`, async () => {
+      await K1.sync();
+      return (await K1.balance()) === want;
+    });
   });
 
   await step('state1 changes a charge on the Catalogue page and publishes', async () => {

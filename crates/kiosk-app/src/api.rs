@@ -443,6 +443,10 @@ pub struct StatusView {
     pub operator: Option<String>,
     /// Days without a transaction (none before the kiosk is set up).
     pub inactivity: Option<InactivityView>,
+    /// The centre's clock minus this PC's, in whole minutes (as ms; 0
+    /// before the first sync): the screens count "today" and "now" by
+    /// the centre's clock, as the kiosk dates its records.
+    pub clock_offset_ms: i64,
 }
 
 /// A kiosk with no transaction for `fine_at_days` days is fined `fine`;

@@ -475,10 +475,11 @@ impl Service {
         if login.is_empty() || a.password.is_empty() || a.password.len() > 256 {
             return Err(AppError::BadCredentials);
         }
-        let now = self.inner.clock.now();
         let l2 = login.clone();
         self.with_kiosk(move |k, _| {
-            auth::check_not_locked(k.store().conn(), &l2, now)?;
+            // Lockouts by the business clock: setting the PC's clock
+            // forward does not end one.
+            auth::check_not_locked(k.store().conn(), &l2, k.clock().now())?;
             // Deactivated here, the centre not told yet: out already, and
             // no online login may bring the offline verifier back.
             if kiosk_core::users::pending_deactivation(k.store().conn(), &l2)? {
@@ -507,8 +508,9 @@ impl Service {
                     li.role.clone(),
                     li.must_change_password,
                 );
-                self.with_kiosk(move |k, inner| {
-                    auth::record_online(k.store_mut(), &l2, &pw, &role, mc, inner.clock.now())
+                self.with_kiosk(move |k, _| {
+                    let now = k.clock().now();
+                    auth::record_online(k.store_mut(), &l2, &pw, &role, mc, now)
                 })
                 .await?;
                 Session {
@@ -525,8 +527,9 @@ impl Service {
             Err(AppError::Offline(_)) => {
                 let (l2, pw) = (login.clone(), a.password.clone());
                 let cr = self
-                    .with_kiosk(move |k, inner| {
-                        auth::verify_offline(k.store_mut(), &l2, &pw, inner.clock.now())
+                    .with_kiosk(move |k, _| {
+                        let now = k.clock().now();
+                        auth::verify_offline(k.store_mut(), &l2, &pw, now)
                     })
                     .await?;
                 Session {
@@ -543,8 +546,9 @@ impl Service {
             Err(AppError::Centre { code, message }) => {
                 if code == protocol::codes::AUTH_BAD_CREDENTIALS {
                     let l2 = login.clone();
-                    self.with_kiosk(move |k, inner| {
-                        auth::record_failure(k.store_mut(), &l2, inner.clock.now())
+                    self.with_kiosk(move |k, _| {
+                        let now = k.clock().now();
+                        auth::record_failure(k.store_mut(), &l2, now)
                     })
                     .await?;
                     return Err(AppError::BadCredentials);
@@ -613,8 +617,9 @@ impl Service {
         }
         .map_err(online_only)?;
         let (l2, pw, role) = (login.clone(), a.new_password.clone(), li.role.clone());
-        self.with_kiosk(move |k, inner| {
-            auth::record_online(k.store_mut(), &l2, &pw, &role, false, inner.clock.now())
+        self.with_kiosk(move |k, _| {
+            let now = k.clock().now();
+            auth::record_online(k.store_mut(), &l2, &pw, &role, false, now)
         })
         .await?;
         if let Some(s) = lock(&self.inner.session).as_mut() {
@@ -1222,7 +1227,11 @@ impl Service {
             .await
             .map_err(|e| AppError::Internal(e.to_string()))??;
         self.with_kiosk(move |k, inner| {
-            let text = kiosk_sync::readmit::request(k, &key, inner.clock.now())?.to_text();
+            let text = {
+                let now = k.clock().now();
+                kiosk_sync::readmit::request(k, &key, now)
+            }?
+            .to_text();
             create_private_dir(&inner.reports_dir)?;
             let path = inner.reports_dir.join("readmit-request.txt");
             std::fs::write(&path, format!("{text}\n"))
@@ -1299,8 +1308,11 @@ impl Service {
     /// (the local lock applies offline too).
     pub(crate) async fn record_login_failure(&self, login: &str) -> Result<()> {
         let l = login.to_string();
-        self.with_kiosk(move |k, inner| auth::record_failure(k.store_mut(), &l, inner.clock.now()))
-            .await
+        self.with_kiosk(move |k, _| {
+            let now = k.clock().now();
+            auth::record_failure(k.store_mut(), &l, now)
+        })
+        .await
     }
 
     /// The centre this kiosk talks to, or (not set up yet) the one given
@@ -1401,7 +1413,12 @@ impl Service {
                 .map_err(|e| AppError::Internal(format!("print thread: {e}")))?;
         }
         let transport = HttpTransport::new(&url, key)?;
-        let engine_kiosk = Kiosk::open(&self.inner.db, self.inner.clock.clone())?;
+        let mut engine_kiosk = Kiosk::open(&self.inner.db, self.inner.clock.clone())?;
+        // What the engine learns of the centre's time dates the counter's
+        // receipts at once (one business clock for both connections).
+        if let Some(k) = lock(&self.inner.kiosk).as_ref() {
+            engine_kiosk.share_clock(k);
+        }
         let clock = self.inner.clock.clone();
         let cfg = self.inner.sync_cfg.clone();
         let db = self.inner.db.clone();
@@ -1680,7 +1697,14 @@ fn compute_status(inner: &Inner) -> StatusView {
         },
     };
     let printer = printer_view(k, &lock(&inner.printer_live));
-    let inactivity = k.and_then(|k| inactivity_view(k, inner.clock.now()));
+    let inactivity = k.and_then(|k| inactivity_view(k, k.clock().now()));
+    let clock_offset_ms = k.map_or(0, |k| {
+        let c = k.centre_clock();
+        let ms = (c.now() - c.pc().now()).num_milliseconds();
+        // Whole minutes: the screens' dates and times need no more, and a
+        // steady figure does not make a new status every second.
+        (ms + 30_000).div_euclid(60_000) * 60_000
+    });
     drop(g);
     let operator = lock(&inner.session).as_ref().map(|s| s.login.clone());
     StatusView {
@@ -1689,6 +1713,7 @@ fn compute_status(inner: &Inner) -> StatusView {
         printer,
         operator,
         inactivity,
+        clock_offset_ms,
     }
 }
 

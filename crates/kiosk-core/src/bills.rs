@@ -3,6 +3,7 @@
 
 use crate::{CoreError, Kiosk, Result};
 use chrono::{DateTime, NaiveDate, Utc};
+use domain::Clock as _;
 use domain::Paise;
 use kiosk_store::rusqlite::{OptionalExtension, params};
 use kiosk_store::{parse_ts, ts};

@@ -34,7 +34,7 @@ impl Kiosk {
             return Err(CoreError::CancelReasonRequired);
         }
         let key = receipt.trim().to_string();
-        let now = self.clock.now();
+        let now = self.now();
         let device_id = self.identity.device_id;
         let entry_id = domain::new_id(self.clock.as_ref());
         self.store.write(|tx| -> Result<Cancelled> {

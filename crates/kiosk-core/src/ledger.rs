@@ -3,6 +3,7 @@
 
 use crate::{CoreError, Kiosk, Result};
 use chrono::{DateTime, Utc};
+use domain::Clock as _;
 use domain::Paise;
 use kiosk_store::rusqlite::{self, params};
 use kiosk_store::{get_setting, parse_ts, set_setting, ts};

@@ -18,6 +18,7 @@
 pub mod bench_util;
 pub mod bills;
 pub mod cancel;
+pub mod centre_clock;
 mod error;
 pub mod ledger;
 pub mod pay;
@@ -29,6 +30,7 @@ pub mod users;
 
 pub use bills::FetchedBill;
 pub use cancel::Cancelled;
+pub use centre_clock::CentreClock;
 pub use error::{CoreError, Result};
 pub use ledger::{LedgerApplied, StatementLine, WalletStatement};
 pub use pay::{BillInput, ChequeInput, Committed, Draft, DuplicateHit, Exposure, Reach};
@@ -90,7 +92,8 @@ pub struct Operator {
 
 pub struct Kiosk {
     store: Store,
-    clock: Arc<dyn Clock>,
+    /// The business clock: this PC's corrected to the centre's.
+    clock: Arc<CentreClock>,
     identity: Identity,
     catalogue: Option<Catalogue>,
 }
@@ -164,9 +167,10 @@ impl Kiosk {
     pub fn from_store(store: Store, clock: Arc<dyn Clock>) -> Result<Kiosk> {
         let identity = load_identity(&store)?;
         let catalogue = load_catalogue(&store)?;
+        let offset = sync::stored_centre_offset(&store)?;
         Ok(Kiosk {
             store,
-            clock,
+            clock: Arc::new(CentreClock::new(clock, offset)),
             identity,
             catalogue,
         })
@@ -176,8 +180,24 @@ impl Kiosk {
         &self.identity
     }
 
+    /// The kiosk's business clock: the centre's time as this kiosk
+    /// knows it ([`centre_clock`]). Everything the kiosk records is dated
+    /// by it.
     pub fn clock(&self) -> &dyn Clock {
         self.clock.as_ref()
+    }
+
+    /// The business clock itself, to share with another connection to the
+    /// same kiosk in this process ([`Kiosk::share_clock`]).
+    pub fn centre_clock(&self) -> &Arc<CentreClock> {
+        &self.clock
+    }
+
+    /// Uses `other`'s business clock, so that what one connection learns
+    /// of the centre's time (the sync engine's) dates the other's records
+    /// (the counter's) at once.
+    pub fn share_clock(&mut self, other: &Kiosk) {
+        self.clock = other.clock.clone();
     }
 
     /// The store underneath, for crates that build on it (print queue,

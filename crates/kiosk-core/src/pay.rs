@@ -220,7 +220,7 @@ impl Kiosk {
     /// Earlier payments (not cancelled, not rejected) of the cart's bills
     /// within the duplicate window.
     pub fn check_duplicates(&self, d: &Draft) -> Result<Vec<DuplicateHit>> {
-        duplicates(self.store.conn(), &d.cart, self.clock.now())
+        duplicates(self.store.conn(), &d.cart, self.now())
     }
 
     /// Makes every later local receipt number use a sequence above `seq`.
@@ -267,7 +267,7 @@ impl Kiosk {
         confirm_duplicate: bool,
         reach: Reach,
     ) -> Result<Committed> {
-        let now = self.clock.now();
+        let now = self.now();
         if d.cart.is_empty() {
             return Err(domain::DomainError::CartEmpty.into());
         }

@@ -22,6 +22,7 @@
 use crate::pay::{append_entry, check_operator};
 use crate::{CoreError, Kiosk, Result};
 use chrono::{DateTime, NaiveDate, Utc};
+use domain::Clock as _;
 use domain::Paise;
 use kiosk_store::rusqlite::{OptionalExtension, params};
 use kiosk_store::{parse_ts, ts};
@@ -101,7 +102,7 @@ impl Kiosk {
     ) -> Result<RefillRequested> {
         let (mode, reference) =
             check_request(input.amount, &input.mode, input.reference.as_deref())?;
-        let now = self.clock.now();
+        let now = self.now();
         let device_id = self.identity.device_id;
         let id = domain::new_id(self.clock.as_ref());
         let entry_id = domain::new_id(self.clock.as_ref());

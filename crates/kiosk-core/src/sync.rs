@@ -4,6 +4,7 @@
 
 use crate::{CoreError, Kiosk, Result};
 use chrono::{DateTime, Utc};
+use domain::Clock as _;
 use domain::Paise;
 use kiosk_store::rusqlite::{self, OptionalExtension, Transaction, params};
 use kiosk_store::{parse_ts, to_hex, ts};
@@ -808,28 +809,49 @@ const CENTRE_OFFSET_KEY: &str = "clock.centre_offset_ms";
 
 impl Kiosk {
     /// Records the centre's clock minus this PC's (measured by the sync
-    /// client on each exchange).
+    /// client on each exchange); the business clock follows at once.
     pub fn set_centre_offset(&mut self, offset_ms: i64) -> Result<()> {
         self.store
             .write(|tx| kiosk_store::set_setting(tx, CENTRE_OFFSET_KEY, &offset_ms.to_string()))?;
+        self.clock.set_offset(offset_ms);
         Ok(())
     }
 
     /// The centre's clock minus this PC's, if it was ever measured.
     pub fn centre_offset(&self) -> Result<Option<i64>> {
-        Ok(
-            kiosk_store::get_setting(self.store.conn(), CENTRE_OFFSET_KEY)?
-                .and_then(|v| v.parse().ok()),
-        )
+        stored_centre_offset(&self.store)
     }
 
-    /// Now by the centre's clock: this PC's clock corrected by the last
-    /// measured offset (this PC's clock alone before the first sync).
-    pub fn centre_now(&self) -> DateTime<Utc> {
-        let now = self.clock.now();
-        match self.centre_offset().ok().flatten() {
-            Some(o) => now + chrono::Duration::milliseconds(o),
-            None => now,
-        }
+    /// Duplicate copies printed since `since` (for the centre's staff).
+    pub fn reprints_since(&self, since: DateTime<Utc>) -> Result<u32> {
+        let n: i64 = self.store.conn().query_row(
+            "SELECT COUNT(*) FROM print_jobs WHERE kind = 'duplicate' AND created_at >= ?1",
+            [ts(since)],
+            |r| r.get(0),
+        )?;
+        Ok(n.clamp(0, u32::MAX as i64) as u32)
     }
+
+    /// Now by the centre's clock (the business clock,
+    /// [`crate::CentreClock`]).
+    pub fn centre_now(&self) -> DateTime<Utc> {
+        self.now()
+    }
+
+    /// Now by the business clock, for a use case that records something:
+    /// without the centre's time learnt in this process, the offset is
+    /// read again first (another connection or process may have measured
+    /// it since this one opened).
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        if !self.clock.anchored()
+            && let Ok(Some(o)) = stored_centre_offset(&self.store)
+        {
+            self.clock.set_offset(o);
+        }
+        self.clock.now()
+    }
+}
+
+pub(crate) fn stored_centre_offset(store: &kiosk_store::Store) -> Result<Option<i64>> {
+    Ok(kiosk_store::get_setting(store.conn(), CENTRE_OFFSET_KEY)?.and_then(|v| v.parse().ok()))
 }

@@ -23,6 +23,7 @@
 use crate::pay::{append_entry, check_operator};
 use crate::{CoreError, Kiosk, Result};
 use chrono::{DateTime, Utc};
+use domain::Clock as _;
 use kiosk_store::rusqlite::{OptionalExtension, params};
 use kiosk_store::{parse_ts, ts};
 use protocol::wire::{
@@ -177,7 +178,7 @@ impl Kiosk {
                 max: TICKET_ATTACHMENT_MAX_BYTES,
             });
         }
-        let now = self.clock.now();
+        let now = self.now();
         let device_id = self.identity.device_id;
         let ticket_id = domain::new_id(self.clock.as_ref());
         let entry_id = domain::new_id(self.clock.as_ref());

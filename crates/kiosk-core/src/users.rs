@@ -27,6 +27,7 @@
 use crate::pay::{append_entry, check_operator};
 use crate::{CoreError, Kiosk, Result, check_login};
 use chrono::{DateTime, Utc};
+use domain::Clock as _;
 use domain::{Mobile, Role};
 use kiosk_store::rusqlite::{self, Connection, OptionalExtension, params};
 use kiosk_store::{parse_ts, ts};
@@ -228,7 +229,7 @@ impl Kiosk {
         extra: Option<(String, &str, String)>,
         check: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<()>,
     ) -> Result<UserChangeRecord> {
-        let now = self.clock.now();
+        let now = self.now();
         let device_id = self.identity.device_id;
         let entry_id = domain::new_id(self.clock.as_ref());
         let action = change.action();

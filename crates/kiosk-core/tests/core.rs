@@ -914,3 +914,83 @@ fn commissions_group_by_the_indian_day_and_month_and_query_totals_match_the_day_
     assert_eq!(code(by(None, Some("cash"), None)), "query.invalid");
     assert_eq!(SortColumn::parse("total; DROP TABLE receipts"), None);
 }
+
+#[test]
+fn receipts_and_entries_are_dated_by_the_centres_clock_whatever_the_pcs_says() {
+    let mut f = fixture();
+    let truth = f.clock.now();
+    let entry_time = |k: &Kiosk, seq: u64| -> i64 {
+        k.store()
+            .conn()
+            .query_row(
+                "SELECT device_time_ms FROM outbox WHERE seq = ?1",
+                [seq as i64],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    // The PC's clock is 90 days ahead, and a sync measured it so.
+    f.clock.change_wall(Duration::days(90));
+    let offset = -Duration::days(90).num_milliseconds();
+    f.kiosk.set_centre_offset(offset).unwrap();
+    let a = pay(&mut f.kiosk, "JVVNL-BILL", "210100000101", 500);
+    assert_eq!(a.created_at, truth);
+    assert_eq!(entry_time(&f.kiosk, a.outbox_seq), truth.timestamp_millis());
+    // Filed under the true day, in the day's totals and the receipt.
+    let day = domain::clock::ist_date(truth);
+    assert_eq!(f.kiosk.totals_for_day(day).unwrap().receipts, 1);
+    assert_eq!(
+        f.kiosk.receipt(&a.receipt_no).unwrap().summary.created_at,
+        truth
+    );
+    // Another connection (the stored offset) dates alike.
+    let mut other = Kiosk::open(&f.db, f.clock.clone()).unwrap();
+    assert_eq!(other.clock().now(), truth);
+
+    // The engine learns the centre's time on the monotonic clock; then
+    // someone sets the PC's date 92 days back (2 days behind the truth).
+    f.kiosk
+        .centre_clock()
+        .learn(truth.timestamp_millis(), offset, f.clock.monotonic());
+    other.share_clock(&f.kiosk);
+    f.clock.advance(Duration::minutes(5));
+    f.clock.change_wall(-Duration::days(92));
+    assert_eq!(
+        f.kiosk.centre_clock().pc_moved_ms(),
+        Some(-Duration::days(92).num_milliseconds())
+    );
+    // The same bill again minutes later is still a duplicate to confirm.
+    let e = try_pay(
+        &mut other,
+        &[bill("JVVNL-BILL", "210100000101", 500)],
+        false,
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "payment.duplicate_unconfirmed");
+    let b = pay(&mut other, "JVVNL-BILL", "210100000102", 300);
+    assert_eq!(b.created_at, truth + Duration::minutes(5));
+    assert_eq!(
+        entry_time(&other, b.outbox_seq),
+        (truth + Duration::minutes(5)).timestamp_millis()
+    );
+    assert_eq!(f.kiosk.totals_for_day(day).unwrap().receipts, 2);
+    // Cheque dates follow the centre's date too: today's goes, and one
+    // dated today by the PC's (two days behind) stays good, while the
+    // centre's tomorrow is post-dated.
+    let payee = "District e-Governance Society, Jaipur";
+    let mut d = other.start_cart();
+    other
+        .add_bill(&mut d, &bill("PHED-WATER", "4455668", 200))
+        .unwrap();
+    let today = domain::clock::ist_date(truth);
+    other.choose_cheque(&mut d, &cheque(payee, today)).unwrap();
+    let pc_today = domain::clock::ist_date(f.clock.now());
+    assert_eq!(pc_today, today - Duration::days(2));
+    other
+        .choose_cheque(&mut d, &cheque(payee, pc_today))
+        .unwrap();
+    assert_eq!(
+        code(other.choose_cheque(&mut d, &cheque(payee, today + Duration::days(1)))),
+        "cheque.post_dated"
+    );
+}

@@ -148,8 +148,9 @@ pub struct Engine<T: Transport> {
     status_file: Option<PathBuf>,
     handle: SyncHandle,
     last_push: PushReport,
-    /// The centre's clock at an instant of the monotonic clock.
-    centre_anchor: Option<(i64, Instant)>,
+    /// The centre's time was learnt in this process (the kiosk's business
+    /// clock carries it).
+    centre_learnt: bool,
     /// The request in hand, for the log line of a failure.
     request: Option<RequestInfo>,
 }
@@ -180,7 +181,7 @@ impl<T: Transport> Engine<T> {
             status_file,
             handle: SyncHandle::default(),
             last_push: PushReport::default(),
-            centre_anchor: None,
+            centre_learnt: false,
             request: None,
         }
     }
@@ -326,7 +327,14 @@ impl<T: Transport> Engine<T> {
     ) -> Result<()> {
         let mid = sent_at.timestamp_millis() + (elapsed.as_millis() as i64) / 2;
         let offset = server_ms - mid;
-        self.centre_anchor = Some((server_ms, Instant::now() - elapsed / 2));
+        // The centre's time now (its answer took about half the round
+        // trip), anchored on the monotonic clock: the kiosk's business
+        // clock carries it from here.
+        let centre_now = server_ms + (elapsed.as_millis() as i64) / 2;
+        self.kiosk
+            .centre_clock()
+            .learn(centre_now, offset, self.clock.monotonic());
+        self.centre_learnt = true;
         let stored = self.kiosk.centre_offset()?;
         // A write only when it moved (each one is a commit on a slow disk).
         if stored.is_none_or(|s| (s - offset).abs() > 1000) {
@@ -370,8 +378,7 @@ impl<T: Transport> Engine<T> {
     /// clock (immune to this PC's clock being changed); `None` before the
     /// first answer in this process.
     pub fn centre_now(&self) -> Option<DateTime<Utc>> {
-        let (ms, at) = self.centre_anchor?;
-        DateTime::<Utc>::from_timestamp_millis(ms + at.elapsed().as_millis() as i64)
+        self.centre_learnt.then(|| self.kiosk.clock().now())
     }
 
     /// The centre went back in time: it is the truth. Forget its ledger
@@ -751,6 +758,9 @@ impl<T: Transport> Engine<T> {
                 .map(|s| s.clamp(0, u32::MAX as i64) as u32),
             app_version: env!("CARGO_PKG_VERSION").to_string(),
             clock_offset_ms: self.kiosk.centre_offset()?,
+            reprints_24h: self
+                .kiosk
+                .reprints_since(self.kiosk.clock().now() - chrono::Duration::hours(24))?,
         })
     }
 

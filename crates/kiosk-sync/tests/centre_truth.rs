@@ -459,6 +459,100 @@ async fn a_pc_clock_90_days_ahead_is_flagged_and_cheques_follow_the_centres_date
     assert!(!s.alerts.iter().any(|a| a.code == "clock.skew"), "{s:?}");
 }
 
+/// This PC's clock: the real one off by a shift that someone can change,
+/// with the real monotonic clock underneath.
+struct Settable(std::sync::atomic::AtomicI64);
+
+impl domain::Clock for Settable {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        domain::Clock::now(&SystemClock)
+            + chrono::Duration::milliseconds(self.0.load(Ordering::SeqCst))
+    }
+    fn monotonic(&self) -> Option<Duration> {
+        domain::Clock::monotonic(&SystemClock)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn payments_are_dated_and_filed_by_the_centres_clock_though_the_pc_clock_changed_between_syncs()
+ {
+    let dir = tempfile::tempdir().unwrap();
+    let centre = start_centre(dir.path()).await;
+    let db = registered_kiosk(dir.path(), &centre.url()).await;
+    let day = 86_400_000i64;
+    let pc = Arc::new(Settable(std::sync::atomic::AtomicI64::new(90 * day)));
+    let clock: Arc<dyn domain::Clock> = pc.clone();
+    let mut e = Engine::new(
+        Kiosk::open(&db, clock.clone()).unwrap(),
+        transport(&db, &centre.url()),
+        clock.clone(),
+    );
+    e.sync_once().await.unwrap();
+    // The counter's connection shares the engine's business clock (as the
+    // app does); then someone sets the PC's date back 92 days.
+    let mut counter = Kiosk::open(&db, clock.clone()).unwrap();
+    counter.share_clock(e.kiosk());
+    pc.0.store(-2 * day, Ordering::SeqCst);
+    let mut d = counter.start_cart();
+    counter
+        .add_bill(
+            &mut d,
+            &kiosk_core::BillInput {
+                service: "JVVNL-BILL".into(),
+                consumer_no: "210000000777".into(),
+                amount: domain::Paise::new(250_00),
+                consumer_name: None,
+                bill_ref: None,
+            },
+        )
+        .unwrap();
+    counter
+        .set_contact(&mut d, Some("9876543210"), None)
+        .unwrap();
+    counter.choose_wallet(&mut d);
+    let c = counter.commit_payment(&d, "holder1", true).unwrap();
+    let real_now = domain::Clock::now(&SystemClock);
+    assert!(
+        (c.created_at - real_now).num_seconds().abs() < 5,
+        "dated {} by a PC clock two days behind (truth {real_now})",
+        c.created_at
+    );
+    e.sync_once().await.unwrap();
+    // The centre files it under the true day...
+    let kiosk = centre
+        .store
+        .kiosk_by_code(server::app::DEMO_KIOSK)
+        .await
+        .unwrap()
+        .unwrap();
+    let (from, to) = domain::clock::ist_day_bounds(domain::clock::ist_date(c.created_at));
+    let filed = centre
+        .store
+        .txns_between(
+            kiosk.id,
+            from.timestamp_millis(),
+            to.timestamp_millis(),
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(
+        filed.iter().any(
+            |t| t.local_receipt_no.as_deref() == Some(c.receipt_no.as_str())
+                && t.status == "accepted"
+        ),
+        "{filed:?}"
+    );
+    // ...and the wrong clock is flagged, now two days behind.
+    let s = e.status().borrow().clone();
+    let skew = s
+        .alerts
+        .iter()
+        .find(|a| a.code == "clock.skew")
+        .expect("flagged");
+    assert!(skew.message.contains("behind"), "{skew:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_status_says_what_is_true_now() {
     let dir = tempfile::tempdir().unwrap();

@@ -746,6 +746,82 @@ pub enum WalletCmd {
     },
     /// The centre's wallet lines as last synced: oldest first, with sums.
     Statement(StatementArgs),
+    /// Ask the centre to credit the wallet (the holder only): queued in
+    /// the outbox, sent with the next sync, pending until credited.
+    Refill(RefillArgs),
+    /// Refill requests and where each stands, newest first.
+    Refills {
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct RefillArgs {
+    /// Amount in rupees, e.g. 50000 or 50000.00.
+    #[arg(long)]
+    pub amount: String,
+    /// How the money was sent: neft_rtgs, net_banking, payment_gateway or
+    /// transfer (a UTR or reference is needed for neft_rtgs and transfer).
+    #[arg(long)]
+    pub mode: String,
+    /// The bank's reference (UTR, cheque number...).
+    #[arg(long)]
+    pub reference: Option<String>,
+    /// The login asking (a holder; the centre refuses an operator).
+    #[arg(long)]
+    pub operator: String,
+}
+
+pub fn wallet_refill(ctx: &Ctx, a: RefillArgs) -> Result<()> {
+    let mut k = ctx.open()?;
+    let input = kiosk_core::RefillInput {
+        amount: amount(&a.amount)?,
+        mode: a.mode,
+        reference: a.reference,
+    };
+    let r = k.request_refill(&a.operator, &input)?;
+    print(ctx.json, &r, || {
+        format!(
+            "refill request of {} queued (outbox entry {}): pending at the centre once sent",
+            input.amount, r.outbox_seq
+        )
+    });
+    Ok(())
+}
+
+pub fn wallet_refills(ctx: &Ctx, limit: u32) -> Result<()> {
+    let k = ctx.open()?;
+    let rows = k.refill_requests(limit)?;
+    print(ctx.json, &rows, || {
+        if rows.is_empty() {
+            return "no refill requests".to_string();
+        }
+        let ist = domain::clock::ist();
+        let mut s = format!(
+            "{:<17} {:>14} {:<12} {:<20} {:<9} {}\n",
+            "time (IST)", "amount", "mode", "reference", "state", "why"
+        );
+        for r in &rows {
+            let why = r
+                .reason
+                .clone()
+                .or_else(|| r.refused_code.clone())
+                .unwrap_or_default();
+            s.push_str(&format!(
+                "{:<17} {:>14} {:<12} {:<20} {:<9} {}\n",
+                r.created_at.with_timezone(&ist).format("%Y-%m-%d %H:%M"),
+                r.amount.to_string(),
+                r.mode,
+                r.reference.as_deref().unwrap_or("-"),
+                r.state,
+                why
+            ));
+        }
+        s.pop();
+        s
+    });
+    Ok(())
 }
 
 #[derive(Args, Debug)]
@@ -822,8 +898,11 @@ pub fn wallet_statement(ctx: &Ctx, a: StatementArgs) -> Result<()> {
 }
 
 pub fn wallet(ctx: &Ctx, c: WalletCmd) -> Result<()> {
-    if let WalletCmd::Statement(a) = c {
-        return wallet_statement(ctx, a);
+    match c {
+        WalletCmd::Statement(a) => return wallet_statement(ctx, a),
+        WalletCmd::Refill(a) => return wallet_refill(ctx, a),
+        WalletCmd::Refills { limit } => return wallet_refills(ctx, limit),
+        _ => {}
     }
     let mut k = ctx.open()?;
     if let WalletCmd::Set {

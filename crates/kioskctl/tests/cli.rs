@@ -583,3 +583,96 @@ fn an_online_only_service_needs_online_and_a_sync_round_that_just_worked() {
     );
     assert_eq!(v["real_time"], false, "{v}");
 }
+
+#[test]
+fn a_refill_request_is_queued_listed_and_a_bad_one_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = ready_kiosk(dir.path());
+    let before = counts(&db);
+    // Refused before anything is written: each with its code.
+    for (args, code) in [
+        (
+            vec![
+                "--amount",
+                "0",
+                "--mode",
+                "neft_rtgs",
+                "--reference",
+                "SBIN126000000001",
+            ],
+            "refill.amount_invalid",
+        ),
+        (
+            vec![
+                "--amount",
+                "50000",
+                "--mode",
+                "cash",
+                "--reference",
+                "SBIN126000000001",
+            ],
+            "refill.mode_unknown",
+        ),
+        (
+            vec!["--amount", "50000", "--mode", "neft_rtgs"],
+            "refill.reference_required",
+        ),
+    ] {
+        let mut a = vec!["wallet", "refill", "--operator", "holder"];
+        a.extend(args);
+        assert_eq!(err(&db, &a), code);
+    }
+    assert_eq!(counts(&db), before);
+    let r = ok(
+        &db,
+        &[
+            "wallet",
+            "refill",
+            "--operator",
+            "holder",
+            "--amount",
+            "50,000",
+            "--mode",
+            "neft_rtgs",
+            "--reference",
+            "SBIN126000000001",
+        ],
+    );
+    assert!(r["outbox_seq"].as_u64().unwrap() >= 1, "{r}");
+    // The same reference again is refused.
+    assert_eq!(
+        err(
+            &db,
+            &[
+                "wallet",
+                "refill",
+                "--operator",
+                "holder",
+                "--amount",
+                "100",
+                "--mode",
+                "neft_rtgs",
+                "--reference",
+                "SBIN126000000001",
+            ],
+        ),
+        "refill.duplicate_reference"
+    );
+    let list = ok(&db, &["wallet", "refills"]);
+    let rows = list.as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{list}");
+    assert_eq!(rows[0]["amount"], 50_000_00);
+    assert_eq!(rows[0]["state"], "queued");
+    assert_eq!(rows[0]["reference"], "SBIN126000000001");
+    // As text, for the holder's eyes.
+    let out = Command::new(BIN)
+        .args(["--db", db.to_str().unwrap()])
+        .args(["wallet", "refills"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("50,000.00") && text.contains("queued") && text.contains("SBIN126000000001"),
+        "{text}"
+    );
+}

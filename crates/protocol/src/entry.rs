@@ -57,7 +57,11 @@ pub struct Entry {
     /// UUIDv7 made on the kiosk before anything was sent.
     pub id: Uuid,
     pub kind: EntryKind,
-    /// Device wall-clock time, unix milliseconds (informational: clocks lie).
+    /// When the entry was made, unix milliseconds, by the kiosk's
+    /// reckoning of the centre's clock: this PC's clock corrected by the
+    /// offset last measured and carried by the monotonic clock between
+    /// syncs (the PC's own clock only before the first sync ever). Clocks
+    /// lie: the centre never dates an entry later than its own now.
     pub device_time_ms: i64,
     pub payload: Vec<u8>,
 }

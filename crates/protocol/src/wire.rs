@@ -84,8 +84,9 @@ pub struct PushRequest {
     pub last_hash: Hash32,
     pub entries: Vec<WireEntry>,
     /// The centre's clock minus the kiosk's, in ms, as the kiosk measured
-    /// it on its last exchange (`None` before the first). The centre dates
-    /// the entries by its own clock with it and flags a skewed kiosk.
+    /// it on its last exchange (`None` before the first). The entries'
+    /// times are already corrected by it; the centre flags a skewed kiosk
+    /// with it and shows it to its staff.
     pub clock_offset_ms: Option<i64>,
 }
 
@@ -198,6 +199,11 @@ pub struct KioskHealth {
     pub app_version: String,
     /// The centre's clock minus the kiosk's, as the kiosk last measured it.
     pub clock_offset_ms: Option<i64>,
+    /// Duplicate copies of receipts printed in the last 24 hours: reprints
+    /// never reach the centre otherwise, and many of them can mean one
+    /// payment's receipt shown to several citizens.
+    #[serde(default)]
+    pub reprints_24h: u32,
 }
 
 /// How far a kiosk may go without the centre: the kiosk refuses offline

@@ -736,6 +736,7 @@ both!(registry_shows_health_and_stuck_kiosks, |h: H| async move {
             oldest_pending_secs: Some(5 * 3600),
             app_version: "0.1.0".into(),
             clock_offset_ms: Some(9 * 60 * 1000),
+            reprints_24h: 0,
         }),
     };
     let r = h
@@ -1016,6 +1017,73 @@ both!(
             ),
             (Some("state1"), Some("new PC, known"))
         );
+        h.finish().await;
+    }
+);
+
+// What a kiosk's health report raises: its clock set back (and now behind
+// the centre's) and many reprints in a day. A clock set right raises
+// nothing; each alert comes once until acknowledged.
+both!(
+    alerts_for_a_clock_rolled_back_and_many_reprints,
+    |h: H| async move {
+        admin(&h, "state1", AdminRole::State, None).await;
+        let c = console(&h, "state1").await;
+        let d = h.register("k1001-h", 1).await;
+        let minute = 60_000i64;
+        let report = |offset: i64, reprints: u32| {
+            let pull = protocol::PullRequest {
+                version: protocol::PROTOCOL_VERSION,
+                cursor: Cursor::default(),
+                limit: 10,
+                health: Some(KioskHealth {
+                    app_version: "0.1.0".into(),
+                    clock_offset_ms: Some(offset),
+                    reprints_24h: reprints,
+                    ..KioskHealth::default()
+                }),
+            };
+            protocol::encode_body(&pull)
+        };
+        let kinds = |v: &Value| -> Vec<String> {
+            v["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|a| a["id"].is_i64())
+                .map(|a| a["kind"].as_str().unwrap().to_string())
+                .collect()
+        };
+        // 90 days ahead, then set right: no roll-back alert.
+        for offset in [-90 * 1440 * minute, 0, 2 * minute] {
+            let r = h.send_signed(&d, "/v1/sync/pull", report(offset, 9)).await;
+            assert_eq!(r.status(), StatusCode::OK);
+        }
+        let (_, v) = c.get("/console/api/alerts").await;
+        assert!(kinds(&v).is_empty(), "{v}");
+        // Set back 36 minutes: 38 behind the centre.
+        for _ in 0..2 {
+            let r = h
+                .send_signed(&d, "/v1/sync/pull", report(38 * minute, 10))
+                .await;
+            assert_eq!(r.status(), StatusCode::OK);
+        }
+        let (_, v) = c.get("/console/api/alerts").await;
+        assert_eq!(kinds(&v), vec!["reprints", "clock_back"], "{v}");
+        let detail = |k: &str| -> String {
+            v["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|a| a["kind"] == k)
+                .unwrap()["detail"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        assert!(detail("clock_back").contains("set back 36 min"), "{v}");
+        assert!(detail("clock_back").contains("38 min behind"), "{v}");
+        assert!(detail("reprints").contains("10 duplicate copies"), "{v}");
         h.finish().await;
     }
 );

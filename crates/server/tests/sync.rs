@@ -1035,8 +1035,9 @@ both!(
                 payee: "AO (CCC)".into(),
             })
         };
-        // The kiosk's clock is 90 days ahead; it measured the centre's so.
-        a.t_ms = now.timestamp_millis() + 90 * day;
+        // The kiosk's clock is 90 days ahead; it measured the centre's so,
+        // and dates its entries by the centre's clock.
+        a.t_ms = now.timestamp_millis();
         a.clock_offset_ms = Some(-90 * day);
         // A cheque post-dated by 90 days is "today's" by the kiosk's clock.
         let p = a.payment_payload(
@@ -1059,7 +1060,7 @@ both!(
         }
         // Two days behind: a cheque three months and a day old by the
         // centre's date is stale, though the kiosk's clock says otherwise.
-        a.t_ms = now.timestamp_millis() - 2 * day;
+        a.t_ms = now.timestamp_millis();
         a.clock_offset_ms = Some(2 * day);
         let stale = today
             .checked_sub_months(chrono::Months::new(3))
@@ -1140,15 +1141,15 @@ both!(
             .advance(chrono::Duration::milliseconds(ONLINE_ONLY_MAX_AGE_MS));
         accepted(&h.push(&a, &a.rest(3)).await.unwrap().outcomes[0].outcome);
 
-        // The age is by the centre's clock: a kiosk clock two hours slow
-        // (and knowing it) taking one now is fresh...
-        a.t_ms = now_ms() - 120 * minute - 1000;
+        // The age is by the centre's clock, which the kiosk dates its
+        // entries by: a kiosk clock two hours slow (and knowing it) taking
+        // one now is fresh...
+        a.t_ms = now_ms() - 1000;
         a.clock_offset_ms = Some(120 * minute);
         a.pay(&cat, &[line("MOBILE-RECHARGE", "9829012348", 10_00)]);
         accepted(&h.push(&a, &a.rest(4)).await.unwrap().outcomes[0].outcome);
-        // ...and one two hours fast that took it eleven minutes ago is
-        // late, though its own time lies in the centre's future.
-        a.t_ms = now_ms() + 120 * minute - 11 * minute - 1000;
+        // ...and one two hours fast that took it eleven minutes ago is late.
+        a.t_ms = now_ms() - 11 * minute - 1000;
         a.clock_offset_ms = Some(-120 * minute);
         a.pay(&cat, &[line("MOBILE-RECHARGE", "9829012349", 10_00)]);
         assert_eq!(

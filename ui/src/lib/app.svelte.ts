@@ -16,12 +16,21 @@ import type {
 import { asApiError, call, onEvent, setSessionGoneHandler } from './backend/ipc';
 import { i18n, showLang } from './i18n/index.svelte';
 import { office } from './office.svelte';
+import { setCentreOffset } from './time';
 
 // Backend snapshots are replaced whole, never changed in place: raw state
 // (no deep proxies) keeps reading them cheap, e.g. 250 services a keystroke.
 class AppModel {
   state = $state.raw<AppState | null>(null);
-  status = $state.raw<StatusView | null>(null);
+  #status = $state.raw<StatusView | null>(null);
+  get status(): StatusView | null {
+    return this.#status;
+  }
+  set status(s: StatusView | null) {
+    this.#status = s;
+    // "Today" on every screen follows the centre's clock, as the kiosk's records do.
+    if (s) setCentreOffset(s.clock_offset_ms);
+  }
   catalogue = $state.raw<CatalogueView | null>(null);
   cart = $state.raw<CartView | null>(null);
   /** After Pay: the receipt on screen. */

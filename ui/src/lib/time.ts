@@ -46,8 +46,27 @@ export function localDate(ymd: string | null | undefined): string {
   return m ? `${m[3]}-${m[2]}-${m[1]}` : ymd;
 }
 
+// The kiosk dates its records by the centre's clock (this PC's may be set
+// wrong); the screens count "today" the same way. Set from each status.
+let centreOffsetMs = 0;
+
+/** The centre's clock minus this PC's, in ms (from the kiosk's status). */
+export function setCentreOffset(ms: number): void {
+  centreOffsetMs = Number.isFinite(ms) ? ms : 0;
+}
+
+/** Now by the centre's clock, as the kiosk dates its records. */
+export function centreNow(): Date {
+  return new Date(Date.now() + centreOffsetMs);
+}
+
+/** `days` days before now by the centre's clock. */
+export function daysAgo(days: number): Date {
+  return new Date(centreNow().getTime() - days * 86_400_000);
+}
+
 /** Today in India as `YYYY-MM-DD` (the date the ledger files payments under). */
-export function todayYmd(now = new Date()): string {
+export function todayYmd(now = centreNow()): string {
   const p = (n: number) => String(n).padStart(2, '0');
   const i = ist(now);
   return `${i.getUTCFullYear()}-${p(i.getUTCMonth() + 1)}-${p(i.getUTCDate())}`;

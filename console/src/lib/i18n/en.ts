@@ -267,6 +267,8 @@ export const en = {
   'alert.clock': 'Wrong clock',
   'alert.reregistered': 'New PC registered',
   'alert.cancellations': 'Many cancellations',
+  'alert.clock_back': 'Clock set back',
+  'alert.reprints': 'Many reprints',
   'alert.other': 'Other',
   'alert.stuck': 'Stuck',
   'alert.chain.what': "The kiosk's records do not match what it sent before (they may have been altered). Its further entries are refused until the PC is checked.",
@@ -274,6 +276,8 @@ export const en = {
   'alert.clock.what': "The kiosk PC's clock is far from the centre's: its entries are flagged and dated by the centre's clock.",
   'alert.reregistered.what': 'A PC was registered again for this kiosk (a new or reinstalled PC). Check that the holder asked for it.',
   'alert.cancellations.what': 'Many receipts were cancelled at this kiosk in the last 24 hours. Check with the holder.',
+  'alert.clock_back.what': "The kiosk PC's clock was set back and is now behind the centre's. Its receipts are still dated by the centre's clock; ask the holder why it was changed.",
+  'alert.reprints.what': "Many duplicate copies of receipts were printed at this kiosk in the last 24 hours. One payment's receipt may have been shown to several citizens: check with the holder.",
   'alert.stuck.what': 'The kiosk holds payments it has not sent for a long time (no link, or the PC is off).',
   'alerts.technical': 'Details',
 

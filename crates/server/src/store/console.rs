@@ -678,7 +678,20 @@ impl Store {
             ),
             None => (0, 0, None, String::new()),
         };
+        let reprints = h.map_or(0, |h| h.reprints_24h as i64);
         in_tx!(self.db, |tx| {
+            let before = tx
+                .query_opt(
+                    "SELECT clock_offset_ms FROM device_health WHERE device_id = $1",
+                    &params![device],
+                )
+                .await?
+                .map(|r| r.opt_i64(0))
+                .transpose()?
+                .flatten();
+            for (kind, detail) in health_alerts(before, clock_offset_ms, reprints) {
+                crate::sync::raise_alert(&mut *tx, device, kiosk, 0, kind, &detail, now).await?;
+            }
             let n = tx
                 .exec(
                     "UPDATE device_health SET last_seen_ms = $1, last_sync_ms = $1, outbox_depth = $2, outbox_amount = $3, oldest_pending_ms = $4, app_version = $5, clock_offset_ms = COALESCE($6, clock_offset_ms) WHERE device_id = $7",
@@ -1728,11 +1741,60 @@ pub struct ServiceChange {
     pub active: bool,
 }
 
+/// Reprints in a day at a kiosk that the staff should look at.
+pub const MANY_REPRINTS: i64 = 10;
+
+/// What a kiosk's health report should tell the staff: its clock set back
+/// (the centre's offset from it grew by more than the skew limit and it is
+/// now behind: receipts could be backdated), or many reprints in a day.
+fn health_alerts(
+    before: Option<i64>,
+    offset: Option<i64>,
+    reprints_24h: i64,
+) -> Vec<(&'static str, String)> {
+    let limit = protocol::wire::CLOCK_SKEW_MAX_MS;
+    let mut out = Vec::new();
+    if let (Some(b), Some(o)) = (before, offset)
+        && o - b > limit
+        && o > limit
+    {
+        out.push((
+            "clock rolled back",
+            format!(
+                "clock rolled back: the kiosk's clock was set back {} and is now {} behind the centre's",
+                span(o - b),
+                span(o)
+            ),
+        ));
+    }
+    if reprints_24h >= MANY_REPRINTS {
+        out.push((
+            "many reprints",
+            format!("many reprints: {reprints_24h} duplicate copies in the last 24 hours"),
+        ));
+    }
+    out
+}
+
+/// A length of time as staff read it: minutes, hours, or days.
+fn span(ms: i64) -> String {
+    let m = ms.abs() / 60_000;
+    if m < 120 {
+        format!("{m} min")
+    } else if m < 2880 {
+        format!("{} h", m / 60)
+    } else {
+        format!("{} days", m / 1440)
+    }
+}
+
 fn alert_kind(detail: &str) -> &'static str {
     [
         ("chain mismatch", "chain"),
         ("sequence gap", "gap"),
         ("clock skew", "clock"),
+        ("clock rolled back", "clock_back"),
+        ("many reprints", "reprints"),
         ("device re-registered", "reregistered"),
         ("many cancellations", "cancellations"),
     ]

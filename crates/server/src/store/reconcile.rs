@@ -38,7 +38,9 @@ impl Store {
         r.as_ref().map(txn_status_from).transpose()
     }
 
-    /// Transactions of a kiosk received in `[from_ms, to_ms)`, optionally by status.
+    /// Transactions of a kiosk taken in `[from_ms, to_ms)`, optionally by
+    /// status: by the kiosk's date of each entry (its reckoning of our
+    /// clock), never later than when it reached us.
     pub async fn txns_between(
         &self,
         kiosk: Uuid,
@@ -51,8 +53,9 @@ impl Store {
             .query(
                 "SELECT e.id, e.device_id, e.seq, e.kind, e.status, e.code, e.reason, e.txn_id, e.receipt_no, p.local_receipt_no, p.total, e.device_time_ms, e.server_ms, p.cancel_txn
                  FROM entries e JOIN devices d ON d.id = e.device_id LEFT JOIN payments p ON p.txn_id = e.txn_id AND e.kind = 'payment'
-                 WHERE d.kiosk_id = $1 AND e.device_time_ms >= $2 AND e.device_time_ms < $3
-                 ORDER BY e.device_time_ms, e.seq LIMIT 5000",
+                 WHERE d.kiosk_id = $1 AND (CASE WHEN e.device_time_ms < e.server_ms THEN e.device_time_ms ELSE e.server_ms END) >= $2
+                   AND (CASE WHEN e.device_time_ms < e.server_ms THEN e.device_time_ms ELSE e.server_ms END) < $3
+                 ORDER BY (CASE WHEN e.device_time_ms < e.server_ms THEN e.device_time_ms ELSE e.server_ms END), e.seq LIMIT 5000",
                 &params![kiosk, from_ms, to_ms],
             )
             .await?;

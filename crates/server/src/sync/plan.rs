@@ -47,12 +47,11 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    /// When an entry was made, by the centre's clock: the kiosk's time
-    /// corrected by its measured offset, and never later than now.
+    /// When an entry was made, by the centre's clock: the kiosk dates
+    /// its entries by its reckoning of our clock (`Entry::device_time_ms`),
+    /// and none is later than now.
     pub fn centre_time_ms(&self, device_time_ms: i64) -> i64 {
-        device_time_ms
-            .saturating_add(self.clock_offset_ms.unwrap_or(0))
-            .min(self.now_ms)
+        device_time_ms.min(self.now_ms)
     }
 
     /// The kiosk's clock is off ours beyond the limit: by its own

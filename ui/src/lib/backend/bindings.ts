@@ -240,7 +240,13 @@ export type StatusView = { sync: SyncView, wallet: WalletView, printer: PrinterV
 /**
  * Days without a transaction (none before the kiosk is set up).
  */
-inactivity: InactivityView | null, };
+inactivity: InactivityView | null, 
+/**
+ * The centre's clock minus this PC's, in whole minutes (as ms; 0
+ * before the first sync): the screens count "today" and "now" by
+ * the centre's clock, as the kiosk dates its records.
+ */
+clock_offset_ms: number, };
 
 export type InactivityView = { 
 /**

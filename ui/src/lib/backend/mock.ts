@@ -176,6 +176,8 @@ export interface MockOptions {
   inactiveDays?: number;
   /** The security deposit's dues (`none`: no deposit). */
   dues?: MockDues;
+  /** The centre's clock minus this PC's, ms (a PC clock set wrong). */
+  clockOffsetMs?: number;
 }
 
 export interface Mock extends Backend {
@@ -219,6 +221,7 @@ export function createMock(o: MockOptions = {}): Mock {
     alerts: [],
     inactiveDays: 3,
     dues: 'none',
+    clockOffsetMs: 0,
     ...o,
   };
   // As the service layer: these two are marked seen, the others clear with their cause.
@@ -304,6 +307,7 @@ export function createMock(o: MockOptions = {}): Mock {
         phase === 'setup'
           ? null
           : { days: opts.inactiveDays, last_at: '2026-11-28T10:00:00Z', warn_from_days: 20, fine_at_days: 30, fine: 100_000 },
+      clock_offset_ms: opts.clockOffsetMs,
     };
   };
   const dupOf = (l: { service_code: string; consumer_no: string; total?: number }): DuplicateView | null =>

@@ -524,6 +524,8 @@ async function main() {
 
   await step('state2 approves the credit; after its sync the kiosk lists the request credited and its wallet has risen', async () => {
     await s2.goto(`${base}#/money/approvals`);
+    // The page still shows the approved ones from the step before.
+    await s2.locator(tid('proposal-status')).selectOption('pending');
     const row = s2.locator(tid('proposal-row')).filter({ hasText: 'K1001' }).filter({ hasText: askedText });
     await row.waitFor();
     await row.locator(tid('approve')).click();

@@ -174,6 +174,24 @@ const scenes = {
       await p.keyboard.type('210000000001');
     },
   },
+  // A busy day on the status bar: it stays one line in its compact forms.
+  'counter-status-busy': {
+    q: 'phase=counter&online=0&printer=paper_out&wallet=low',
+    sizes: [[1024, 768], [1366, 768]],
+    run: async (p) => {
+      await p.evaluate(async () => {
+        const s = await window.__mock.rpc({ cmd: 'status', args: null });
+        window.__mock.emit({
+          kind: 'status',
+          data: {
+            ...s,
+            sync: { ...s.sync, state: 'offline', pending: 3, held: 0, rejected: 1, oldest_pending_age_secs: 7500, last_error_code: 'sync.timeout' },
+            printer: { ...s.printer, state: 'paper_out', queued: 1, failed: 2 },
+          },
+        });
+      });
+    },
+  },
   'counter-invalid': {
     q: 'phase=counter',
     run: async (p) => {
@@ -242,6 +260,19 @@ const scenes = {
       await p.waitForSelector(`${tid('report-done')} .path`);
     },
   },
+  'reports-date-invalid': {
+    q: 'phase=counter',
+    run: async (p) => {
+      await p.keyboard.press('F12');
+      await p.waitForSelector(tid('office-menu'));
+      await p.keyboard.press('F2');
+      await p.waitForSelector(tid('report-totals'));
+      await p.fill(tid('report-to'), '');
+      await typeIn(p, 'report-to', '31-02-2026');
+      await p.keyboard.press('Enter');
+      await p.waitForSelector(tid('report-error'));
+    },
+  },
   'reports-commissions': {
     q: 'phase=counter',
     run: async (p) => {
@@ -274,13 +305,10 @@ const scenes = {
       await p.waitForSelector(tid('office-menu'));
       await p.keyboard.press('F3');
       await p.waitForSelector(tid('receipt-query'));
+      // Yesterday, typed as the receipts print it (DD-MM-YYYY).
       const d = new Date(Date.now() - 86_400_000);
-      const ymd = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-      await p.evaluate((v) => {
-        const el = document.querySelector('[data-testid="receipt-date"]');
-        el.value = v;
-        el.dispatchEvent(new Event('input', { bubbles: true }));
-      }, ymd);
+      const dmy = `${String(d.getDate()).padStart(2, '0')}-${String(d.getMonth() + 1).padStart(2, '0')}-${d.getFullYear()}`;
+      await typeIn(p, 'receipt-date', dmy);
       await p.click(tid('receipt-search'));
       await p.waitForSelector(tid('receipt-row'));
       await p.keyboard.press('ArrowDown');
@@ -480,6 +508,11 @@ for (const [name, s] of Object.entries(scenes)) {
         for (const el of document.querySelectorAll('.col, .statusbar, .keybar, .dialog, .receipt-info, .form-col, .cheque, .totals, .modes, .contact, .office-tabs, .filters, .rep-actions, .rec-head, .detail-col, .search-col, .acol')) {
           if (el.scrollWidth > el.clientWidth + 1) bad.push(`${el.className} ${el.scrollWidth}>${el.clientWidth}`);
         }
+        // The status bar keeps to one line, and nothing in it gives way
+        // but the sync error and the operator's name (fit-11: see app.css).
+        const bar = document.querySelector('.statusbar');
+        if (bar && bar.getBoundingClientRect().height > 40) bad.push(`status bar ${Math.round(bar.getBoundingClientRect().height)} px high`);
+        if (bar?.dataset.fit === '11') bad.push('status bar: the wallet or the printer gave way (fit-11)');
         // Text smaller than 12 px is too small for the counter.
         let small = 0;
         for (const el of document.querySelectorAll('body *')) {

@@ -171,7 +171,7 @@ export const errorTexts: Record<ErrorCode, Texts> = {
   'register.new_password_required': { en: 'The centre asks for a new password before the first use: choose one below.', hi: 'पहले उपयोग से पहले केंद्र नया पासवर्ड मांग रहा है: नीचे नया पासवर्ड चुनें।' },
   'register.not_holder': { en: 'Only the kiosk holder can register the kiosk.', hi: 'केवल कियोस्क धारक ही कियोस्क का पंजीकरण कर सकता है।' },
   'register.wrong_kiosk': { en: 'This login belongs to kiosk {kiosk}, not the code typed.', hi: 'यह लॉगिन कियोस्क {kiosk} का है, लिखे गए कोड का नहीं।' },
-  'report.date_invalid': { en: 'A date is not valid: pick it in the calendar.', hi: 'तारीख सही नहीं है: कैलेंडर से चुनें।' },
+  'report.date_invalid': { en: 'A date is not valid: type it as day-month-year, e.g. 25-12-2026.', hi: 'तारीख सही नहीं है: दिन-माह-वर्ष लिखें, जैसे 25-12-2026।' },
   'report.export_failed': { en: 'The file could not be saved in the reports folder. Check the disk and try again.', hi: 'फ़ाइल रिपोर्ट फ़ोल्डर में सहेजी नहीं जा सकी। डिस्क जाँचें और फिर से करें।' },
   'report.filter_invalid': { en: 'The report cannot be made with these choices (check the dates).', hi: 'इन विकल्पों से रिपोर्ट नहीं बन सकती (तारीखें जाँचें)।' },
   'request.invalid': { en: 'The request is not valid.', hi: 'अनुरोध सही नहीं है।' },

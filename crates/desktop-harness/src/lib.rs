@@ -22,7 +22,8 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 use kiosk_store::rusqlite::Connection;
 
-pub use sync_bench::{CentreProcess, DEMO_HOLDER, DEMO_KIOSK, write_results};
+pub use sync_bench::cluster::SmsReceiver;
+pub use sync_bench::{CentreProcess, DEMO_HOLDER, DEMO_HOLDER_MOBILE, DEMO_KIOSK, write_results};
 
 pub const OPERATOR: (&str, &str) = ("operator1", "Operator@2026");
 /// How long any one wait for the app may take (CI runs on two cores).
@@ -412,6 +413,50 @@ pub fn pss_kib(pid: i32) -> u64 {
         .find_map(|l| l.strip_prefix("Pss:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
+}
+
+/// A process's PSS split as `smaps_rollup` gives it, KiB: anonymous
+/// (heaps, arenas, JIT), file-backed (libraries, fonts, mapped files) and
+/// shared memory (e.g. WebKit's buffers shared with the compositor).
+pub fn pss_parts_kib(pid: i32) -> serde_json::Value {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+    let field = |name: &str| -> u64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0)
+    };
+    serde_json::json!({
+        "pss_kib": field("Pss:"),
+        "anon_kib": field("Pss_Anon:"),
+        "file_kib": field("Pss_File:"),
+        "shmem_kib": field("Pss_Shmem:"),
+    })
+}
+
+/// The `n` mappings of a process holding most PSS, summed by what they
+/// map (a file's path, `[heap]`, or `anon` for unnamed memory), KiB.
+pub fn top_mappings_kib(pid: i32, n: usize) -> Vec<(String, u64)> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps")).unwrap_or_default();
+    let mut by: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+    let mut current = String::from("anon");
+    for l in text.lines() {
+        let head = l.split_whitespace().next().unwrap_or("");
+        if head.contains('-') && !head.ends_with(':') {
+            // A mapping's first line: range perms offset dev inode [path].
+            current = l
+                .split_whitespace()
+                .nth(5)
+                .map_or_else(|| "anon".to_string(), str::to_string);
+        } else if let Some(v) = l.strip_prefix("Pss:") {
+            let kib: u64 = v.trim().trim_end_matches("kB").trim().parse().unwrap_or(0);
+            *by.entry(current.clone()).or_default() += kib;
+        }
+    }
+    let mut v: Vec<_> = by.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1));
+    v.truncate(n);
+    v
 }
 
 /// The program's name of a process (for reports).

@@ -25,8 +25,18 @@ impl Rig {
     /// `before_register` runs against the centre before the kiosk first
     /// asks it for anything (e.g. to load a bigger catalogue).
     pub async fn new(app_exe: &Path, before_register: impl FnOnce(&CentreProcess, &Path)) -> Rig {
+        Self::with_centre_config(app_exe, "", before_register).await
+    }
+
+    /// As [`Rig::new`], the centre's configuration file given `extra`
+    /// lines (TOML), e.g. an `[sms]` gateway.
+    pub async fn with_centre_config(
+        app_exe: &Path,
+        extra: &str,
+        before_register: impl FnOnce(&CentreProcess, &Path),
+    ) -> Rig {
         let dir = tempfile::tempdir().unwrap();
-        let centre = CentreProcess::start(dir.path()).unwrap();
+        let centre = CentreProcess::start_with(dir.path(), "127.0.0.1:0", extra).unwrap();
         before_register(&centre, dir.path());
         let display = Display::start();
         let bus = SessionBus::start();

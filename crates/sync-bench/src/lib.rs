@@ -22,6 +22,9 @@ use kiosk_sync::{Engine, SyncConfig};
 /// The demo kiosk the centre seeds, and its holder's login.
 pub const DEMO_KIOSK: &str = "K1001";
 pub const DEMO_HOLDER: (&str, &str) = ("holder1", "Holder@2026");
+/// The demo holder's registered mobile, as the centre's demo seeds it (a
+/// forgotten password's code goes there).
+pub const DEMO_HOLDER_MOBILE: &str = "9414000001";
 /// The demo kiosk's opening balance, paise.
 pub const DEMO_OPENING: i64 = 50_000_00;
 

@@ -12,6 +12,25 @@ fn pss_mib(pids: &[i32]) -> f64 {
     pids.iter().map(|p| pss_kib(*p)).sum::<u64>() as f64 / 1024.0
 }
 
+/// Each process: its program, PSS and its split, and for the biggest
+/// mappings what they are (where the memory goes).
+fn per_process(pids: &[i32]) -> Vec<serde_json::Value> {
+    pids.iter()
+        .map(|p| {
+            let top: Vec<_> = top_mappings_kib(*p, 8)
+                .into_iter()
+                .map(|(what, kib)| serde_json::json!({ "what": what, "kib": kib }))
+                .collect();
+            serde_json::json!({
+                "exe": exe_name(*p),
+                "pss_mib": pss_kib(*p) as f64 / 1024.0,
+                "split": pss_parts_kib(*p),
+                "top": top,
+            })
+        })
+        .collect()
+}
+
 #[tokio::main]
 async fn main() {
     let (app_exe, bare_exe) = build_release_apps();
@@ -26,10 +45,7 @@ async fn main() {
     // Every payment at the centre: the session is over.
     pending_is(&app, 0).await;
     let pids = rig.driver.app_pids();
-    let per: Vec<_> = pids
-        .iter()
-        .map(|p| serde_json::json!({ "exe": exe_name(*p), "pss_mib": pss_kib(*p) as f64 / 1024.0 }))
-        .collect();
+    let per = per_process(&pids);
     let app_mib = pss_mib(&pids);
     app.close().await;
     rig.driver.wait_gone().await;
@@ -38,7 +54,9 @@ async fn main() {
     let bare = Driver::start(&rig.display, &rig.bus, &bare_exe, &bare_data);
     let w = App::from_client(bare.session().await, &bare_data);
     w.wait_attr("#ready", "data-ready", |r| r == "1").await;
-    let bare_mib = pss_mib(&bare.app_pids());
+    let bare_pids = bare.app_pids();
+    let bare_mib = pss_mib(&bare_pids);
+    let bare_per = per_process(&bare_pids);
     w.close().await;
     bare.wait_gone().await;
 
@@ -49,6 +67,7 @@ async fn main() {
         "payments": PAYMENTS,
         "receipts_printed": rig.sink.len(),
         "app_processes": per,
+        "bare_processes": bare_per,
         "profile": "release",
     }))
     .unwrap();

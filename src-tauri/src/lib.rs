@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use kiosk_app::api::{ApiError, Event};
-use kiosk_app::{Service, ServiceConfig};
+use kiosk_app::{ErrorCode as _, Service, ServiceConfig};
 use tauri::{Emitter, Manager};
 
 /// The kiosk, once opened. It opens on its own thread while the window

@@ -454,7 +454,7 @@ pub fn top_mappings_kib(pid: i32, n: usize) -> Vec<(String, u64)> {
         }
     }
     let mut v: Vec<_> = by.into_iter().collect();
-    v.sort_by(|a, b| b.1.cmp(&a.1));
+    v.sort_by_key(|m| std::cmp::Reverse(m.1));
     v.truncate(n);
     v
 }

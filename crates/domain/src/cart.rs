@@ -206,7 +206,7 @@ mod tests {
         let mut c = Cart::new();
         c.add(&s, "123456789012", None, None, Paise::new(100))
             .unwrap();
-        let e = |r: Result<usize, DomainError>| r.unwrap_err().code();
+        let e = |r: Result<usize, DomainError>| r.unwrap_err().code().to_string();
         assert_eq!(
             e(c.add(&s, "1234 5678 9012", None, None, Paise::new(100))),
             "cart.duplicate_line"

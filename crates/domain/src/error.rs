@@ -1,9 +1,12 @@
 //! Errors with stable codes. The UI translates the code; it never parses the message.
 
-/// Anything with a stable, machine-readable error code.
+/// Anything with a stable, machine-readable error code: every crate's
+/// errors implement it (one trait, so the app's translation table can be
+/// checked against one list). The code is borrowed from the error so that
+/// an error carrying the centre's own code passes it through unchanged.
 pub trait ErrorCode {
     /// A stable code such as `money.negative`; never changes once released.
-    fn code(&self) -> &'static str;
+    fn code(&self) -> &str;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -87,7 +90,7 @@ pub enum DomainError {
 }
 
 impl ErrorCode for DomainError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> &str {
         use DomainError::*;
         match self {
             MoneyEmpty => "money.empty",

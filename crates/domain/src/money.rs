@@ -455,9 +455,11 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn p(s: &str) -> Result<i64, &'static str> {
+    fn p(s: &str) -> Result<i64, String> {
         use crate::ErrorCode;
-        Paise::parse(s).map(Paise::as_i64).map_err(|e| e.code())
+        Paise::parse(s)
+            .map(Paise::as_i64)
+            .map_err(|e| e.code().to_string())
     }
 
     #[test]
@@ -477,40 +479,40 @@ mod tests {
 
     #[test]
     fn rejects_bad_input_with_specific_codes() {
-        assert_eq!(p(""), Err("money.empty"));
-        assert_eq!(p("   "), Err("money.empty"));
-        assert_eq!(p("-5"), Err("money.negative"));
-        assert_eq!(p("₹ -5"), Err("money.negative"));
-        assert_eq!(p("−5"), Err("money.negative"));
-        assert_eq!(p("1.234"), Err("money.too_many_decimals"));
-        assert_eq!(p("0.001"), Err("money.too_many_decimals"));
-        assert_eq!(p("99999999999999999999"), Err("money.overflow"));
-        assert_eq!(p("1000000001"), Err("money.overflow"));
-        assert_eq!(p("abc"), Err("money.invalid"));
-        assert_eq!(p("12a"), Err("money.invalid"));
-        assert_eq!(p("1.2.3"), Err("money.invalid"));
-        assert_eq!(p(",100"), Err("money.invalid"));
-        assert_eq!(p("100,"), Err("money.invalid"));
-        assert_eq!(p("1,,00"), Err("money.invalid"));
-        assert_eq!(p("₹"), Err("money.invalid"));
-        assert_eq!(p("."), Err("money.invalid"));
-        assert_eq!(p("1e5"), Err("money.invalid"));
-        assert_eq!(p("+5"), Err("money.invalid"));
-        assert_eq!(p("१००"), Err("money.invalid"));
-        assert_eq!(p("NaN"), Err("money.invalid"));
+        assert_eq!(p(""), Err("money.empty".to_string()));
+        assert_eq!(p("   "), Err("money.empty".to_string()));
+        assert_eq!(p("-5"), Err("money.negative".to_string()));
+        assert_eq!(p("₹ -5"), Err("money.negative".to_string()));
+        assert_eq!(p("−5"), Err("money.negative".to_string()));
+        assert_eq!(p("1.234"), Err("money.too_many_decimals".to_string()));
+        assert_eq!(p("0.001"), Err("money.too_many_decimals".to_string()));
+        assert_eq!(p("99999999999999999999"), Err("money.overflow".to_string()));
+        assert_eq!(p("1000000001"), Err("money.overflow".to_string()));
+        assert_eq!(p("abc"), Err("money.invalid".to_string()));
+        assert_eq!(p("12a"), Err("money.invalid".to_string()));
+        assert_eq!(p("1.2.3"), Err("money.invalid".to_string()));
+        assert_eq!(p(",100"), Err("money.invalid".to_string()));
+        assert_eq!(p("100,"), Err("money.invalid".to_string()));
+        assert_eq!(p("1,,00"), Err("money.invalid".to_string()));
+        assert_eq!(p("₹"), Err("money.invalid".to_string()));
+        assert_eq!(p("."), Err("money.invalid".to_string()));
+        assert_eq!(p("1e5"), Err("money.invalid".to_string()));
+        assert_eq!(p("+5"), Err("money.invalid".to_string()));
+        assert_eq!(p("१००"), Err("money.invalid".to_string()));
+        assert_eq!(p("NaN"), Err("money.invalid".to_string()));
     }
 
     #[test]
     fn commas_only_group_thousands_indian_or_western() {
         // A decimal comma (a European habit) would multiply by 100.
-        assert_eq!(p("1,50"), Err("money.grouping_invalid"));
-        assert_eq!(p("1,5"), Err("money.grouping_invalid"));
-        assert_eq!(p("12,5.00"), Err("money.grouping_invalid"));
-        assert_eq!(p("1,2345"), Err("money.grouping_invalid"));
-        assert_eq!(p("123,45,678"), Err("money.grouping_invalid"));
-        assert_eq!(p("1234,567"), Err("money.grouping_invalid"));
-        assert_eq!(p("1,234,56"), Err("money.grouping_invalid"));
-        assert_eq!(p("1,23,4567"), Err("money.grouping_invalid"));
+        assert_eq!(p("1,50"), Err("money.grouping_invalid".to_string()));
+        assert_eq!(p("1,5"), Err("money.grouping_invalid".to_string()));
+        assert_eq!(p("12,5.00"), Err("money.grouping_invalid".to_string()));
+        assert_eq!(p("1,2345"), Err("money.grouping_invalid".to_string()));
+        assert_eq!(p("123,45,678"), Err("money.grouping_invalid".to_string()));
+        assert_eq!(p("1234,567"), Err("money.grouping_invalid".to_string()));
+        assert_eq!(p("1,234,56"), Err("money.grouping_invalid".to_string()));
+        assert_eq!(p("1,23,4567"), Err("money.grouping_invalid".to_string()));
         // Western thousands, Indian lakhs and crores.
         assert_eq!(p("1,234"), Ok(123_400));
         assert_eq!(p("12,345.60"), Ok(1_234_560));
@@ -525,7 +527,7 @@ mod tests {
     #[test]
     fn max_input_is_accepted_and_one_paisa_more_is_not() {
         assert_eq!(p("1000000000"), Ok(Paise::MAX_INPUT.as_i64()));
-        assert_eq!(p("1000000000.01"), Err("money.overflow"));
+        assert_eq!(p("1000000000.01"), Err("money.overflow".to_string()));
     }
 
     #[test]

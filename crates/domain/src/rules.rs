@@ -271,8 +271,8 @@ mod tests {
         assert_eq!(days_without_transaction(last, at(1, 10, 0)), 0);
     }
 
-    fn code<T: std::fmt::Debug>(r: Result<T, DomainError>) -> &'static str {
-        r.unwrap_err().code()
+    fn code<T: std::fmt::Debug>(r: Result<T, DomainError>) -> String {
+        r.unwrap_err().code().to_string()
     }
 
     #[test]

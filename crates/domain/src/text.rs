@@ -136,8 +136,8 @@ mod tests {
     use crate::ErrorCode;
     use proptest::prelude::*;
 
-    fn c(s: &str) -> Result<String, &'static str> {
-        clean_text("consumer_name", s, 20).map_err(|e| e.code())
+    fn c(s: &str) -> Result<String, String> {
+        clean_text("consumer_name", s, 20).map_err(|e| e.code().to_string())
     }
 
     #[test]
@@ -153,23 +153,38 @@ mod tests {
 
     #[test]
     fn bidi_overrides_and_marks_are_refused() {
-        assert_eq!(c("\u{202E}lal mar"), Err("text.bidi_control"));
-        assert_eq!(c("Ram\u{202D} Lal"), Err("text.bidi_control"));
-        assert_eq!(c("Ram \u{2067}Lal\u{2069}"), Err("text.bidi_control"));
-        assert_eq!(c("\u{200F}Ram"), Err("text.bidi_control"));
-        assert_eq!(c("Ram\u{061C}"), Err("text.bidi_control"));
+        assert_eq!(c("\u{202E}lal mar"), Err("text.bidi_control".to_string()));
+        assert_eq!(c("Ram\u{202D} Lal"), Err("text.bidi_control".to_string()));
+        assert_eq!(
+            c("Ram \u{2067}Lal\u{2069}"),
+            Err("text.bidi_control".to_string())
+        );
+        assert_eq!(c("\u{200F}Ram"), Err("text.bidi_control".to_string()));
+        assert_eq!(c("Ram\u{061C}"), Err("text.bidi_control".to_string()));
     }
 
     #[test]
     fn invisible_only_text_is_refused() {
-        assert_eq!(c("\u{200B}"), Err("text.invisible_only"));
-        assert_eq!(c("\u{200B}\u{200B} \u{FEFF}"), Err("text.invisible_only"));
-        assert_eq!(c("\u{200D}\u{200C}"), Err("text.invisible_only"));
-        assert_eq!(c("\u{3164}\u{3164}"), Err("text.invisible_only"));
-        assert_eq!(c("\u{115F}"), Err("text.invisible_only"));
-        assert_eq!(c("\u{2800}"), Err("text.invisible_only"));
-        assert_eq!(c("\u{FE0F}"), Err("text.invisible_only"));
-        assert_eq!(c("\u{E0041}\u{E0042}"), Err("text.invisible_only"));
+        assert_eq!(c("\u{200B}"), Err("text.invisible_only".to_string()));
+        assert_eq!(
+            c("\u{200B}\u{200B} \u{FEFF}"),
+            Err("text.invisible_only".to_string())
+        );
+        assert_eq!(
+            c("\u{200D}\u{200C}"),
+            Err("text.invisible_only".to_string())
+        );
+        assert_eq!(
+            c("\u{3164}\u{3164}"),
+            Err("text.invisible_only".to_string())
+        );
+        assert_eq!(c("\u{115F}"), Err("text.invisible_only".to_string()));
+        assert_eq!(c("\u{2800}"), Err("text.invisible_only".to_string()));
+        assert_eq!(c("\u{FE0F}"), Err("text.invisible_only".to_string()));
+        assert_eq!(
+            c("\u{E0041}\u{E0042}"),
+            Err("text.invisible_only".to_string())
+        );
     }
 
     #[test]
@@ -184,10 +199,10 @@ mod tests {
 
     #[test]
     fn controls_and_length_as_before() {
-        assert_eq!(c("Ram\nLal"), Err("text.invalid"));
-        assert_eq!(c("Ram\u{2028}Lal"), Err("text.invalid"));
-        assert_eq!(c("Ra\u{0085}m"), Err("text.invalid"));
-        assert_eq!(c(&"a".repeat(21)), Err("text.invalid"));
+        assert_eq!(c("Ram\nLal"), Err("text.invalid".to_string()));
+        assert_eq!(c("Ram\u{2028}Lal"), Err("text.invalid".to_string()));
+        assert_eq!(c("Ra\u{0085}m"), Err("text.invalid".to_string()));
+        assert_eq!(c(&"a".repeat(21)), Err("text.invalid".to_string()));
     }
 
     #[test]
@@ -195,16 +210,16 @@ mod tests {
         assert!(check_clean("n", "राम लाल", 20).is_ok());
         assert!(check_clean("n", "", 20).is_ok());
         assert_eq!(
-            check_clean("n", " Ram", 20).map_err(|e| e.code()),
-            Err("text.invalid")
+            check_clean("n", " Ram", 20).map_err(|e| e.code().to_string()),
+            Err("text.invalid".to_string())
         );
         assert_eq!(
-            check_clean("n", "Ra\u{200B}m", 20).map_err(|e| e.code()),
-            Err("text.invalid")
+            check_clean("n", "Ra\u{200B}m", 20).map_err(|e| e.code().to_string()),
+            Err("text.invalid".to_string())
         );
         assert_eq!(
-            check_clean("n", "\u{202E}maR", 20).map_err(|e| e.code()),
-            Err("text.bidi_control")
+            check_clean("n", "\u{202E}maR", 20).map_err(|e| e.code().to_string()),
+            Err("text.bidi_control".to_string())
         );
     }
 

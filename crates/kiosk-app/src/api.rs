@@ -7,6 +7,7 @@
 //! Money is integer paise (`number` in TypeScript: far below 2^53). Times
 //! are RFC 3339 strings in UTC.
 
+use domain::ErrorCode as _;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 

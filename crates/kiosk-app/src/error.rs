@@ -2,7 +2,6 @@
 //! UI translates the code; [`crate::codes`] lists them all).
 
 use chrono::{DateTime, Utc};
-use domain::ErrorCode;
 
 use crate::api::ApiError;
 
@@ -91,50 +90,52 @@ pub enum AppError {
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
-impl AppError {
-    pub fn code(&self) -> String {
+impl domain::ErrorCode for AppError {
+    fn code(&self) -> &str {
         use AppError::*;
         match self {
-            Core(e) => e.code().into(),
-            Domain(e) => e.code().into(),
-            Store(e) => e.code().into(),
-            Queue(e) => e.code().into(),
-            Print(e) => e.code().into(),
+            Core(e) => e.code(),
+            Domain(e) => e.code(),
+            Store(e) => e.code(),
+            Queue(e) => e.code(),
+            Print(e) => e.code(),
             Sync(e) => e.code(),
-            Centre { code, .. } => code.clone(),
-            Offline(_) => "centre.offline".into(),
-            UrlInvalid(_) => "centre.url_invalid".into(),
-            NotSetUp => "app.not_set_up".into(),
-            AlreadySetUp => "app.already_set_up".into(),
-            WrongKiosk { .. } => "register.wrong_kiosk".into(),
-            NotHolder => "register.not_holder".into(),
-            NewPasswordRequired => "register.new_password_required".into(),
-            NoSession => "session.none".into(),
-            Locked => "session.locked".into(),
-            PasswordChangeRequired => "session.password_change_required".into(),
-            HolderOnly => "session.holder_only".into(),
-            BadCredentials => "login.bad_credentials".into(),
-            LoginLocked { .. } => "login.locked".into(),
-            NoOfflineVerifier(_) => "login.no_offline_verifier".into(),
-            PasswordUnchanged => "password.unchanged".into(),
-            BillFetchRequired => "bill.fetch_required".into(),
-            AmountRequired => "amount.required".into(),
-            CartChanged => "cart.changed".into(),
-            ChequeDateInvalid => "cheque.date_invalid".into(),
-            LangInvalid(_) => "app.lang_invalid".into(),
-            DateInvalid(_) => "report.date_invalid".into(),
-            FilterInvalid(_) => "report.filter_invalid".into(),
-            Export(_) => "report.export_failed".into(),
-            AlertNotAcknowledgeable(_) => "alert.not_acknowledgeable".into(),
-            AlertNone(_) => "alert.none".into(),
-            NotSerial(_) => "printer.not_serial".into(),
-            AccountOnlineOnly => "account.online_only".into(),
-            OutboxNotEmpty(_) => "account.outbox_not_empty".into(),
-            OtpFormat => protocol::codes::OTP_FORMAT.into(),
-            Internal(_) => "app.internal".into(),
+            Centre { code, .. } => code,
+            Offline(_) => "centre.offline",
+            UrlInvalid(_) => "centre.url_invalid",
+            NotSetUp => "app.not_set_up",
+            AlreadySetUp => "app.already_set_up",
+            WrongKiosk { .. } => "register.wrong_kiosk",
+            NotHolder => "register.not_holder",
+            NewPasswordRequired => "register.new_password_required",
+            NoSession => "session.none",
+            Locked => "session.locked",
+            PasswordChangeRequired => "session.password_change_required",
+            HolderOnly => "session.holder_only",
+            BadCredentials => "login.bad_credentials",
+            LoginLocked { .. } => "login.locked",
+            NoOfflineVerifier(_) => "login.no_offline_verifier",
+            PasswordUnchanged => "password.unchanged",
+            BillFetchRequired => "bill.fetch_required",
+            AmountRequired => "amount.required",
+            CartChanged => "cart.changed",
+            ChequeDateInvalid => "cheque.date_invalid",
+            LangInvalid(_) => "app.lang_invalid",
+            DateInvalid(_) => "report.date_invalid",
+            FilterInvalid(_) => "report.filter_invalid",
+            Export(_) => "report.export_failed",
+            AlertNotAcknowledgeable(_) => "alert.not_acknowledgeable",
+            AlertNone(_) => "alert.none",
+            NotSerial(_) => "printer.not_serial",
+            AccountOnlineOnly => "account.online_only",
+            OutboxNotEmpty(_) => "account.outbox_not_empty",
+            OtpFormat => protocol::codes::OTP_FORMAT,
+            Internal(_) => "app.internal",
         }
     }
+}
 
+impl AppError {
     fn details(&self) -> Option<serde_json::Value> {
         match self {
             AppError::Core(kiosk_core::CoreError::DuplicateUnconfirmed(hits)) => Some(
@@ -149,7 +150,7 @@ impl AppError {
 
     pub fn to_api(&self) -> ApiError {
         ApiError {
-            code: self.code(),
+            code: domain::ErrorCode::code(self).to_string(),
             message: self.to_string(),
             details: self.details(),
         }

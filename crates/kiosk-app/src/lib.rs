@@ -35,6 +35,7 @@ pub mod tickets;
 pub mod users;
 mod views;
 
+pub use domain::ErrorCode;
 pub use error::{AppError, Result};
 pub use service::{CONFIG_FILE, DB_FILE, EventSink, FileConfig, Service, ServiceConfig};
 

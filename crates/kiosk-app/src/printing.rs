@@ -6,6 +6,7 @@
 //! ([`queue_receipt`]), and shows the paper from the exact bytes
 //! ([`preview`]).
 
+use domain::ErrorCode as _;
 use kiosk_core::Kiosk;
 use kiosk_store::rusqlite::OptionalExtension;
 use print_queue::jobs::{self, JobState};
@@ -193,7 +194,7 @@ pub fn after_payment(
     (Some(out), idle())
 }
 
-fn coded(e: &QueueError) -> (&'static str, String) {
+fn coded(e: &QueueError) -> (&str, String) {
     (e.code(), e.to_string())
 }
 

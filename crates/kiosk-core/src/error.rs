@@ -135,7 +135,7 @@ pub enum CoreError {
 }
 
 impl ErrorCode for CoreError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> &str {
         use CoreError::*;
         match self {
             Domain(e) => e.code(),

@@ -9,8 +9,8 @@ use kiosk_core::{
 };
 use protocol::EntryKind;
 
-fn code<T: std::fmt::Debug>(r: kiosk_core::Result<T>) -> &'static str {
-    r.unwrap_err().code()
+fn code<T: std::fmt::Debug>(r: kiosk_core::Result<T>) -> String {
+    r.unwrap_err().code().to_string()
 }
 
 #[test]

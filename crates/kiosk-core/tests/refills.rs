@@ -35,8 +35,8 @@ fn state(k: &Kiosk) -> (Vec<(&'static str, i64)>, String, String) {
     (counts(k), fingerprint(k), rows)
 }
 
-fn code<T: std::fmt::Debug>(r: kiosk_core::Result<T>) -> &'static str {
-    r.expect_err("refused").code()
+fn code<T: std::fmt::Debug>(r: kiosk_core::Result<T>) -> String {
+    r.expect_err("refused").code().to_string()
 }
 
 fn update(id: i64, r: uuid::Uuid, status: &str, txn: Option<i64>, reason: &str) -> RefillUpdate {

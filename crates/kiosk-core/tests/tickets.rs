@@ -35,8 +35,8 @@ fn state(k: &Kiosk) -> (Vec<(&'static str, i64)>, String, i64, i64, String) {
     (counts(k), fingerprint(k), tickets, replies, rows)
 }
 
-fn code<T: std::fmt::Debug>(r: kiosk_core::Result<T>) -> &'static str {
-    r.expect_err("refused").code()
+fn code<T: std::fmt::Debug>(r: kiosk_core::Result<T>) -> String {
+    r.expect_err("refused").code().to_string()
 }
 
 #[test]

@@ -39,8 +39,8 @@ fn state(k: &Kiosk) -> (Vec<(&'static str, i64)>, String, i64) {
     )
 }
 
-fn code<T: std::fmt::Debug>(r: kiosk_core::Result<T>) -> &'static str {
-    r.expect_err("refused").code()
+fn code<T: std::fmt::Debug>(r: kiosk_core::Result<T>) -> String {
+    r.expect_err("refused").code().to_string()
 }
 
 /// A verifier as an online login leaves it (the app's `auth` writes it).

@@ -40,7 +40,7 @@ pub enum StoreError {
 }
 
 impl ErrorCode for StoreError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> &str {
         match self {
             StoreError::Corrupt(_) => "store.corrupt",
             StoreError::SchemaTooNew { .. } => "store.schema_too_new",

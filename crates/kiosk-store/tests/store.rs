@@ -2,8 +2,8 @@ use domain::ErrorCode;
 use kiosk_store::{MIGRATIONS, Migration, Store, StoreError, list_backups, restore_newest};
 use std::io::{Seek, SeekFrom, Write};
 
-fn code<T: std::fmt::Debug>(r: Result<T, StoreError>) -> &'static str {
-    r.unwrap_err().code()
+fn code<T: std::fmt::Debug>(r: Result<T, StoreError>) -> String {
+    r.unwrap_err().code().to_string()
 }
 
 fn now() -> chrono::DateTime<chrono::Utc> {

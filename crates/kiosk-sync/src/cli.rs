@@ -1,6 +1,7 @@
 //! `sync now`, `sync status`, `sync watch`, `sync register`: a clap subcommand
 //! the kiosk CLI mounts, and [`run`].
 
+use domain::ErrorCode as _;
 use std::path::Path;
 use std::sync::Arc;
 

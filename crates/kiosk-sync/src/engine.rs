@@ -10,6 +10,7 @@
 //! - a rejected entry gets its outcome like any other and the next push
 //!   starts after it, so it never blocks the queue.
 
+use domain::ErrorCode as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -1065,7 +1066,7 @@ impl<T: Transport> Engine<T> {
                         s.online = true;
                     }
                     s.last_error = Some(LastError {
-                        code: e.code(),
+                        code: e.code().to_string(),
                         message: e.to_string(),
                         at: now,
                     });

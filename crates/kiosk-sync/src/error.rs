@@ -45,26 +45,28 @@ pub enum SyncError {
     Io(#[from] std::io::Error),
 }
 
-impl SyncError {
+impl ErrorCode for SyncError {
     /// The stable code. Errors the centre sent keep the centre's code.
-    pub fn code(&self) -> String {
+    fn code(&self) -> &str {
         match self {
-            SyncError::Offline(_) => "sync.offline".into(),
-            SyncError::Timeout(_) => "sync.timeout".into(),
-            SyncError::Server { code, .. } => code.clone(),
-            SyncError::Gap { .. } => "sync.gap".into(),
-            SyncError::Protocol(_) => "sync.protocol".into(),
-            SyncError::Local(e) => e.code().to_string(),
-            SyncError::Store(_) => "sync.store".into(),
-            SyncError::Locked(_) => "sync.locked".into(),
-            SyncError::KeyMissing(_) => "sync.key_missing".into(),
-            SyncError::Keyring(_) => "sync.keyring".into(),
-            SyncError::Config(_) => "sync.config".into(),
-            SyncError::InsecureUrl(_) => "sync.insecure_url".into(),
-            SyncError::Io(_) => "sync.io".into(),
+            SyncError::Offline(_) => "sync.offline",
+            SyncError::Timeout(_) => "sync.timeout",
+            SyncError::Server { code, .. } => code,
+            SyncError::Gap { .. } => "sync.gap",
+            SyncError::Protocol(_) => "sync.protocol",
+            SyncError::Local(e) => e.code(),
+            SyncError::Store(_) => "sync.store",
+            SyncError::Locked(_) => "sync.locked",
+            SyncError::KeyMissing(_) => "sync.key_missing",
+            SyncError::Keyring(_) => "sync.keyring",
+            SyncError::Config(_) => "sync.config",
+            SyncError::InsecureUrl(_) => "sync.insecure_url",
+            SyncError::Io(_) => "sync.io",
         }
     }
+}
 
+impl SyncError {
     /// The link, not the data, was at fault: probe and retry.
     pub fn is_transport(&self) -> bool {
         matches!(self, SyncError::Offline(_) | SyncError::Timeout(_))

@@ -3,6 +3,7 @@
 
 mod common;
 
+use domain::ErrorCode as _;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

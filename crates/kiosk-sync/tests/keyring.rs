@@ -1,6 +1,7 @@
 //! The device key in the real OS keyring (the Linux kernel keyutils store
 //! here when no Secret Service answers, as in CI).
 
+use domain::ErrorCode as _;
 use kiosk_sync::keys::Keyring;
 use uuid::Uuid;
 

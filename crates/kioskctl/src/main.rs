@@ -13,6 +13,7 @@ mod log;
 mod out;
 
 use clap::{Parser, Subcommand};
+use domain::ErrorCode as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -135,10 +136,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Queue => cmd::queue(&ctx),
         Command::PayLoop(a) => cmd::pay_loop(&ctx, a),
         Command::Print(c) => print_queue::cli::run_print(&ctx.db, ctx.json, c)
-            .map_err(|e| out::cli_err(e.code(), e.to_string())),
+            .map_err(|e| out::cli_err(e.code().to_string(), e.to_string())),
         Command::Printers(c) => print_queue::cli::run_printers(ctx.json, c)
-            .map_err(|e| out::cli_err(e.code(), e.to_string())),
+            .map_err(|e| out::cli_err(e.code().to_string(), e.to_string())),
         Command::Sync(c) => kiosk_sync::cli::run(c, &ctx.db, ctx.json)
-            .map_err(|e| out::cli_err(e.code(), e.to_string())),
+            .map_err(|e| out::cli_err(e.code().to_string(), e.to_string())),
     }
 }

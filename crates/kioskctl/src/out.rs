@@ -33,13 +33,13 @@ pub fn cli_err(code: impl Into<Cow<'static, str>>, message: impl Into<String>) -
 pub fn code_of(e: &anyhow::Error) -> Cow<'static, str> {
     for cause in e.chain() {
         if let Some(x) = cause.downcast_ref::<kiosk_core::CoreError>() {
-            return x.code().into();
+            return x.code().to_string().into();
         }
         if let Some(x) = cause.downcast_ref::<kiosk_store::StoreError>() {
-            return x.code().into();
+            return x.code().to_string().into();
         }
         if let Some(x) = cause.downcast_ref::<domain::DomainError>() {
-            return x.code().into();
+            return x.code().to_string().into();
         }
         if let Some(x) = cause.downcast_ref::<CliError>() {
             return x.code.clone();

@@ -39,8 +39,8 @@ pub enum QueueError {
     Io(#[from] std::io::Error),
 }
 
-impl QueueError {
-    pub fn code(&self) -> &'static str {
+impl ErrorCode for QueueError {
+    fn code(&self) -> &str {
         match self {
             QueueError::Print(e) => e.code(),
             QueueError::Core(e) => e.code(),
@@ -56,12 +56,6 @@ impl QueueError {
             QueueError::JobFailed { .. } => "print_queue.job_failed",
             QueueError::Io(_) => "print_queue.io",
         }
-    }
-}
-
-impl ErrorCode for QueueError {
-    fn code(&self) -> &'static str {
-        QueueError::code(self)
     }
 }
 

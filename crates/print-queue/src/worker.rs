@@ -49,12 +49,12 @@ pub enum JobEvent {
     },
     Retrying {
         job: String,
-        code: &'static str,
+        code: String,
         attempt: i64,
     },
     Failed {
         job: String,
-        code: &'static str,
+        code: String,
     },
 }
 
@@ -309,7 +309,7 @@ pub(crate) fn process_next(
             }
             let _ = events.send(JobEvent::Retrying {
                 job: job.id,
-                code: e.code(),
+                code: e.code().to_string(),
                 attempt: job.attempts,
             });
         }
@@ -335,7 +335,7 @@ pub(crate) fn process_next(
             }
             let _ = events.send(JobEvent::Failed {
                 job: job.id,
-                code: e.code(),
+                code: e.code().to_string(),
             });
         }
     }

@@ -1,6 +1,6 @@
 //! The `print` and `printers` commands as the CLI runs them.
 
-use domain::{Paise, SystemClock};
+use domain::{ErrorCode as _, Paise, SystemClock};
 use kiosk_core::{BillInput, Kiosk};
 use print_queue::cli::{
     PrintCommand, PrintersCommand, ReceiptArgs, TestPageArgs, run_print, run_printers,

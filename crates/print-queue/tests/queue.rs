@@ -4,7 +4,7 @@
 //! the physical printer only). Waiting is on the worker's events, never on
 //! sleeps.
 
-use domain::{Paise, SystemClock};
+use domain::{ErrorCode as _, Paise, SystemClock};
 use kiosk_core::{BillInput, Kiosk};
 use print_queue::jobs::{self, JobKind, JobState, PrinterChoice};
 use print_queue::{JobEvent, Worker, WorkerOptions};
@@ -257,7 +257,7 @@ fn printer_unplugged_mid_job_leaves_the_job_queued_and_it_prints_whole_later() {
         match next_for(&ev, &job) {
             JobEvent::Retrying { code, .. } => {
                 assert!(
-                    matches!(code, "print.interrupted" | "print.printer_offline"),
+                    matches!(code.as_str(), "print.interrupted" | "print.printer_offline"),
                     "{code}"
                 );
                 break;

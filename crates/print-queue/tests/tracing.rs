@@ -265,7 +265,7 @@ fn a_job_retried_then_failed_for_good_is_logged_with_its_codes_attempts_and_dela
     assert_eq!(retry.len(), 1, "{lines:#?}");
     let r = retry[0];
     assert!(r.contains(" WARN "), "{r}");
-    assert_eq!(field(r, "code"), Some(retry_code), "{r}");
+    assert_eq!(field(r, "code"), Some(retry_code.as_str()), "{r}");
     assert_eq!(field(r, "attempt"), Some("1"), "{r}");
     assert_eq!(field(r, "delay_ms"), Some("20"), "{r}");
     assert_eq!(field(r, "target"), Some("tcp"), "{r}");
@@ -278,7 +278,7 @@ fn a_job_retried_then_failed_for_good_is_logged_with_its_codes_attempts_and_dela
     assert_eq!(failed.len(), 1, "{lines:#?}");
     let f = failed[0];
     assert!(f.contains(" ERROR "), "{f}");
-    assert_eq!(field(f, "code"), Some(failed_code), "{f}");
+    assert_eq!(field(f, "code"), Some(failed_code.as_str()), "{f}");
     assert_eq!(field(f, "attempts"), Some("2"), "{f}");
     assert_eq!(field(f, "receipt"), Some(receipt.as_str()), "{f}");
     assert!(!lines.iter().any(|l| l.contains("job printed")));

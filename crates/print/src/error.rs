@@ -42,7 +42,7 @@ pub enum PrintError {
 
 /// Stable code for the UI and the queue's `last_error_code`.
 impl domain::ErrorCode for PrintError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> &str {
         match self {
             PrintError::ProfileInvalid { .. } => "print.profile_invalid",
             PrintError::ProfileUnknown(_) => "print.profile_unknown",

@@ -161,7 +161,7 @@ pub enum RefillError {
 }
 
 impl ErrorCode for RefillError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> &str {
         match self {
             RefillError::AmountInvalid => codes::AMOUNT_INVALID,
             RefillError::ModeUnknown(_) => codes::MODE_UNKNOWN,
@@ -243,7 +243,7 @@ mod tests {
         );
         assert!(ok(1, "payment_gateway", Some("pay_29QQoUBi66xm2f")).is_ok());
         assert!(ok(REFILL_MAX.as_i64(), "transfer", Some("TRF-000123")).is_ok());
-        let code = |r: Result<_, RefillError>| r.unwrap_err().code();
+        let code = |r: Result<_, RefillError>| r.unwrap_err().code().to_string();
         assert_eq!(code(ok(0, "neft_rtgs", None)), codes::AMOUNT_INVALID);
         assert_eq!(code(ok(-5, "transfer", None)), codes::AMOUNT_INVALID);
         assert_eq!(

@@ -592,7 +592,7 @@ pub enum WireError {
 }
 
 impl domain::ErrorCode for WireError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> &str {
         match self {
             WireError::TooLarge(_) => codes::TOO_LARGE,
             WireError::UnsupportedVersion(_) => codes::UNSUPPORTED_VERSION,

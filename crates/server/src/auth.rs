@@ -246,7 +246,7 @@ pub enum AuthError {
 }
 
 impl domain::ErrorCode for AuthError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> &str {
         use protocol::codes;
         match self {
             AuthError::BadCredentials => codes::AUTH_BAD_CREDENTIALS,

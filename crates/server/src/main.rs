@@ -251,7 +251,7 @@ fn main() -> std::process::ExitCode {
 }
 
 /// The stable code of a command's error, where it has one.
-fn error_code(e: &anyhow::Error) -> &'static str {
+fn error_code(e: &anyhow::Error) -> &str {
     use domain::ErrorCode;
     if let Some(d) = e.downcast_ref::<domain::DomainError>() {
         return d.code();

@@ -56,8 +56,8 @@ async fn terms(h: &H, d: &Dev) -> WalletTerms {
     p.wallet_terms
 }
 
-fn store_code(e: server::store::StoreError) -> &'static str {
-    domain::ErrorCode::code(&e)
+fn store_code(e: server::store::StoreError) -> String {
+    domain::ErrorCode::code(&e).to_string()
 }
 
 both!(

@@ -36,6 +36,10 @@ async fn main() {
     let (app_exe, bare_exe) = build_release_apps();
     let rig = Rig::new(&app_exe, |_, _| {}).await;
     let app = rig.counter().await;
+    // Before any payment: what the session adds shows against it.
+    let start_pids = rig.driver.app_pids();
+    let at_counter_mib = pss_mib(&start_pids);
+    let at_counter = per_process(&start_pids);
     for i in 0..PAYMENTS {
         pay_typed_bill(&app, &rig.sink, i).await;
         if i % 20 == 19 {
@@ -67,6 +71,8 @@ async fn main() {
         "payments": PAYMENTS,
         "receipts_printed": rig.sink.len(),
         "app_processes": per,
+        "at_counter_pss_mib": (at_counter_mib * 10.0).round() / 10.0,
+        "at_counter_processes": at_counter,
         "bare_processes": bare_per,
         "profile": "release",
     }))

@@ -1,6 +1,7 @@
 //! `kiosk-sync --db PATH now|status|watch|key`: the sync commands on their
 //! own (the kiosk CLI mounts the same subcommands as `kioskctl sync ...`).
 
+use domain::ErrorCode as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 

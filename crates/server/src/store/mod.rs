@@ -63,7 +63,7 @@ pub enum StoreError {
 }
 
 impl domain::ErrorCode for StoreError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> &str {
         match self {
             StoreError::Db(_) | StoreError::Corrupt(_) => protocol::codes::INTERNAL,
             StoreError::Exists(_) => "request.exists",

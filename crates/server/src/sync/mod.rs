@@ -53,7 +53,7 @@ impl From<DbError> for PushError {
 }
 
 impl ErrorCode for PushError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> &str {
         match self {
             PushError::Store(e) => e.code(),
             PushError::UnknownDevice => codes::AUTH_UNKNOWN_DEVICE,

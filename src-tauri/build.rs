@@ -3,7 +3,7 @@ fn main() {
     // a capability; without this every window may call every command.
     tauri_build::try_build(
         tauri_build::Attributes::new()
-            .app_manifest(tauri_build::AppManifest::new().commands(&["rpc"])),
+            .app_manifest(tauri_build::AppManifest::new().commands(&["rpc", "events"])),
     )
     .expect("tauri build script");
 }

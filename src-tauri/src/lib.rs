@@ -1,5 +1,5 @@
 //! The desktop host: one window, one command (`rpc`, into the kiosk's
-//! service layer), one event stream (`kiosk-event`). Everything the app
+//! service layer), one event stream (`kiosk-event` rings, `events` fetches). Everything the app
 //! does is in `crates/kiosk-app`; nothing is decided here.
 
 use std::path::PathBuf;
@@ -23,6 +23,23 @@ async fn rpc(
         Ok(svc) => svc.dispatch_json(req).await,
         Err(e) => Err(e.clone()),
     }
+}
+
+/// Events wait here for the page to fetch them (`events`); the page is only
+/// rung (`kiosk-event`, no payload). Tauri delivers an event by evaluating
+/// a script that embeds its payload, and WebKitGTK keeps what it compiles
+/// for each distinct script: a day of status events grew the web process
+/// by tens of MB. The doorbell's script is always the same.
+#[derive(Default)]
+struct Mailbox(std::sync::Mutex<std::collections::VecDeque<Event>>);
+
+/// At most this many wait (a page that never fetches them, e.g. before it
+/// has loaded, loses the oldest; the page asks for the state when it starts).
+const MAILBOX_MAX: usize = 256;
+
+#[tauri::command]
+async fn events(mailbox: tauri::State<'_, Arc<Mailbox>>) -> Result<Vec<Event>, ApiError> {
+    Ok(std::mem::take(&mut *mailbox.0.lock().unwrap()).into())
 }
 
 /// The kiosk's data folder: `EMITRA_DATA_DIR` when set (a portable or
@@ -94,8 +111,21 @@ pub fn run() {
                 app.manage(g);
             }
             let handle = app.handle().clone();
+            let mailbox = Arc::new(Mailbox::default());
+            app.manage(mailbox.clone());
             let sink: kiosk_app::EventSink = Arc::new(move |ev: Event| {
-                let _ = handle.emit_to("main", "kiosk-event", &ev);
+                let ring = {
+                    let mut q = mailbox.0.lock().unwrap();
+                    if q.len() == MAILBOX_MAX {
+                        q.pop_front();
+                    }
+                    q.push_back(ev);
+                    q.len() == 1
+                };
+                // Rung once per batch: the page takes all that wait.
+                if ring {
+                    let _ = handle.emit_to("main", "kiosk-event", ());
+                }
             });
             #[cfg(target_os = "linux")]
             lean_webview(app);
@@ -114,7 +144,7 @@ pub fn run() {
                 })?;
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![rpc])
+        .invoke_handler(tauri::generate_handler![rpc, events])
         .build(tauri::generate_context!())
         .expect("the app could not start");
     app.run(|app, ev| {

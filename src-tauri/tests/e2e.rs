@@ -691,25 +691,14 @@ async fn the_back_office_in_the_real_app() {
 /// The 6-digit code of the newest SMS to `mobile` (what the citizen's
 /// phone shows), waiting for the centre's sender.
 async fn otp_sent_to(sms: &SmsReceiver, mobile: &str) -> String {
-    let until = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    loop {
-        let code = sms.messages().iter().rev().find_map(|m| {
-            (m["to"].as_str()? == mobile)
-                .then(|| m["text"].as_str())
-                .flatten()
-                .and_then(|t| {
-                    t.split_whitespace()
-                        .find(|w| w.len() == 6 && w.bytes().all(|b| b.is_ascii_digit()))
-                        .map(str::to_string)
-                })
-        });
-        if let Some(c) = code {
-            return c;
-        }
-        assert!(
-            std::time::Instant::now() < until,
-            "no code sent to {mobile}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    sms.wait_for(std::time::Duration::from_secs(30), |m| {
+        (m["to"].as_str()? == mobile)
+            .then(|| m["text"].as_str())
+            .flatten()?
+            .split_whitespace()
+            .find(|w| w.len() == 6 && w.bytes().all(|b| b.is_ascii_digit()))
+            .map(str::to_string)
+    })
+    .await
+    .unwrap_or_else(|| panic!("no code sent to {mobile}"))
 }

@@ -330,7 +330,14 @@ async fn a_broken_local_chain_sends_the_good_entries_and_stops_the_counter() {
 
 /// One wallet payment of `consumer` (a repeat is confirmed at the counter).
 fn pay_one(db: &Path, consumer: &str) -> kiosk_core::Committed {
-    let mut k = Kiosk::open(db, Arc::new(SystemClock)).unwrap();
+    pay_with(
+        &mut Kiosk::open(db, Arc::new(SystemClock)).unwrap(),
+        consumer,
+    )
+}
+
+/// One ₹250 wallet bill paid at the counter `k`.
+fn pay_with(k: &mut Kiosk, consumer: &str) -> kiosk_core::Committed {
     let mut d = k.start_cart();
     k.add_bill(
         &mut d,
@@ -493,24 +500,7 @@ async fn payments_are_dated_and_filed_by_the_centres_clock_though_the_pc_clock_c
     let mut counter = Kiosk::open(&db, clock.clone()).unwrap();
     counter.share_clock(e.kiosk());
     pc.0.store(-2 * day, Ordering::SeqCst);
-    let mut d = counter.start_cart();
-    counter
-        .add_bill(
-            &mut d,
-            &kiosk_core::BillInput {
-                service: "JVVNL-BILL".into(),
-                consumer_no: "210000000777".into(),
-                amount: domain::Paise::new(250_00),
-                consumer_name: None,
-                bill_ref: None,
-            },
-        )
-        .unwrap();
-    counter
-        .set_contact(&mut d, Some("9876543210"), None)
-        .unwrap();
-    counter.choose_wallet(&mut d);
-    let c = counter.commit_payment(&d, "holder1", true).unwrap();
+    let c = pay_with(&mut counter, "210000000777");
     let real_now = domain::Clock::now(&SystemClock);
     assert!(
         (c.created_at - real_now).num_seconds().abs() < 5,

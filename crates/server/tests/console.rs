@@ -908,6 +908,18 @@ both!(
     }
 );
 
+/// The kinds of the raised alerts on an Alerts page (stuck kiosks, which
+/// have no id, left out), in its order.
+fn alert_kinds(v: &Value) -> Vec<String> {
+    v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["id"].is_i64())
+        .map(|a| a["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
 // What the Alerts page lists besides a broken chain: a kiosk clock far
 // from the centre's, a push that skips entries, an SSO ID moved to a new
 // PC, a day of many cancellations. Each once (until acknowledged), each
@@ -917,15 +929,6 @@ both!(
     |h: H| async move {
         admin(&h, "state1", AdminRole::State, None).await;
         let c = console(&h, "state1").await;
-        let kinds = |v: &Value| -> Vec<String> {
-            v["rows"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|a| a["id"].is_i64())
-                .map(|a| a["kind"].as_str().unwrap().to_string())
-                .collect()
-        };
         let mut d = h.register("k1001-h", 1).await;
         let cat = h.catalogue.clone();
         // A clock 20 minutes slow, twice: one alert.
@@ -940,7 +943,7 @@ both!(
             h.push(&d, &req).await.unwrap();
         }
         let (_, v) = c.get("/console/api/alerts").await;
-        assert_eq!(kinds(&v), vec!["clock"], "{v}");
+        assert_eq!(alert_kinds(&v), vec!["clock"], "{v}");
         assert!(
             v["rows"][0]["detail"]
                 .as_str()
@@ -962,7 +965,7 @@ both!(
             (StatusCode::CONFLICT, protocol::codes::GAP)
         );
         let (_, v) = c.get("/console/api/alerts").await;
-        assert_eq!(kinds(&v), vec!["gap", "clock"], "{v}");
+        assert_eq!(alert_kinds(&v), vec!["gap", "clock"], "{v}");
         h.push(&d, &d.rest(hw)).await.unwrap();
         // Ten cancellations in a day.
         let mut paid = Vec::new();
@@ -978,7 +981,11 @@ both!(
         let hw = h.store.device(d.id).await.unwrap().unwrap().high_water;
         h.push(&d, &d.rest(hw)).await.unwrap();
         let (_, v) = c.get("/console/api/alerts").await;
-        assert_eq!(kinds(&v), vec!["cancellations", "gap", "clock"], "{v}");
+        assert_eq!(
+            alert_kinds(&v),
+            vec!["cancellations", "gap", "clock"],
+            "{v}"
+        );
         // The PC is replaced: de-registered at the console, the holder binds a new one.
         let (st, _) = c
             .post(
@@ -989,7 +996,7 @@ both!(
         assert_eq!(st, StatusCode::OK);
         let _new = h.register("k1001-h", 2).await;
         let (_, v) = c.get("/console/api/alerts").await;
-        assert_eq!(kinds(&v)[0], "reregistered", "{v}");
+        assert_eq!(alert_kinds(&v)[0], "reregistered", "{v}");
         // Acknowledged, an alert leaves the open list and shows who and why.
         let id = v["rows"][0]["id"].as_i64().unwrap();
         let (st, _) = c
@@ -1045,22 +1052,13 @@ both!(
             };
             protocol::encode_body(&pull)
         };
-        let kinds = |v: &Value| -> Vec<String> {
-            v["rows"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|a| a["id"].is_i64())
-                .map(|a| a["kind"].as_str().unwrap().to_string())
-                .collect()
-        };
         // 90 days ahead, then set right: no roll-back alert.
         for offset in [-90 * 1440 * minute, 0, 2 * minute] {
             let r = h.send_signed(&d, "/v1/sync/pull", report(offset, 9)).await;
             assert_eq!(r.status(), StatusCode::OK);
         }
         let (_, v) = c.get("/console/api/alerts").await;
-        assert!(kinds(&v).is_empty(), "{v}");
+        assert!(alert_kinds(&v).is_empty(), "{v}");
         // Set back 36 minutes: 38 behind the centre.
         for _ in 0..2 {
             let r = h
@@ -1069,7 +1067,7 @@ both!(
             assert_eq!(r.status(), StatusCode::OK);
         }
         let (_, v) = c.get("/console/api/alerts").await;
-        assert_eq!(kinds(&v), vec!["reprints", "clock_back"], "{v}");
+        assert_eq!(alert_kinds(&v), vec!["reprints", "clock_back"], "{v}");
         let detail = |k: &str| -> String {
             v["rows"]
                 .as_array()

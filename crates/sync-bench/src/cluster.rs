@@ -308,6 +308,7 @@ pub fn check_config(cfg: &Path) -> io::Result<()> {
 pub struct SmsReceiver {
     pub url: String,
     got: Arc<Mutex<Vec<serde_json::Value>>>,
+    arrived: Arc<tokio::sync::Notify>,
 }
 
 impl SmsReceiver {
@@ -315,26 +316,46 @@ impl SmsReceiver {
         let l = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("http://{}/sms", l.local_addr()?);
         let got = Arc::new(Mutex::new(Vec::new()));
-        let sink = got.clone();
+        let arrived = Arc::new(tokio::sync::Notify::new());
+        let (sink, bell) = (got.clone(), arrived.clone());
         tokio::spawn(async move {
             while let Ok((s, _)) = l.accept().await {
-                let sink = sink.clone();
+                let (sink, bell) = (sink.clone(), bell.clone());
                 tokio::spawn(async move {
-                    let _ = serve_messages(s, sink).await;
+                    let _ = serve_messages(s, sink, bell).await;
                 });
             }
         });
-        Ok(SmsReceiver { url, got })
+        Ok(SmsReceiver { url, got, arrived })
     }
 
     pub fn messages(&self) -> Vec<serde_json::Value> {
         self.got.lock().unwrap().clone()
+    }
+
+    /// The first answer `f` finds in the messages (newest first), waiting
+    /// for new ones as they arrive; `None` after `limit`.
+    pub async fn wait_for<T>(
+        &self,
+        limit: std::time::Duration,
+        f: impl Fn(&serde_json::Value) -> Option<T>,
+    ) -> Option<T> {
+        let until = tokio::time::Instant::now() + limit;
+        loop {
+            // Armed before looking, so a message that lands in between wakes it.
+            let next = self.arrived.notified();
+            if let Some(t) = self.messages().iter().rev().find_map(&f) {
+                return Some(t);
+            }
+            tokio::time::timeout_at(until, next).await.ok()?;
+        }
     }
 }
 
 async fn serve_messages(
     s: tokio::net::TcpStream,
     sink: Arc<Mutex<Vec<serde_json::Value>>>,
+    arrived: Arc<tokio::sync::Notify>,
 ) -> io::Result<()> {
     use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
     let mut s = tokio::io::BufReader::new(s);
@@ -361,6 +382,7 @@ async fn serve_messages(
         s.read_exact(&mut body).await?;
         if let Ok(v) = serde_json::from_slice(&body) {
             sink.lock().unwrap().push(v);
+            arrived.notify_waiters();
         }
         s.get_mut()
             .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")

@@ -55,6 +55,21 @@ async fn a_payment_starts_the_count_again_and_it_runs_to_the_fine() {
     let at = chrono::DateTime::parse_from_rfc3339(i.last_at.as_deref().unwrap()).unwrap();
     let made = chrono::DateTime::parse_from_rfc3339(&paid.receipt.created_at).unwrap();
     assert_eq!(at, made);
+    // From here the centre is gone: every answer it gives re-anchors the
+    // business clock on its own (unmoved) time, and the test's clock is
+    // about to move 30 days. The payment reaches it first, then the
+    // engine is seen offline, so no exchange is left in flight.
+    let db = k.db();
+    until(&k.events, "the payment answered", || {
+        one::<i64>(&db, "SELECT COUNT(*) FROM outbox WHERE outcome IS NULL") == 0
+    });
+    let mut k = k;
+    drop(k.centre.take());
+    wait_for(
+        &k.events,
+        "offline",
+        |e| matches!(e, Event::Status(s) if s.sync.state == "offline"),
+    );
     // India's calendar days from that receipt's day.
     let day = |t: chrono::DateTime<chrono::Utc>| domain::clock::ist_date(t);
     for (by, _) in [(19, "no warning yet"), (1, "the warning"), (10, "the fine")] {
@@ -64,8 +79,7 @@ async fn a_payment_starts_the_count_again_and_it_runs_to_the_fine() {
     }
     assert_eq!(inactivity(&k).await.days, 30);
     // The counter is told, not asked: the status pushed carries it (a
-    // logout makes one). Not a sync: the real centre's clock has not moved
-    // these 31 days, and the kiosk dates by the centre's clock once told.
+    // logout makes one).
     ok(&k.svc, json!({"cmd": "logout", "args": null})).await;
     wait_for(
         &k.events,

@@ -552,6 +552,18 @@ async fn the_back_office_in_the_real_app() {
         .await;
     app.by("ticket-bundle-sent").await;
     shot(&app, "tickets").await;
+    // The holder's own screens: the centre's list of users (the demo
+    // holder and operator among them), and the account's password form.
+    office_screen(&app, key::F8, "users").await;
+    app.el(&tid("user-row")).await;
+    assert!(
+        app.count(&tid("user-row")).await >= 2,
+        "the holder and the operator"
+    );
+    shot(&app, "users").await;
+    office_screen(&app, key::F9, "account").await;
+    app.el(&tid("account-old")).await;
+    shot(&app, "account").await;
     pending_is(&app, 0).await;
     // At the centre with its support bundle, and never a secret in it:
     // no password, no verifier (nor any argon2 hash), no key.

@@ -177,13 +177,15 @@ async fn the_counter_in_the_real_app() {
     app.keys(key::F7).await;
     let before = count(&db, "SELECT COUNT(*) FROM receipts");
     app.keys(key::F9).await;
-    for pid in driver.app_pids() {
+    let pids = driver.app_pids();
+    for pid in &pids {
         // SAFETY: a process this test started.
-        unsafe { libc::kill(pid, libc::SIGKILL) };
+        unsafe { libc::kill(*pid, libc::SIGKILL) };
     }
     drop(app);
-    // Only once the processes are gone is the database's word final: a
+    // Only once every thread is gone is the database's word final: a
     // killed process may still be finishing its commit on the other core.
+    wait_dead(&pids).await;
     driver.wait_gone().await;
     let after = count(&db, "SELECT COUNT(*) FROM receipts");
     assert!(after == before || after == before + 1);

@@ -88,6 +88,33 @@ impl Driver {
     }
 }
 
+/// Waits until every thread of these processes is gone. A killed
+/// process's first thread can be a zombie (no program, no environment:
+/// [`Driver::app_pids`] no longer lists it) while another of its threads
+/// is still finishing a write it was in when the signal came, e.g. the
+/// last frame of a database commit.
+pub async fn wait_dead(pids: &[i32]) {
+    let until = Instant::now() + WAIT;
+    let alive = |pid: &i32| {
+        let threads = std::fs::read_dir(format!("/proc/{pid}/task"))
+            .map(|d| d.count())
+            .unwrap_or(0);
+        let state = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|s| s.rsplit(") ").next().and_then(|r| r.chars().next()));
+        // Gone, or a zombie with no thread left but its own.
+        !(threads == 0 || (threads <= 1 && matches!(state, None | Some('Z' | 'X'))))
+    };
+    loop {
+        let left: Vec<i32> = pids.iter().copied().filter(alive).collect();
+        if left.is_empty() {
+            return;
+        }
+        assert!(Instant::now() < until, "still running: {left:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// The holder's favourite services, as the counter's pin buttons set them.
 pub fn set_favourites(data: &Path, codes: &[&str]) {
     let mut store = kiosk_store::Store::open(kiosk_db(data)).unwrap();

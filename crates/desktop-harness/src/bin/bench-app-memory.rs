@@ -8,6 +8,28 @@ use desktop_harness::*;
 
 const PAYMENTS: usize = 200;
 
+/// PSS every 2 s while the app sits idle, until three readings in a row
+/// are within 1 MiB of each other (at most 40 s): what the app keeps once
+/// its collectors have run, as between citizens at a counter.
+async fn settled_mib(pids: &[i32]) -> (f64, Vec<f64>) {
+    let mut trace = vec![pss_mib(pids)];
+    while trace.len() < 21 {
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        trace.push(pss_mib(pids));
+        let n = trace.len();
+        if n >= 3 {
+            let last = &trace[n - 3..];
+            let (lo, hi) = last
+                .iter()
+                .fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+            if hi - lo < 1.0 {
+                break;
+            }
+        }
+    }
+    (*trace.last().unwrap(), trace)
+}
+
 fn pss_mib(pids: &[i32]) -> f64 {
     pids.iter().map(|p| pss_kib(*p)).sum::<u64>() as f64 / 1024.0
 }
@@ -33,6 +55,13 @@ fn per_process(pids: &[i32]) -> Vec<serde_json::Value> {
 
 #[tokio::main]
 async fn main() {
+    // `--payments N` for a shorter or longer session (default 200).
+    let args: Vec<String> = std::env::args().collect();
+    let payments = args
+        .iter()
+        .position(|a| a == "--payments")
+        .and_then(|i| args.get(i + 1))
+        .map_or(PAYMENTS, |n| n.parse().expect("--payments N"));
     let (app_exe, bare_exe) = build_release_apps();
     let rig = Rig::new(&app_exe, |_, _| {}).await;
     let app = rig.counter().await;
@@ -40,7 +69,7 @@ async fn main() {
     let start_pids = rig.driver.app_pids();
     let at_counter_mib = pss_mib(&start_pids);
     let at_counter = per_process(&start_pids);
-    for i in 0..PAYMENTS {
+    for i in 0..payments {
         pay_typed_bill(&app, &rig.sink, i).await;
         if i % 20 == 19 {
             eprintln!("{} payments", i + 1);
@@ -49,8 +78,9 @@ async fn main() {
     // Every payment at the centre: the session is over.
     pending_is(&app, 0).await;
     let pids = rig.driver.app_pids();
+    let at_end_mib = pss_mib(&pids);
+    let (app_mib, app_trace) = settled_mib(&pids).await;
     let per = per_process(&pids);
-    let app_mib = pss_mib(&pids);
     app.close().await;
     rig.driver.wait_gone().await;
 
@@ -59,7 +89,7 @@ async fn main() {
     let w = App::from_client(bare.session().await, &bare_data);
     w.wait_attr("#ready", "data-ready", |r| r == "1").await;
     let bare_pids = bare.app_pids();
-    let bare_mib = pss_mib(&bare_pids);
+    let (bare_mib, bare_trace) = settled_mib(&bare_pids).await;
     let bare_per = per_process(&bare_pids);
     w.close().await;
     bare.wait_gone().await;
@@ -68,7 +98,10 @@ async fn main() {
         "pss_mib": (app_mib * 10.0).round() / 10.0,
         "bare_pss_mib": (bare_mib * 10.0).round() / 10.0,
         "ratio": (app_mib / bare_mib * 100.0).round() / 100.0,
-        "payments": PAYMENTS,
+        "payments": payments,
+        "pss_mib_at_end": (at_end_mib * 10.0).round() / 10.0,
+        "settle_trace_mib": app_trace,
+        "bare_settle_trace_mib": bare_trace,
         "receipts_printed": rig.sink.len(),
         "app_processes": per,
         "at_counter_pss_mib": (at_counter_mib * 10.0).round() / 10.0,

@@ -101,10 +101,12 @@ async fn the_counter_in_the_real_app() {
     app.keys(key::F9).await;
     app.keys(key::F9).await;
     let receipt_no = app.wait_text("receipt-no", |t| !t.trim().is_empty()).await;
-    shot(&app, "after-pay").await;
     let jobs = sink.wait_jobs(1);
     validate(&jobs[0].bytes, "escp9-generic");
-    app.by("preview-img").await;
+    // The preview is drawn from those bytes (a blank box fails here).
+    app.wait_attr(&tid("preview-img"), "data-painted", |p| p == "1")
+        .await;
+    shot(&app, "after-pay").await;
     driver.step("printed; waiting for sync");
     // Sync: pending 1 → 0, the receipt becomes final on screen.
     pending_is(&app, 0).await;

@@ -15,6 +15,16 @@ fn main() {
             unsafe { std::env::set_var(k, v) };
         }
     }
+    // The page's scripts run in JavaScriptCore's interpreter: the JIT's
+    // compiled code and its compilers' memory cost the web process ~20 MiB
+    // after a day's first payments, and this page's work (a search over a
+    // few hundred services, a receipt's lines) is as fast without it
+    // (benchmarks `app-memory`, `ui-search`, `app-startup`).
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("JSC_useJIT").is_none() {
+        // SAFETY: single-threaded here, before any other thread starts.
+        unsafe { std::env::set_var("JSC_useJIT", "0") };
+    }
     // Two malloc arenas, not eight per core: the host's threads (sync,
     // printing, the async runtime) each grabbing an arena of their own
     // costs tens of MiB that a kiosk PC with 2-4 GiB does not have.

@@ -3,6 +3,11 @@
 //! payments with receipts printed, and of a bare Tauri window built the
 //! same way (release), launched the same way, in the same run. Keys
 //! `pss_mib`, `bare_pss_mib`, `ratio`; also `app_processes` (MiB each).
+//! Both are read once settled (idle until PSS stops falling, as between
+//! citizens), `pss_mib_at_end` right after the last payment; the page's
+//! own counts (elements, IPC callbacks, canvases) show nothing piles up.
+//! `--payments N` runs a longer session (growth that levels off is the
+//! engine warming, growth that goes on is a leak).
 
 use desktop_harness::*;
 
@@ -53,6 +58,18 @@ fn per_process(pids: &[i32]) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// What the page holds that could grow with each payment: its DOM
+/// elements, the IPC callbacks waiting, the timing entries kept.
+async fn page_counts(app: &App) -> serde_json::Value {
+    app.eval(
+        "return { elements: document.getElementsByTagName('*').length, \
+         callbacks: (window.__TAURI_INTERNALS__ && window.__TAURI_INTERNALS__.callbacks) ? window.__TAURI_INTERNALS__.callbacks.size : -1, \
+         timing_entries: performance.getEntries().length, \
+         canvases: document.getElementsByTagName('canvas').length }",
+    )
+    .await
+}
+
 #[tokio::main]
 async fn main() {
     // `--payments N` for a shorter or longer session (default 200).
@@ -69,6 +86,7 @@ async fn main() {
     let start_pids = rig.driver.app_pids();
     let at_counter_mib = pss_mib(&start_pids);
     let at_counter = per_process(&start_pids);
+    let page_at_counter = page_counts(&app).await;
     for i in 0..payments {
         pay_typed_bill(&app, &rig.sink, i).await;
         if i % 20 == 19 {
@@ -77,6 +95,7 @@ async fn main() {
     }
     // Every payment at the centre: the session is over.
     pending_is(&app, 0).await;
+    let page_at_end = page_counts(&app).await;
     let pids = rig.driver.app_pids();
     let at_end_mib = pss_mib(&pids);
     let (app_mib, app_trace) = settled_mib(&pids).await;
@@ -108,6 +127,8 @@ async fn main() {
         "at_counter_processes": at_counter,
         "bare_processes": bare_per,
         "profile": "release",
+        "page_at_counter": page_at_counter,
+        "page_at_end": page_at_end,
     }))
     .unwrap();
 }

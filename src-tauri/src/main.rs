@@ -2,28 +2,24 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
-    // WebKitGTK draws a blank window under Xvfb and on some GPUs unless
-    // these are set; set before GTK starts, and only when the user has not
-    // chosen otherwise.
+    // Set before GTK starts, and only when the user has not chosen
+    // otherwise. WebKitGTK draws a blank window under Xvfb and on some GPUs
+    // without the first two. The third runs the page's scripts in
+    // JavaScriptCore's interpreter: the JIT's compiled code and its
+    // compilers' memory cost the web process ~20 MiB after a day's first
+    // payments, and this page's work (a search over a few hundred services,
+    // a receipt's lines) is as fast without it (benchmarks `app-memory`,
+    // `ui-search`, `app-startup`).
     #[cfg(target_os = "linux")]
     for (k, v) in [
         ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
         ("WEBKIT_DISABLE_DMABUF_RENDERER", "1"),
+        ("JSC_useJIT", "0"),
     ] {
         if std::env::var_os(k).is_none() {
             // SAFETY: single-threaded here, before any other thread starts.
             unsafe { std::env::set_var(k, v) };
         }
-    }
-    // The page's scripts run in JavaScriptCore's interpreter: the JIT's
-    // compiled code and its compilers' memory cost the web process ~20 MiB
-    // after a day's first payments, and this page's work (a search over a
-    // few hundred services, a receipt's lines) is as fast without it
-    // (benchmarks `app-memory`, `ui-search`, `app-startup`).
-    #[cfg(target_os = "linux")]
-    if std::env::var_os("JSC_useJIT").is_none() {
-        // SAFETY: single-threaded here, before any other thread starts.
-        unsafe { std::env::set_var("JSC_useJIT", "0") };
     }
     // Two malloc arenas, not eight per core: the host's threads (sync,
     // printing, the async runtime) each grabbing an arena of their own

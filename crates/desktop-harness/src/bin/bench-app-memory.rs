@@ -21,15 +21,10 @@ async fn settled_mib(pids: &[i32]) -> (f64, Vec<f64>) {
     while trace.len() < 21 {
         tokio::time::sleep(std::time::Duration::from_secs(2)).await;
         trace.push(pss_mib(pids));
-        let n = trace.len();
-        if n >= 3 {
-            let last = &trace[n - 3..];
-            let (lo, hi) = last
-                .iter()
-                .fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
-            if hi - lo < 1.0 {
-                break;
-            }
+        if let [a, b, c] = trace[trace.len().saturating_sub(3)..]
+            && a.max(b).max(c) - a.min(b).min(c) < 1.0
+        {
+            break;
         }
     }
     (*trace.last().unwrap(), trace)

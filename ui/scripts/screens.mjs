@@ -508,11 +508,33 @@ for (const [name, s] of Object.entries(scenes)) {
         for (const el of document.querySelectorAll('.col, .statusbar, .keybar, .dialog, .receipt-info, .form-col, .cheque, .totals, .modes, .contact, .office-tabs, .filters, .rep-actions, .rec-head, .detail-col, .search-col, .acol')) {
           if (el.scrollWidth > el.clientWidth + 1) bad.push(`${el.className} ${el.scrollWidth}>${el.clientWidth}`);
         }
-        // The status bar keeps to one line, and nothing in it gives way
-        // but the sync error and the operator's name (fit-11: see app.css).
+        // The status bar keeps to one line (fit-12, its last resort, takes
+        // two: see app.css), and nothing in it gives way but the sync error
+        // and the tail of the operator's name.
         const bar = document.querySelector('.statusbar');
         if (bar && bar.getBoundingClientRect().height > 40) bad.push(`status bar ${Math.round(bar.getBoundingClientRect().height)} px high`);
-        if (bar?.dataset.fit === '11') bad.push('status bar: the wallet or the printer gave way (fit-11)');
+        if (bar?.dataset.fit === '12') bad.push('status bar: even its most compact line does not fit (fit-12, two lines)');
+        if (bar) {
+          const right = bar.getBoundingClientRect().right - parseFloat(getComputedStyle(bar).paddingRight) + 1;
+          for (const k of bar.children) if (k.getBoundingClientRect().right > right) bad.push(`status bar: ${k.dataset.testid ?? k.className} cut off at the right`);
+          for (const e of bar.querySelectorAll('*')) {
+            if (e.closest('.give-2, .st-name-tail') || e.closest('svg')) continue;
+            if (e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible') bad.push(`status bar: ${e.dataset.testid ?? e.className} gives way (${e.scrollWidth}>${e.clientWidth})`);
+          }
+          // The operator's name always shows, at least its head (its first
+          // word or so), whole, and some 40 px of it.
+          const name = bar.querySelector('[data-testid="status-operator-name"]');
+          const head = name?.querySelector('.st-name-head');
+          const seen = (e) => {
+            const r = e.getBoundingClientRect();
+            return e.checkVisibility() ? Math.max(0, Math.min(r.right, right) - Math.max(r.left, bar.getBoundingClientRect().left)) : 0;
+          };
+          if (!name || !head) bad.push('status bar: no operator name');
+          else {
+            if (seen(name) < 40) bad.push(`status bar: only ${Math.round(seen(name))} px of the operator's name show`);
+            if (seen(head) + 0.5 < head.getBoundingClientRect().width || head.scrollWidth > head.clientWidth + 1) bad.push(`status bar: the head of the operator's name ("${head.textContent}") is cut`);
+          }
+        }
         // Text smaller than 12 px is too small for the counter.
         let small = 0;
         for (const el of document.querySelectorAll('body *')) {

@@ -135,9 +135,21 @@ pub struct ShapedGlyph {
 
 type CacheKey = (String, u16, u16, u16, usize);
 
+/// What the rendered-line cache may hold, in dot bytes. The repeated lines
+/// (banner, notices, service names) are a few hundred KiB at any density;
+/// the lines every receipt makes anew (names, amounts in words) would
+/// otherwise fill a long-running app with megabytes nobody reads again.
+const CACHE_BYTES: usize = 1 << 20;
+
+#[derive(Default)]
+struct LineCache {
+    lines: HashMap<CacheKey, Arc<Vec<Bitmap>>>,
+    bytes: usize,
+}
+
 pub struct Devanagari {
     face: rustybuzz::Face<'static>,
-    cache: Mutex<HashMap<CacheKey, Arc<Vec<Bitmap>>>>,
+    cache: Mutex<LineCache>,
 }
 
 impl Devanagari {
@@ -146,7 +158,7 @@ impl Devanagari {
         static ONE: OnceLock<Devanagari> = OnceLock::new();
         ONE.get_or_init(|| Devanagari {
             face: rustybuzz::Face::from_slice(DEVANAGARI_TTF, 0).expect("bundled font parses"),
-            cache: Mutex::new(HashMap::new()),
+            cache: Mutex::new(LineCache::default()),
         })
     }
 
@@ -206,7 +218,7 @@ impl Devanagari {
         max_width: usize,
     ) -> Arc<Vec<Bitmap>> {
         let key = (text.to_string(), px, x_dpi, y_dpi, max_width);
-        if let Some(hit) = self.cache.lock().expect("cache lock").get(&key) {
+        if let Some(hit) = self.cache.lock().expect("cache lock").lines.get(&key) {
             return hit.clone();
         }
         let mut lines: Vec<String> = Vec::new();
@@ -231,11 +243,18 @@ impl Devanagari {
             .map(|l| self.render_line(l, px, x_dpi, y_dpi, max_width))
             .collect();
         let out = Arc::new(out);
+        let size: usize = out.iter().map(|b| b.dots.len()).sum();
         let mut cache = self.cache.lock().expect("cache lock");
-        if cache.len() > 512 {
-            cache.clear();
+        if cache.bytes + size > CACHE_BYTES {
+            // Started afresh: the day's repeated lines come back at once.
+            cache.lines.clear();
+            cache.lines.shrink_to_fit();
+            cache.bytes = 0;
         }
-        cache.insert(key, out.clone());
+        if size <= CACHE_BYTES {
+            cache.bytes += size;
+            cache.lines.insert(key, out.clone());
+        }
         out
     }
 
@@ -325,4 +344,34 @@ pub fn font_ok() -> Result<()> {
     rustybuzz::Face::from_slice(DEVANAGARI_TTF, 0)
         .map(|_| ())
         .ok_or_else(|| PrintError::Font("bundled Devanagari font does not parse".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_line_cache_stays_within_its_bytes_and_keeps_answering_the_same() {
+        let d = Devanagari {
+            face: rustybuzz::Face::from_slice(DEVANAGARI_TTF, 0).unwrap(),
+            cache: Mutex::new(LineCache::default()),
+        };
+        let banner = d.render_wrapped("ई-मित्र कियोस्क — भुगतान रसीद", 44, 120, 180, 960);
+        // A long day's worth of lines seen once each (names, amounts).
+        for i in 0..600 {
+            let name = format!("श्री कृष्ण द्विवेदी {i} — बिजली बिल");
+            d.render_wrapped(&name, 44, 120, 180, 960);
+            let c = d.cache.lock().unwrap();
+            assert!(c.bytes <= CACHE_BYTES, "{} bytes cached", c.bytes);
+            let real: usize = c
+                .lines
+                .values()
+                .flat_map(|v| v.iter())
+                .map(|b| b.dots.len())
+                .sum();
+            assert_eq!(c.bytes, real, "the count matches what is held");
+        }
+        let again = d.render_wrapped("ई-मित्र कियोस्क — भुगतान रसीद", 44, 120, 180, 960);
+        assert_eq!(*banner, *again, "a line renders the same cached or not");
+    }
 }

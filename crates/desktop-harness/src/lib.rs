@@ -891,18 +891,25 @@ pub fn target_dir(profile: &str) -> PathBuf {
     base.join(profile)
 }
 
-/// Builds the app, the bare window and the centre in the release profile
-/// (for the benchmarks); returns the app's and the bare window's paths.
-pub fn build_release_apps() -> (PathBuf, PathBuf) {
+/// Builds the app and the bare window in the `desktop` profile (as the app
+/// ships) and the centre in `release` (for the benchmarks); returns the
+/// app's and the bare window's paths.
+pub fn build_bench_apps() -> (PathBuf, PathBuf) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let ok = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(&root)
-        .args(["build", "--release", "-q"])
-        .args(["-p", "kiosk-desktop", "-p", "bare-window", "-p", "server"])
+        .args(["build", "--profile", "desktop", "-q"])
+        .args(["-p", "kiosk-desktop", "-p", "bare-window"])
         .status()
         .expect("cargo");
-    assert!(ok.success(), "building the release app failed");
-    let dir = target_dir("release");
+    assert!(ok.success(), "building the app (desktop profile) failed");
+    let ok = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(&root)
+        .args(["build", "--release", "-q", "-p", "server"])
+        .status()
+        .expect("cargo");
+    assert!(ok.success(), "building the release centre failed");
+    let dir = target_dir("desktop");
     (dir.join("kiosk-desktop"), dir.join("bare-window"))
 }
 

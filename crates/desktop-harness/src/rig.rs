@@ -162,7 +162,7 @@ pub async fn rig_with_history(years: i64) -> (Rig, u64, chrono::DateTime<chrono:
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(500_000);
-    let (app_exe, _) = build_release_apps();
+    let (app_exe, _) = build_bench_apps();
     let rig = Rig::new(&app_exe, |_, _| {}).await;
     let (_, end) = fill_history(&rig.data, receipts, years);
     (rig, receipts, end)

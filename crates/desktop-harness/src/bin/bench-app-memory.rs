@@ -1,7 +1,8 @@
 //! `app-memory`: PSS of all the app's processes (the Rust host, WebKit's
 //! web and network processes) after a scripted session of 200 keyboard
 //! payments with receipts printed, and of a bare Tauri window built the
-//! same way (release), launched the same way, in the same run. Keys
+//! same way (the `desktop` profile, as it ships), launched the same way,
+//! in the same run. Keys
 //! `pss_mib`, `bare_pss_mib`, `ratio`; also `app_processes` (MiB each).
 //! Both are read once settled (idle until PSS stops falling, as between
 //! citizens), `pss_mib_at_end` right after the last payment; the page's
@@ -74,7 +75,7 @@ async fn main() {
         .position(|a| a == "--payments")
         .and_then(|i| args.get(i + 1))
         .map_or(PAYMENTS, |n| n.parse().expect("--payments N"));
-    let (app_exe, bare_exe) = build_release_apps();
+    let (app_exe, bare_exe) = build_bench_apps();
     let rig = Rig::new(&app_exe, |_, _| {}).await;
     let app = rig.counter().await;
     // Before any payment: what the session adds shows against it.
@@ -121,7 +122,7 @@ async fn main() {
         "at_counter_pss_mib": (at_counter_mib * 10.0).round() / 10.0,
         "at_counter_processes": at_counter,
         "bare_processes": bare_per,
-        "profile": "release",
+        "profile": "desktop",
         "page_at_counter": page_at_counter,
         "page_at_end": page_at_end,
     }))

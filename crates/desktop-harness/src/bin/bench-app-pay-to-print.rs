@@ -1,5 +1,5 @@
-//! `app-pay-to-print`: the Pay key in the real app (release) → the first
-//! byte of the receipt at a TCP printer, over keyboard payments of one
+//! `app-pay-to-print`: the Pay key in the real app (`desktop` profile) →
+//! the first byte of the receipt at a TCP printer, over keyboard payments of one
 //! typed bill each, the centre online. Key `p99_ms` (also `p50_ms`,
 //! `max_ms`, `payments`).
 
@@ -9,7 +9,7 @@ const PAYMENTS: usize = 100;
 
 #[tokio::main]
 async fn main() {
-    let (app_exe, _) = build_release_apps();
+    let (app_exe, _) = build_bench_apps();
     let rig = Rig::new(&app_exe, |_, _| {}).await;
     let app = rig.counter().await;
     let mut ms = Vec::new();
@@ -23,7 +23,7 @@ async fn main() {
         "p50_ms": (percentile(&ms, 50.0) * 10.0).round() / 10.0,
         "max_ms": (percentile(&ms, 100.0) * 10.0).round() / 10.0,
         "payments": PAYMENTS,
-        "profile": "release",
+        "profile": "desktop",
         "printer_profile": PROFILE,
     }))
     .unwrap();

@@ -1,6 +1,6 @@
 //! `app-startup`: launch → the first screen the operator can type into
 //! (the login of a registered kiosk, its user field present), for the app
-//! and for a bare Tauri window built the same way (release), in the same
+//! and for a bare Tauri window built the same way (the `desktop` profile), in the same
 //! run, each launched the same way by tauri-driver. Median of the runs;
 //! keys `ms`, `bare_ms`, `ratio`; also `login_to_counter_ms` (Enter on the
 //! login → the counter ready, the online login included).
@@ -13,7 +13,7 @@ const RUNS: usize = 7;
 
 #[tokio::main]
 async fn main() {
-    let (app_exe, bare_exe) = build_release_apps();
+    let (app_exe, bare_exe) = build_bench_apps();
     let rig = Rig::new(&app_exe, |_, _| {}).await;
     let bare_data = rig.dir.path().join("bare");
     let bare = Driver::start(&rig.display, &rig.bus, &bare_exe, &bare_data);
@@ -59,7 +59,7 @@ async fn main() {
         "runs": RUNS,
         "app_runs_ms": app_ms.iter().map(|v| v.round()).collect::<Vec<_>>(),
         "bare_runs_ms": bare_ms.iter().map(|v| v.round()).collect::<Vec<_>>(),
-        "profile": "release",
+        "profile": "desktop",
     }))
     .unwrap();
 }

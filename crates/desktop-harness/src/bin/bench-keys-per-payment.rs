@@ -7,7 +7,7 @@ use desktop_harness::*;
 
 #[tokio::main]
 async fn main() {
-    let (app_exe, _) = build_release_apps();
+    let (app_exe, _) = build_bench_apps();
     let rig = Rig::new(&app_exe, |_, _| {}).await;
     let app = rig.counter().await;
     let mut seq: Vec<&str> = Vec::new();

@@ -1,6 +1,6 @@
 //! `export`: a year of transactions (~100,000 receipts of a kiosk database
 //! of 500,000 over five years, `BENCH_RECEIPTS`) exported to XLSX from the
-//! reports screen of the real app (release): the key pressed → the screen
+//! reports screen of the real app (`desktop` profile): the key pressed → the screen
 //! says where the file is. The file is then read back (calamine) and its
 //! rows counted against the database. Key `xlsx_s` (also `rows`, `bytes`).
 
@@ -59,7 +59,7 @@ async fn main() {
         "from": from.to_string(),
         "to": to.to_string(),
         "receipts_in_db": receipts,
-        "profile": "release",
+        "profile": "desktop",
     }))
     .unwrap();
 }

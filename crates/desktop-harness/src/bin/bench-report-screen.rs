@@ -1,4 +1,4 @@
-//! `report-screen`: the back office's reports in the real app (release)
+//! `report-screen`: the back office's reports in the real app (`desktop`)
 //! over a kiosk database of 500,000 receipts (`BENCH_RECEIPTS`) spread over
 //! five years. For each of the last 12 whole months: the first page of the
 //! month's transactions, a re-sort by amount (both ways), and the month's
@@ -96,7 +96,7 @@ async fn main() {
         "commission_rows_last_month": month_rows,
         "receipts": receipts,
         "years": YEARS,
-        "profile": "release",
+        "profile": "desktop",
     }))
     .unwrap();
 }

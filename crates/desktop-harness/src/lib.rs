@@ -895,22 +895,29 @@ pub fn target_dir(profile: &str) -> PathBuf {
 /// ships) and the centre in `release` (for the benchmarks); returns the
 /// app's and the bare window's paths.
 pub fn build_bench_apps() -> (PathBuf, PathBuf) {
+    cargo_build(&[
+        "--profile",
+        "desktop",
+        "-p",
+        "kiosk-desktop",
+        "-p",
+        "bare-window",
+    ]);
+    cargo_build(&["--release", "-p", "server"]);
+    let dir = target_dir("desktop");
+    (dir.join("kiosk-desktop"), dir.join("bare-window"))
+}
+
+/// `cargo build -q` of this workspace with `args`; panics if it fails.
+fn cargo_build(args: &[&str]) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let ok = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(&root)
-        .args(["build", "--profile", "desktop", "-q"])
-        .args(["-p", "kiosk-desktop", "-p", "bare-window"])
+        .args(["build", "-q"])
+        .args(args)
         .status()
         .expect("cargo");
-    assert!(ok.success(), "building the app (desktop profile) failed");
-    let ok = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .current_dir(&root)
-        .args(["build", "--release", "-q", "-p", "server"])
-        .status()
-        .expect("cargo");
-    assert!(ok.success(), "building the release centre failed");
-    let dir = target_dir("desktop");
-    (dir.join("kiosk-desktop"), dir.join("bare-window"))
+    assert!(ok.success(), "cargo build {} failed", args.join(" "));
 }
 
 /// The p-th percentile (0–100) of samples, nearest rank.

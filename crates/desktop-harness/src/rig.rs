@@ -154,8 +154,8 @@ pub async fn pay_typed_bill(app: &App, sink: &PrinterSink, i: usize) -> Duration
     first.saturating_duration_since(t0)
 }
 
-/// The app as it ships (`desktop` profile) registered at its counter with `BENCH_RECEIPTS`
-/// receipts (500,000 unless set) over `years` years in its database (the
+/// The app as it ships (`desktop` profile) registered at its counter with
+/// `BENCH_RECEIPTS` receipts (500,000 unless set) over `years` years in its database (the
 /// report benchmarks). Returns the rig, the count and the last receipt's time.
 pub async fn rig_with_history(years: i64) -> (Rig, u64, chrono::DateTime<chrono::Utc>) {
     let receipts: u64 = std::env::var("BENCH_RECEIPTS")

@@ -2,8 +2,8 @@
 //! web and network processes) after a scripted session of 200 keyboard
 //! payments with receipts printed, and of a bare Tauri window built the
 //! same way (the `desktop` profile, as it ships), launched the same way,
-//! in the same run. Keys
-//! `pss_mib`, `bare_pss_mib`, `ratio`; also `app_processes` (MiB each).
+//! in the same run. Keys `pss_mib`, `bare_pss_mib`, `ratio`; also
+//! `app_processes` (MiB each).
 //! Both are read once settled (idle until PSS stops falling, as between
 //! citizens), `pss_mib_at_end` right after the last payment; the page's
 //! own counts (elements, IPC callbacks, canvases) show nothing piles up.

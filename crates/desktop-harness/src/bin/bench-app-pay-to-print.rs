@@ -1,6 +1,6 @@
 //! `app-pay-to-print`: the Pay key in the real app (`desktop` profile) →
-//! the first byte of the receipt at a TCP printer, over keyboard payments of one
-//! typed bill each, the centre online. Key `p99_ms` (also `p50_ms`,
+//! the first byte of the receipt at a TCP printer, over keyboard payments
+//! of one typed bill each, the centre online. Key `p99_ms` (also `p50_ms`,
 //! `max_ms`, `payments`).
 
 use desktop_harness::*;

@@ -1,7 +1,7 @@
 //! `app-startup`: launch → the first screen the operator can type into
 //! (the login of a registered kiosk, its user field present), for the app
-//! and for a bare Tauri window built the same way (the `desktop` profile), in the same
-//! run, each launched the same way by tauri-driver. Median of the runs;
+//! and for a bare Tauri window built the same way (the `desktop`
+//! profile), in the same run, each launched the same way by tauri-driver. Median of the runs;
 //! keys `ms`, `bare_ms`, `ratio`; also `login_to_counter_ms` (Enter on the
 //! login → the counter ready, the online login included).
 

@@ -144,6 +144,9 @@ async fn the_counter_in_the_real_app() {
     })
     .await;
     pending_is(&app, 1).await;
+    // The provisional slip is drawn too before the screen is shot.
+    app.wait_attr(&tid("preview-img"), "data-painted", |p| p == "1")
+        .await;
     shot(&app, "after-pay-offline").await;
     driver.step("the centre is back");
     centre = CentreProcess::start_at(&centre_dir, &addr).unwrap();
